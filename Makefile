@@ -1,0 +1,50 @@
+# Everything the project needs is installed by these targets from a bare Python 3.11.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo run test lint typecheck i18n-extract i18n-update i18n-compile bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/selfreport demo
+
+run: $(STAMP)
+	$(BIN)/selfreport run
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Catalogues: extract the template, merge it into every locale, compile the .mo files.
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --no-wrap \
+	  -k lazy_gettext -k ngettext:1,2 -k pgettext:1c,2 --add-comments=Translators: \
+	  --project=selfreport bot handlers
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile -d locales --statistics
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""selfreport: daily health self-reporting for an organisation, over Telegram."""

@@ -1,0 +1,1 @@
+"""Turns service results into text, charts and files."""

@@ -1,0 +1,1 @@
+"""Business logic, free of Telegram: takes plain data, `now` and a session."""
