@@ -1,0 +1,56 @@
+"""Builds the python-telegram-bot Application: settings, database, handlers, commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.context import BotData, Context
+from bot.db import Database
+from bot.i18n import use_locale
+
+logger = logging.getLogger(__name__)
+
+SelfreportApp = Application[Any, Context, Any, Any, BotData, Any]
+
+
+def build_application(settings: Settings, db: Database) -> SelfreportApp:
+    """The Application, ready for `initialize()`; the caller owns (and disposes) `db`."""
+    import handlers  # handlers depend on bot/, never the other way round at import time
+
+    context_types = ContextTypes(context=Context, bot_data=BotData)
+    application: SelfreportApp = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_file_url)
+        .context_types(context_types)
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data.settings = settings
+    application.bot_data.db = db
+    handlers.register(application)
+    return application
+
+
+async def _post_init(application: SelfreportApp) -> None:
+    await publish_commands(application)
+
+
+async def publish_commands(application: SelfreportApp) -> None:
+    """The command menu members see, in each language (Telegram picks by the app's language)."""
+    from handlers.commands import menu_commands
+
+    default_locale = application.bot_data.settings.default_locale  # type: ignore[union-attr]
+    for locale in SUPPORTED_LOCALES:
+        with use_locale(locale):
+            commands = [BotCommand(name, description) for name, description in menu_commands()]
+        language = None if locale == default_locale else locale.split("_")[0]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=language
+        )

@@ -1,0 +1,130 @@
+"""The `selfreport` command line. Every command exits non-zero with a one-line reason."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+DEMO_DATABASE = "sqlite+aiosqlite:///demo.sqlite3"
+
+
+class CliError(Exception):
+    """Bad input on the command line: printed as one line, exit status 2."""
+
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import run
+
+    await run(settings)
+    return 0
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import run_demo
+
+    if "DATABASE_URL" not in os.environ:
+        settings = settings.model_copy(update={"database_url": DEMO_DATABASE})
+    await run_demo(settings, host=args.host, port=args.port, fresh=args.fresh)
+    return 0
+
+
+async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox import SandboxConfig, serve_forever
+
+    config = SandboxConfig()
+    print(f"sandbox: http://{args.host}:{args.port}/ (bot token {config.token})", flush=True)
+    await serve_forever(config, args.host, args.port)
+    return 0
+
+
+async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import migrate
+
+    await migrate.upgrade(settings.database_url, args.revision)
+    print(f"database upgraded to {args.revision}")
+    return 0
+
+
+async def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import migrate
+
+    await migrate.downgrade(settings.database_url, args.revision)
+    print(f"database downgraded to {args.revision}")
+    return 0
+
+
+async def cmd_org_tree(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import Database
+    from bot.services import org
+
+    db = Database.from_url(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            rows = await org.tree(session)
+    finally:
+        await db.dispose()
+    if not rows:
+        print("no units yet: import a roster first")
+    for unit, members, linked in rows:
+        indent = "  " * (unit.depth - 1)
+        print(f"{indent}{unit.name}  (id {unit.id}; members {members}, linked {linked})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="selfreport", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str, parent: Any = sub) -> Any:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("run", cmd_run, "run the bot (long polling, or a webhook when WEBHOOK_URL is set)")
+    demo = add("demo", cmd_demo, "run the sandbox, a demo organisation and the bot, offline")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    sandbox = add("sandbox", cmd_sandbox, "run the local Bot API sandbox alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION")
+    up = add("upgrade", cmd_db_upgrade, "migrate the database to the newest schema", db)
+    up.add_argument("revision", nargs="?", default="head")
+    down = add("downgrade", cmd_db_downgrade, "migrate the database back to REVISION", db)
+    down.add_argument("revision")
+
+    org = sub.add_parser("org", help="the organisation").add_subparsers(
+        dest="org_command", required=True, metavar="ACTION")
+    add("tree", cmd_org_tree, "print the unit tree with member and linked counts", org)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings, verbose=args.verbose)
+        return asyncio.run(args.handler(args, settings))
+    except (ConfigError, CliError) as exc:
+        print(f"selfreport: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

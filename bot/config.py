@@ -1,0 +1,116 @@
+"""Settings from the environment or `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_API = "https://api.telegram.org"
+SUPPORTED_LOCALES = ("zh_CN", "en")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = TELEGRAM_API
+    database_url: str = "sqlite+aiosqlite:///selfreport.sqlite3"
+    default_timezone: str = "Asia/Shanghai"
+    default_locale: str = "zh_CN"
+    admin_telegram_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0:8443"
+    send_rate: float = Field(default=30.0, gt=0, le=1000)
+    send_rate_per_chat: float = Field(default=1.0, gt=0, le=30)
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError("a comma-separated list of numeric Telegram user ids") from exc
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("telegram_api_base_url", "webhook_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("'text' or 'json'")
+        return value
+
+    def require_token(self) -> str:
+        if not self.telegram_bot_token or ":" not in self.telegram_bot_token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather "
+                "(or run `selfreport demo`, which needs none)"
+            )
+        return self.telegram_bot_token
+
+    @property
+    def bot_api_url(self) -> str:
+        return f"{self.telegram_api_base_url}/bot"
+
+    @property
+    def bot_file_url(self) -> str:
+        return f"{self.telegram_api_base_url}/file/bot"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from `environ` (os.environ and .env when None) plus explicit overrides.
+
+    Raises ConfigError naming the first bad variable, never a pydantic traceback.
+    """
+    try:
+        if environ is None:
+            return Settings(**overrides)
+        values: dict[str, Any] = {
+            name: environ[name.upper()]
+            for name in Settings.model_fields
+            if name.upper() in environ
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        raise ConfigError(f"{field}: {err['msg']}") from None

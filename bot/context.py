@@ -1,0 +1,60 @@
+"""What handlers may reach: the typed callback context and the application's resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.db import Database
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass
+class BotData:
+    """Long-lived resources, filled in by build_application (PTB builds this with no args)."""
+
+    settings: Settings | None = None
+    db: Database | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The callback context every handler receives."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def settings(self) -> Settings:
+        settings = self.bot_data.settings
+        assert settings is not None, "build_application sets the settings"
+        return settings
+
+    @property
+    def db(self) -> Database:
+        db = self.bot_data.db
+        assert db is not None, "build_application sets the database"
+        return db
+
+    def now(self) -> datetime:
+        return self.bot_data.clock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The update's unit of work: committed when the block ends, rolled back on error."""
+        async with self.db.transaction() as session:
+            yield session

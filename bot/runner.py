@@ -1,0 +1,72 @@
+"""Running the bot: polling or webhook, until SIGINT/SIGTERM; and the offline demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from urllib.parse import urlsplit
+
+from telegram import Update
+
+from bot.app import SelfreportApp, build_application
+from bot.config import Settings
+from bot.db import Database, migrate
+
+logger = logging.getLogger(__name__)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def start_bot(settings: Settings, db: Database, *, poll_timeout: int = 30) -> SelfreportApp:
+    """Initialise and start the Application and its update source; returns it running."""
+    app = build_application(settings, db)
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    if settings.webhook_url:
+        host, _, port = settings.webhook_listen.rpartition(":")
+        await app.updater.start_webhook(
+            listen=host or "0.0.0.0",
+            port=int(port),
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info("receiving updates by webhook at %s", settings.webhook_url)
+    else:
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
+        logger.info("receiving updates by long polling from %s", settings.telegram_api_base_url)
+    return app
+
+
+async def stop_bot(app: SelfreportApp) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Migrate, then serve until `stop` is set (or a signal arrives)."""
+    settings.require_token()
+    await migrate.upgrade(settings.database_url)
+    stop = stop or asyncio.Event()
+    stop_on_signals(stop)
+    db = Database.from_url(settings.database_url)
+    try:
+        app = await start_bot(settings, db)
+        try:
+            await stop.wait()
+        finally:
+            await stop_bot(app)
+    finally:
+        await db.dispose()

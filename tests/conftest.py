@@ -1,0 +1,134 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set), the
+Bot API sandbox, and the real Application polling it over HTTP.
+
+Nothing here can reach the network: the bot's base URL is always the sandbox's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings, load_settings
+from bot.db import Database, migrate
+from bot.db.models import Base
+
+if TYPE_CHECKING:
+    from bot.sandbox import SandboxClient, SandboxServer
+
+# Reading RetryAfter.retry_after warns without it, and warnings are errors here.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test: migrating once keeps the suite fast."""
+    import asyncio
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
+    import asyncio
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL: TEST_DATABASE_URL is not set")
+    admin_url = make_url(PG_URL).set(drivername="postgresql")
+    name = f"selfreport_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_url.render_as_string(hide_password=False))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(drivername="postgresql+asyncpg", database=name)
+    url_text = url.render_as_string(hide_password=False)
+    asyncio.run(migrate.upgrade(url_text))
+    try:
+        yield url_text
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database on each backend."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_database"))
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database.from_url(database_url)
+    try:
+        yield database
+    finally:
+        if database.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            async with database.engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await database.dispose()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[SandboxServer]:
+    from bot.sandbox import SandboxConfig, SandboxServer
+
+    server = SandboxServer(SandboxConfig())
+    await server.start(host="127.0.0.1", port=0)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def sb(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
+    from bot.sandbox import SandboxClient
+
+    async with SandboxClient(sandbox.url) as client:
+        yield client
+
+
+@pytest.fixture
+def settings(sandbox: SandboxServer, database_url: str) -> Settings:
+    return load_settings(
+        {},
+        telegram_bot_token=sandbox.config.token,
+        telegram_api_base_url=sandbox.url,
+        database_url=database_url,
+    )
+
+
+@pytest.fixture
+async def bot_app(settings: Settings, db: Database) -> AsyncIterator[object]:
+    """The real Application, polling the sandbox, on the test's database."""
+    from bot.runner import start_bot, stop_bot
+
+    app = await start_bot(settings, db, poll_timeout=1)
+    try:
+        yield app
+    finally:
+        await stop_bot(app)

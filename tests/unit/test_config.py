@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults_follow_the_design() -> None:
+    settings = load_settings({})
+    assert settings.default_timezone == "Asia/Shanghai"
+    assert settings.default_locale == "zh_CN"
+    assert settings.telegram_api_base_url == "https://api.telegram.org"
+    assert settings.send_rate == 30
+    assert settings.retention_days == 90
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+
+
+def test_missing_token_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="^TELEGRAM_BOT_TOKEN is not set"):
+        load_settings({}).require_token()
+
+
+def test_admin_ids_accept_commas_and_spaces() -> None:
+    settings = load_settings({"ADMIN_TELEGRAM_IDS": "12, 34;56"})
+    assert settings.admin_telegram_ids == {12, 34, 56}
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"ADMIN_TELEGRAM_IDS": "12,abc"}, "ADMIN_TELEGRAM_IDS"),
+        ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE"),
+        ({"DEFAULT_LOCALE": "fr"}, "DEFAULT_LOCALE"),
+        ({"SEND_RATE": "0"}, "SEND_RATE"),
+        ({"RETENTION_DAYS": "many"}, "RETENTION_DAYS"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+    ],
+)
+def test_bad_values_give_one_line_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    message = str(caught.value)
+    assert message.startswith(f"{variable}:")
+    assert "\n" not in message
+
+
+def test_base_url_derives_bot_and_file_urls() -> None:
+    settings = load_settings({"TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/"})
+    assert settings.bot_api_url == "http://127.0.0.1:8081/bot"
+    assert settings.bot_file_url == "http://127.0.0.1:8081/file/bot"

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.db.models import Account, Member, Role, Unit
+from bot.services import accounts, org
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+
+
+async def test_units_are_created_once_along_a_path(db: Database) -> None:
+    async with db.transaction() as s:
+        branch = await org.ensure_unit(s, ["Group", "Company A", "Branch 3"], now=NOW)
+        again = await org.ensure_unit(s, ["Group", "Company A", "Branch 3"], now=NOW)
+        sibling = await org.ensure_unit(s, ["Group", "Company B"], now=NOW)
+        assert again.id == branch.id
+        assert await org.unit_names(s, branch) == ["Group", "Company A", "Branch 3"]
+        assert branch.depth == 3 and sibling.depth == 2
+        group = await s.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        assert group is not None
+        subtree = (await s.scalars(select(Unit.name).where(org.in_subtree(group.path)))).all()
+        assert sorted(subtree) == ["Branch 3", "Company A", "Company B", "Group"]
+        company_a = await s.get(Unit, branch.parent_id)
+        assert company_a is not None
+        under_a = (await s.scalars(select(Unit.name).where(org.in_subtree(company_a.path)))).all()
+        assert sorted(under_a) == ["Branch 3", "Company A"]
+
+
+async def test_same_name_under_different_parents_is_two_units(db: Database) -> None:
+    async with db.transaction() as s:
+        a = await org.ensure_unit(s, ["G", "A", "Grid 1"], now=NOW)
+        b = await org.ensure_unit(s, ["G", "B", "Grid 1"], now=NOW)
+        assert a.id != b.id
+
+
+async def test_tree_counts_members_and_linked(db: Database) -> None:
+    async with db.transaction() as s:
+        unit = await org.ensure_unit(s, ["G", "A"], now=NOW)
+        s.add_all([
+            Member(unit_id=unit.id, name="m1", phone="+8613800000001", telegram_user_id=1),
+            Member(unit_id=unit.id, name="m2", phone="+8613800000002"),
+            Member(unit_id=unit.id, name="gone", phone="+8613800000003", active=False),
+        ])
+    async with db.transaction() as s:
+        rows = {u.name: (m, linked) for u, m, linked in await org.tree(s)}
+    assert rows == {"G": (0, 0), "A": (2, 1)}
+
+
+async def test_touch_account_creates_then_updates_cheaply(db: Database) -> None:
+    async with db.transaction() as s:
+        await accounts.touch_account(s, telegram_user_id=5, chat_id=5, language_code="en",
+                                     now=NOW)
+    async with db.transaction() as s:
+        account = await accounts.touch_account(
+            s, telegram_user_id=5, chat_id=5, language_code="zh-hans",
+            now=NOW + timedelta(seconds=10))
+        assert account.language_code == "zh-hans"
+        assert account.last_seen_at == NOW  # within a minute: no write for last_seen
+    async with db.transaction() as s:
+        stored = await s.get(Account, 5)
+        assert stored is not None and stored.language_code == "zh-hans"
+        assert stored.created_at == NOW
+
+
+async def test_role_comes_from_admin_ids_then_the_member(db: Database) -> None:
+    async with db.transaction() as s:
+        unit = await org.ensure_unit(s, ["G"], now=NOW)
+        s.add(Member(unit_id=unit.id, name="lead", phone="+8613800000009",
+                     telegram_user_id=9, role=Role.LEADER))
+    async with db.transaction() as s:
+        assert await accounts.role_of(s, 9, admin_ids=set()) is Role.LEADER
+        assert await accounts.role_of(s, 9, admin_ids={9}) is Role.ADMIN
+        assert await accounts.role_of(s, 10, admin_ids=set()) is None
