@@ -31,14 +31,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Catalogues: extract the template, merge it into every locale, compile the .mo files.
-i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --no-wrap \
+# Catalogues: extract the template, merge it into every locale (under a lock, so several
+# people can run it side by side), compile the .mo files.
+EXTRACT = $(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot --no-wrap \
 	  -k lazy_gettext -k ngettext:1,2 -k pgettext:1c,2 --add-comments=Translators: \
 	  --project=selfreport bot handlers
+UPDATE = $(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
 
-i18n-update: i18n-extract
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete
+i18n-extract: $(STAMP)
+	flock locales/.po.lock $(EXTRACT)
+
+i18n-update: $(STAMP)
+	flock locales/.po.lock sh -c '$(EXTRACT) && $(UPDATE)'
 
 i18n-compile: $(STAMP)
 	$(BIN)/pybabel compile -d locales --statistics
