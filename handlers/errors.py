@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import Context
 from bot.i18n import _
@@ -21,6 +21,10 @@ async def on_error(update: object, context: Context) -> None:
         else None
     if isinstance(error, Forbidden):
         logger.info("update %s: user %s has blocked the bot", update_id, user_id)
+        return
+    if isinstance(error, RetryAfter):
+        # Apologising would be one more message into the same flood limit.
+        logger.warning("update %s: Telegram asked us to slow down", update_id)
         return
     if isinstance(error, NetworkError):
         logger.warning("update %s: network error talking to Telegram: %s", update_id,

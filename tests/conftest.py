@@ -96,7 +96,9 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 async def sandbox() -> AsyncIterator[SandboxServer]:
     from bot.sandbox import SandboxConfig, SandboxServer
 
-    server = SandboxServer(SandboxConfig())
+    # Tests type faster than people: a user sending five commands in a second would make
+    # the bot's replies trip Telegram's per-chat limit. Rate limits have their own tests.
+    server = SandboxServer(SandboxConfig(per_chat_burst=50))
     await server.start(host="127.0.0.1", port=0)
     try:
         yield server
