@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault
@@ -14,6 +15,10 @@ from bot.db import Database
 from bot.i18n import use_locale
 
 logger = logging.getLogger(__name__)
+
+# Durations (RetryAfter.retry_after) as timedelta, PTB's future default; without this, reading
+# them emits a deprecation warning on every flood-control answer.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 SelfreportApp = Application[Any, Context, Any, Any, BotData, Any]
 

@@ -39,11 +39,14 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.sandbox import SandboxConfig, serve_forever
+    from bot.sandbox import SandboxConfig, SandboxServer, serve_forever
 
     config = SandboxConfig()
-    print(f"sandbox: http://{args.host}:{args.port}/ (bot token {config.token})", flush=True)
-    await serve_forever(config, args.host, args.port)
+
+    def ready(server: SandboxServer) -> None:
+        print(f"sandbox: {server.url}/ (bot token {config.token})", flush=True)
+
+    await serve_forever(config, args.host, args.port, on_ready=ready)
     return 0
 
 
