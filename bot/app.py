@@ -35,6 +35,8 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
         .base_file_url(settings.bot_file_url)
         .context_types(context_types)
         .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.settings = settings
@@ -44,7 +46,23 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
 
 
 async def _post_init(application: SelfreportApp) -> None:
+    from bot.jobs import start_machinery
+
     await publish_commands(application)
+    await start_machinery(application)
+
+
+async def _post_stop(application: SelfreportApp) -> None:
+    from bot.jobs import stop_machinery
+
+    # Here rather than only in post_shutdown: the bot can still finish what it is sending.
+    await stop_machinery(application)
+
+
+async def _post_shutdown(application: SelfreportApp) -> None:
+    from bot.jobs import stop_machinery
+
+    await stop_machinery(application)  # a no-op when post_stop already stopped it
 
 
 async def publish_commands(application: SelfreportApp) -> None:

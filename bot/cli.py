@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
@@ -84,6 +85,39 @@ async def cmd_org_tree(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def parse_instant(text: str) -> datetime:
+    """ISO 8601 with a zone, or naive meaning UTC (`2026-11-30T07:30+08:00`)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"--at: not an ISO 8601 time: {text!r} "
+                       "(e.g. 2026-11-30T07:30+08:00; without a zone it is UTC)") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import Database
+    from bot.services.tick import run_tick
+
+    now = parse_instant(args.at) if args.at is not None else datetime.now(UTC)
+    db = Database.from_url(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            result = await run_tick(session, now=now, default_timezone=settings.default_timezone,
+                                    default_locale=settings.default_locale)
+    finally:
+        await db.dispose()
+    if result.skipped:
+        print(f"tick at {now.isoformat()}: another instance is running the tick; nothing done")
+        return 0
+    for e in result.entries:
+        slot = f" {e.slot.strftime('%H:%M')}" if e.slot else ""
+        print(f"{e.kind}{slot} for {e.report_date.isoformat()}: unit {e.unit_id}: {e.count}")
+    summary = ", ".join(f"{kind} {n}" for kind, n in sorted(result.counts.items()))
+    print(f"tick at {now.isoformat()}: queued {summary or 'nothing'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfreport", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -113,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     org = sub.add_parser("org", help="the organisation").add_subparsers(
         dest="org_command", required=True, metavar="ACTION")
     add("tree", cmd_org_tree, "print the unit tree with member and linked counts", org)
+    tick = add("tick", cmd_tick, "queue the prompts and reminders due at an instant (as the "
+               "running bot does every minute); the running bot sends them")
+    tick.add_argument("--at", metavar="ISO-TIME",
+                      help="the instant, e.g. 2026-11-30T07:30+08:00 (naive = UTC; default now)")
     return parser
 
 

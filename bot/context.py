@@ -17,6 +17,8 @@ from bot.db import Database
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from bot.dispatcher import Dispatcher
+
 
 @dataclass
 class BotData:
@@ -25,6 +27,8 @@ class BotData:
     settings: Settings | None = None
     db: Database | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Drains the outbox; started in post_init (bot.jobs), None before and in bare tests.
+    dispatcher: Dispatcher | None = None
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -52,6 +56,11 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotD
 
     def now(self) -> datetime:
         return self.bot_data.clock()
+
+    def wake_dispatcher(self) -> None:
+        """Call after a transaction that enqueued messages commits: they go out at once."""
+        if self.bot_data.dispatcher is not None:
+            self.bot_data.dispatcher.poke()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

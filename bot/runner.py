@@ -28,6 +28,9 @@ async def start_bot(settings: Settings, db: Database, *, poll_timeout: int = 30)
     """Initialise and start the Application and its update source; returns it running."""
     app = build_application(settings, db)
     await app.initialize()
+    # As Application.run_polling does; initialize()/shutdown() alone skip the post_* hooks.
+    if app.post_init:
+        await app.post_init(app)
     await app.start()
     assert app.updater is not None
     if settings.webhook_url:
@@ -52,7 +55,11 @@ async def stop_bot(app: SelfreportApp) -> None:
         await app.updater.stop()
     if app.running:
         await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
     await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
 
 
 async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:

@@ -134,3 +134,11 @@ async def bot_app(settings: Settings, db: Database) -> AsyncIterator[object]:
         yield app
     finally:
         await stop_bot(app)
+
+
+@pytest.fixture(autouse=True)
+def _no_wall_clock_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The minute tick would prompt linked test members whenever the real clock is inside
+    their prompt window: tests run the tick themselves (`bot.jobs.tick_now`) at a time they
+    choose. tests/machinery turns the job back on where it is the subject."""
+    monkeypatch.setattr("bot.jobs.TICK_JOB_ENABLED", False)

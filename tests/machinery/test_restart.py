@@ -1,0 +1,136 @@
+"""kill -9 in the middle of a prompt fan-out: the bot as a real process, started twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import Database, migrate
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.sandbox import SandboxClient, SandboxServer
+from tests.machinery.helpers import seed_members, seed_unit, started, zone_where_it_is
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMBERS = range(3000, 3100)
+
+
+@pytest.fixture
+async def bot_db(tmp_path: Path) -> AsyncIterator[Database]:
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
+    await migrate.upgrade(url)
+    db = Database.from_url(url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+async def start_bot_process(sandbox: SandboxServer, db: Database, tmp_path: Path,
+                            name: str) -> asyncio.subprocess.Process:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": sandbox.config.token,
+        "TELEGRAM_API_BASE_URL": sandbox.url,
+        "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+        "SEND_RATE": "20",
+        "LOG_LEVEL": "INFO",
+    }
+    # cwd: no stray .env from the checkout; the log tells what happened if the test fails.
+    with (tmp_path / f"{name}.log").open("wb") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=log,
+            stderr=asyncio.subprocess.STDOUT)
+
+
+async def delivered(sb: SandboxClient) -> dict[str, int]:
+    stats = await sb.stats()
+    return {chat: n for chat, n in stats["messages_per_chat"].items() if int(chat) in MEMBERS}
+
+
+async def wait_for(condition: object, what: str, timeout: float, tmp_path: Path) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():  # type: ignore[operator]
+        if loop.time() > deadline:
+            logs = "\n".join(p.read_text(errors="replace")[-3000:]
+                             for p in sorted(tmp_path.glob("*.log")))
+            raise TimeoutError(f"{what} within {timeout}s; bot logs:\n{logs}")
+        await asyncio.sleep(0.01)
+
+
+async def sent_chats(db: Database) -> set[int]:
+    async with db.transaction() as s:
+        return set((await s.scalars(select(OutboxMessage.chat_id).where(
+            OutboxMessage.status == OutboxStatus.SENT))).all())
+
+
+@pytest.mark.parametrize("moment", ["between_sends", "any_time"])
+async def test_a_kill_9_mid_fan_out_loses_no_prompt_and_repeats_none_recorded_as_sent(
+    moment: str, sandbox: SandboxServer, sb: SandboxClient, bot_db: Database, tmp_path: Path
+) -> None:
+    """`between_sends`: killed while flood control holds every send, so nothing is in flight:
+    each member gets exactly one prompt. `any_time`: killed the instant the sandbox counts
+    half; a message Telegram accepted in the milliseconds before its outcome was committed
+    may go twice (delivery is at least once), and only such a message."""
+    async with bot_db.transaction() as s:
+        # The real clock is inside this unit's prompt window: the bot's own minute job fires.
+        unit = await seed_unit(s, timezone=zone_where_it_is(12), prompt_time="06:00",
+                               deadline_time="23:00", reminder_times="")
+        await seed_members(s, unit, MEMBERS)
+    started(sandbox, MEMBERS)
+
+    first = await start_bot_process(sandbox, bot_db, tmp_path, "first")
+    try:
+        async def half() -> bool:
+            return sum((await delivered(sb)).values()) >= len(MEMBERS) // 2
+
+        await wait_for(half, "half the prompts delivered", 60, tmp_path)
+        if moment == "between_sends":
+            await sb.set_faults(rate_429=1.0, retry_after=10, methods=["sendMessage"])
+
+            async def paused() -> bool:
+                faults = (await sb.stats())["faults"].get("429", 0)
+                return faults > 0 and len(await sent_chats(bot_db)) == len(await delivered(sb))
+
+            await wait_for(paused, "the dispatcher paused by flood control", 10, tmp_path)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    await sb.clear_faults()
+    at_kill = await delivered(sb)
+    assert len(MEMBERS) // 2 <= sum(at_kill.values()) < len(MEMBERS)
+    sent_at_kill = await sent_chats(bot_db)
+    in_doubt = {int(chat) for chat in at_kill} - sent_at_kill
+
+    second = await start_bot_process(sandbox, bot_db, tmp_path, "second")
+    try:
+        async def all_sent() -> bool:
+            async with bot_db.transaction() as s:
+                pending = await s.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status != OutboxStatus.SENT))
+                total = await s.scalar(select(func.count()).select_from(OutboxMessage))
+            return total == len(MEMBERS) and pending == 0
+
+        # Rows the killed process had claimed come back when their lease (30 s) runs out.
+        await wait_for(all_sent, "every prompt sent", 90, tmp_path)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 30) == 0
+
+    final = await delivered(sb)
+    assert set(final) == {str(m) for m in MEMBERS}  # nobody is left without their prompt
+    assert all(final[str(chat)] == 1 for chat in sent_at_kill)  # none recorded sent went again
+    twice = {int(chat) for chat, n in final.items() if n > 1}
+    assert twice <= in_doubt and all(n <= 2 for n in final.values())
+    if moment == "between_sends":
+        assert in_doubt == set()
+        assert final == {str(m): 1 for m in MEMBERS}
