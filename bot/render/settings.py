@@ -1,0 +1,151 @@
+"""Texts (HTML) for /quiet and /leave."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from bot.db.models import LeaveKind
+from bot.i18n import _, fmt_date, ngettext
+from bot.services.leaves import (
+    MAX_LEAVE_DAYS,
+    MAX_MATCHES,
+    Candidate,
+    FindResult,
+    FindStatus,
+    LeaveArgsError,
+    LeaveLine,
+    LeaveResult,
+    LeaveStatus,
+)
+from bot.services.members import QuietError, QuietHours
+
+Buttons = list[list[tuple[str, str]]]
+
+LEAVE_PICK_PREFIX = "lv:"
+LEAVE_CANCEL_PREFIX = "lvx:"
+
+
+# --- /quiet --------------------------------------------------------------------------------
+
+
+def quiet_usage(current: QuietHours | None) -> str:
+    now = (_("Your quiet hours: {start}–{end}. No reminders in that window.").format(
+        start=current.as_text()[0], end=current.as_text()[1]) if current
+        else _("You have no quiet hours: reminders may come at any reminder time."))
+    return now + "\n\n" + _(
+        "To set them, send for example <code>/quiet 22:00 07:00</code> (no reminders from "
+        "22:00 until 07:00, your unit's time). To remove them: <code>/quiet off</code>.")
+
+
+def quiet_set(quiet: QuietHours | None) -> str:
+    if quiet is None:
+        return _("Quiet hours removed.")
+    return _("Quiet hours set: no reminders from {start} until {end}. The daily question "
+             "itself still comes at your unit's time.").format(
+        start=quiet.as_text()[0], end=quiet.as_text()[1])
+
+
+def quiet_problem(code: QuietError) -> str:
+    if code is QuietError.SAME:
+        return _("The start and the end must differ, for example <code>/quiet 22:00 "
+                 "07:00</code>.")
+    return _("Please give two times as HH:MM, for example <code>/quiet 22:00 07:00</code>, "
+             "or <code>/quiet off</code>.")
+
+
+# --- /leave --------------------------------------------------------------------------------
+
+
+def kind_label(kind: LeaveKind) -> str:
+    return _("on leave") if kind is LeaveKind.LEAVE else _("exempt")
+
+
+def span(start: date, end: date) -> str:
+    if start == end:
+        return fmt_date(start)
+    return _("{start} to {end}").format(start=fmt_date(start), end=fmt_date(end))
+
+
+def who(candidate: Candidate) -> str:
+    return _("{name} ({unit})").format(name=escape(candidate.name),
+                                       unit=escape(" / ".join(candidate.unit_path)))
+
+
+def leave_usage(lines: list[LeaveLine]) -> str:
+    parts = [_("Mark a member of your units as on leave or exempt: they are not asked to "
+               "report and not counted as missing on those days.\n"
+               "<code>/leave NAME FROM [TO] [exempt]</code>, for example "
+               "<code>/leave Wang Wei 2026-12-01 2026-12-05</code>. NAME may also be a phone "
+               "number.")]
+    if lines:
+        parts += ["", _("<b>Current and coming leaves</b> (tap to cancel one):")]
+        parts += [f"• {who(line.member)}: {span(line.start, line.end)}, "
+                  f"{kind_label(line.kind)}" for line in lines]
+    return "\n".join(parts)
+
+
+def leave_cancel_buttons(lines: list[LeaveLine]) -> Buttons:
+    return [[(f"❌ {line.member.name} {line.start.isoformat()}"[:60],
+              f"{LEAVE_CANCEL_PREFIX}{line.leave_id}")] for line in lines]
+
+
+def leave_args_problem(code: LeaveArgsError) -> str:
+    if code is LeaveArgsError.BAD_DATE:
+        return _("That date does not exist. Use YYYY-MM-DD, for example 2026-12-01.")
+    if code is LeaveArgsError.NO_QUERY:
+        return _("Whom do you mean? Put a name or phone number before the dates, for example "
+                 "<code>/leave Wang Wei 2026-12-01 2026-12-05</code>.")
+    if code is LeaveArgsError.TOO_LONG:
+        return _("That is too long. Send <code>/leave NAME FROM [TO]</code>.")
+    return _("Please give the first day (and, if longer, the last day) as YYYY-MM-DD, for "
+             "example <code>/leave Wang Wei 2026-12-01 2026-12-05</code>.")
+
+
+def find_problem(result: FindResult) -> str:
+    if result.status is FindStatus.TOO_MANY:
+        return ngettext("{n} member matches. Please give more of the name (at most {max} can "
+                        "be shown).", "{n} members match. Please give more of the name (at "
+                        "most {max} can be shown).", result.total).format(n=result.total,
+                                                                          max=MAX_MATCHES)
+    if result.status is FindStatus.OUTSIDE_SCOPE:
+        return _("That member is not in your units, so you cannot record leave for them.")
+    return _("No active member of your units matches that name or number.")
+
+
+def pick_member(candidates: tuple[Candidate, ...], start: date, end: date,
+                kind: LeaveKind) -> tuple[str, Buttons]:
+    text = _("Several members match. Whom do you mean ({kind}, {span})?").format(
+        kind=kind_label(kind), span=span(start, end))
+    code = "e" if kind is LeaveKind.EXEMPT else "l"
+    buttons = [[(f"{c.name} · {' / '.join(c.unit_path[-2:])}"[:60],
+                 f"{LEAVE_PICK_PREFIX}{c.member_id}:{start:%Y%m%d}:{end:%Y%m%d}:{code}")]
+               for c in candidates]
+    return text, buttons
+
+
+def leave_result(result: LeaveResult) -> str:
+    status = result.status
+    if status in (LeaveStatus.SET, LeaveStatus.ALREADY, LeaveStatus.CANCELLED):
+        assert result.member and result.start and result.end and result.kind
+        values = {"who": who(result.member), "span": span(result.start, result.end),
+                  "kind": kind_label(result.kind)}
+        if status is LeaveStatus.CANCELLED:
+            return _("Cancelled: {who}, {kind}, {span}.").format(**values)
+        if status is LeaveStatus.ALREADY:
+            return _("Already recorded: {who} is {kind}, {span}.").format(**values)
+        return _("Recorded: {who} is {kind}, {span}. They will not be asked to report or "
+                 "counted as missing on those days.").format(**values)
+    if status is LeaveStatus.OUTSIDE_SCOPE:
+        return _("That member is not in your units, so you cannot record leave for them.")
+    if status is LeaveStatus.BAD_RANGE:
+        return _("The last day is before the first day.")
+    if status is LeaveStatus.IN_PAST:
+        return _("Those days are already over.")
+    if status is LeaveStatus.TOO_LONG:
+        return _("A leave can last at most {days} days.").format(days=MAX_LEAVE_DAYS)
+    return _("That member or leave no longer exists.")
+
+
+def leave_not_allowed() -> str:
+    return _("Only unit leaders and administrators can record leave.")

@@ -1,0 +1,126 @@
+"""/start (and `/start <invite code>`), the share-my-phone keyboard, and the invite's name step.
+
+Free text is routed here first (see `answer_text`): it belongs to whichever form the sender's
+Draft row says they are in.
+"""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ParseMode
+
+from bot.context import Context
+from bot.render.onboarding import (
+    already_linked,
+    greeting,
+    invite_result,
+    link_result,
+    share_phone_label,
+)
+from bot.services import onboarding
+from bot.services.admin import IMPORT_DRAFT
+from bot.services.family import FAMILY_DRAFT
+from bot.services.faq_promote import FAQ_ADD_DRAFT
+from bot.services.leaders import CONTACT_DRAFT, REPORT_FOR_DRAFT
+from bot.services.notices import NOTICE_DRAFT
+from bot.services.onboarding import LinkStatus
+from bot.services.report_form import REPORT_DRAFT
+
+# A deep-link payload is at most 64 characters; anything longer is refused without a lookup.
+MAX_START_PAYLOAD = 64
+
+
+def share_phone_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(share_phone_label(), request_contact=True)]],
+        resize_keyboard=True, one_time_keyboard=True,
+    )
+
+
+async def start(update: Update, context: Context) -> None:
+    """Greet; an invite code opens the invite, an unlinked user gets the share-phone button."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message
+    payload = " ".join(context.args or [])
+    if payload:
+        await open_invite(update, context, payload)
+        return
+    async with context.transaction() as session:
+        linked = await onboarding.linked_member(session, user.id)
+    if linked is not None:
+        await message.reply_text(already_linked(linked), parse_mode=ParseMode.HTML,
+                                 reply_markup=ReplyKeyboardRemove())
+        return
+    await message.reply_text(greeting(user.first_name), parse_mode=ParseMode.HTML,
+                             reply_markup=share_phone_keyboard())
+
+
+async def open_invite(update: Update, context: Context, code: str) -> None:
+    """`/start <code>`: check the invite and ask for the newcomer's name."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message
+    async with context.transaction() as session:
+        result = await onboarding.open_invite(
+            session, telegram_user_id=user.id, code=code[:MAX_START_PAYLOAD + 1],
+            now=context.now())
+    await message.reply_text(invite_result(result), parse_mode=ParseMode.HTML,
+                             reply_markup=ReplyKeyboardRemove())
+
+
+async def share_contact(update: Update, context: Context) -> None:
+    """A shared contact: link the sender to their roster row when it is their own number."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message and message.contact
+    contact = message.contact
+    async with context.transaction() as session:
+        result = await onboarding.link_by_contact(
+            session, telegram_user_id=user.id, contact_user_id=contact.user_id,
+            phone_number=contact.phone_number, now=context.now())
+    retry = result.status in (LinkStatus.NOT_OWN, LinkStatus.INVALID_PHONE)
+    await message.reply_text(
+        link_result(result), parse_mode=ParseMode.HTML,
+        reply_markup=share_phone_keyboard() if retry else ReplyKeyboardRemove())
+
+
+async def invite_name(update: Update, context: Context) -> None:
+    """The invite's name step: join the invite's unit under this name."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message and message.text is not None
+    async with context.transaction() as session:
+        result = await onboarding.join_by_invite(
+            session, telegram_user_id=user.id, name=message.text, now=context.now())
+    await message.reply_text(invite_result(result), parse_mode=ParseMode.HTML)
+
+
+async def answer_text(update: Update, context: Context) -> None:
+    """Free text: the answer to the step of the form the sender is in, else a question."""
+    from bot.services.volunteers import VOLUNTEER_DRAFT
+    from handlers import admin, duty, family, faq, faq_add, leaders, notices, report, volunteers
+    from handlers.duty import DUTY_SWAP_DRAFT
+
+    user = update.effective_user
+    assert user
+    async with context.transaction() as session:
+        kind = await onboarding.draft_kind(session, user.id)
+    if kind == onboarding.INVITE_DRAFT:
+        await invite_name(update, context)
+    elif kind == FAMILY_DRAFT:
+        await family.family_answer(update, context)
+    elif kind == REPORT_DRAFT:
+        await report.report_answer(update, context)
+    elif kind == CONTACT_DRAFT:
+        await leaders.contact_answer(update, context)
+    elif kind == REPORT_FOR_DRAFT:
+        await leaders.report_for_answer(update, context)
+    elif kind == NOTICE_DRAFT:
+        await notices.notice_answer(update, context)
+    elif kind == FAQ_ADD_DRAFT:
+        await faq_add.faq_add_answer(update, context)
+    elif kind == IMPORT_DRAFT:
+        await admin.import_text(update, context)
+    elif kind == DUTY_SWAP_DRAFT:
+        await duty.duty_answer(update, context)
+    elif kind == VOLUNTEER_DRAFT:
+        await volunteers.volunteer_note(update, context)
+    else:
+        await faq.answer_question(update, context)

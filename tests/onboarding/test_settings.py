@@ -1,0 +1,215 @@
+"""/quiet and /leave through the sandbox against the real Application, on SQLite and
+PostgreSQL: who may do what, bad input, forged buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import Database
+from bot.db.models import AuditEntry, Leave, LeaveKind, Member, Role
+from bot.sandbox import SandboxClient
+from tests.onboarding.helpers import NOW, add_member, ask, inline_buttons, last_id
+
+LEADER, MEMBER, OUTSIDER_LEADER, ADMIN = 5001, 5002, 5003, 5004
+
+
+@pytest.fixture
+async def org(bot_app: Any, sb: SandboxClient, db: Database) -> dict[str, int]:
+    """G/A (leader 5001) with branch B1; G/B (leader 5003); an admin at the top; the clock at
+    Monday 2026-11-30 09:00 in Shanghai."""
+    bot_app.bot_data.clock = lambda: NOW
+    ids = {
+        "leader": await add_member(db, ["G", "A"], "Leader A", phone="+8613800138001",
+                                   telegram_user_id=LEADER, role=Role.LEADER),
+        "wang": await add_member(db, ["G", "A", "B1"], "Wang Wei", phone="+8613800138002",
+                                 telegram_user_id=MEMBER),
+        "wang2": await add_member(db, ["G", "A", "B1"], "Wang Wei-Jun", phone="+8613800138005"),
+        "zhao": await add_member(db, ["G", "B"], "Zhao Min", phone="+8613800138003"),
+        "leader_b": await add_member(db, ["G", "B"], "Leader B", phone="+8613800138004",
+                                     telegram_user_id=OUTSIDER_LEADER, role=Role.LEADER),
+        "admin": await add_member(db, ["G"], "Admin", phone="+8613800138006",
+                                  telegram_user_id=ADMIN, role=Role.ADMIN),
+    }
+    for uid in (LEADER, MEMBER, OUTSIDER_LEADER, ADMIN):
+        await sb.create_user(uid, f"User {uid}", language_code="en")
+    return ids
+
+
+async def leaves(db: Database) -> list[tuple[int, date, date, LeaveKind]]:
+    async with db.transaction() as s:
+        rows = await s.scalars(select(Leave).order_by(Leave.id))
+        return [(r.member_id, r.start_date, r.end_date, r.kind) for r in rows]
+
+
+async def quiet(db: Database, uid: int) -> tuple[str | None, str | None]:
+    async with db.transaction() as s:
+        member = await s.scalar(select(Member).where(Member.telegram_user_id == uid))
+        assert member is not None
+        return member.quiet_start, member.quiet_end
+
+
+# --- /quiet --------------------------------------------------------------------------------
+
+
+async def test_quiet_set_show_and_clear(sb: SandboxClient, db: Database,
+                                        org: dict[str, int]) -> None:
+    reply = await ask(sb, MEMBER, "/quiet")
+    assert "You have no quiet hours" in reply["text"] and "/quiet 22:00 07:00" in reply["text"]
+    reply = await ask(sb, MEMBER, "/quiet 22:00 07:00")
+    assert reply["text"].startswith("Quiet hours set: no reminders from 22:00 until 07:00.")
+    assert await quiet(db, MEMBER) == ("22:00", "07:00")
+    assert "Your quiet hours: 22:00–07:00" in (await ask(sb, MEMBER, "/quiet"))["text"]
+    await ask(sb, MEMBER, "/quiet 21:30-6:45")
+    assert await quiet(db, MEMBER) == ("21:30", "06:45")
+    await ask(sb, MEMBER, "/quiet 22:00 到 7:00")
+    assert await quiet(db, MEMBER) == ("22:00", "07:00")
+    assert (await ask(sb, MEMBER, "/quiet off"))["text"] == "Quiet hours removed."
+    assert await quiet(db, MEMBER) == (None, None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("25:00 07:00", "two times as HH:MM"),
+    ("22:00", "two times as HH:MM"),
+    ("22:00 07:00 09:00", "two times as HH:MM"),
+    ("tonight", "two times as HH:MM"),
+    ("22:00 22:00", "must differ"),
+    ("9" * 4000, "two times as HH:MM"),
+])
+async def test_quiet_bad_input_changes_nothing(sb: SandboxClient, db: Database,
+                                               org: dict[str, int], text: str,
+                                               expected: str) -> None:
+    await ask(sb, MEMBER, "/quiet 22:00 07:00")
+    reply = await ask(sb, MEMBER, f"/quiet {text}")
+    assert expected in reply["text"]
+    assert await quiet(db, MEMBER) == ("22:00", "07:00")
+
+
+async def test_quiet_needs_a_linked_member(sb: SandboxClient, org: dict[str, int]) -> None:
+    await sb.create_user(5099, "Stranger", language_code="en")
+    assert "not linked" in (await ask(sb, 5099, "/quiet 22:00 07:00"))["text"]
+
+
+# --- /leave --------------------------------------------------------------------------------
+
+
+async def test_a_leader_records_leave_for_a_member_of_their_subtree(
+    sb: SandboxClient, db: Database, org: dict[str, int]
+) -> None:
+    reply = await ask(sb, LEADER, "/leave Wang Wei 2026-12-01 2026-12-05")
+    assert reply["text"].startswith("Recorded: Wang Wei (G / A / B1) is on leave")
+    assert await leaves(db) == [(org["wang"], date(2026, 12, 1), date(2026, 12, 5),
+                                 LeaveKind.LEAVE)]
+    # The same again (a double send) records nothing new.
+    assert (await ask(sb, LEADER, "/leave Wang Wei 2026-12-01 2026-12-05"))["text"] \
+        .startswith("Already recorded")
+    # By phone number, one day, exempt.
+    reply = await ask(sb, LEADER, "/leave 138 0013 8005 2026-12-07 exempt")
+    assert reply["text"].startswith("Recorded: Wang Wei-Jun (G / A / B1) is exempt")
+    assert len(await leaves(db)) == 2
+    # Without arguments: the usage and the current leaves, with buttons to cancel them.
+    listing = await ask(sb, LEADER, "/leave")
+    assert "Wang Wei (G / A / B1)" in listing["text"]
+    buttons = inline_buttons(listing)
+    assert len(buttons) == 2 and all(data.startswith("lvx:") for _label, data in buttons)
+    before = await last_id(sb, LEADER)
+    await sb.press(LEADER, listing["message_id"], callback_data=buttons[0][1])
+    [cancelled] = await sb.wait_for_bot_messages(LEADER, after=before)
+    assert cancelled["text"].startswith("Cancelled: Wang Wei (G / A / B1), on leave")
+    assert [row[0] for row in await leaves(db)] == [org["wang2"]]
+
+
+async def test_several_matches_offer_a_choice(sb: SandboxClient, db: Database,
+                                              org: dict[str, int]) -> None:
+    reply = await ask(sb, LEADER, "/leave wang 2026-12-01")
+    assert reply["text"].startswith("Several members match")
+    buttons = inline_buttons(reply)
+    assert [label.split(" · ")[0] for label, _data in buttons] == ["Wang Wei", "Wang Wei-Jun"]
+    before = await last_id(sb, LEADER)
+    await sb.press(LEADER, reply["message_id"], button=buttons[1][0])
+    [done] = await sb.wait_for_bot_messages(LEADER, after=before)
+    assert done["text"].startswith("Recorded: Wang Wei-Jun")
+    assert await leaves(db) == [(org["wang2"], date(2026, 12, 1), date(2026, 12, 1),
+                                 LeaveKind.LEAVE)]
+    # An exact name is not ambiguous.
+    assert (await ask(sb, LEADER, "/leave Wang Wei 2026-12-02"))["text"].startswith(
+        "Recorded: Wang Wei (")
+
+
+async def test_a_leader_cannot_record_leave_outside_their_subtree(
+    sb: SandboxClient, db: Database, org: dict[str, int]
+) -> None:
+    reply = await ask(sb, LEADER, "/leave Zhao Min 2026-12-01")
+    assert "No active member of your units matches" in reply["text"]
+    reply = await ask(sb, LEADER, "/leave 13800138003 2026-12-01")  # Zhao's phone
+    assert "not in your units" in reply["text"]
+    # A forged pick button naming Zhao is refused too, and the refusal is audited.
+    listing = await ask(sb, LEADER, "/leave")
+    answer = await sb.press(LEADER, listing["message_id"],
+                            callback_data=f"lv:{org['zhao']}:20261201:20261201:l")
+    assert "not in your units" in answer["text"]
+    # Nor can the other unit's leader touch A's members.
+    reply = await ask(sb, OUTSIDER_LEADER, "/leave 13800138002 2026-12-01")
+    assert "not in your units" in reply["text"]
+    assert await leaves(db) == []
+    async with db.transaction() as s:
+        denied = await s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "leave_denied"))
+    assert denied == 3
+
+
+async def test_an_admin_may_record_leave_anywhere(sb: SandboxClient, db: Database,
+                                                  org: dict[str, int]) -> None:
+    reply = await ask(sb, ADMIN, "/leave Zhao Min 2026-12-01 2026-12-02")
+    assert reply["text"].startswith("Recorded: Zhao Min (G / B)")
+    assert [row[0] for row in await leaves(db)] == [org["zhao"]]
+
+
+async def test_members_and_strangers_may_not_record_leave(
+    sb: SandboxClient, db: Database, org: dict[str, int]
+) -> None:
+    await sb.create_user(5099, "Stranger", language_code="en")
+    for uid in (MEMBER, 5099):
+        for text in ("/leave", "/leave Wang Wei 2026-12-01"):
+            reply = await ask(sb, uid, text)
+            assert reply["text"] == "Only unit leaders and administrators can record leave."
+    listing = await ask(sb, LEADER, "/leave")
+    answer = await sb.press(MEMBER, listing["message_id"],
+                            callback_data=f"lv:{org['wang']}:20261201:20261201:l")
+    assert "Only unit leaders" in answer["text"]
+    assert await leaves(db) == []
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ("Wang Wei 2026-02-30", "That date does not exist"),
+    ("Wang Wei", "Please give the first day"),
+    ("Wang Wei tomorrow", "Please give the first day"),
+    ("2026-12-01 2026-12-05", "Whom do you mean?"),
+    ("Wang Wei 2026-12-05 2026-12-01", "The last day is before the first day."),
+    ("Wang Wei 2026-11-01 2026-11-29", "Those days are already over."),
+    ("Wang Wei 2026-12-01 2027-12-05", "at most 366 days"),
+    ("W" * 65 + " 2026-12-01", "That is too long"),
+    ("x " * 1000 + "2026-12-01", "That is too long"),
+    ("Nobody 2026-12-01", "No active member of your units matches"),
+])
+async def test_leave_bad_input_changes_nothing(sb: SandboxClient, db: Database,
+                                               org: dict[str, int], args: str,
+                                               expected: str) -> None:
+    reply = await ask(sb, LEADER, f"/leave {args}")
+    assert expected in reply["text"], reply["text"]
+    assert await leaves(db) == []
+
+
+@pytest.mark.parametrize("data", [
+    "lv:abc:20261201:20261201:l", "lv:1:20261301:20261201:l", "lv:1:20261201:20261201:x",
+    "lvx:", "lvx:abc", "lv:" + "9" * 60, "lvx:999999",
+])
+async def test_forged_leave_buttons_change_nothing(sb: SandboxClient, db: Database,
+                                                   org: dict[str, int], data: str) -> None:
+    listing = await ask(sb, LEADER, "/leave")
+    answer = await sb.press(LEADER, listing["message_id"], callback_data=data)
+    assert answer["answered"] and answer["text"]
+    assert await leaves(db) == []
