@@ -1,0 +1,291 @@
+"""The report form's steps, summaries, /history, and the callback data of the form's buttons.
+
+Form buttons carry ``rf:<form id>:<step counter>:<action>[:<arg>]`` (checked against the
+Draft by the service); "amend" buttons under a stored report carry ``ra:<date>:<choice>``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from html import escape
+
+from bot.db.models import ReportStatus
+from bot.i18n import _, fmt_date, fmt_number, fmt_time, pgettext
+from bot.render.prompts import ReportChoice, parse_report_callback
+from bot.services.members import InvalidText, TextError
+from bot.services.report_form import (
+    NORMAL,
+    QUICK_TEMPERATURES,
+    Form,
+    Outcome,
+    Step,
+)
+from bot.services.reports import MAX_NOTE, SYMPTOMS, HistoryDay, PersonHealth, ReportInput
+from bot.services.temperature import MAX_C, MIN_C, TemperatureError, TemperatureErrorCode
+
+Buttons = list[list[tuple[str, str]]]
+
+FORM_PREFIX = "rf:"
+FORM_PATTERN = rf"^{FORM_PREFIX}"
+_FORM = re.compile(r"rf:([0-9a-f]{6}):([0-9]{1,6}):(w|wd|t|s|sd|ns|f|fd|ok|re|x)"
+                   r"(?::([a-z0-9_.]{1,12}))?")
+AMEND_PREFIX = "ra:"
+AMEND_PATTERN = r"^ra:[0-9]{4}-[0-9]{2}-[0-9]{2}:(?:ok|sick|other)\Z"
+
+
+def form_callback(form: Form, action: str, arg: str = "") -> str:
+    return f"{FORM_PREFIX}{form.id}:{form.n}:{action}" + (f":{arg}" if arg else "")
+
+
+def parse_form_callback(data: str | None) -> tuple[str, int, str, str] | None:
+    """(form id, step counter, action, argument); None for anything we never send."""
+    match = _FORM.fullmatch(data or "")
+    if match is None:
+        return None
+    return match[1], int(match[2]), match[3], match[4] or ""
+
+
+def amend_callback(day: date, choice: ReportChoice) -> str:
+    return f"{AMEND_PREFIX}{day.isoformat()}:{choice.value}"
+
+
+def parse_amend_callback(data: str | None) -> tuple[date, ReportChoice] | None:
+    if not data or not data.startswith(AMEND_PREFIX):
+        return None
+    parsed = parse_report_callback("r:" + data.removeprefix(AMEND_PREFIX))
+    if parsed is None or parsed[1] is ReportChoice.SAME:
+        return None
+    return parsed
+
+
+# --- words -----------------------------------------------------------------------------------
+
+def symptom_label(key: str) -> str:
+    return {
+        "fever": pgettext("symptom", "fever"),
+        "cough": pgettext("symptom", "cough"),
+        "sore_throat": pgettext("symptom", "sore throat"),
+        "fatigue": pgettext("symptom", "fatigue"),
+        "breath": pgettext("symptom", "shortness of breath"),
+        "taste_smell": pgettext("symptom", "loss of taste or smell"),
+        "diarrhoea": pgettext("symptom", "diarrhoea"),
+        "other": pgettext("symptom", "other symptom"),
+    }.get(key, key)
+
+
+def flag_label(key: str) -> str:
+    return {
+        "contact_case": _("Contact with a confirmed or suspected case"),
+        "travel": _("Travel outside the city"),
+        "isolation": _("In isolation or quarantine"),
+    }.get(key, key)
+
+
+def person_name(p: PersonHealth | None, *, relation: str = "", name: str = "") -> str:
+    """"You" for the member, "spouse Li Na" for a household entry (escaped)."""
+    if p is not None:
+        relation, name = p.relation, p.name
+        if p.household_id is None and not relation:
+            return escape(_("You"))
+    if not relation:
+        return escape(_("You"))
+    return escape(_("{relation} {name}").format(relation=relation, name=name))
+
+
+def temperature_text(value: Decimal) -> str:
+    return _("{temperature} °C").format(temperature=fmt_number(value, "0.0"))
+
+
+def person_line(p: PersonHealth) -> str:
+    parts = []
+    if p.temperature is not None:
+        parts.append(temperature_text(p.temperature))
+    parts += [symptom_label(s) for s in p.symptoms]
+    health = _(", ").join(parts) if parts else _("well")
+    line = "• " + _("{person}: {health}").format(person=person_name(p), health=escape(health))
+    if p.note:
+        line += " — " + escape(_("“{note}”").format(note=p.note))
+    return line
+
+
+def report_lines(entry: ReportInput) -> list[str]:
+    status = entry.status
+    lines = [_("⚠ Something to watch") if status is ReportStatus.ABNORMAL
+             else _("✓ Everyone is well")]
+    lines += [person_line(p) for p in entry.people]
+    flags = [key for key, on in (("contact_case", entry.contact_case), ("travel", entry.travel),
+                                 ("isolation", entry.isolation)) if on]
+    lines += [f"• {escape(flag_label(f))}" for f in flags]
+    return lines
+
+
+def saved_text(entry: ReportInput, day: date, when: datetime, timezone: str, *,
+               late: bool, amended: bool) -> str:
+    head = (_("✅ Report amended at {time}") if amended else _("✅ Reported at {time}")).format(
+        time=fmt_time(when, "short", tz=timezone))
+    lines = [f"<b>{escape(head)}</b>", escape(fmt_date(day, "long"))]
+    if late:
+        lines.append(escape(_("(after the deadline: marked late)")))
+    return "\n".join([*lines, "", *report_lines(entry)])
+
+
+def current_report_text(entry: ReportInput, day: date, when: datetime, timezone: str) -> str:
+    head = _("You have already reported for {date} (last at {time}):").format(
+        date=fmt_date(day, "long"), time=fmt_time(when, "short", tz=timezone))
+    tail = _("To change it, tap how things are now.")
+    return "\n".join([f"<b>{escape(head)}</b>", *report_lines(entry), "", escape(tail)])
+
+
+def amend_buttons(day: date) -> Buttons:
+    return [[(_("✅ Everyone is well now"), amend_callback(day, ReportChoice.OK))],
+            [(_("🤒 Someone is unwell"), amend_callback(day, ReportChoice.SICK))],
+            [(_("📝 Something else to report"), amend_callback(day, ReportChoice.OTHER))]]
+
+
+def already_reported(day: date, today: date, when: datetime, timezone: str) -> str:
+    """A callback answer: plain text, short."""
+    time = fmt_time(when, "short", tz=timezone)
+    if day == today:
+        return _("You have already reported today (at {time}). Send /report to change "
+                 "it.").format(time=time)
+    return _("You have already reported for {date} (at {time}).").format(
+        date=fmt_date(day, "long"), time=time)
+
+
+# --- the form --------------------------------------------------------------------------------
+
+def _toggle(on: bool, label: str) -> str:
+    return ("☑️ " if on else "⬜ ") + label
+
+
+def _cancel(form: Form) -> list[tuple[str, str]]:
+    return [(_("✖ Cancel"), form_callback(form, "x"))]
+
+
+def form_step(form: Form) -> tuple[str, Buttons]:
+    """The text and buttons of the form's current step."""
+    day = escape(fmt_date(form.day, "long"))
+    who = person_name(form.person.health())
+    mine = form.person.household_id is None and not form.person.relation
+    if form.step is Step.WHO:
+        text = _("Report for {date}. <b>Who is unwell?</b> Tap everyone who is, then "
+                 "“Next”. The others are reported as well.").format(date=day)
+        rows = [[(_toggle(i in form.who, person_name(p.health())), form_callback(form, "w",
+                                                                                  str(i)))]
+                for i, p in enumerate(form.people)]
+        return text, [*rows, [(_("Next ➡"), form_callback(form, "wd"))], _cancel(form)]
+    if form.step is Step.TEMP:
+        question = _("<b>Your temperature?</b>") if mine else _(
+            "<b>Temperature of {person}?</b>").format(person=who)
+        text = question + " " + _("Tap one, or type it (for example 37.6 or 99.5°F).")
+        quick = [(fmt_number(Decimal(t), "0.0"), form_callback(form, "t", t))
+                 for t in QUICK_TEMPERATURES]
+        return text, [quick[:3], quick[3:] + [(_("Normal"), form_callback(form, "t", NORMAL))],
+                      _cancel(form)]
+    if form.step is Step.SYMPTOMS:
+        question = _("<b>Your symptoms?</b>") if mine else _(
+            "<b>Symptoms of {person}?</b>").format(person=who)
+        text = question + " " + _("Tap all that apply, then “Done”.")
+        chosen = form.person.symptoms
+        toggles = [(_toggle(s in chosen, symptom_label(s)), form_callback(form, "s", s))
+                   for s in SYMPTOMS]
+        rows = [toggles[i:i + 2] for i in range(0, len(toggles), 2)]
+        return text, [*rows, [(_("Done ➡"), form_callback(form, "sd"))], _cancel(form)]
+    if form.step is Step.NOTE:
+        question = _("Anything to add?") if mine else _(
+            "Anything to add about {person}?").format(person=who)
+        text = question + " " + _("Send a short note (at most {limit} characters), or tap "
+                                  "“Skip”.").format(limit=MAX_NOTE)
+        return text, [[(_("Skip ➡"), form_callback(form, "ns"))], _cancel(form)]
+    if form.step is Step.FLAGS:
+        text = _("Report for {date}. <b>What do you want to report?</b> Tap all that apply, "
+                 "then “Next”.").format(date=day)
+        rows = [[(_toggle(f in form.flags, flag_label(f)), form_callback(form, "f", f))]
+                for f in ("contact_case", "travel", "isolation")]
+        return text, [*rows, [(_("Next ➡"), form_callback(form, "fd"))], _cancel(form)]
+    head = _("Please check your report for {date}:").format(date=day)
+    lines = [f"<b>{head}</b>", *report_lines(form.to_input())]
+    if form.amending:
+        lines += ["", escape(_("Confirming replaces the report you sent earlier today."))]
+    return "\n".join(lines), [[(_("✅ Confirm"), form_callback(form, "ok"))],
+                              [(_("✏️ Start over"), form_callback(form, "re")),
+                               (_("✖ Cancel"), form_callback(form, "x"))]]
+
+
+def form_problem(outcome: Outcome, form: Form | None = None) -> str:
+    """Plain text for what went wrong with a form step (fits a callback answer)."""
+    if outcome is Outcome.EXPIRED:
+        return _("This form timed out after 30 minutes and nothing was saved. Send /report "
+                 "to start again.")
+    if outcome is Outcome.CANCELLED:
+        return _("Cancelled; nothing was saved.")
+    if outcome is Outcome.PICK_SOMEONE:
+        return _("Tap at least one person who is unwell, or Cancel.")
+    if outcome is Outcome.PICK_SOMETHING:
+        return _("Tap at least one thing to report, or Cancel.")
+    if outcome is Outcome.DAY_PASSED:
+        return _("That day can no longer be reported; nothing was saved. Send /report to "
+                 "report for today.")
+    if outcome is Outcome.USE_BUTTONS:
+        return _("Please use the buttons below (or /cancel).")
+    if outcome is Outcome.NO_FORM:
+        return _("There is no report in progress. Send /report to start one.")
+    return _("This button is no longer valid.")
+
+
+def temperature_problem(error: TemperatureError) -> str:
+    expected = _("Please send a body temperature between {low} and {high} °C, for example "
+                 "36.8 or 37,5 (°F works too: 99.5°F).").format(
+        low=fmt_number(MIN_C, "0.0"), high=fmt_number(MAX_C, "0.0"))
+    if error.code in (TemperatureErrorCode.TOO_LOW, TemperatureErrorCode.TOO_HIGH):
+        assert error.celsius is not None
+        hint = error.fahrenheit_hint or error.celsius_hint
+        said = _("{temperature} is not a plausible body temperature.").format(
+            temperature=temperature_text(error.celsius))
+        parts = [said, expected]
+        if hint is not None:
+            parts.append(_("Did you mean {temperature}? Then send that.").format(
+                temperature=temperature_text(hint)))
+        return escape(" ".join(parts))
+    if error.code is TemperatureErrorCode.EMPTY:
+        return escape(expected)
+    return escape(" ".join([_("That is not a temperature."), expected]))
+
+
+def note_problem(error: InvalidText) -> str:
+    if error.code is TextError.TOO_LONG:
+        return escape(_("That note is too long: please send at most {limit} characters, or "
+                        "tap “Skip”.").format(limit=MAX_NOTE))
+    return escape(_("Please send the note as plain text, or tap “Skip”."))
+
+
+# --- /history and the rest -----------------------------------------------------------------
+
+def history_text(days: list[HistoryDay]) -> str:
+    head = _("Your reports for the last {n} days").format(n=len(days))
+    lines = [f"<b>{escape(head)}</b>"]
+    for d in days:
+        mark = "—" if d.status is None else "⚠" if d.status is ReportStatus.ABNORMAL else "✓"
+        day = fmt_date(d.day, "medium")
+        lines.append(f"{mark} " + escape(_("{date} (late)").format(date=day) if d.late else day))
+    lines += ["", escape(_("✓ all well · ⚠ something to watch · — no report"))]
+    return "\n".join(lines)
+
+
+def stale_day(day: date) -> str:
+    return _("That button was for {date}, which can no longer be reported. Here is today's "
+             "report.").format(date=fmt_date(day, "long"))
+
+
+def no_yesterday() -> str:
+    return _("There is no report from yesterday to copy. Please tap how things are today.")
+
+
+def report_cancelled() -> str:
+    return _("Cancelled; nothing was saved.")
+
+
+def nothing_to_cancel() -> str:
+    return _("There is nothing to cancel.")

@@ -1,0 +1,266 @@
+"""The daily report: the prompt's buttons, the guided forms, /report, /history, /cancel."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from html import escape
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import Context
+from bot.render import reports as render
+from bot.render.onboarding import not_linked
+from bot.render.prompts import parse_report_callback, prompt_payload, report_buttons
+from bot.services import report_form, reports
+from bot.services.accounts import member_for
+from bot.services.report_choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
+from bot.services.report_form import FormResult, Outcome
+from handlers.leaders import alert_after_save
+
+logger = logging.getLogger(__name__)
+
+
+def keyboard(rows: render.Buttons) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+         for row in rows])
+
+
+def plain(html_text: str) -> str:
+    """Callback answers are plain text of at most 200 characters."""
+    return re.sub(r"<[^>]+>", "", html_text).replace("&lt;", "<").replace(
+        "&gt;", ">").replace("&amp;", "&")[:200]
+
+
+async def _edit(query: CallbackQuery, text: str, rows: render.Buttons | None = None) -> None:
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML,
+                                      reply_markup=keyboard(rows) if rows else None)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def _strip_buttons(context: Context, chat_id: int, message_id: int | None) -> None:
+    """Best effort: the buttons of a step that is over (the message may be gone)."""
+    if message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        pass
+
+
+def _log_saved(saved: reports.SaveResult) -> None:
+    # Ids and outcome only: no health details in logs.
+    report = saved.report
+    logger.info("report %s member %s date %s: created=%s changed=%s revision=%s",
+                report.id, report.member_id, report.report_date.isoformat(), saved.created,
+                saved.changed, report.revision)
+
+
+def _today_message(t: Today) -> tuple[str, render.Buttons]:
+    """/report's text and buttons: the current report with amend buttons, or the question."""
+    if t.report is not None:
+        text = render.current_report_text(reports.view(t.report).entry, t.day,
+                                          t.report.updated_at, t.schedule.timezone)
+        return text, render.amend_buttons(t.day)
+    text = prompt_payload(name=t.name, day=t.day, offer_same=t.offer_same)["text"]
+    return text, [[b] for b in report_buttons(t.day, offer_same=t.offer_same)]
+
+
+async def show_report(update: Update, context: Context) -> None:
+    """/report: today's question, or today's report with buttons to amend it."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message
+    async with context.transaction() as session:
+        member = await member_for(session, user.id)
+        t = None if member is None else await today(
+            session, member, context.now(), context.settings.default_timezone)
+    if t is None:
+        await message.reply_text(not_linked())
+        return
+    text, rows = _today_message(t)
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows))
+
+
+async def show_history(update: Update, context: Context) -> None:
+    """/history: the last 14 days, one line a day."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message
+    days = None
+    async with context.transaction() as session:
+        member = await member_for(session, user.id)
+        if member is not None:
+            t = await today(session, member, context.now(), context.settings.default_timezone)
+            days = await reports.history(session, member, t.day)
+    if days is None:
+        await message.reply_text(not_linked())
+        return
+    await message.reply_text(render.history_text(days), parse_mode=ParseMode.HTML)
+
+
+async def cancel_form(update: Update, context: Context) -> None:
+    """/cancel: drop whatever form the user is in."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message
+    async with context.transaction() as session:
+        dropped = await report_form.cancel(session, user.id)
+    await message.reply_text(render.report_cancelled() if dropped
+                             else render.nothing_to_cancel())
+
+
+async def report_button(update: Update, context: Context) -> None:
+    """A report button: the prompt's (r:) or an amendment's (ra:)."""
+    query, user = update.callback_query, update.effective_user
+    assert query and user and query.message
+    parsed, amend = parse_report_callback(query.data), False
+    if parsed is None:
+        parsed, amend = render.parse_amend_callback(query.data), True
+    if parsed is None:
+        await query.answer(render.form_problem(Outcome.STALE), show_alert=True)
+        return
+    now, t = context.now(), None
+    async with context.transaction() as session:
+        member = await member_for(session, user.id)
+        if member is None:
+            result = None
+        else:
+            result = await choose(session, member=member, telegram_user_id=user.id,
+                                  button_day=parsed[0], choice=Choice(parsed[1].value),
+                                  amend=amend, now=now,
+                                  default_timezone=context.settings.default_timezone,
+                                  message_id=query.message.message_id)
+            if result.outcome is ChoiceOutcome.STALE_DAY:
+                t = await today(session, member, now, context.settings.default_timezone)
+    if result is None:
+        await query.answer(plain(not_linked()), show_alert=True)
+        return
+    await _after_choice(query, result, t, now)
+    await alert_after_save(context, result.saved)
+
+
+async def _after_choice(query: CallbackQuery, result: ChoiceResult, t: Today | None,
+                        now: datetime) -> None:
+    tz = result.schedule.timezone
+    if result.outcome is ChoiceOutcome.SAVED:
+        assert result.saved is not None
+        saved = result.saved
+        _log_saved(saved)
+        await query.answer()
+        await _edit(query, render.saved_text(reports.view(saved.report).entry, result.day,
+                                             saved.report.updated_at, tz,
+                                             late=saved.report.late,
+                                             amended=not saved.created))
+    elif result.outcome is ChoiceOutcome.FORM:
+        assert result.form is not None
+        await query.answer()
+        await _edit(query, *render.form_step(result.form))
+    elif result.outcome is ChoiceOutcome.ALREADY:
+        assert result.report is not None
+        await query.answer(render.already_reported(
+            result.day, result.schedule.local_date(now), result.report.updated_at, tz),
+            show_alert=True)
+    elif result.outcome is ChoiceOutcome.NO_YESTERDAY:
+        await query.answer(render.no_yesterday(), show_alert=True)
+    else:  # a day that can no longer be reported: say so and offer today's
+        assert t is not None
+        await query.answer(plain(render.stale_day(result.day)), show_alert=True)
+        text, rows = _today_message(t)
+        await _reply(query, text, rows)
+
+
+async def _reply(query: CallbackQuery, text: str, rows: render.Buttons) -> Message:
+    assert query.message is not None
+    return await query.get_bot().send_message(query.message.chat.id, text,
+                                              parse_mode=ParseMode.HTML,
+                                              reply_markup=keyboard(rows))
+
+
+async def form_button(update: Update, context: Context) -> None:
+    """A button of the report form, checked against the form the user is in."""
+    query, user = update.callback_query, update.effective_user
+    assert query and user and query.message
+    parsed = render.parse_form_callback(query.data)
+    if parsed is None:
+        await query.answer(render.form_problem(Outcome.STALE), show_alert=True)
+        return
+    form_id, n, action, arg = parsed
+    async with context.transaction() as session:
+        member = await member_for(session, user.id)
+        result = None if member is None else await report_form.press(
+            session, member=member, telegram_user_id=user.id, form_id=form_id, n=n,
+            action=action, arg=arg, now=context.now(),
+            default_timezone=context.settings.default_timezone,
+            message_id=query.message.message_id)
+    if result is None:
+        await query.answer(plain(not_linked()), show_alert=True)
+        return
+    await _after_press(query, result)
+    await alert_after_save(context, result.saved)
+
+
+async def _after_press(query: CallbackQuery, result: FormResult) -> None:
+    outcome = result.outcome
+    if outcome is Outcome.STEP:
+        assert result.form is not None
+        await query.answer()
+        await _edit(query, *render.form_step(result.form))
+    elif outcome is Outcome.SAVED:
+        assert result.saved is not None and result.form is not None
+        report = result.saved.report
+        _log_saved(result.saved)
+        await query.answer()
+        await _edit(query, render.saved_text(
+            reports.view(report).entry, report.report_date, report.updated_at,
+            result.saved.timezone, late=report.late, amended=not result.saved.created))
+    elif outcome in (Outcome.CANCELLED, Outcome.EXPIRED, Outcome.DAY_PASSED):
+        await query.answer(render.form_problem(outcome),
+                           show_alert=outcome is not Outcome.CANCELLED)
+        await _edit(query, escape(render.form_problem(outcome)))
+    else:  # stale, nobody or nothing picked: the step stays as it is
+        await query.answer(render.form_problem(outcome), show_alert=True)
+
+
+async def report_answer(update: Update, context: Context) -> None:
+    """Text typed while a report form is open: a temperature or a note."""
+    user, message = update.effective_user, update.effective_message
+    assert user and message and message.text is not None
+    async with context.transaction() as session:
+        member = await member_for(session, user.id)
+        if member is None:
+            await report_form.drop(session, user.id)
+            result = None
+        else:
+            result = await report_form.answer_text(session, telegram_user_id=user.id,
+                                                   text=message.text, now=context.now())
+    if result is None:
+        await message.reply_text(not_linked())
+        return
+    outcome, form = result.outcome, result.form
+    if outcome is Outcome.BAD_TEMPERATURE:
+        assert result.temperature_error is not None
+        await message.reply_text(render.temperature_problem(result.temperature_error),
+                                 parse_mode=ParseMode.HTML)
+    elif outcome is Outcome.BAD_NOTE:
+        assert result.note_error is not None
+        await message.reply_text(render.note_problem(result.note_error),
+                                 parse_mode=ParseMode.HTML)
+    elif outcome in (Outcome.STEP, Outcome.USE_BUTTONS) and form is not None:
+        if outcome is Outcome.USE_BUTTONS:
+            await message.reply_text(render.form_problem(outcome))
+        # The step moves to a new message at the bottom of the chat; the old one loses its
+        # buttons so that they cannot be pressed out of turn.
+        await _strip_buttons(context, message.chat_id, form.message_id)
+        text, rows = render.form_step(form)
+        sent = await message.reply_text(text, parse_mode=ParseMode.HTML,
+                                        reply_markup=keyboard(rows))
+        async with context.transaction() as session:
+            await report_form.remember_message(session, user.id, form.id, sent.message_id,
+                                               context.now())
+    else:
+        await message.reply_text(render.form_problem(outcome))
