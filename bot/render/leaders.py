@@ -1,0 +1,276 @@
+"""Texts (HTML), buttons and the XLSX file of the leaders' commands: /contacts, /remind,
+/export, /report_for.
+
+Callback data (validated by handlers.leaders against these patterns and then the scope):
+``ct:s:<unit>`` show a unit's chain, ``ct:a:<unit>`` add, ``ct:p:<unit>:<member>`` add this
+member, ``ct:u:<unit>:<member>`` move up, ``ct:r:<unit>:<member>`` remove;
+``rb:m:<member>`` report for this member, ``rb:ok|sick:<member>:<YYYYMMDD>`` well / unwell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from typing import Any
+
+from openpyxl import Workbook
+
+from bot.i18n import _, fmt_date, fmt_time, ngettext
+from bot.render.reports import symptom_label
+from bot.services.contacts import Chain, ContactLine, ContactResult, ContactStatus, UnitRef
+from bot.services.export import MAX_DAYS, ExportRow, RangeError
+from bot.services.leaders import RemindResult, RemindStatus, ReportForResult, ReportForStatus
+from bot.services.leaves import MAX_MATCHES, Candidate, FindResult, FindStatus
+
+Buttons = list[list[tuple[str, str]]]
+
+CONTACTS_PATTERN = r"^ct:(?:[sa]:[0-9]{1,12}|[pur]:[0-9]{1,12}:[0-9]{1,12})\Z"
+REPORT_FOR_PATTERN = r"^rb:(?:m:[0-9]{1,12}|(?:ok|sick):[0-9]{1,12}:[0-9]{8})\Z"
+
+
+def _unit(ref: UnitRef) -> str:
+    return escape(" / ".join(ref.names))
+
+
+def not_allowed() -> str:
+    return _("Only unit leaders and administrators can do this.")
+
+
+# --- /contacts -----------------------------------------------------------------------------
+
+
+def chain_text(chain: Chain) -> str:
+    lines = [_("<b>Reporting contacts of {unit}</b>").format(unit=_unit(chain.unit))]
+    if not chain.contacts:
+        lines.append(_("None yet: this unit's digest and alerts go to the contacts of the "
+                       "unit above it."))
+    else:
+        lines.append(_("They receive the daily digest and the alerts of this unit and the "
+                       "units below it, in this order:"))
+        for i, c in enumerate(chain.contacts, 1):
+            line = f"{i}. {escape(c.name)}"
+            if not c.linked:
+                line += " " + _("(has not linked Telegram yet: gets nothing)")
+            lines.append(line)
+    lines += ["", _("⬆️ moves a contact up, ❌ removes one, ➕ adds one. For another unit "
+                    "send <code>/contacts UNIT NAME</code>.")]
+    return "\n".join(lines)
+
+
+def chain_buttons(chain: Chain) -> Buttons:
+    unit = chain.unit.unit_id
+    rows: Buttons = [[(f"⬆️ {c.name}"[:40], f"ct:u:{unit}:{c.member_id}"),
+                      (f"❌ {c.name}"[:40], f"ct:r:{unit}:{c.member_id}")]
+                     for c in chain.contacts]
+    rows.append([(_("➕ Add a contact"), f"ct:a:{unit}")])
+    return rows
+
+
+def unit_choices(units: list[UnitRef]) -> tuple[str, Buttons]:
+    return (_("Several units match. Which one?"),
+            [[(" / ".join(u.names[-2:])[:60], f"ct:s:{u.unit_id}")] for u in units])
+
+
+def no_unit() -> str:
+    return _("None of your units has that name.")
+
+
+def ask_contact_name(unit: UnitRef) -> str:
+    return _("Send the name of the member to add to the contacts of {unit}: a member of this "
+             "unit or of a unit below it. /cancel stops.").format(unit=_unit(unit))
+
+
+def contact_candidates(unit: UnitRef, found: list[ContactLine]) -> tuple[str, Buttons]:
+    if not found:
+        return (_("No active member of {unit} or the units below it has that name. Send "
+                  "another name, or /cancel.").format(unit=_unit(unit)), [])
+    if len(found) > MAX_MATCHES:
+        return (_("Too many members match. Please send more of the name."), [])
+    return (_("Whom do you want to add?"),
+            [[(c.name[:60], f"ct:p:{unit.unit_id}:{c.member_id}")] for c in found])
+
+
+def contact_result(result: ContactResult) -> str:
+    status, name = result.status, escape(result.name)
+    head = {
+        ContactStatus.ADDED: _("Added {name}.").format(name=name),
+        ContactStatus.ALREADY: _("{name} is already a contact.").format(name=name),
+        ContactStatus.REMOVED: _("Removed {name}.").format(name=name),
+        ContactStatus.MOVED: _("Moved {name} up.").format(name=name),
+    }.get(status)
+    if head is not None and result.chain is not None:
+        return head + "\n\n" + chain_text(result.chain)
+    if status is ContactStatus.OUTSIDE_SCOPE:
+        return _("That unit is not one of yours.")
+    if status is ContactStatus.NOT_IN_UNIT:
+        return _("Only a member of the unit or of a unit below it can be its contact.")
+    if status is ContactStatus.LIMIT:
+        return _("A unit can have at most 10 contacts.")
+    return _("That unit or member no longer exists.")
+
+
+# --- /remind -------------------------------------------------------------------------------
+
+
+def remind_result(result: RemindResult, timezone: str) -> str:
+    if result.status is RemindStatus.SENT:
+        return ngettext("Reminder sent to {n} member who has not reported yet.",
+                        "Reminder sent to {n} members who have not reported yet.",
+                        result.count).format(n=result.count)
+    if result.status is RemindStatus.TOO_SOON:
+        assert result.next_at is not None
+        return _("A reminder already went out in the last hour. The next one can be sent "
+                 "from {time}.").format(time=fmt_time(result.next_at, "short", tz=timezone))
+    return _("Nobody to remind: everyone due has reported, or today's question has not been "
+             "asked yet.")
+
+
+# --- /export -------------------------------------------------------------------------------
+
+
+def export_problem(code: RangeError) -> str:
+    usage = _("Send <code>/export</code> for the last 7 days, or <code>/export 2026-11-01 "
+              "2026-11-07</code> for a range.")
+    if code is RangeError.BAD_DATE:
+        return _("That date does not exist.") + " " + usage
+    if code is RangeError.REVERSED:
+        return _("The last day is before the first day.") + " " + usage
+    if code is RangeError.TOO_LONG:
+        return _("An export covers at most {days} days.").format(days=MAX_DAYS) + " " + usage
+    return usage
+
+
+def export_too_big() -> str:
+    return _("That is too many reports for one file here. Choose a shorter range, or ask an "
+             "administrator to run <code>selfreport export</code>.")
+
+
+def export_caption(start: date, end: date, rows: int) -> str:
+    span = _("{start} to {end}").format(start=fmt_date(start), end=fmt_date(end))
+    return ngettext("Reports {span}: {n} row.", "Reports {span}: {n} rows.", rows).format(
+        span=escape(span), n=rows)
+
+
+def export_filename(start: date, end: date) -> str:
+    return f"reports_{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+
+
+def _yes(value: bool) -> str:
+    return _("yes") if value else ""
+
+
+def _header() -> list[str]:
+    return [_("Date"), _("Unit"), _("Member"), _("Relation"), _("Person"), _("Status"),
+            _("Temperature (°C)"), _("Symptoms"), _("Contact with a case"), _("Travel"),
+            _("Isolation"), _("Note"), _("Late"), _("Reported at"), _("Entered by")]
+
+
+def _cells(r: ExportRow, timezone: str) -> list[Any]:
+    return [r.day, r.unit, r.member, r.relation or _("self"), r.person,
+            _("abnormal") if r.status == "abnormal" else _("well"),
+            float(r.temperature) if r.temperature is not None else None,
+            ", ".join(symptom_label(s) for s in r.symptoms), _yes(r.contact_case),
+            _yes(r.travel), _yes(r.isolation), r.note, _yes(r.late),
+            _local(r.reported_at, timezone), r.entered_by]
+
+
+def export_workbook(rows: list[ExportRow], timezone: str) -> bytes:
+    """The rows as an XLSX sheet, headers in the current locale."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Reports"))
+    sheet.append(_header())
+    for r in rows:
+        sheet.append(_cells(r, timezone))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def export_csv(rows: list[ExportRow], timezone: str) -> bytes:
+    """The same as CSV, UTF-8 with a BOM (Excel then reads the Chinese right)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_header())
+    for r in rows:
+        cells = _cells(r, timezone)
+        cells[13] = cells[13].isoformat(sep=" ", timespec="minutes")
+        writer.writerow("" if c is None else c for c in cells)
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    # Excel has no time zones: the unit's wall-clock time, without an offset.
+    return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+# --- /report_for ---------------------------------------------------------------------------
+
+
+def report_for_usage() -> str:
+    return _("Record today's report for a member of your units who cannot use Telegram: "
+             "<code>/report_for NAME</code> (a name, part of one, or a phone number).")
+
+
+def report_for_find_problem(result: FindResult) -> str:
+    if result.status is FindStatus.TOO_MANY:
+        return ngettext("{n} member matches. Please give more of the name.",
+                        "{n} members match. Please give more of the name.",
+                        result.total).format(n=result.total)
+    if result.status is FindStatus.OUTSIDE_SCOPE:
+        return _("That member is not in your units.")
+    return _("No active member of your units matches that name or number.")
+
+
+def report_for_pick(candidates: tuple[Candidate, ...]) -> tuple[str, Buttons]:
+    return (_("Several members match. Whom do you mean?"),
+            [[(f"{c.name} · {' / '.join(c.unit_path[-2:])}"[:60], f"rb:m:{c.member_id}")]
+             for c in candidates])
+
+
+@dataclass(frozen=True)
+class ReportForTarget:
+    member_id: int
+    name: str
+    unit: tuple[str, ...]
+    day: date  # today in the member's unit
+
+
+def report_for_choice(target: ReportForTarget) -> tuple[str, Buttons]:
+    text = _("Today's report ({date}) for <b>{name}</b> ({unit}):").format(
+        date=escape(fmt_date(target.day)), name=escape(target.name),
+        unit=escape(" / ".join(target.unit)))
+    suffix = f"{target.member_id}:{target.day:%Y%m%d}"
+    return text, [[(_("✅ All well"), f"rb:ok:{suffix}"), (_("🤒 Unwell"), f"rb:sick:{suffix}")]]
+
+
+def ask_temperature(name: str) -> str:
+    return _("What is {name}'s temperature? For example 38.2. /cancel stops.").format(
+        name=escape(name))
+
+
+def report_for_result(result: ReportForResult) -> str:
+    if result.status in (ReportForStatus.SAVED, ReportForStatus.UNCHANGED):
+        assert result.day is not None
+        values = {"name": escape(result.name), "date": escape(fmt_date(result.day))}
+        if result.status is ReportForStatus.UNCHANGED:
+            return _("{name}'s report for {date} already says this.").format(**values)
+        if result.abnormal:
+            return _("Recorded: {name} is unwell ({date}). The unit's contacts are "
+                     "alerted.").format(**values)
+        return _("Recorded: {name} and their household are well ({date}).").format(**values)
+    if result.status is ReportForStatus.OUTSIDE_SCOPE:
+        return _("That member is not in your units.")
+    return _("That member no longer exists.")
+
+
+def stale_report_for() -> str:
+    return _("This button is from another day. Send /report_for again.")
+
+
+def form_expired() -> str:
+    return _("That form has expired. Please start again.")

@@ -1,0 +1,224 @@
+"""The digest's text: sections, the zero report line, open alerts, the 4096 cut, both
+languages; and the /status button data parser."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.i18n import use_locale
+from bot.render.digest import (
+    TEXT_LIMIT,
+    digest_text,
+    parse_status_callback,
+    status_buttons,
+    status_callback,
+)
+from bot.services.digest import (
+    AbnormalCase,
+    Figures,
+    Missing,
+    OpenAlertLine,
+    Reach,
+    SubUnit,
+    UnitDigest,
+)
+
+DAY = date(2026, 11, 30)
+
+
+def digest(**fields: object) -> UnitDigest:
+    values: dict[str, object] = dict(
+        unit_id=1, unit_name="Group <HQ>", unit_path="/1/", day=DAY, timezone="Asia/Shanghai",
+        day_off=False, figures=Figures(10, 8, 0), previous=Figures(10, 6, 0))
+    values.update(fields)
+    return UnitDigest(**values)  # type: ignore[arg-type]
+
+
+def case(i: int, relation: str | None = None) -> AbnormalCase:
+    return AbnormalCase(
+        member_id=i, member_name=f"Member {i}", unit_id=2, unit_label="Company A / Cell 3",
+        relation=relation, person=f"Person {i}" if relation else f"Member {i}",
+        temperature=Decimal("38.5"), symptoms=("cough", "sore throat"), contact_case=True,
+        travel=False, isolation=False, reported_at=datetime(2026, 11, 30, 0, 5, tzinfo=UTC))
+
+
+def alert(i: int, level: int = 0, name: str | None = None,
+          label: str = "Company A / Cell 3") -> OpenAlertLine:
+    return OpenAlertLine(alert_id=i, member_id=i, member_name=name or f"Member {i}", unit_id=2,
+                         unit_label=label, report_date=DAY, level=level,
+                         since=datetime(2026, 11, 29, 23, 40, tzinfo=UTC))
+
+
+def missing(n: int, label: str = "Company A", reach: Reach = Reach.PENDING) -> list[Missing]:
+    return [Missing(1000 + i, f"Name {i:04d}", 2, label, reach) for i in range(n)]
+
+
+def test_a_quiet_day_has_the_zero_report_line_in_english_and_chinese() -> None:
+    d = digest()
+    with use_locale("en"):
+        text = digest_text(d)
+    assert "📊 <b>Daily digest: Group &lt;HQ&gt;</b>" in text
+    assert "Monday, November 30, 2026" in text
+    assert "Reported: <b>8</b> / 10 (80%)" in text
+    assert "Since yesterday: +20 points, +2 reports" in text
+    assert "✅ <b>Zero report:</b> no abnormal cases today." in text
+    with use_locale("zh_CN"):
+        zh = digest_text(d)
+    assert "零报告" in zh and "每日汇总" in zh and "已报告：<b>8</b> / 10（80%）" in zh
+    assert "2026年11月30日" in zh
+
+
+def test_nobody_expected_is_said_not_divided() -> None:
+    with use_locale("en"):
+        text = digest_text(digest(figures=Figures(0, 0, 0), previous=Figures(0, 0, 0),
+                                  day_off=True))
+    assert "(nobody expected)" in text and "day off" in text and "Since yesterday" not in text
+
+
+def test_cases_sub_units_and_missing_are_listed() -> None:
+    d = digest(
+        figures=Figures(10, 7, 2),
+        cases=[case(1), case(2, relation="son")],
+        subunits=[SubUnit(3, "Company B", Figures(4, 2, 0)),
+                  SubUnit(2, "Company A", Figures(5, 4, 2)),
+                  SubUnit(None, "Group <HQ>", Figures(1, 1, 0))],
+        missing=[*missing(25), *missing(1, reach=Reach.BLOCKED),
+                 *missing(2, reach=Reach.UNLINKED)],
+    )
+    with use_locale("en"):
+        text = digest_text(d).replace("\u202f", " ")  # CLDR puts a narrow space before AM
+    assert "⚠️ <b>2 abnormal cases</b>" in text
+    assert ("• <b>Member 1</b> — Company A / Cell 3; 38.5 °C; cough, sore throat; "
+            "contact with a case; reported at 8:05 AM") in text
+    assert "<b>Person 2 (son of Member 2)</b>" in text
+    assert "• Company B: 2/4 (50%), abnormal: 0" in text
+    assert "• Group &lt;HQ&gt; (direct members): 1/1 (100%), abnormal: 0" in text
+    assert text.index("Company B: 2/4") < text.index("Company A: 4/5")
+    assert "⏳ <b>28 not reported:</b>" in text
+    assert "<i>Company A</i>: Name 0000, " in text and "Name 0019 +5 more" in text
+    assert "Name 0020" not in text
+    assert "🚫 Blocked the bot: Name 0000" in text
+    assert "🔗 Never linked to the bot: Name 0000, Name 0001" in text
+
+
+def test_open_alerts_are_listed_with_unit_since_and_level_in_both_languages() -> None:
+    d = digest(cases=[case(1)], alerts=[alert(1), alert(2, level=2, name="Wu <Di>")])
+    with use_locale("en"):
+        text = digest_text(d).replace("\u202f", " ")
+    assert "🔔 <b>2 open alerts</b> (not marked handled):" in text
+    assert ("• <b>Member 1</b> — Company A / Cell 3; open since 11/30/26, 7:40 AM; "
+            "not escalated") in text
+    assert "• <b>Wu &lt;Di&gt;</b> — Company A / Cell 3; open since" in text
+    assert text.endswith("escalation level 2")
+    # After the abnormal cases, before the sub-units and the missing.
+    assert text.index("abnormal case") < text.index("open alerts")
+    with use_locale("zh_CN"):
+        zh = digest_text(d)
+    assert "🔔 <b>2 条警报未处理</b>" in zh and "未升级" in zh and "已上报 2 级" in zh
+    assert "2026/11/30 07:40" in zh
+    assert "open" not in zh and "escalat" not in zh
+    with use_locale("en"):
+        assert "open alert" not in digest_text(digest(cases=[case(1)]))  # none: no section
+
+
+def test_a_huge_digest_is_cut_to_4096_with_more_lines() -> None:
+    d = digest(
+        figures=Figures(5000, 10, 300),
+        cases=[case(i) for i in range(300)],
+        alerts=[alert(i, level=i % 3) for i in range(250)],
+        subunits=[SubUnit(i, f"Unit {i}", Figures(10, 1, 1)) for i in range(10, 400)],
+        missing=[m for g in range(200) for m in missing(30, label=f"Branch {g:03d}")],
+    )
+    for locale in ("en", "zh_CN"):
+        with use_locale(locale):
+            text = digest_text(d)
+        assert len(text) <= TEXT_LIMIT
+        assert len(text) > TEXT_LIMIT - 400  # the room is used, not wasted
+        assert text.count("/status") == 4  # each section says how much more there is
+    with use_locale("en"):
+        text = digest_text(d)
+    # The cut lines count what was left out: people (30 a group) for the not-reported list.
+    groups = sum(1 for line in text.splitlines() if line.startswith("<i>Branch"))
+    assert groups and f"… +{6000 - 30 * groups:,} more: see /status" in text
+    shown_cases = text.count("38.5 °C")
+    assert f"… +{300 - shown_cases} more: see /status" in text
+    shown_alerts = text.count("open since")
+    assert 0 < shown_alerts < 250 and f"… +{250 - shown_alerts} more: see /status" in text
+    # Tags stay balanced: nothing is cut in the middle of a line.
+    assert text.count("<b>") == text.count("</b>") and text.count("<i>") == text.count("</i>")
+
+
+def test_status_buttons_drill_into_sub_units_and_up() -> None:
+    d = digest(subunits=[SubUnit(3, "Company B", Figures(4, 2, 0)),
+                         SubUnit(None, "Group", Figures(1, 1, 0))])
+    with use_locale("en"):
+        rows = status_buttons(d, up=7)
+    assert rows == [[("Company B · 50%", "st:3")], [("⬆️ Up", "st:7")]]
+    many = digest(subunits=[SubUnit(i, f"U{i}", Figures(1, 0, 0)) for i in range(1, 300)])
+    with use_locale("en"):
+        rows = status_buttons(many, up=None)
+    assert sum(len(r) for r in rows) <= 100 and all(len(r) <= 8 for r in rows)
+
+
+@given(st.integers(min_value=1, max_value=999_999_999))
+def test_every_status_button_parses_back(unit_id: int) -> None:
+    data = status_callback(unit_id)
+    assert len(data.encode()) <= 64
+    assert parse_status_callback(data) == unit_id
+
+
+@given(st.text(max_size=80))
+def test_forged_status_data_is_refused_or_parsed_never_raises(data: str) -> None:
+    parsed = parse_status_callback(data)
+    if parsed is not None:
+        assert status_callback(parsed) == data and 0 < parsed < 2**31
+
+
+def test_malformed_status_data_is_refused() -> None:
+    for data in ["", "st:", "st:0", "st:-1", "st:01", "st:1x", "st:9999999999", " st:1",
+                 "st:1\n", "st:１", None]:
+        assert parse_status_callback(data) is None, data
+
+
+_names = st.text(alphabet=st.sampled_from("ab<&>\"'中文 "), min_size=1, max_size=64)
+
+
+@settings(max_examples=40, deadline=None)  # big digests: slow on a busy machine
+@given(unit_name=_names, n_cases=st.integers(0, 60), n_units=st.integers(0, 150),
+       n_missing=st.integers(0, 400), n_alerts=st.integers(0, 120), name=_names,
+       label=_names)
+def test_any_digest_fits_telegrams_limit(unit_name: str, n_cases: int, n_units: int,
+                                         n_missing: int, n_alerts: int, name: str,
+                                         label: str) -> None:
+    d = digest(
+        unit_name=unit_name,
+        cases=[AbnormalCase(i, name, 2, " / ".join([label] * 5), name if i % 2 else None,
+                            name, Decimal("39.1"), (name,), True, True, True,
+                            datetime(2026, 11, 30, 1, 0, tzinfo=UTC)) for i in range(n_cases)],
+        subunits=[SubUnit(i + 1, name, Figures(3, 1, 1)) for i in range(n_units)],
+        missing=[Missing(i, name, 2, f"{label} {i % 37}", Reach.PENDING)
+                 for i in range(n_missing)],
+        alerts=[alert(i, level=i % 4, name=name, label=" / ".join([label] * 5))
+                for i in range(n_alerts)],
+    )
+    for locale, full in (("en", False), ("zh_CN", False), ("en", True)):
+        with use_locale(locale):
+            text = digest_text(d, full_lists=full)
+        assert len(text) <= TEXT_LIMIT
+        assert text.count("<b>") == text.count("</b>")
+
+
+def test_status_lists_every_name_of_a_small_unit_twenty_a_line() -> None:
+    d = digest(missing=[*missing(45, label="Cell 9"), *missing(3, reach=Reach.UNLINKED)])
+    with use_locale("en"):
+        daily = digest_text(d)
+        full = digest_text(d, full_lists=True)
+    assert "Name 0044" not in daily and "+25 more" in daily
+    lines = [line for line in full.splitlines() if line.startswith("<i>Cell 9</i>")]
+    assert [line.count("Name ") for line in lines] == [20, 20, 5]
+    assert "Name 0044" in full and "more" not in full
+    assert "🔗 Never linked to the bot: Name 0000, Name 0001, Name 0002" in full
