@@ -1,0 +1,191 @@
+"""The rules Q&A: every locale's knowledge base with its matchers, asked in plain text.
+
+`Faq.load(locales_dir)` at start-up, `reload()` on an admin's request: a reload that finds a
+problem raises KbError and keeps serving the previous knowledge base.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bot.services.faq.additions import Addition, merge
+from bot.services.faq.kb import Entry, KnowledgeBase, Rumour, all_texts, load_all
+from bot.services.faq.markup import visible_text
+from bot.services.faq.matcher import NEAR, Match, Matcher
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_CHARS = 1000  # of each answer, indexed with a low weight (see matcher.CONTEXT_WEIGHT)
+MAX_CANDIDATES = 3
+MAX_PARTS = 30  # sentences of a forwarded message compared one by one
+# A candidate offered beside others must score at least this share of NEAR.
+CANDIDATE_FLOOR = 0.8 * NEAR
+_SENTENCES = re.compile(r"[^。！？!?；;：:\n]+(?:[。！？!?；;：:]|\.(?=\s|$))?")
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: Literal["confident", "candidates", "none"]
+    entry: Entry | None = None
+    # candidates: the close entries to offer; beside a confident answer, close runners-up
+    candidates: list[Entry] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)  # scores, for logs and stats
+
+
+@dataclass(frozen=True)
+class RumourCheck:
+    kind: Literal["match", "near", "none"]
+    rumour: Rumour | None = None
+    score: float = 0.0
+
+
+def decide(matches: Sequence[Match]) -> tuple[Literal["confident", "candidates", "none"],
+                                              list[Match]]:
+    """What to do with a question's best matches: answer, offer candidates, or hand over."""
+    if Matcher.confident(matches):  # the answer, then any close runner-up ("see also")
+        return "confident", [matches[0], *(m for m in matches[1:] if m.score >= CANDIDATE_FLOOR)]
+    if Matcher.near(matches):
+        return "candidates", [m for m in matches if m.score >= CANDIDATE_FLOOR]
+    return "none", []
+
+
+def entry_matcher(entries: Sequence[Entry], *, context: bool = True) -> Matcher:
+    """The matcher the bot uses for a list of entries (also what `faq eval` measures)."""
+    snippets = ({e.id: visible_text(e.answer)[:CONTEXT_CHARS] for e in entries}
+                if context else None)
+    return Matcher(all_texts(entries), snippets)
+
+
+def rumour_matcher(rumours: Sequence[Rumour]) -> Matcher:
+    return Matcher(all_texts(rumours))
+
+
+@dataclass(frozen=True)
+class _Book:
+    kb: KnowledgeBase
+    entries: Matcher
+    rumours: Matcher
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> _Book:
+        return cls(kb, entry_matcher(kb.entries), rumour_matcher(kb.rumours))
+
+
+class Faq:
+    """Knowledge bases by locale; safe to share between updates (reload swaps them whole)."""
+
+    def __init__(self, locales_dir: Path, books: dict[str, _Book],
+                 default_locale: str = "zh_CN") -> None:
+        self.locales_dir = locales_dir
+        self.default_locale = default_locale
+        self._books = books
+        self._lock = threading.Lock()
+        # The files' books, and the promoted entries (/faq_add) laid on top of them.
+        self._file_books = books
+        self.additions: tuple[Addition, ...] = ()
+
+    @classmethod
+    def load(cls, locales_dir: Path, default_locale: str = "zh_CN") -> Faq:
+        """Every locale under `locales_dir`; raises KbError listing every problem."""
+        return cls(locales_dir, cls._build(locales_dir), default_locale)
+
+    @staticmethod
+    def _build(locales_dir: Path) -> dict[str, _Book]:
+        books = {locale: _Book.build(kb) for locale, kb in load_all(locales_dir).items()}
+        logger.info("knowledge base loaded: %s", ", ".join(
+            f"{loc} {len(b.kb.entries)} entries, {len(b.kb.rumours)} rumours"
+            for loc, b in books.items()))
+        return books
+
+    def reload(self, additions: Sequence[Addition] | None = None) -> list[str]:
+        """Read the files again, with `additions` (default: the current ones) on top; on
+        KbError the knowledge base in use stays as it was. Returns the problems of additions
+        left out (see additions.merge)."""
+        with self._lock:
+            self._file_books = self._build(self.locales_dir)
+            return self._lay(self.additions if additions is None else additions)
+
+    def set_additions(self, additions: Sequence[Addition]) -> list[str]:
+        """Lay promoted entries on the files' knowledge base; returns those left out's problems."""
+        with self._lock:
+            return self._lay(additions)
+
+    def _lay(self, additions: Sequence[Addition]) -> list[str]:
+        merged = merge({loc: b.kb for loc, b in self._file_books.items()}, additions)
+        changed = {a.locale for a in merged.added}
+        self._books = {loc: _Book.build(merged.kbs[loc]) if loc in changed else book
+                       for loc, book in self._file_books.items()}
+        self.additions = tuple(merged.added)
+        if merged.problems:
+            logger.warning("%d knowledge-base addition(s) left out: %s", len(merged.problems),
+                           "; ".join(merged.problems[:5]))
+        return merged.problems
+
+    @property
+    def locales(self) -> list[str]:
+        return list(self._books)
+
+    def _book(self, locale: str) -> _Book | None:
+        return self._books.get(locale) or self._books.get(self.default_locale)
+
+    def kb(self, locale: str) -> KnowledgeBase | None:
+        """The locale's knowledge base (the default locale's when it has none)."""
+        book = self._book(locale)
+        return book.kb if book else None
+
+    def _search(self, book: _Book, kind: Literal["entries", "rumours"], text: str,
+                k: int) -> list[Match]:
+        """Best matches in `book`; unless one is confident, also through the other locales'
+        matchers (a question in the other language), mapped back by id into `book`."""
+        matches = getattr(book, kind).search(text, k=k)
+        if Matcher.confident(matches) or len(self._books) < 2:
+            return matches
+        best = {m.id: m for m in matches}
+        known = book.kb.entry if kind == "entries" else book.kb.rumour
+        for other in self._books.values():
+            if other is book:
+                continue
+            for m in getattr(other, kind).search(text, k=k):
+                if known(m.id) is not None and (m.id not in best or best[m.id].score < m.score):
+                    best[m.id] = m
+        return sorted(best.values(), key=lambda m: -m.score)[:k]
+
+    def ask(self, locale: str, text: str) -> Answer:
+        """Answer a question in the member's locale (it may be asked in any language)."""
+        book = self._book(locale)
+        if book is None:
+            return Answer("none")
+        matches = self._search(book, "entries", text, MAX_CANDIDATES)
+        kind, chosen = decide(matches)
+        entries = [e for m in chosen if (e := book.kb.entry(m.id)) is not None]
+        if kind == "confident" and entries:
+            return Answer("confident", entries[0], entries[1:], matches)
+        if kind == "candidates" and entries:
+            return Answer("candidates", None, entries, matches)
+        return Answer("none", None, [], matches)
+
+    def check_rumour(self, locale: str, text: str) -> RumourCheck:
+        """Compare a message with the known rumours, sentence by sentence and as a whole."""
+        book = self._book(locale)
+        if book is None or not book.kb.rumours:
+            return RumourCheck("none")
+        parts = [text[:2000], *(s.strip() for s in _SENTENCES.findall(text[:2000]))]
+        best: list[Match] = []
+        for part in list(dict.fromkeys(p for p in parts if p))[:MAX_PARTS]:
+            matches = self._search(book, "rumours", part, 2)
+            if matches and (not best or matches[0].score > best[0].score):
+                best = matches
+        if not best:
+            return RumourCheck("none")
+        rumour = book.kb.rumour(best[0].id)
+        if Matcher.confident(best):
+            return RumourCheck("match", rumour, best[0].score)
+        if Matcher.near(best):
+            return RumourCheck("near", rumour, best[0].score)
+        return RumourCheck("none", None, best[0].score)
