@@ -1,0 +1,180 @@
+"""Benchmark: one notice to 10,000 members through the sandbox, with injected faults.
+
+The sandbox runs in this process with Telegram's broadcast limit raised to the bot's
+SEND_RATE (as paid broadcasting would); the bot runs as a real process (`python -m bot run`)
+on a fresh SQLite file. An admin composes the notice through the sandbox (/notice, text,
+whole organisation, acknowledgement, now, send); then 1% of sendMessage calls answer 429
+(retry_after 1 s) and 1% answer 500/502. Printed: the fan-out time (10,000 outbox rows
+written), the achieved sending rate as a share of SEND_RATE, deliveries lost and duplicated
+(counted per member in the sandbox), the faults injected. Usage:
+
+    .venv/bin/python benchmarks/notice_fanout.py [--members 10000] [--rate 150]
+        [--rate-429 0.01] [--rate-5xx 0.01]
+
+Figures are recorded in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from bot.db import Database, migrate  # noqa: E402
+from bot.db.models import Account, Member, Notice, OutboxMessage, OutboxStatus, Unit  # noqa: E402
+from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer  # noqa: E402
+
+ADMIN = 900_001
+FIRST = 1_000_000
+TEXT = "全体成员：明天起进入食堂须佩戴口罩。 / Everyone: masks in the canteen from tomorrow."
+
+
+def quiet_zone() -> str:
+    """A fixed-offset zone where it is 02:00 now: no daily prompt goes out beside the notice."""
+    offset = (2 - datetime.now(UTC).hour + 12) % 24 - 12
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+async def seed(db: Database, members: int) -> None:
+    async with db.transaction() as s:
+        s.add(Unit(id=1, name="Group", path="/1/", timezone=quiet_zone()))
+        await s.flush()
+        ids = range(FIRST, FIRST + members)
+        await s.execute(insert(Member), [
+            {"unit_id": 1, "name": f"Member {i}", "telegram_user_id": i} for i in ids])
+        # Half choose English, half Chinese: the frame is rendered once per language.
+        await s.execute(insert(Account), [
+            {"telegram_user_id": i, "chat_id": i, "locale": "en" if i % 2 else "zh_CN"}
+            for i in ids])
+
+
+async def wait(condition: Any, what: str, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} within {timeout}s; bot log:\n"
+                             + log.read_text(errors="replace")[-3000:])
+        await asyncio.sleep(0.2)
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    keyboard = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in keyboard for b in row}
+
+
+async def compose(sb: SandboxClient) -> dict[str, Any]:
+    """The admin's /notice up to the summary; returns the summary (Send not pressed)."""
+    async def step(send: Any, count: int = 1) -> list[dict[str, Any]]:
+        last = (await sb.chat(ADMIN) or [{"message_id": 0}])[-1]["message_id"]
+        await send
+        return await sb.wait_for_bot_messages(ADMIN, after=last, count=count, timeout=30)
+
+    await step(sb.send_text(ADMIN, "/notice"))
+    [targets] = await step(sb.send_text(ADMIN, TEXT))
+    [ack] = await step(sb.press(ADMIN, targets["message_id"], callback_data="nf:o"))
+    [when] = await step(sb.press(ADMIN, ack["message_id"], callback_data="nf:k:1"))
+    _preview, summary = await step(sb.press(ADMIN, when["message_id"], callback_data="nf:n"),
+                                   count=2)
+    return summary
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="notice-bench-"))
+    url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+    await migrate.upgrade(url)
+    db = Database.from_url(url)
+    await seed(db, args.members)
+    server = SandboxServer(SandboxConfig(global_rate=args.rate, per_chat_burst=50))
+    await server.start(host="127.0.0.1", port=0)
+    for i in range(FIRST, FIRST + args.members):
+        server.state.upsert_user(i, f"Member {i}").started = True
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp),
+           "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": server.config.token,
+           "TELEGRAM_API_BASE_URL": server.url, "DATABASE_URL": url,
+           "SEND_RATE": str(args.rate), "ADMIN_TELEGRAM_IDS": str(ADMIN),
+           "LOG_LEVEL": "WARNING"}
+    log = tmp / "bot.log"
+    with log.open("wb") as out:
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp, env=env, stdout=out,
+            stderr=asyncio.subprocess.STDOUT)
+    try:
+        async with SandboxClient(server.url, timeout=30) as sb:
+            await sb.create_user(ADMIN, "Admin", language_code="en")
+            summary = await compose(sb)
+            await sb.set_faults(rate_429=args.rate_429, rate_5xx=args.rate_5xx,
+                                retry_after=1, seed=7, methods=["sendMessage"])
+            started = time.monotonic()
+            await sb.press(ADMIN, summary["message_id"], callback_data="nf:s")
+
+            async def queued() -> bool:
+                async with db.transaction() as s:
+                    return bool(await s.scalar(select(Notice.queued_at)))
+
+            async def drained() -> bool:
+                async with db.transaction() as s:
+                    total = await s.scalar(select(func.count()).select_from(OutboxMessage)
+                                           .where(OutboxMessage.kind == "notice"))
+                    pending = await s.scalar(select(func.count()).select_from(OutboxMessage)
+                                             .where(OutboxMessage.kind == "notice",
+                                                    OutboxMessage.status ==
+                                                    OutboxStatus.PENDING))
+                return total == args.members and pending == 0
+
+            await wait(queued, "the notice fanned out", 120, log)
+            fanned = time.monotonic() - started
+            await wait(drained, "every copy sent", 3600, log)
+            elapsed = time.monotonic() - started
+            stats = await sb.stats()
+        async with db.transaction() as s:
+            notice = await s.scalar(select(Notice))
+            assert notice is not None
+            first, last = (await s.execute(
+                select(func.min(OutboxMessage.created_at), func.max(OutboxMessage.sent_at))
+                .where(OutboxMessage.kind == "notice"))).one()
+            by_status = dict((await s.execute(
+                select(OutboxMessage.status, func.count()).where(OutboxMessage.kind == "notice")
+                .group_by(OutboxMessage.status))).all())
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        await bot.wait()
+        await server.stop()
+        await db.dispose()
+    per_chat = stats["messages_per_chat"]
+    counts = [per_chat.get(str(i), 0) for i in range(FIRST, FIRST + args.members)]
+    lost = sum(1 for n in counts if n == 0)
+    duplicated = sum(n - 1 for n in counts if n > 1)
+    sending = (last - first).total_seconds()
+    rate = by_status.get(OutboxStatus.SENT, 0) / sending
+    print(f"members {args.members}, SEND_RATE {args.rate}/s, faults on sendMessage: "
+          f"429 {args.rate_429:.0%} (retry_after 1 s), 5xx {args.rate_5xx:.0%}")
+    print(f"fan-out (confirm → {args.members} outbox rows): {fanned:.1f} s")
+    print(f"sending (first row queued → last copy sent): {sending:.1f} s; "
+          f"confirm → all sent: {elapsed:.1f} s")
+    print(f"achieved {rate:.1f} msg/s = {rate / args.rate:.0%} of SEND_RATE")
+    print(f"outbox: {dict((str(k), v) for k, v in by_status.items())}")
+    print(f"faults injected: {stats['faults']}; sandbox errors: {stats['errors']}")
+    print(f"lost {lost}, duplicated {duplicated}")
+    if lost or duplicated:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=150.0)
+    parser.add_argument("--rate-429", type=float, default=0.01)
+    parser.add_argument("--rate-5xx", type=float, default=0.01)
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,107 @@
+"""Retention: reports older than RETENTION_DAYS go, with their household rows, revisions and
+alerts, and so do finished outbox rows (their payloads carry the same health details).
+
+`selfreport purge` runs it on demand; the tick runs it once a day. The day's audit entry is
+the marker: the tick runs under the tick lock (an advisory lock on PostgreSQL, BEGIN
+IMMEDIATE on SQLite), so two instances never both find "not yet today".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Alert,
+    AuditEntry,
+    HouseholdReport,
+    OutboxMessage,
+    OutboxStatus,
+    Report,
+    ReportRevision,
+)
+from bot.services import audit
+
+logger = logging.getLogger(__name__)
+
+ACTION = "purge"
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    cutoff: date  # reports dated before this went
+    reports: int
+    household_reports: int
+    revisions: int
+    alerts: int
+    outbox: int
+    dry_run: bool
+
+    @property
+    def total(self) -> int:
+        return self.reports + self.household_reports + self.revisions + self.alerts + \
+            self.outbox
+
+
+def cutoff_for(now: datetime, retention_days: int, timezone: str) -> date:
+    """The first report date kept: `retention_days` local days back from today."""
+    return now.astimezone(ZoneInfo(timezone)).date() - timedelta(days=retention_days)
+
+
+async def _count(session: AsyncSession, stmt: object) -> int:
+    return int(await session.scalar(stmt) or 0)  # type: ignore[call-overload]
+
+
+async def purge(session: AsyncSession, *, now: datetime, retention_days: int, timezone: str,
+                dry_run: bool = False, actor: str = "cli") -> PurgeResult:
+    """Delete (or on a dry run count) what is older than the retention period; audited."""
+    cutoff = cutoff_for(now, retention_days, timezone)
+    old_reports = select(Report.id).where(Report.report_date < cutoff)
+    old_outbox = (OutboxMessage.status != OutboxStatus.PENDING,
+                  OutboxMessage.created_at < now - timedelta(days=retention_days))
+    counts = {
+        "reports": await _count(session, select(func.count()).select_from(Report)
+                                .where(Report.report_date < cutoff)),
+        "household_reports": await _count(session, select(func.count()).select_from(
+            HouseholdReport).where(HouseholdReport.report_id.in_(old_reports))),
+        "revisions": await _count(session, select(func.count()).select_from(
+            ReportRevision).where(ReportRevision.report_id.in_(old_reports))),
+        "alerts": await _count(session, select(func.count()).select_from(Alert)
+                               .where(Alert.report_id.in_(old_reports))),
+        "outbox": await _count(session, select(func.count()).select_from(OutboxMessage)
+                               .where(*old_outbox)),
+    }
+    if not dry_run:
+        # Children first: SQLite enforces ON DELETE CASCADE only with foreign keys on.
+        await session.execute(delete(HouseholdReport).where(
+            HouseholdReport.report_id.in_(old_reports)))
+        await session.execute(delete(ReportRevision).where(
+            ReportRevision.report_id.in_(old_reports)))
+        await session.execute(delete(Alert).where(Alert.report_id.in_(old_reports)))
+        await session.execute(delete(OutboxMessage).where(*old_outbox))
+        await session.execute(delete(Report).where(Report.report_date < cutoff))
+        await audit.record(session, actor=actor, action=ACTION, now=now,
+                           target=f"day:{now.astimezone(ZoneInfo(timezone)).date()}",
+                           details={"cutoff": cutoff.isoformat(), **counts})
+        logger.info("purge before %s: %s", cutoff.isoformat(), counts)
+    return PurgeResult(cutoff=cutoff, dry_run=dry_run, **counts)
+
+
+async def purged_today(session: AsyncSession, *, now: datetime, timezone: str) -> bool:
+    day = now.astimezone(ZoneInfo(timezone)).date()
+    return await session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == ACTION, AuditEntry.target == f"day:{day}").limit(1)) is not None
+
+
+async def daily_purge(session: AsyncSession, *, now: datetime, retention_days: int,
+                      timezone: str) -> PurgeResult | None:
+    """The tick's once-a-day purge: None when today's has already run (here or elsewhere)."""
+    if await purged_today(session, now=now, timezone=timezone):
+        return None
+    return await purge(session, now=now, retention_days=retention_days, timezone=timezone,
+                       actor="tick")

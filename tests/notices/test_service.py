@@ -1,0 +1,110 @@
+"""The notices service on both databases, and the schedule-time parser (hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.db.models import Draft, OutboxMessage
+from bot.services import notices
+from bot.services.leaves import leave_scope
+from bot.services.notices import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
+from tests.leaders.helpers import ALAN, CARA, MIA, NOW
+from tests.notices.helpers import recipients, seed
+
+TZ = "Asia/Shanghai"
+
+
+@given(st.text(max_size=80))
+def test_any_text_is_a_time_in_the_next_30_days_or_a_clear_refusal(text: str) -> None:
+    try:
+        when = parse_when(text, now=NOW, timezone=TZ)
+    except InvalidWhen as invalid:
+        assert invalid.code in set(WhenError)
+    else:
+        assert NOW < when <= NOW + timedelta(days=30) and when.tzinfo is not None
+
+
+@given(st.integers(0, 23), st.integers(0, 59), st.sampled_from(["", " ", "  "]))
+def test_a_bare_time_is_the_next_such_moment(hour: int, minute: int, pad: str) -> None:
+    when = parse_when(f"{pad}{hour}:{minute:02d}{pad}", now=NOW, timezone=TZ)
+    local = when.astimezone(ZoneInfo(TZ))
+    assert (local.hour, local.minute) == (hour, minute)
+    assert NOW < when <= NOW + timedelta(days=1)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-12-01 08:00", datetime(2026, 12, 1, 0, 0, tzinfo=UTC)),
+    ("2026/12/1 8:00", datetime(2026, 12, 1, 0, 0, tzinfo=UTC)),
+    ("１８：３０", datetime(2026, 11, 30, 10, 30, tzinfo=UTC)),  # full-width, as typed in zh
+])
+def test_dates_and_full_width_digits(text: str, expected: datetime) -> None:
+    assert parse_when(text, now=NOW, timezone=TZ) == expected
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("2026-02-30 08:00", WhenError.FORMAT), ("24:00", WhenError.FORMAT),
+    ("2026-11-30 08:59", WhenError.PAST), ("2026-12-31 08:00", WhenError.TOO_FAR),
+    ("8:00" + " " * 100, WhenError.FORMAT),
+])
+def test_bad_times(text: str, code: WhenError) -> None:
+    with pytest.raises(InvalidWhen) as raised:
+        parse_when(text, now=NOW, timezone=TZ)
+    assert raised.value.code is code
+
+
+async def test_fan_out_is_idempotent_and_acknowledging_counts_once(db: Database) -> None:
+    o = await seed(db)
+    async with db.transaction() as s:
+        scope = await leave_scope(s, ALAN, frozenset())
+        assert scope is not None
+        draft = NoticeDraft(Step.PREVIEW, "Hello", target="unit",
+                            unit_id=o.units["Branch 1"], ack=True)
+        target = await notices.resolve_target(s, scope, draft, now=NOW)
+        assert target is not None
+        notice = await notices.create_notice(
+            s, scope, draft, target, author_telegram_id=ALAN, author_name="Alan",
+            author_locale="en", progress_chat_id=ALAN, progress_message_id=1, now=NOW)
+    for _ in range(2):
+        async with db.transaction() as s:
+            queued = await notices.queue_due(s, now=NOW, default_locale="zh_CN")
+    assert queued == []  # the second run finds nothing due
+    async with db.transaction() as s:
+        rows = (await s.scalars(select(OutboxMessage))).all()
+    assert sorted(r.dedup_key for r in rows) == sorted(
+        f"notice:{notice.id}:{o.members[uid]}" for uid in (MIA, 6004, 6005))
+    assert len(await recipients(db, notice.id)) == 5
+
+    async with db.transaction() as s:
+        first = await notices.acknowledge(s, notice_id=notice.id, telegram_user_id=MIA,
+                                          now=NOW)
+        second = await notices.acknowledge(s, notice_id=notice.id, telegram_user_id=MIA,
+                                           now=NOW + timedelta(hours=1))
+        stranger = await notices.acknowledge(s, notice_id=notice.id, telegram_user_id=CARA,
+                                             now=NOW)
+        missing = await notices.acknowledge(s, notice_id=999, telegram_user_id=MIA, now=NOW)
+    assert first.status is notices.AckStatus.ACKNOWLEDGED
+    assert (second.status, second.at) == (notices.AckStatus.ALREADY, NOW)
+    assert stranger.status is missing.status is notices.AckStatus.NOT_YOURS
+
+
+async def test_a_draft_survives_a_round_trip_and_a_corrupt_one_is_dropped(db: Database) -> None:
+    when = NOW + timedelta(hours=2)
+    draft = NoticeDraft(Step.WHEN, "Text", "photo", "file-1", "unit", 7, True, when)
+    async with db.transaction() as s:
+        await notices.save_draft(s, ALAN, draft, NOW)
+    async with db.transaction() as s:
+        assert await notices.read_draft(s, ALAN, NOW) == draft
+        assert await notices.read_draft(s, ALAN, NOW + timedelta(hours=1)) is None  # expired
+    async with db.transaction() as s:
+        s.add(Draft(telegram_user_id=MIA, kind=notices.NOTICE_DRAFT, step="nonsense",
+                    data={}, expires_at=NOW + timedelta(hours=1)))
+    async with db.transaction() as s:
+        assert await notices.read_draft(s, MIA, NOW) is None
+        assert await s.get(Draft, MIA) is None
