@@ -1,0 +1,86 @@
+"""Texts and buttons of the volunteer form and the leaders' list (render in the reader's locale).
+
+Callback data: ``vo:<p|d>:<i>`` toggle a post or weekday, ``vo:s`` save, ``vo:w`` withdraw,
+``vt:<offer>`` a leader thanks a volunteer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from bot.i18n import _
+from bot.render.duty import post_label, weekday_label
+from bot.services.outbox import Payload, inline_keyboard, message_payload
+from bot.services.volunteers import POSTS, Offer, VolunteerForm
+
+VOLUNTEER_PATTERN = r"^(?:vo:(?:[pd]:\d{1,2}|s|w)|vt:\d{1,12})\Z"
+
+
+def volunteer_form(form: VolunteerForm, *, has_offer: bool) -> tuple[str, Payload]:
+    posts = ", ".join(post_label(p) for p in form.posts) or "—"
+    days = ", ".join(weekday_label(d) for d in form.days) or "—"
+    text = _("🙋 <b>Volunteer for front-line work</b>\nPosts: {posts}\nDays: {days}\n"
+             "Note: {note}\n\nTap posts and days to choose; write a short note as a message "
+             "if you like; then Save.").format(posts=escape(posts), days=escape(days),
+                                               note=escape(form.note) or "—")
+    rows = [[(("☑ " if key in form.posts else "☐ ") + post_label(key), f"vo:p:{i}")]
+            for i, key in enumerate(POSTS)]
+    rows.append([(("☑" if i in form.days else "") + weekday_label(i), f"vo:d:{i}")
+                 for i in range(7)])
+    last = [(_("💾 Save"), "vo:s")]
+    if has_offer:
+        last.append((_("Withdraw my offer"), "vo:w"))
+    rows.append(last)
+    return text, message_payload(text, reply_markup=inline_keyboard(rows))
+
+
+def note_problem() -> str:
+    return _("The note must be one line of text, at most 200 characters.")
+
+
+def form_expired() -> str:
+    return _("This form has expired: send /volunteer again.")
+
+
+def volunteer_saved(saved: bool) -> str:
+    if saved:
+        return _("🙏 Thank you! Your offer is saved; your unit's leaders can see it.")
+    return _("Choose at least one post and one day, then Save.")
+
+
+def volunteer_withdrawn(done: bool) -> str:
+    return (_("Your offer is withdrawn. You can volunteer again any time with /volunteer.")
+            if done else _("You have no offer to withdraw."))
+
+
+def volunteers_list(offers: Sequence[Offer]) -> tuple[str, list[list[tuple[str, str]]]]:
+    if not offers:
+        return _("No volunteers in your units yet."), []
+    lines = [_("🙋 <b>Volunteers in your units:</b>")]
+    buttons = []
+    for o in offers[:40]:
+        posts = ", ".join(post_label(p) for p in o.posts)
+        days = ", ".join(weekday_label(d) for d in o.days)
+        line = f"• <b>{escape(o.name)}</b> ({escape(o.unit_name)}): {escape(posts)}; " \
+               f"{escape(days)}"
+        if o.note:
+            line += f" — <i>{escape(o.note)}</i>"
+        lines.append(line)
+        buttons.append([(_("🙏 Thank {name}").format(name=o.name[:20]), f"vt:{o.id}")])
+    lines.append("\n" + escape(_("Assign one to a shift: /shift_add DATE START-END POST / NAME "
+                                 "or /shift_assign ID NAME")))
+    return "\n".join(lines), buttons
+
+
+def volunteers_not_allowed() -> str:
+    return _("Only unit leaders and admins can see the volunteers.")
+
+
+def thanks_payload(leader: str) -> Payload:
+    return message_payload(_("🙏 {leader} thanks you for volunteering for front-line work!")
+                           .format(leader=escape(leader)))
+
+
+def thanks_sent(name: str) -> str:
+    return _("Thanks sent to {name}.").format(name=name)

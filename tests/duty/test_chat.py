@@ -1,0 +1,213 @@
+"""The duty roster and volunteers in the chat, through the sandbox and the real Application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+import bot.jobs
+from bot.db import Database
+from bot.db.models import Shift, SwapRequest, SwapStatus
+from bot.sandbox import SandboxClient, SandboxServer
+from tests.duty.helpers import TUESDAY, add_shift, seed
+from tests.leaders.helpers import ALAN, BEN, BOB, DORA, EVERYONE, MIA, ask, buttons, press
+from tests.machinery.helpers import MONDAY, at, running_clock, started
+
+
+async def _shift(db: Database, shift_id: int) -> Shift:
+    async with db.transaction() as s:
+        shift = await s.get(Shift, shift_id)
+        assert shift is not None
+        return shift
+
+
+async def test_reminder_confirm_button_and_forged_presses(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    shift = await add_shift(db, o.units["Branch 1"], o.members[MIA])
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "19:00"))
+    await bot.jobs.tick_now(bot_app)
+    [reminder] = await sb.wait_for_bot_messages(MIA, timeout=5)
+    assert "tomorrow you are on duty: <b>Gate checkpoint</b>" in reminder["text"] or \
+        "tomorrow you are on duty: Gate checkpoint" in reminder["text"]
+    assert buttons(reminder) == [("✅ Confirm", f"dc:{shift}")]
+    [help_text] = await ask(sb, BEN, "/help")
+    forged = await sb.press(BEN, help_text["message_id"], callback_data=f"dc:{shift}")
+    assert forged["text"].startswith("This shift is no longer yours")
+    answer, _ = await press(sb, MIA, reminder, f"dc:{shift}", count=0)
+    assert answer["text"] == "✅ Confirmed. Thank you!"
+    assert (await _shift(db, shift)).confirmed_at is not None
+    junk = await sb.press(MIA, reminder["message_id"], callback_data="dc:99999999999999")
+    assert junk["text"] == "This button is no longer valid."
+
+
+async def test_swap_asked_in_chat_declined_then_accepted(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    shift = await add_shift(db, o.units["Branch 1"], o.members[MIA])
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+
+    async def ask_swap() -> None:
+        [duty] = await ask(sb, MIA, "/duty")
+        assert "Your coming shifts" in duty["text"]
+        assert ("🔁 Swap " in buttons(duty)[1][0]) and buttons(duty)[1][1] == f"dw:{shift}"
+        _answer, [question] = await press(sb, MIA, duty, f"dw:{shift}")
+        assert question["text"].startswith("Who should take this shift?")
+        [asked] = await ask(sb, MIA, "ben")
+        assert asked["text"] == "Asked Ben. You will hear their answer here."
+
+    await ask_swap()
+    [request] = await sb.wait_for_bot_messages(BEN, timeout=5)
+    assert "Mia asks you to take their shift" in request["text"]
+    request_id = int(buttons(request)[0][1].split(":")[1])
+    [dora_help] = await ask(sb, DORA, "/help")
+    forged = await sb.press(DORA, dora_help["message_id"], callback_data=f"dsa:{request_id}")
+    assert forged["text"].startswith("This swap request has been answered")
+    last = (await sb.chat(MIA))[-1]["message_id"]
+    answer, _ = await press(sb, BEN, request, f"dsd:{request_id}", count=0)
+    assert answer["text"] == "You declined the swap."
+    [told] = await sb.wait_for_bot_messages(MIA, timeout=5, after=last)
+    assert "Ben declined" in told["text"]
+    assert (await _shift(db, shift)).member_id == o.members[MIA]
+
+    await ask_swap()
+    [_first, second] = await sb.wait_for_bot_messages(BEN, count=2, timeout=5)
+    new_id = int(buttons(second)[0][1].split(":")[1])
+    answer, _ = await press(sb, BEN, second, f"dsa:{new_id}", count=0)
+    assert answer["text"] == "✅ You have taken over the shift. Reminders will follow."
+    assert (await _shift(db, shift)).member_id == o.members[BEN]
+    async with db.transaction() as s:
+        statuses = [r.status for r in (await s.scalars(select(SwapRequest).order_by(
+            SwapRequest.id))).all()]
+    assert statuses == [SwapStatus.DECLINED, SwapStatus.ACCEPTED]
+    for leader in (ALAN, DORA):  # Company A's chain sees the change
+        await sb.wait_until(leader, lambda chat: any(
+            "Duty swap: Ben takes over from Mia" in m.get("text", "") for m in chat), timeout=5)
+
+
+async def test_rights_in_chat(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [member] = await ask(sb, MIA, "/shift_add 2026-12-01 08:00-12:00 Gate / Mia")
+    assert member["text"] == "Only unit leaders and admins can change the duty roster."
+    [outside] = await ask(sb, BOB, "/shift_add 2026-12-01 08:00-12:00 Gate / Mia")
+    assert outside["text"] == "Nobody called “Mia” in your units."
+    [usage] = await ask(sb, ALAN, "/shift_add tomorrow at eight")
+    assert usage["text"].startswith("Write: /shift_add")
+    [added] = await ask(sb, ALAN, "/shift_add 2026-12-01 08:00-12:00 Gate / Mia")
+    assert added["text"].startswith("Shift #") and "Mia" in added["text"]
+    async with db.transaction() as s:
+        [shift] = (await s.scalars(select(Shift))).all()
+    assert (shift.day, shift.start, shift.member_id) == (TUESDAY, "08:00", o.members[MIA])
+    [listing] = await ask(sb, ALAN, "/shifts")
+    assert (f"✖ Remove #{shift.id}", f"dx:{shift.id}") in buttons(listing)
+    refused = await sb.press(BOB, outside["message_id"], callback_data=f"dx:{shift.id}")
+    assert refused["text"].startswith("You can only change the roster")
+    [handed] = await ask(sb, ALAN, f"/shift_assign {shift.id} Ben")
+    assert "Ben" in handed["text"]
+    answer, _ = await press(sb, ALAN, listing, f"dx:{shift.id}")
+    assert answer["text"].startswith(f"Shift #{shift.id} removed")
+    assert (await _shift(db, shift.id)).cancelled
+
+
+async def test_duty_import_in_chat(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [refused] = await ask(sb, MIA, "/duty_import")
+    assert refused["text"] == "Only unit leaders and admins can change the duty roster."
+    [prompt] = await ask(sb, ALAN, "/duty_import")
+    assert prompt["text"].startswith("Send the roster file now")
+    bad = (b"unit,date,start,end,post,phone\n"
+           b"Group/Company A/Branch 1,2026-12-01,08:00,12:00,Gate,13800138003\n"
+           b"Group/Company B,2026-12-01,08:00,12:00,Gate,13800138007\n")
+    sent = await sb.send_document(ALAN, "duty.csv", bad)
+    [listed] = await sb.wait_for_bot_messages(ALAN, after=sent["message_id"])
+    assert "Line 3: “Group/Company B” is not one of your units" in listed["text"]
+    assert "nothing was changed" in listed["text"]
+    good = bad.decode().splitlines()[:2]
+    sent = await sb.send_document(ALAN, "duty.csv", ("\n".join(good) + "\n").encode())
+    [done] = await sb.wait_for_bot_messages(ALAN, after=sent["message_id"])
+    assert done["text"] == "Shifts: 1 added, 0 updated, 0 unchanged, 0 bad rows skipped."
+    [duty] = await ask(sb, MIA, "/duty")
+    assert "Gate, " in duty["text"] and "Nobody is on duty today" in duty["text"]
+    [prompt] = await ask(sb, ALAN, "/duty_import skip")
+    sent = await sb.send_document(ALAN, "duty.csv", bad.replace(b"08:00,12:00", b"13:00,14:00"))
+    [skipped] = await sb.wait_for_bot_messages(ALAN, after=sent["message_id"])
+    assert skipped["text"].endswith("1 added, 0 updated, 0 unchanged, 1 bad rows skipped.")
+    assert skipped["text"].startswith("Line 3: “Group/Company B” is not one of your units")
+
+
+async def test_volunteer_offer_thanks_and_listing(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [form] = await ask(sb, BEN, "/volunteer")
+    assert "Volunteer for front-line work" in form["text"]
+    answer, _ = await press(sb, BEN, form, "vo:s", count=0)
+    assert answer["text"] == "Choose at least one post and one day, then Save."
+    await press(sb, BEN, form, "vo:p:0", count=0)
+    await press(sb, BEN, form, "vo:d:1", count=0)
+    [noted] = await ask(sb, BEN, "evenings only")
+    assert "Note: evenings only" in noted["text"]
+    [too_long] = await ask(sb, BEN, "x" * 300)
+    assert too_long["text"].startswith("The note must be one line")
+    answer, _ = await press(sb, BEN, noted, "vo:s", count=0)
+    assert answer["text"].startswith("🙏 Thank you! Your offer is saved")
+    [listing] = await ask(sb, ALAN, "/volunteers")
+    assert "Ben" in listing["text"] and "checkpoint" in listing["text"]
+    assert "Tue" in listing["text"] and "evenings only" in listing["text"]
+    [(label, data)] = buttons(listing)
+    [none] = await ask(sb, BOB, "/volunteers")
+    assert none["text"] == "No volunteers in your units yet."
+    refused = await sb.press(BOB, none["message_id"], callback_data=data)
+    assert "own unit" in refused["text"]
+    answer, _ = await press(sb, ALAN, listing, data, count=0)
+    assert answer["text"] == "Thanks sent to Ben."
+    await sb.wait_until(BEN, lambda chat: any(
+        "Alan thanks you for volunteering" in m.get("text", "") for m in chat), timeout=5)
+    [member] = await ask(sb, MIA, "/volunteers")
+    assert member["text"] == "Only unit leaders and admins can see the volunteers."
+
+
+async def test_duty_views_and_garbage_input(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    await add_shift(db, o.units["Branch 1"], o.members[MIA], day=MONDAY)
+    await add_shift(db, o.units["Branch 1"], o.members[BEN], day=MONDAY, post="Screening")
+    await add_shift(db, o.units["Company B"], o.members[BOB], day=MONDAY)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [member] = await ask(sb, DORA, "/duty")
+    assert "Branch 1" in member["text"] and "Mia" in member["text"] and "Ben" in member["text"]
+    assert "Bob" not in member["text"]
+    [leader] = await ask(sb, ALAN, "/duty")
+    text = leader["text"]
+    assert text.index("Gate checkpoint") < text.index("Mia") < text.index("Screening")
+    assert "Bob" not in text and "(Branch 1)" in text
+    [garbage] = await ask(sb, ALAN, "/shift_add " + "x" * 4000)
+    assert garbage["text"].startswith("Write: /shift_add")
+    [bad_id] = await ask(sb, ALAN, "/shift_assign 99999 Ben")
+    assert bad_id["text"] == "There is no such shift."
+    [duty] = await ask(sb, MIA, "/duty")
+    shift_id = int(buttons(duty)[1][1].split(":")[1])
+    _answer, [question] = await press(sb, MIA, duty, f"dw:{shift_id}")
+    [long] = await ask(sb, MIA, "y" * 4000)
+    assert long["text"].startswith("Nobody called")
+    [nobody] = await ask(sb, MIA, "Cara")  # another unit
+    assert nobody["text"] == "Nobody called “Cara” in your units."
+    [me] = await ask(sb, MIA, "Mia")
+    assert me["text"] == "Nobody called “Mia” in your units."
