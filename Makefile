@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo run test lint typecheck i18n-extract i18n-update i18n-compile bench clean
+.PHONY: install demo run test test-browser chromium lint typecheck i18n-extract i18n-update i18n-compile bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The page's end-to-end tests: Playwright drives Debian's Chromium (run `make chromium` first,
+# as root; Playwright's own browser download is never used).
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

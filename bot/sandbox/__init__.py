@@ -68,14 +68,26 @@ edited, deleted. ``wait`` long-polls until a bot message newer than ``after`` ex
 500/502, not carried out; ``delay_ms`` delays the answer of calls that are carried out.
 By default every method but getUpdates, getMe, setWebhook, deleteWebhook, getWebhookInfo
 and setMyCommands. ``{}`` turns faults off; ``GET /sandbox/faults`` shows them.
+``POST /sandbox/updates/{update_id}/redeliver`` queues a recent update again with the same
+id and content (a duplicate delivery); 404 for an id no longer kept.
 ``GET /sandbox/stats`` → ``{"calls": {method: n}, "errors": {"400", "403", "429", "5xx",
 ...}, "faults": {"429", "5xx", "delayed"}, "messages_per_chat": {chat_id: n}}``.
 ``POST /sandbox/reset`` clears users, chats, updates, files, stats, faults and rate
 buckets; the bot's webhook and commands stay, and update_id keeps growing (a running
 bot's offset stays valid). ``GET /sandbox/info``: the bot, its webhook, pending updates.
 
-``GET /`` is a small chat page (plain HTML + JS over the control API): pick or add a user,
-write, press inline and reply-keyboard buttons, share the contact; ``/?user=ID`` opens a chat.
+When a program that knows the bot attaches itself (``SandboxServer.attach_demo``, see
+bot/sandbox/hooks.py; ``selfreport demo`` does), three more endpoints answer; otherwise 404:
+``GET /sandbox/demo/people`` (per user: name, unit, role, linked, digest),
+``GET /sandbox/demo/clock`` (``now``, ``timezone``, ``presets`` — prompt, reminders, deadline,
+digest — and a sample rumour per locale), ``POST /sandbox/demo/clock`` ``{"at": "ISO"}``
+(moves the bot's clock there and runs what is due, as ``selfreport tick --at``; 400 with a
+reason for a bad time). Messages are then dated by the bot's clock.
+
+``GET /`` is the chat page (bot/sandbox/static/: index.html, app.js, style.css, served as
+they are under ``/static/``): users with unit and role, chats rendered as Telegram does,
+inline and reply keyboards, files, a text box, a forwarded sample rumour, block/unblock, the
+demo clock, labels in Chinese or English by the browser's language; ``/?user=ID`` opens a chat.
 
 ``SandboxClient`` wraps the control API; ``serve_forever`` runs the sandbox for the CLI.
 """

@@ -276,6 +276,10 @@ class SandboxClient:
         result: JSON = await self._call("POST", "/sandbox/faults", json={})
         return result
 
+    async def redeliver(self, update_id: int) -> None:
+        """Deliver update `update_id` again, same id and content (a duplicate, as Telegram may)."""
+        await self._call("POST", f"/sandbox/updates/{update_id}/redeliver")
+
     async def stats(self) -> JSON:
         result: JSON = await self._call("GET", "/sandbox/stats")
         return result

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.sandbox import actions
 from bot.sandbox.actions import ControlError
 from bot.sandbox.botapi import STATE_KEY
+from bot.sandbox.hooks import DemoHooks
 from bot.sandbox.models import JSON
 from bot.sandbox.state import SandboxState
 
@@ -121,6 +122,13 @@ async def press(request: web.Request, state: SandboxState) -> JSON:
     return {"answered": True, "callback_query_id": record.id, **record.answer}
 
 
+async def redeliver(request: web.Request, state: SandboxState) -> JSON:
+    update_id = _int(request.match_info["update_id"], "update id")
+    if not state.redeliver(update_id):
+        raise ControlError(404, f"no recent update {update_id}")
+    return {"update_id": update_id}
+
+
 async def chat(request: web.Request, state: SandboxState) -> JSON:
     user_id = _user_id(request)
     actions.require_user(state, user_id)
@@ -192,6 +200,31 @@ async def info(request: web.Request, state: SandboxState) -> JSON:
     }
 
 
+def _demo(state: SandboxState) -> DemoHooks:
+    if state.demo is None:
+        raise ControlError(404, "no demo is attached to this sandbox (run `selfreport demo`)")
+    return state.demo
+
+
+async def demo_people(request: web.Request, state: SandboxState) -> list[JSON]:
+    return await _demo(state).people()
+
+
+async def demo_clock(request: web.Request, state: SandboxState) -> JSON:
+    return await _demo(state).clock()
+
+
+async def demo_run_at(request: web.Request, state: SandboxState) -> JSON:
+    hooks, body = _demo(state), await _body(request)
+    at = body.get("at")
+    if not isinstance(at, str) or not at or len(at) > 40:
+        raise ControlError(400, "at must be an ISO date and time, e.g. 2026-11-30T07:30")
+    try:
+        return await hooks.run_at(at)
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+
+
 async def index(request: web.Request) -> web.StreamResponse:
     page = STATIC_DIR / "index.html"
     if not page.exists():
@@ -214,7 +247,13 @@ def add_routes(app: web.Application) -> None:
         ("GET", "/sandbox/stats", stats),
         ("POST", "/sandbox/reset", reset),
         ("GET", "/sandbox/info", info),
+        ("POST", "/sandbox/updates/{update_id}/redeliver", redeliver),
+        ("GET", "/sandbox/demo/people", demo_people),
+        ("GET", "/sandbox/demo/clock", demo_clock),
+        ("POST", "/sandbox/demo/clock", demo_run_at),
     ]
     for method, path, handler in routes:
         app.router.add_route(method, path, _control(handler))
     app.router.add_get("/", index)
+    # The page's script and style, no build step (see README, "Try it in a browser").
+    app.router.add_static("/static/", STATIC_DIR, append_version=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 from bot.sandbox.html import EntityParseError, parse_html, trim, utf16_length
@@ -145,7 +144,7 @@ def _apply_edit(state: SandboxState, message: Message, changes: JSON, markup: JS
         payload.pop("reply_markup", None)  # an edit without reply_markup removes the keyboard
     else:
         payload["reply_markup"] = inline
-    payload["edit_date"] = int(time.time())
+    payload["edit_date"] = int(state.wall_clock())
     message.reply_markup = markup
     message.edited = True
     state.touch(message.chat_id)

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.sandbox import botapi, control
 from bot.sandbox.botapi import STATE_KEY
 from bot.sandbox.config import SandboxConfig
+from bot.sandbox.hooks import DemoHooks
 from bot.sandbox.state import SandboxState
 from bot.sandbox.updates import run_deliverer
 
@@ -70,6 +71,10 @@ class SandboxServer:
         if self._url is None:
             raise RuntimeError("the sandbox server is not started")
         return self._url
+
+    def attach_demo(self, hooks: DemoHooks | None) -> None:
+        """Let the chat page see the demo's people and clock (see bot/sandbox/hooks.py)."""
+        self.state.demo = hooks
 
     @property
     def bot_base_url(self) -> str:

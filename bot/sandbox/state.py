@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 
 from bot.sandbox.config import SandboxConfig
+from bot.sandbox.hooks import DemoHooks
 from bot.sandbox.limits import FaultInjector, RateLimiter
 from bot.sandbox.models import (
     JSON,
@@ -37,6 +38,10 @@ class SandboxState:
     def __init__(self, config: SandboxConfig, clock: Callable[[], float] = time.monotonic):
         self.config = config
         self.clock = clock
+        # The date stamped on messages; the demo makes it follow the bot's (movable) clock.
+        self.wall_clock: Callable[[], float] = time.time
+        # Set by the program running the sandbox (bot.demo); see bot/sandbox/hooks.py.
+        self.demo: DemoHooks | None = None
         self.limiter = RateLimiter(config, clock)
         self.faults = FaultInjector()
         # Bot configuration survives reset(), like a real bot's webhook and command list.
@@ -55,6 +60,8 @@ class SandboxState:
         self.chat_versions: dict[int, int] = {}
         self._next_message_id: dict[int, int] = {}
         self.updates: deque[PendingUpdate] = deque()
+        # Updates queued lately, delivered or not: /sandbox/updates/{id}/redeliver sends one again.
+        self.recent: dict[int, PendingUpdate] = {}
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
@@ -66,6 +73,7 @@ class SandboxState:
         self.chat_versions.clear()
         self._next_message_id.clear()
         self.updates.clear()
+        self.recent.clear()
         self.files.clear()
         self.files_by_path.clear()
         self.callbacks.clear()
@@ -139,7 +147,7 @@ class SandboxState:
             "message_id": message_id,
             "from": self.bot_user() if sender == "bot" else user.telegram(),
             "chat": user.private_chat(),
-            "date": int(time.time()),
+            "date": int(self.wall_clock()),
             **content,
         }
         message = Message(
@@ -175,8 +183,21 @@ class SandboxState:
         self.updates.append(update)
         while len(self.updates) > self.config.max_updates_kept:
             self.updates.popleft()
+        self.recent[update.update_id] = update
+        while len(self.recent) > self.config.max_updates_kept:
+            del self.recent[next(iter(self.recent))]
         self.notify()
         return update.update_id
+
+    def redeliver(self, update_id: int) -> bool:
+        """Queue a recent update again, same id and content, as Telegram does after a webhook
+        answer timed out or a poller restarted from an unconfirmed offset. False if unknown."""
+        update = self.recent.get(update_id)
+        if update is None:
+            return False
+        self.updates.append(update)
+        self.notify()
+        return True
 
     def confirm(self, offset: int) -> None:
         """Forget updates before `offset`; a negative offset keeps only the last -offset ones."""

@@ -1,0 +1,104 @@
+"""The demo (sandbox + seeded organisation + bot) in this process, and Debian's Chromium
+driven by Playwright. Skipped, with the reason, where /usr/bin/chromium is missing
+(`apt-get install chromium`; .ci/run installs it).
+
+Screenshots of each step go to tests/artifacts/browser/ (ignored by git) for a person to see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import async_playwright
+
+from bot.config import load_settings
+from bot.demo import run_demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
+
+
+
+@pytest.fixture(autouse=True)
+def _chromium_present() -> None:
+    """Autouse, so it runs before the demo starts: skip with the reason, don't fail."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests: {CHROMIUM} is absent (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Demo:
+    url: str
+    locale: str
+
+
+async def _start_demo(tmp_path: Path, locale: str) -> AsyncIterator[Demo]:
+    settings = load_settings({}, database_url=f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3")
+    port, stop, ready = _free_port(), asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(run_demo(settings, port=port, stop=stop, ready=ready,
+                                        announce=False, locale=locale))
+    try:
+        waiter = asyncio.create_task(ready.wait())
+        await asyncio.wait({task, waiter}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if task.done():
+            task.result()
+        assert ready.is_set(), "the demo did not come up in 60 s"
+        yield Demo(f"http://127.0.0.1:{port}", locale)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    async for running in _start_demo(tmp_path, "zh_CN"):
+        yield running
+
+
+@pytest.fixture
+async def demo_en(tmp_path: Path) -> AsyncIterator[Demo]:
+    async for running in _start_demo(tmp_path, "en"):
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                           args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+class Shots:
+    """Numbered screenshots of one test: tests/artifacts/browser/<test>-<n>-<step>.png."""
+
+    def __init__(self, name: str):
+        self.name, self.count = name, 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    async def take(self, page: Any, step: str) -> Path:
+        self.count += 1
+        path = ARTIFACTS / f"{self.name}-{self.count:02d}-{step}.png"
+        await page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    return Shots(request.node.name.removeprefix("test_"))
