@@ -1,0 +1,251 @@
+"""Benchmark: update throughput of the one-tap report against the bare PTB echo bot.
+
+Both bots run as real processes (`python -m bot run`, and a ~20-line python-telegram-bot
+Application) against one sandbox in this process, with Telegram's rate limits off. Each of N
+members gets the bot's daily prompt (from the bot's own minute tick) or the echo bot's
+message with one button; then, measured, every member presses it: one callback_query update
+each, which the selfreport bot answers by recording the report (answerCallbackQuery +
+editMessageText with the confirmation) and the echo bot by answerCallbackQuery +
+editMessageText with the button's data. The same Bot API calls per update for both.
+
+Printed per bot: updates/s (wall clock, presses kept 32 deep so that the bot is never idle)
+and the bot process's CPU time per update (/proc utime + stime over the measured phase);
+the ratio of the two costs. `--profile DIR` runs the selfreport bot under pyinstrument and
+writes DIR/bot-<backend>.txt (`--cprofile`: cProfile's DIR/bot-<backend>.pstats). Usage:
+
+    .venv/bin/python benchmarks/throughput.py [--members 500] [--concurrency 1] [--pg URL]
+        [--no-sqlite]
+        [--profile DIR [--cprofile]]
+
+Figures are recorded in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bot.db import Database, migrate  # noqa: E402
+from bot.db.models import Account, Member, Unit  # noqa: E402
+from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer  # noqa: E402
+
+FIRST = 2_000_000
+DEPTH = 32
+
+
+def zone_where_it_is(hour: int) -> str:
+    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+# -- the echo bot (run as its own process: `throughput.py echo-bot URL TOKEN FIRST N`) --------
+
+def echo_bot(url: str, token: str, first: int, n: int) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await query.edit_message_text(f"echo: {query.data}")
+
+    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        button = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="echo:ok")]])
+        limit = asyncio.Semaphore(DEPTH)
+
+        async def one(chat_id: int) -> None:
+            async with limit:
+                await app.bot.send_message(chat_id, "press", reply_markup=button)
+
+        await asyncio.gather(*(one(first + i) for i in range(n)))
+
+    app = (Application.builder().token(token).base_url(f"{url}/bot")
+           .base_file_url(f"{url}/file/bot").post_init(post_init).build())
+    app.add_handler(CallbackQueryHandler(pressed))
+    app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
+
+
+# -- the driver ---------------------------------------------------------------------------
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def wait(condition: Callable[[], Awaitable[bool]], what: str, timeout: float,
+               log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} within {timeout}s; log:\n"
+                             + log.read_text(errors="replace")[-3000:])
+        await asyncio.sleep(0.1)
+
+
+async def seed(url: str, n: int) -> None:
+    await migrate.upgrade(url)
+    db = Database.from_url(url)
+    try:
+        async with db.transaction() as s:
+            s.add(Unit(id=1, name="Group", path="/1/", timezone=zone_where_it_is(12),
+                       prompt_time="06:00", deadline_time="23:00", reminder_times=""))
+            await s.flush()
+            ids = range(FIRST, FIRST + n)
+            await s.execute(insert(Member), [
+                {"unit_id": 1, "name": f"Member {i}", "telegram_user_id": i} for i in ids])
+            await s.execute(insert(Account), [
+                {"telegram_user_id": i, "chat_id": i, "locale": "en"} for i in ids])
+    finally:
+        await db.dispose()
+
+
+async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command: list[str],
+                  env: dict[str, str], n: int, log: Path) -> tuple[float, float]:
+    """Start the bot, wait for its N messages, press all buttons; (updates/s, CPU s/update)."""
+    members = range(FIRST, FIRST + n)
+    for uid in members:
+        user = sandbox.state.upsert_user(uid, f"User {uid}", language_code="en")
+        user.started = True
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=log.parent, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT)
+    try:
+        async def prompted() -> bool:
+            per_chat = (await sb.stats())["messages_per_chat"]
+            return all(per_chat.get(str(uid)) for uid in members)
+
+        await wait(prompted, f"{name}: every member's message", 300, log)
+        targets = []
+        for uid in members:
+            [message] = [m for m in await sb.chat(uid) if m["from"] == "bot"]
+            keyboard = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            data = [b["callback_data"] for row in keyboard for b in row
+                    if b["callback_data"].endswith(":ok")]
+            targets.append((uid, message["message_id"], data[0]))
+        await asyncio.sleep(1.0)  # let the sending settle before measuring
+        edits_before = (await sb.stats())["calls"].get("editMessageText", 0)
+        cpu0, t0 = cpu_seconds(process.pid), time.perf_counter()
+        depth = asyncio.Semaphore(DEPTH)
+
+        async def press(uid: int, message_id: int, data: str) -> None:
+            async with depth:
+                answer = await sb.press(uid, message_id, callback_data=data)
+                assert answer["answered"], answer
+
+        await asyncio.gather(*(press(*t) for t in targets))
+
+        async def confirmed() -> bool:
+            calls = (await sb.stats())["calls"].get("editMessageText", 0)
+            return calls - edits_before >= n
+
+        await wait(confirmed, f"{name}: every confirmation", 120, log)
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds(process.pid) - cpu0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 60)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    return n / elapsed, cpu / n
+
+
+async def run(label: str, url: str, args: argparse.Namespace) -> None:
+    await seed(url, args.members)
+    sandbox = SandboxServer(SandboxConfig(global_rate=None, per_chat_rate=None,
+                                          callback_answer_timeout=60))
+    await sandbox.start(host="127.0.0.1", port=0)
+    tmp = Path(tempfile.mkdtemp(prefix="throughput-"))
+    base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp),
+                "PYTHONPATH": str(ROOT), "PTB_TIMEDELTA": "true"}
+    try:
+        async with SandboxClient(sandbox.url) as sb:
+            bot_cmd = [sys.executable, "-m", "bot", "run"]
+            if args.profile:
+                out = Path(args.profile).resolve() / f"bot-{label}.txt"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                bot_cmd = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(out),
+                           "-m", "bot", "run"]
+                if args.cprofile:  # CPU per function, where pyinstrument shows wall time
+                    bot_cmd = [sys.executable, "-m", "cProfile", "-o",
+                               str(out.with_suffix(".pstats")), "-m", "bot", "run"]
+            bot_env = {**base_env, "TELEGRAM_BOT_TOKEN": sandbox.config.token,
+                       "TELEGRAM_API_BASE_URL": sandbox.url, "DATABASE_URL": url,
+                       "SEND_RATE": str(args.send_rate), "METRICS_LISTEN": "",
+                       "UPDATE_CONCURRENCY": str(args.concurrency),
+                       "LOG_LEVEL": "WARNING"}
+            bot_rate, bot_cpu = await measure("selfreport", sandbox, sb, bot_cmd, bot_env,
+                                              args.members, tmp / "bot.log")
+            await sb.reset()
+            echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
+                        sandbox.config.token, str(FIRST), str(args.members)]
+            echo_rate, echo_cpu = await measure("echo", sandbox, sb, echo_cmd, base_env,
+                                                args.members, tmp / "echo.log")
+    finally:
+        await sandbox.stop()
+    print(f"{label}: {args.members} one-tap reports, UPDATE_CONCURRENCY {args.concurrency}")
+    print(f"  selfreport: {bot_rate:7.1f} updates/s, {bot_cpu * 1000:6.2f} ms CPU/update")
+    print(f"  echo bot:   {echo_rate:7.1f} updates/s, {echo_cpu * 1000:6.2f} ms CPU/update")
+    print(f"  ratio: {echo_rate / bot_rate:.2f}x wall time, {bot_cpu / echo_cpu:.2f}x CPU "
+          "per update")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="the bot's UPDATE_CONCURRENCY (the echo bot: PTB's default, 1)")
+    parser.add_argument("--send-rate", type=float, default=30.0,
+                        help="the bot's SEND_RATE for the prompts (production's default)")
+    parser.add_argument("--pg", nargs="?", const=os.environ.get("TEST_DATABASE_URL", ""),
+                        default=os.environ.get("TEST_DATABASE_URL"),
+                        help="PostgreSQL server URL (a database is created and dropped)")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--profile", metavar="DIR", help="profile the bot with pyinstrument")
+    parser.add_argument("--cprofile", action="store_true",
+                        help="with --profile: cProfile (DIR/bot-<backend>.pstats) instead")
+    args = parser.parse_args()
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            await run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", args)
+    if args.pg:
+        import asyncpg
+
+        admin = make_url(args.pg).set(drivername="postgresql")
+        admin_dsn = admin.render_as_string(hide_password=False)
+        name = f"selfreport_bench_{uuid.uuid4().hex[:10]}"
+        conn = await asyncpg.connect(admin_dsn)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+        url = admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(
+            hide_password=False)
+        try:
+            await run("postgresql", url, args)
+        finally:
+            conn = await asyncpg.connect(admin_dsn)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.close()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["echo-bot"]:
+        echo_bot(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        asyncio.run(main())

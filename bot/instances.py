@@ -1,0 +1,92 @@
+"""Instances sharing one database share SEND_RATE: each sends SEND_RATE / live instances.
+
+Every instance upserts a heartbeat row every HEARTBEAT seconds and counts the rows younger
+than DEAD_AFTER; its dispatcher's rate is set to its share. An instance that dies stops
+beating, and within DEAD_AFTER + HEARTBEAT the others take over its share. While a new
+instance starts, the others learn of it within HEARTBEAT seconds: the combined rate may
+exceed SEND_RATE for that long (Telegram tolerates short bursts; the dispatchers honour
+RetryAfter in any case). Wall-clock time, not the app's (movable) clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+
+from bot.db import Database
+from bot.db.models import BotInstance
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT = 2.0
+DEAD_AFTER = timedelta(seconds=10)
+FORGET_AFTER = timedelta(hours=1)
+
+
+def instance_id() -> str:
+    return f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class Heartbeat:
+    """Calls `on_share(rate, live)` whenever this instance's share changes."""
+
+    def __init__(self, db: Database, *, rate: float,
+                 on_share: Callable[[float, int], None],
+                 interval: float = HEARTBEAT, dead_after: timedelta = DEAD_AFTER) -> None:
+        self.id = instance_id()
+        self._db = db
+        self._rate = rate
+        self._on_share = on_share
+        self._interval = interval
+        self._dead_after = dead_after
+        self._live = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.beat()  # the share is known before the first message goes out
+        self._task = asyncio.create_task(self._run(), name="instance-heartbeat")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        try:  # leave at once: the others take the whole rate without waiting DEAD_AFTER
+            async with self._db.transaction() as session:
+                await session.execute(delete(BotInstance).where(BotInstance.id == self.id))
+        except Exception:
+            logger.warning("heartbeat: could not remove instance %s", self.id, exc_info=True)
+
+    async def beat(self) -> int:
+        now = datetime.now(UTC)
+        async with self._db.transaction() as session:
+            touched = await session.execute(
+                update(BotInstance).where(BotInstance.id == self.id).values(heartbeat_at=now))
+            if not touched.rowcount:  # type: ignore[attr-defined]
+                session.add(BotInstance(id=self.id, started_at=now, heartbeat_at=now))
+            live = await session.scalar(select(func.count()).select_from(BotInstance).where(
+                BotInstance.heartbeat_at > now - self._dead_after)) or 1
+            await session.execute(delete(BotInstance).where(
+                BotInstance.heartbeat_at < now - FORGET_AFTER))
+        if live != self._live:
+            logger.info("heartbeat: %d live instance(s), sending at %.2f/s", live,
+                        self._rate / live)
+            self._live = live
+            self._on_share(self._rate / live, live)
+        return live
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.beat()
+            except Exception:  # the database is away: keep the last share, try again
+                logger.warning("heartbeat failed", exc_info=True)
