@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
@@ -34,8 +34,12 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
     if "DATABASE_URL" not in os.environ:
-        settings = settings.model_copy(update={"database_url": DEMO_DATABASE})
-    await run_demo(settings, host=args.host, port=args.port, fresh=args.fresh)
+        # One demo database per language: the organisation is seeded once, in one language.
+        url = DEMO_DATABASE if args.locale == "zh_CN" else DEMO_DATABASE.replace(
+            "demo.sqlite3", f"demo-{args.locale}.sqlite3")
+        settings = settings.model_copy(update={"database_url": url})
+    await run_demo(settings, host=args.host, port=args.port, fresh=args.fresh,
+                   locale=args.locale)
     return 0
 
 
@@ -104,7 +108,9 @@ async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with db.transaction() as session:
             result = await run_tick(session, now=now, default_timezone=settings.default_timezone,
-                                    default_locale=settings.default_locale)
+                                    default_locale=settings.default_locale,
+                                    alert_escalate=timedelta(
+                                        minutes=settings.alert_escalate_minutes))
     finally:
         await db.dispose()
     if result.skipped:
@@ -133,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    demo.add_argument("--locale", choices=("zh_CN", "en"), default="zh_CN",
+                      help="language of the demo organisation and its users (default zh_CN)")
     sandbox = add("sandbox", cmd_sandbox, "run the local Bot API sandbox alone")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8080)
@@ -147,10 +155,26 @@ def build_parser() -> argparse.ArgumentParser:
     org = sub.add_parser("org", help="the organisation").add_subparsers(
         dest="org_command", required=True, metavar="ACTION")
     add("tree", cmd_org_tree, "print the unit tree with member and linked counts", org)
-    tick = add("tick", cmd_tick, "queue the prompts and reminders due at an instant (as the "
-               "running bot does every minute); the running bot sends them")
+    from bot.cli_org import add_org_commands  # import, invite, holiday, schedule
+
+    add_org_commands(org, add)
+    from bot.cli_admin import add_admin_commands  # org admin, org role, audit, purge
+
+    add_admin_commands(sub, org, add)
+
+    tick = add("tick", cmd_tick, "queue the prompts, reminders and digests due at an instant "
+               "(as the running bot does every minute); the running bot sends them")
     tick.add_argument("--at", metavar="ISO-TIME",
                       help="the instant, e.g. 2026-11-30T07:30+08:00 (naive = UTC; default now)")
+    from bot.cli_export import add_export_command  # export
+
+    add_export_command(sub, add)
+    from bot.cli_faq import add_faq_commands  # faq check, faq eval
+
+    add_faq_commands(sub, add)
+    from bot.cli_duty import add_duty_commands  # duty import
+
+    add_duty_commands(sub, add)
     return parser
 
 

@@ -33,9 +33,15 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0:8443"
+    # /healthz, /readyz and /metrics (bot.web), in polling and webhook mode; "" turns it off.
+    metrics_listen: str = "0.0.0.0:9090"
     send_rate: float = Field(default=30.0, gt=0, le=1000)
+    # Updates handled at once (different chats only; one chat's stay in order): bot.metrics.
+    update_concurrency: int = Field(default=1, ge=1, le=256)
     send_rate_per_chat: float = Field(default=1.0, gt=0, le=30)
     retention_days: int = Field(default=90, ge=1, le=3650)
+    # An alert nobody in the chain marked handled goes up to the parent unit's chain after this.
+    alert_escalate_minutes: int = Field(default=60, ge=1, le=10080)
     log_level: str = "INFO"
     log_format: str = "text"
 
@@ -70,6 +76,14 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if value and (not sep or not port.isdigit() or int(port) > 65535):
+            raise ValueError("HOST:PORT (e.g. 0.0.0.0:9090), or empty to turn it off")
+        return value
 
     @field_validator("log_format")
     @classmethod

@@ -17,7 +17,11 @@ from bot.db import Database
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from bot.dedup import SeenUpdates
     from bot.dispatcher import Dispatcher
+    from bot.instances import Heartbeat
+    from bot.metrics import Metrics
+    from bot.services.faq.service import Faq
 
 
 @dataclass
@@ -29,6 +33,13 @@ class BotData:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Drains the outbox; started in post_init (bot.jobs), None before and in bare tests.
     dispatcher: Dispatcher | None = None
+    # The rules knowledge base of every locale; None when the files could not be loaded.
+    faq: Faq | None = None
+    # Production machinery (issue 8): /metrics counters, the shared record of update ids
+    # taken (bot.dedup), this instance's heartbeat and share of SEND_RATE (bot.instances).
+    metrics: Metrics | None = None
+    seen_updates: SeenUpdates | None = None
+    heartbeat: Heartbeat | None = None
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -11,7 +11,8 @@ chat, and records each outcome in its own short transaction right after the call
 
 Delivery is at least once: a message Telegram accepted while the process died before its
 outcome was committed (a window of a few milliseconds per message) is sent again when its
-lease runs out. Nothing recorded as SENT is ever sent again. The rates are per process.
+lease runs out. Nothing recorded as SENT is ever sent again. The per-chat rate is per process;
+SEND_RATE is shared between the live instances (bot.instances calls `set_rate`).
 """
 
 from __future__ import annotations
@@ -140,6 +141,10 @@ class Dispatcher:
     def poke(self) -> None:
         """Something was enqueued: look now instead of at the next poll."""
         self._wake.set()
+
+    def set_rate(self, rate: float) -> None:
+        """This instance's share of SEND_RATE changed (bot.instances): new sends use it."""
+        self._limiter = AsyncLimiter(1, 1 / rate)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming; give back rows still waiting for their turn; let sends in progress

@@ -7,6 +7,7 @@ that is skipped, late or doubled changes nothing (see services.tick).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.dispatcher import Dispatcher
@@ -37,8 +38,12 @@ async def start_machinery(application: SelfreportApp) -> None:
         rate_per_chat=data.settings.send_rate_per_chat,
         clock=lambda: data.clock(),  # looked up each time: tests replace the clock
     )
+    # The heartbeat first: the dispatcher knows its share of SEND_RATE before it sends.
+    await start_heartbeat(application, dispatcher)
     await dispatcher.start()
     data.dispatcher = dispatcher
+    if data.metrics is not None:
+        data.metrics.dispatcher = dispatcher
     if TICK_JOB_ENABLED and application.job_queue is not None:
         application.job_queue.run_repeating(
             tick_job,
@@ -54,9 +59,30 @@ async def start_machinery(application: SelfreportApp) -> None:
 
 async def stop_machinery(application: SelfreportApp) -> None:
     """post_stop / post_shutdown: stop the dispatcher while the bot can still send; idempotent."""
+    heartbeat, application.bot_data.heartbeat = application.bot_data.heartbeat, None
+    if heartbeat is not None:
+        await heartbeat.stop()
     dispatcher = application.bot_data.dispatcher
     if dispatcher is not None:
         await dispatcher.stop()
+
+
+async def start_heartbeat(application: SelfreportApp, dispatcher: Dispatcher) -> None:
+    """Instances on one database share SEND_RATE (bot.instances)."""
+    from bot.instances import Heartbeat
+
+    data = application.bot_data
+    assert data.settings is not None and data.db is not None
+    metrics = data.metrics
+
+    def share(rate: float, live: int) -> None:
+        dispatcher.set_rate(rate)
+        if metrics is not None:
+            metrics.send_share.set(rate)
+            metrics.instances.set(live)
+
+    data.heartbeat = Heartbeat(data.db, rate=data.settings.send_rate, on_share=share)
+    await data.heartbeat.start()
 
 
 async def tick_now(application: Application[Any, Any, Any, Any, BotData, Any]) -> TickResult:
@@ -69,6 +95,8 @@ async def tick_now(application: Application[Any, Any, Any, Any, BotData, Any]) -
             now=data.clock(),
             default_timezone=data.settings.default_timezone,
             default_locale=data.settings.default_locale,
+            alert_escalate=timedelta(minutes=data.settings.alert_escalate_minutes),
+            retention_days=data.settings.retention_days,  # the daily purge
         )
     if result.total and data.dispatcher is not None:
         data.dispatcher.poke()

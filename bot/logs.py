@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
+from typing import Any, TextIO
 
 from bot.config import Settings
 
@@ -22,8 +24,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record comes: tests and embedding tools swap
+    it, and a handler holding on to a swapped-out (closed) stream fails on every record."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:

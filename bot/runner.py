@@ -13,6 +13,7 @@ from telegram import Update
 from bot.app import SelfreportApp, build_application
 from bot.config import Settings
 from bot.db import Database, migrate
+from bot.web import WebServer
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +72,20 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
     db = Database.from_url(settings.database_url)
     try:
         app = await start_bot(settings, db)
+        web = WebServer(app, settings.metrics_listen) if settings.metrics_listen else None
         try:
+            if web is not None:
+                try:
+                    await web.start()
+                except OSError as exc:  # the port is taken: the bot itself still serves
+                    logger.error("health and metrics server not started on %s: %s",
+                                 settings.metrics_listen, exc)
+                    await web.stop()
+                    web = None
             await stop.wait()
         finally:
+            if web is not None:
+                await web.stop()
             await stop_bot(app)
     finally:
         await db.dispose()

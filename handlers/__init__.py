@@ -10,25 +10,127 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from handlers import common, errors, users
+from bot import dedup, notice_progress
+from bot.render import admin as render_admin
+from bot.render import alerts as render_alerts
+from bot.render import duty as render_duty
+from bot.render import leaders as render_leaders
+from bot.render import notices as render_notices
+from bot.render import reports as render_reports
+from bot.render import volunteers as render_volunteers
+from bot.render.prompts import REPORT_CALLBACK_PATTERN
+from handlers import (
+    admin,
+    common,
+    duty,
+    errors,
+    family,
+    faq,
+    faq_add,
+    leaders,
+    notices,
+    onboarding,
+    report,
+    settings,
+    status,
+    users,
+    volunteers,
+)
 
 if TYPE_CHECKING:
     from bot.app import SelfreportApp
 
-# Group -1 runs before everything: it sets the language for the whole update.
+# Group -2 first of all: an update delivered again (same update_id) stops there (bot.dedup).
+GROUP_DEDUP = -2
+# Group -1 runs before everything else: it sets the language for the whole update.
 GROUP_USER = -1
 GROUP_MAIN = 0
 
 
 def register(app: SelfreportApp) -> None:
+    app.add_handler(TypeHandler(Update, dedup.drop_repeated), group=GROUP_DEDUP)
     app.add_handler(TypeHandler(Update, users.remember_user), group=GROUP_USER)
 
     app.add_handlers(
         [
-            CommandHandler("start", common.start),
+            CommandHandler("start", onboarding.start),
             CommandHandler("help", common.show_help),
             CommandHandler("language", common.choose_language),
             CallbackQueryHandler(common.language_chosen, pattern=f"^{common.LANGUAGE_PREFIX}"),
+            MessageHandler(filters.CONTACT, onboarding.share_contact),
+            CommandHandler("family", family.show_family),
+            CommandHandler("me", family.show_me),
+            CallbackQueryHandler(family.family_button, pattern=family.FAMILY_PATTERN),
+            CommandHandler("quiet", settings.set_quiet_hours),
+            CommandHandler("leave", settings.record_leave),
+            CallbackQueryHandler(settings.leave_button, pattern=settings.LEAVE_PATTERN),
+            CommandHandler("status", status.show_status),
+            CallbackQueryHandler(status.status_button, pattern=status.STATUS_PATTERN),
+            CommandHandler("report", report.show_report),
+            CommandHandler("history", report.show_history),
+            CommandHandler("cancel", report.cancel_form),
+            CallbackQueryHandler(report.report_button, pattern=REPORT_CALLBACK_PATTERN),
+            CallbackQueryHandler(report.report_button, pattern=render_reports.AMEND_PATTERN),
+            CallbackQueryHandler(report.form_button, pattern=render_reports.FORM_PATTERN),
+            CommandHandler("contacts", leaders.show_contacts),
+            CallbackQueryHandler(leaders.contacts_button,
+                                 pattern=render_leaders.CONTACTS_PATTERN),
+            CommandHandler("remind", leaders.remind),
+            CommandHandler("export", leaders.export_reports),
+            CommandHandler("report_for", leaders.report_for),
+            CallbackQueryHandler(leaders.report_for_button,
+                                 pattern=render_leaders.REPORT_FOR_PATTERN),
+            CallbackQueryHandler(leaders.alert_handled, pattern=render_alerts.ALERT_PATTERN),
+            CommandHandler("notice", notices.start_notice),
+            CallbackQueryHandler(notices.notice_button, pattern=render_notices.FLOW_PATTERN),
+            CallbackQueryHandler(notices.acknowledge, pattern=render_notices.ACK_PATTERN),
+            CommandHandler("notices", notices.show_notices),
+            CallbackQueryHandler(notices.notices_button, pattern=render_notices.LIST_PATTERN),
+            CommandHandler("import", admin.start_import),
+            CallbackQueryHandler(admin.import_button, pattern=render_admin.IMPORT_PATTERN),
+            CommandHandler("invite", admin.create_invite),
+            CommandHandler("setschedule", admin.set_schedule),
+            CommandHandler("members", admin.show_members),
+            CallbackQueryHandler(admin.members_button, pattern=render_admin.MEMBERS_PATTERN),
+            CommandHandler("duty", duty.show_duty),
+            CommandHandler("shifts", duty.show_shifts),
+            CommandHandler("shift_add", duty.add_shift),
+            CommandHandler("shift_assign", duty.assign_shift),
+            CommandHandler("duty_import", duty.start_import),
+            CallbackQueryHandler(duty.duty_button, pattern=render_duty.DUTY_PATTERN),
+            CommandHandler("volunteer", volunteers.start_volunteer),
+            CommandHandler("volunteers", volunteers.show_volunteers),
+            CallbackQueryHandler(volunteers.volunteer_button,
+                                 pattern=render_volunteers.VOLUNTEER_PATTERN),
+            CommandHandler("rules", faq.show_rules),
+            CommandHandler("check", faq.check_command),
+            CommandHandler("questions", faq.list_questions),
+            CommandHandler("answer", faq.answer_command),
+            CommandHandler("faq_stats", faq.show_stats),
+            CommandHandler("faq_reload", faq.reload_kb),
+            CommandHandler("faq_add", faq_add.start_faq_add),
+            CallbackQueryHandler(faq_add.faq_add_button, pattern=faq_add.FAQ_ADD_PATTERN),
+            CallbackQueryHandler(faq.faq_button, pattern=faq.FAQ_PATTERN),
+            # A forwarded message is a claim to check against the rumour list, never a form's
+            # answer or a question: before answer_text.
+            MessageHandler(filters.FORWARDED & (filters.TEXT | filters.CAPTION)
+                           & ~filters.COMMAND, faq.check_forward),
+            # A reply to a question's hand-over is its answer; faq.answer_reply passes any
+            # other reply on to answer_text.
+            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, faq.answer_reply),
+            # Free text goes to the form the sender's draft names (invite name, /family
+            # steps), else to the fallback below: keep it after every other text handler.
+            # What no form takes is a question for the rules Q&A (faq.answer_question).
+            MessageHandler(filters.TEXT & ~filters.COMMAND, onboarding.answer_text),
+            # A photo or document is a notice's content while composing one (/notice), else
+            # common.other_message: a handler for other files must route here the same way.
+            # A file captioned /import, or sent after /import, is a roster (admin.import_file);
+            # any other goes on to notices.notice_media.
+            # A document sent after /duty_import is a duty roster (duty.duty_document); any
+            # other file goes on to admin.import_file.
+            MessageHandler(filters.Document.ALL & ~filters.FORWARDED, duty.duty_document),
+            MessageHandler((filters.PHOTO | filters.Document.ALL) & ~filters.FORWARDED,
+                           admin.import_file),
             # Last: whatever no handler above took.
             MessageHandler(filters.COMMAND, common.unknown_command),
             MessageHandler(filters.ALL, common.other_message),
@@ -37,3 +139,9 @@ def register(app: SelfreportApp) -> None:
         group=GROUP_MAIN,
     )
     app.add_error_handler(errors.on_error)
+    if app.bot_data.metrics is not None:  # counts errors for /metrics; PTB calls both
+        app.add_error_handler(app.bot_data.metrics.count_error)
+    # Due notices into the outbox and the senders' progress messages, every few seconds.
+    notice_progress.schedule_jobs(app)
+    # Entries promoted with /faq_add on another instance, laid on this one's knowledge base.
+    faq_add.schedule_jobs(app)

@@ -1,4 +1,4 @@
-"""/start, /help, /language: the first things anyone sees."""
+"""/help, /language and the fallbacks: the first things anyone sees (/start: onboarding)."""
 
 from __future__ import annotations
 
@@ -14,20 +14,6 @@ from bot.services.accounts import role_of, set_account_locale
 from handlers.commands import commands_for
 
 LANGUAGE_PREFIX = "lang:"
-
-
-async def start(update: Update, context: Context) -> None:
-    """Greet the user and say what the bot is for."""
-    assert update.effective_user and update.effective_message
-    name = escape(update.effective_user.first_name)
-    text = _(
-        "Hello, {name}!\n\n"
-        "I am the organisation's health self-report assistant. Every morning I ask how you "
-        "and your household are; one tap is enough when everyone is well. I also answer "
-        "questions about the epidemic rules and pass on notices from your unit.\n\n"
-        "Send /help to see what you can do, or /language to change the language."
-    ).format(name=name)
-    await update.effective_message.reply_html(text)
 
 
 async def show_help(update: Update, context: Context) -> None:

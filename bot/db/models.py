@@ -340,3 +340,290 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Alert(Base):
+    """The alert about one abnormal report: which chain it has reached and who handled it.
+
+    One row per report (so one alert per member and day); `unit_id` is the unit whose chain
+    got it last, `level` how many escalations that took. Never holds health details itself.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_open", "handled_at", "escalated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    # The report revision last sent, and a hash of what it said: an amendment that changes
+    # the details sends an update, one that changes nothing sends nothing.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # No unit above has a chain: escalation stops.
+    top: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False while the alert has reached nobody (raised when no chain existed anywhere): the
+    # tick sends it once a chain exists.
+    reached: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    escalated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
+
+
+class FaqFeedback(Base):
+    """Helpful / not helpful counts of one knowledge-base entry in one language (/faq_stats)."""
+
+    __tablename__ = "faq_feedback"
+
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(8), primary_key=True)
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    not_helpful: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FaqVote(Base):
+    """One vote per user, entry and day: the unique key makes a second tap count nothing."""
+
+    __tablename__ = "faq_votes"
+    __table_args__ = (UniqueConstraint("telegram_user_id", "entry_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    day: Mapped[date]
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuestionKind(enum.StrEnum):
+    QUESTION = "question"
+    RUMOUR = "rumour"  # a forwarded claim the rumour list does not know, sent for a look
+
+
+class QuestionStatus(enum.StrEnum):
+    DRAFT = "draft"  # an unknown rumour kept until the member taps "send it for a look"
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class Question(Base):
+    """A question the knowledge base could not answer, handed to a person, and its answer."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_status_unit", "status", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[QuestionKind] = mapped_column(
+        Enum(QuestionKind, name="question_kind", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=QuestionKind.QUESTION,
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    # Where the answer goes (a private chat: the user id, unless Telegram said otherwise).
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[QuestionStatus] = mapped_column(
+        Enum(QuestionStatus, name="question_status", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=QuestionStatus.OPEN,
+    )
+    answer: Mapped[str | None] = mapped_column(String(3000))
+    answered_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"))
+    # Admins listed only in ADMIN_TELEGRAM_IDS have no member row: their Telegram id.
+    answered_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoticeStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # confirmed; fanned out into the outbox once scheduled_at is reached
+    QUEUED = "queued"  # one outbox row per reachable recipient written
+    CANCELLED = "cancelled"
+
+
+class Notice(Base):
+    """A notice an admin or leader broadcast to a subtree (or the organisation, or its leaders).
+
+    The text is the author's own, in their words; the frame around it is rendered in each
+    recipient's language when the outbox rows are written. Deliveries are outbox rows with
+    the dedup key ``notice:<id>:<member>``; the audience and acknowledgements are
+    NoticeRecipient rows.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_due", "status", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"))
+    # Admins listed only in ADMIN_TELEGRAM_IDS have no member row.
+    author_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    author_name: Mapped[str] = mapped_column(String(64))
+    author_locale: Mapped[str] = mapped_column(String(8))
+    # The target unit (shown) and its path (what the audience is drawn from): null path means
+    # the whole organisation. The path is kept apart so a deleted unit never widens a notice.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    scope_path: Mapped[str | None] = mapped_column(String(512))
+    leaders_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(String(4096), default="")
+    # "photo" | "document" with the Telegram file_id of the author's upload; null: text only.
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    media_file_id: Mapped[str | None] = mapped_column(String(256))
+    ack_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[NoticeStatus] = mapped_column(
+        Enum(NoticeStatus, name="notice_status", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=NoticeStatus.SCHEDULED,
+    )
+    scheduled_at: Mapped[datetime]
+    queued_at: Mapped[datetime | None]
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # The sender's progress message, edited as the outbox drains; closed once nothing is
+    # pending any more.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_text: Mapped[str] = mapped_column(String(512), default="")
+    progress_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoticeRecipient(Base):
+    """One member a notice was meant for (reachable or not), and when they acknowledged it."""
+
+    __tablename__ = "notice_recipients"
+    __table_args__ = (Index("ix_notice_recipients_member", "member_id"),)
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    # The member's unit when the notice went out: the drill-down groups by it.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    acknowledged_at: Mapped[datetime | None]
+
+
+class FaqAddition(Base):
+    """A knowledge-base entry an admin promoted from an answered question (/faq_add).
+
+    The YAML files in the image are the source of truth; these rows are loaded on top of them
+    until `selfreport faq export-additions` has been merged into the files and the rows are
+    dropped (`selfreport faq drop-additions`).
+    """
+
+    __tablename__ = "faq_additions"
+    __table_args__ = (UniqueConstraint("locale", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    entry_id: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    question: Mapped[str] = mapped_column(String(300))
+    paraphrases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(String(3500))
+    source: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # Admins listed only in ADMIN_TELEGRAM_IDS have no member row: their Telegram id.
+    created_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # One entry per question: promoting the same question twice is refused.
+    from_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), unique=True)
+
+
+class SeenUpdate(Base):
+    """Telegram update ids already taken by some instance: a redelivered one is dropped.
+
+    Pruned after a day (Telegram keeps updates for 24 hours, so none comes back later).
+    """
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # A hash of the update's content: the same id with other content is a new update (a Bot
+    # API server whose ids started again, as the sandbox's do when restarted), not a repeat.
+    digest: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class BotInstance(Base):
+    """A running bot process's heartbeat: each dispatcher sends SEND_RATE / live instances."""
+
+    __tablename__ = "bot_instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Shift(Base):
+    """One person's turn at a duty post on a local date of the unit (times "HH:MM"; an end
+    before the start ends the next day). Cancelled shifts are kept: reminders skip them."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "day", "start", "post", "member_id"),
+        Index("ix_shifts_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    post: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           index=True)
+    confirmed_at: Mapped[datetime | None]
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SwapStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class SwapRequest(Base):
+    """A member asks a colleague of the same unit to take over one of their shifts."""
+
+    __tablename__ = "swap_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"),
+                                          index=True)
+    from_member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    to_member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    status: Mapped[SwapStatus] = mapped_column(
+        Enum(SwapStatus, name="swap_status", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=SwapStatus.PENDING,
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+
+class VolunteerOffer(Base):
+    """A member's offer of front-line work: which posts (keys), which weekdays (0 = Monday)."""
+
+    __tablename__ = "volunteer_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           unique=True)
+    posts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]

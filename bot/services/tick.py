@@ -35,6 +35,8 @@ from bot.db.models import (
 )
 from bot.i18n import DEFAULT_LOCALE, resolve_locale, use_locale
 from bot.render.prompts import prompt_payload, reminder_payload
+from bot.services import alerts, duty_tick, notices, purge
+from bot.services.digest_queue import KIND_DIGEST, queue_due_digests
 from bot.services.outbox import KIND_PROMPT, KIND_REMINDER, NewMessage, enqueue_many
 from bot.services.schedule import Schedule, ScheduleError, all_schedules, parse_hhmm
 
@@ -67,17 +69,27 @@ class TickEntry:
 class TickResult:
     entries: list[TickEntry] = field(default_factory=list)
     skipped: bool = False  # another instance was running the tick
+    alerts: int = 0  # alerts queued, updated or escalated (services.alerts)
+    notices: int = 0  # notice copies queued for notices whose time came (services.notices)
+    duty: int = 0  # duty reminders and unconfirmed-shift alerts (services.duty_tick)
 
     @property
     def counts(self) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for entry in self.entries:
             counts[entry.kind] += entry.count
+        if self.alerts:
+            counts[alerts.KIND_ALERT] += self.alerts
+        if self.notices:
+            counts[notices.KIND_NOTICE] += self.notices
+        if self.duty:
+            counts["duty"] += self.duty
         return dict(counts)
 
     @property
     def total(self) -> int:
-        return sum(entry.count for entry in self.entries)
+        return (sum(entry.count for entry in self.entries) + self.alerts + self.notices
+                + self.duty)
 
 
 @dataclass(frozen=True)
@@ -95,8 +107,11 @@ async def run_tick(
     now: datetime,
     default_timezone: str,
     default_locale: str = DEFAULT_LOCALE,
+    alert_escalate: timedelta = timedelta(minutes=60),
+    retention_days: int | None = None,
 ) -> TickResult:
-    """Queue every prompt and reminder due at `now`; returns what was queued."""
+    """Queue every prompt and reminder due at `now`, alerts that were missed and escalations
+    that are due (after `alert_escalate` unhandled); returns what was queued."""
     if now.tzinfo is None:
         raise ValueError("run_tick needs an aware datetime")
     if not await _take_lock(session):
@@ -114,6 +129,23 @@ async def run_tick(
         result.entries += await _prompts(session, day, units, now, default_locale)
     for (day, slot), units in by_slot.items():
         result.entries += await _reminders(session, day, slot, units, now, default_locale)
+    for queued in await queue_due_digests(session, now=now, default_timezone=default_timezone,
+                                          default_locale=default_locale):
+        result.entries.append(TickEntry(KIND_DIGEST, queued.unit_id, queued.day, None,
+                                        queued.recipients))
+    result.alerts = await alerts.scan(session, now=now, default_timezone=default_timezone,
+                                      default_locale=default_locale)
+    result.alerts += await alerts.escalate_due(session, now=now, after=alert_escalate,
+                                               default_timezone=default_timezone,
+                                               default_locale=default_locale)
+    # Scheduled notices; the bot's notice job does this every few seconds too (idempotent).
+    result.notices = sum(q.messages for q in await notices.queue_due(
+        session, now=now, default_locale=default_locale))
+    result.duty = await duty_tick.queue_due(session, now=now, default_timezone=default_timezone,
+                                            default_locale=default_locale)
+    if retention_days is not None:  # once a day (services.purge keeps the marker)
+        await purge.daily_purge(session, now=now, retention_days=retention_days,
+                                timezone=default_timezone)
     if result.total:
         logger.info("tick at %s queued %s", now.isoformat(), result.counts)
     return result

@@ -38,7 +38,7 @@ async def test_demo_runs_offline_and_answers_demo_users(tmp_path: Path) -> None:
             sent = await sb.send_text(admin, "/help")
             [reply] = await sb.wait_for_bot_messages(admin, after=sent["message_id"])
             assert reply["text"].startswith("您可以使用的命令")
-            assert "尚未" not in reply["text"]  # the admin is linked in the demo
+            assert "尚未与所在单位绑定" not in reply["text"]  # the admin is linked in the demo
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)

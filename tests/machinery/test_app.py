@@ -138,8 +138,7 @@ async def job_app(minute_job: None, settings: Settings, db: Database,
 async def test_the_minute_job_prompts_soon_after_start_without_being_asked(
     job_app: Any, sb: SandboxClient, db: Database
 ) -> None:
-    [job] = job_app.job_queue.jobs()
-    assert job.name == "tick"
+    [job] = job_app.job_queue.get_jobs_by_name("tick")
     assert job.job.misfire_grace_time == 60 and job.job.coalesce
     for uid in (1401, 1402):
         [prompt] = await sb.wait_for_bot_messages(uid, timeout=10)
