@@ -121,6 +121,8 @@ def settings(sandbox: SandboxServer, database_url: str) -> Settings:
         telegram_bot_token=sandbox.config.token,
         telegram_api_base_url=sandbox.url,
         database_url=database_url,
+        # Tests that want the health/metrics server give it a free port of their own.
+        metrics_listen="",
     )
 
 
