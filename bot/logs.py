@@ -50,3 +50,5 @@ def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # The scheduler logs every run of every job (the notices job runs every 3 s).
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
