@@ -1,28 +1,52 @@
-"""Two bot processes on one PostgreSQL against the sandbox: the prompt fan-out is split
-between them at a shared SEND_RATE, one is killed -9 in the middle, and every member still
-gets exactly one prompt. Their /readyz and /metrics are read over HTTP."""
+"""Two bot processes on one PostgreSQL against the sandbox.
+
+The prompt fan-out and a notice are split between three instances at a shared SEND_RATE; one
+is killed -9 in the middle of the prompts, another in the middle of the notice, and every
+member still gets exactly one prompt and one copy of the notice. Behind a
+round-robin proxy, a member fills in the unwell form with each update landing on the other
+instance, one instance is killed -9 half-way, and the survivor finishes the form: one report,
+as entered. /readyz and /metrics are read over HTTP."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlalchemy import func, select, text
 
 from bot.db import Database
-from bot.db.models import Base, OutboxMessage, OutboxStatus
+from bot.db.models import (
+    Base,
+    HouseholdEntry,
+    NoticeRecipient,
+    OutboxMessage,
+    OutboxStatus,
+    Report,
+    ReportStatus,
+)
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
+from bot.services import notices
+from bot.services.leaves import Scope
 from tests.machinery.helpers import seed_members, seed_unit, started, zone_where_it_is
+from tests.production.helpers_instances import (
+    Instance,
+    RoundRobinProxy,
+    bot_logs,
+    start_instance,
+    wait_for,
+)
+from tests.reports.helpers import callbacks, draft_of, labels, says, send, stored, tap
 
-ROOT = Path(__file__).resolve().parents[2]
-MEMBERS = range(7000, 7300)
+MEMBERS = range(7000, 7200)
+ADMIN = 7999  # an admin by ADMIN_TELEGRAM_IDS, not a member: not in the audience
+NOTICE_TEXT = "Drill: wash your hands <often>"
 SEND_RATE = 20
 
 
@@ -50,71 +74,36 @@ async def tight_sandbox() -> AsyncIterator[SandboxServer]:
         await server.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Instance:
-    def __init__(self, name: str, process: asyncio.subprocess.Process, web: int) -> None:
-        self.name, self.process, self.web = name, process, web
-
-    async def get(self, path: str) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.web}") as client:
-            return await client.get(path)
-
-
-async def start_instance(sandbox: SandboxServer, db: Database, tmp_path: Path,
-                         name: str) -> Instance:
-    hook, web = free_port(), free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": sandbox.config.token,
-        "TELEGRAM_API_BASE_URL": sandbox.url,
-        "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-        "WEBHOOK_URL": f"http://127.0.0.1:{hook}/telegram",
-        "WEBHOOK_LISTEN": f"127.0.0.1:{hook}",
-        "WEBHOOK_SECRET": "s3cret-token",
-        "METRICS_LISTEN": f"127.0.0.1:{web}",
-        "SEND_RATE": str(SEND_RATE),
-        "LOG_LEVEL": "INFO",
-    }
-    with (tmp_path / f"{name}.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=log,
-            stderr=asyncio.subprocess.STDOUT)
-    return Instance(name, process, web)
-
-
-async def wait_for(condition: Callable[[], Awaitable[bool]], what: str, timeout: float,
-                   tmp_path: Path) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await condition():
-        if loop.time() > deadline:
-            raise TimeoutError(f"{what} within {timeout}s; bot logs:\n{bot_logs(tmp_path)}")
-        await asyncio.sleep(0.05)
-
-
-def bot_logs(tmp_path: Path) -> str:
-    return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(tmp_path.glob("*.log")))
-
-
 async def delivered(sb: SandboxClient) -> dict[str, int]:
     stats = await sb.stats()
     return {chat: n for chat, n in stats["messages_per_chat"].items() if int(chat) in MEMBERS}
 
 
-async def sent_chats(db: Database) -> set[int]:
+async def sent_rows(db: Database, kind: str | None = None) -> int:
+    """Rows to members the instances recorded as SENT."""
+    stmt = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.chat_id.in_(MEMBERS))
+    if kind is not None:
+        stmt = stmt.where(OutboxMessage.kind == kind)
     async with db.transaction() as s:
-        return set((await s.scalars(select(OutboxMessage.chat_id).where(
-            OutboxMessage.status == OutboxStatus.SENT))).all())
+        return int(await s.scalar(stmt) or 0)
 
 
-async def test_two_instances_share_the_rate_and_survive_a_kill_9(
+async def create_notice(db: Database) -> int:
+    """The notice to the whole organisation, as /notice's confirm creates it."""
+    now = datetime.now(UTC)
+    async with db.transaction() as s:
+        scope = Scope(f"tg:{ADMIN}", None, None, None)
+        draft = notices.NoticeDraft(notices.Step.PREVIEW, NOTICE_TEXT, target="org", ack=True)
+        target = await notices.resolve_target(s, scope, draft, now=now)
+        assert target is not None
+        notice = await notices.create_notice(
+            s, scope, draft, target, author_telegram_id=ADMIN, author_name="Admin",
+            author_locale="en", progress_chat_id=ADMIN, progress_message_id=None, now=now)
+        return notice.id
+
+
+async def test_prompts_and_a_notice_reach_everyone_once_through_two_kill_9s(
     tight_sandbox: SandboxServer, pg: Database, tmp_path: Path
 ) -> None:
     sandbox = tight_sandbox
@@ -123,79 +112,196 @@ async def test_two_instances_share_the_rate_and_survive_a_kill_9(
         unit = await seed_unit(s, timezone=zone_where_it_is(12), prompt_time="06:00",
                                deadline_time="23:00", reminder_times="")
         await seed_members(s, unit, MEMBERS)
-    started(sandbox, MEMBERS)
+    started(sandbox, [*MEMBERS, ADMIN])
 
+    instances: list[Instance] = []
     async with SandboxClient(sandbox.url) as sb:
-        a, b = await asyncio.gather(start_instance(sandbox, pg, tmp_path, "a"),
-                                    start_instance(sandbox, pg, tmp_path, "b"))
         try:
-            await run_scenario(sb, pg, a, b, tmp_path)
+            await run_scenario(sb, sandbox, pg, instances, tmp_path)
         finally:
-            for instance in (a, b):
-                if instance.process.returncode is None:
-                    instance.process.kill()
-                    await instance.process.wait()
+            for instance in instances:
+                await instance.kill()
 
 
-async def run_scenario(sb: SandboxClient, pg: Database, a: Instance, b: Instance,
-                       tmp_path: Path) -> None:
-    async def both_ready() -> bool:
-        dead = [i.name for i in (a, b) if i.process.returncode is not None]
-        assert not dead, f"{dead} exited at start:\n{bot_logs(tmp_path)}"
-        try:
-            codes = [(await i.get("/readyz")).status_code for i in (a, b)]
-        except httpx.TransportError:
-            return False
-        return codes == [200, 200]
+async def run_scenario(sb: SandboxClient, sandbox: SandboxServer, pg: Database,
+                       instances: list[Instance], tmp_path: Path) -> None:
+    async def launch(name: str) -> Instance:
+        instance = await start_instance(sandbox, pg, tmp_path, name, send_rate=SEND_RATE)
+        instances.append(instance)
+        return instance
 
-    await wait_for(both_ready, "both instances ready", 60, tmp_path)
+    a, b, c = await asyncio.gather(launch("a"), launch("b"), launch("c"))
+
+    def ready(*which: Instance) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return all([await i.ready() for i in which])
+        return check
+
+    await wait_for(ready(a, b, c), "the instances ready", 90, tmp_path)
 
     def some(n: int) -> Callable[[], Awaitable[bool]]:
         async def check() -> bool:
             return sum((await delivered(sb)).values()) >= n
         return check
 
-    await wait_for(some(40), "the fan-out under way", 60, tmp_path)
+    await wait_for(some(40), "the fan-out under way", 90, tmp_path)
+    notice_id = await create_notice(pg)  # both instances' notice jobs race to fan it out
     loop = asyncio.get_running_loop()
     t0, n0 = loop.time(), sum((await delivered(sb)).values())
     await wait_for(some(n0 + 80), "80 more prompts", 30, tmp_path)
     rate = (sum((await delivered(sb)).values()) - n0) / (loop.time() - t0)
     assert rate <= SEND_RATE * 1.1, f"combined rate {rate:.1f}/s"
 
-    # Freeze every send (flood control), so that nothing is in flight; then kill b.
-    await sb.set_faults(rate_429=1.0, retry_after=10, methods=["sendMessage"])
+    async def kill_quietly(victim: Instance) -> int:
+        """Freeze every send (flood control) so that nothing is in flight, then kill -9;
+        returns how many messages members had then."""
+        before = (await sb.stats())["faults"]["429"]
+        await sb.set_faults(rate_429=1.0, retry_after=3, methods=["sendMessage"])
 
-    async def quiet() -> bool:
-        faults = (await sb.stats())["faults"]["429"]
-        return faults > 0 and len(await sent_chats(pg)) == len(await delivered(sb))
+        async def quiet() -> bool:
+            # A send refused since the freeze, and everything delivered also recorded.
+            faults = (await sb.stats())["faults"]["429"]
+            return faults > before and await sent_rows(pg) == sum((await delivered(sb)).values())
 
-    await wait_for(quiet, "both dispatchers paused", 15, tmp_path)
-    b.process.send_signal(signal.SIGKILL)
-    await b.process.wait()
-    at_kill = await delivered(sb)
-    assert 120 <= sum(at_kill.values()) < len(MEMBERS)
-    await sb.clear_faults()
+        await wait_for(quiet, "the dispatchers paused", 15, tmp_path)
+        victim.process.send_signal(signal.SIGKILL)
+        await victim.process.wait()
+        at_kill = sum((await delivered(sb)).values())
+        await sb.clear_faults()
+        return at_kill
+
+    # b dies half-way through the prompts, c half-way through the notice.
+    assert 120 <= await kill_quietly(b) < len(MEMBERS)
+
+    async def notice_under_way() -> bool:
+        return await sent_rows(pg, notices.KIND_NOTICE) >= 20
+
+    await wait_for(notice_under_way, "the notice under way", 60, tmp_path)
+    assert await kill_quietly(c) < 2 * len(MEMBERS)
+    # (Prompts that met the flood control went behind the notice: count the notice alone.)
+    assert 20 <= await sent_rows(pg, notices.KIND_NOTICE) < len(MEMBERS)
 
     async def all_sent() -> bool:
         assert a.process.returncode is None, f"a exited:\n{bot_logs(tmp_path)}"
         async with pg.transaction() as s:
             pending = await s.scalar(select(func.count()).select_from(OutboxMessage)
                                      .where(OutboxMessage.status != OutboxStatus.SENT))
-            total = await s.scalar(select(func.count()).select_from(OutboxMessage))
-        return total == len(MEMBERS) and pending == 0
+        return pending == 0 and await sent_rows(pg) == 2 * len(MEMBERS)
 
-    # b's claimed rows come back when their lease (30 s) runs out.
-    await wait_for(all_sent, "every prompt sent", 120, tmp_path)
+    # b's and c's claimed rows come back when their lease (30 s) runs out.
+    await wait_for(all_sent, "every prompt and notice sent", 120, tmp_path)
+    # The author's progress message ends with the true figures, kills or not.
+    await sb.wait_until(ADMIN, lambda messages: any(
+        f"Notice #{notice_id}: sending finished" in m["text"]
+        and f"sent {len(MEMBERS)} / {len(MEMBERS)} · failed 0" in m["text"]
+        for m in messages), timeout=30)
     metrics = (await a.get("/metrics")).text
-    assert "selfreport_instances_live 1.0" in metrics  # b's heartbeat stopped
+    assert "selfreport_instances_live 1.0" in metrics  # b's and c's heartbeats stopped
     assert f"selfreport_send_rate {float(SEND_RATE)}" in metrics
     a.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(a.process.wait(), 30) == 0
 
-    final = await delivered(sb)
-    assert final == {str(m): 1 for m in MEMBERS}  # everyone, exactly once
+    assert await delivered(sb) == {str(m): 2 for m in MEMBERS}  # everyone, exactly twice
+    for uid in MEMBERS:  # ... once the prompt and once the notice
+        kinds = sorted(callbacks(m)[-1].split(":")[0] for m in await sb.chat(uid))
+        assert kinds == ["na", "r"], (uid, await sb.chat(uid))
+    notice_copy = next(m for m in await sb.chat(MEMBERS[0]) if "na:" in str(callbacks(m)))
+    assert NOTICE_TEXT in notice_copy["text"]  # escaped for HTML, shown as typed
+    assert callbacks(notice_copy) == [f"na:{notice_id}"]
+    async with pg.transaction() as s:
+        recipients = await s.scalar(select(func.count()).select_from(NoticeRecipient)
+                                    .where(NoticeRecipient.notice_id == notice_id))
+    assert recipients == len(MEMBERS)
     stats = await sb.stats()
-    # No 429 but the injected ones: the two never sent faster than Telegram allows.
+    # No 429 but the injected ones: the instances never sent faster than Telegram allows.
     assert stats["errors"]["429"] == stats["faults"]["429"]
-    logs = (tmp_path / "a.log").read_text() + (tmp_path / "b.log").read_text()
-    assert "2 live instance(s)" in logs
+    logs = "".join((tmp_path / f"{n}.log").read_text() for n in "abc")
+    assert "3 live instance(s)" in logs and "2 live instance(s)" in logs
+
+
+FORM_MEMBER = 7600
+
+
+async def test_a_member_mid_form_continues_on_the_other_instance(
+    sandbox: SandboxServer, pg: Database, tmp_path: Path
+) -> None:
+    zone = zone_where_it_is(12)
+    async with pg.transaction() as s:
+        unit = await seed_unit(s, timezone=zone, prompt_time="06:00", deadline_time="23:00",
+                               reminder_times="")
+        [member] = await seed_members(s, unit, [FORM_MEMBER], locale="en")
+        s.add(HouseholdEntry(member_id=member.id, relation="spouse", name="Li Na", position=0))
+        member_id = member.id
+    started(sandbox, [FORM_MEMBER])
+
+    proxy = RoundRobinProxy()
+    await proxy.start()
+    try:
+        proxy.instances = list(await asyncio.gather(*(
+            start_instance(sandbox, pg, tmp_path, name, send_rate=SEND_RATE,
+                           webhook_url=proxy.url) for name in ("a", "b"))))
+
+        async def both_ready() -> bool:
+            return all([await i.ready() for i in proxy.instances])
+
+        await wait_for(both_ready, "both instances ready", 60, tmp_path)
+        async with SandboxClient(sandbox.url) as sb:
+            await fill_in_the_form(sb, proxy, proxy.instances[0], tmp_path)
+    finally:
+        for instance in proxy.instances:
+            await instance.kill()
+        await proxy.stop()
+
+    day = datetime.now(ZoneInfo(zone)).date()
+    report = await stored(pg, member_id, day)
+    assert report is not None
+    assert (report.status, report.temperature, report.symptoms, report.note) == (
+        ReportStatus.ABNORMAL, Decimal("38.2"), ["cough"], "since noon")
+    assert [(h.relation, h.name, h.temperature, h.symptoms, h.note)
+            for h in report.household] == [("spouse", "Li Na", None, [], "")]
+    async with pg.transaction() as s:
+        assert await s.scalar(select(func.count()).select_from(Report)) == 1
+    assert await draft_of(pg, FORM_MEMBER) is None
+
+
+def ticked(label: str) -> Callable[[list[dict[str, Any]]], bool]:
+    return lambda messages: label in labels(messages[-1])
+
+
+async def fill_in_the_form(sb: SandboxClient, proxy: RoundRobinProxy, a: Instance,
+                           tmp_path: Path) -> None:
+    uid = FORM_MEMBER
+    [prompt] = await sb.wait_for_bot_messages(uid, timeout=60)  # the instances' own prompt
+    assert "🤒 Someone is unwell" in labels(prompt)
+    await tap(sb, uid, "🤒 Someone is unwell")
+    await says(sb, uid, "Who is unwell?")
+    for who in ("You", "spouse Li Na"):
+        await tap(sb, uid, f"⬜ {who}")
+        await sb.wait_until(uid, ticked(f"☑️ {who}"))
+    await tap(sb, uid, "Next ➡")
+    await says(sb, uid, "Your temperature?")
+    step = await send(sb, uid, "38,2")
+    assert "Your symptoms?" in step["text"]
+    await tap(sb, uid, "⬜ cough")
+    await sb.wait_until(uid, ticked("☑️ cough"))
+    # Round robin: both instances have carried this form so far.
+    assert proxy.handled["a"] >= 2 and proxy.handled["b"] >= 2, proxy.handled
+
+    a.process.send_signal(signal.SIGKILL)
+    await a.process.wait()
+    by_a, by_b = proxy.handled["a"], proxy.handled["b"]
+    await tap(sb, uid, "Done ➡")
+    await says(sb, uid, "Anything to add?")
+    step = await send(sb, uid, "since noon")
+    assert "Temperature of spouse Li Na?" in step["text"]
+    await tap(sb, uid, "Normal")
+    await says(sb, uid, "Symptoms of spouse Li Na?")
+    await tap(sb, uid, "Done ➡")
+    await says(sb, uid, "Anything to add about spouse Li Na?")
+    await tap(sb, uid, "Skip ➡")
+    await says(sb, uid, "Please check your report")
+    await tap(sb, uid, "✅ Confirm")
+    done = await says(sb, uid, "✅ Reported at")
+    assert callbacks(done) == []
+    assert proxy.handled["a"] == by_a and proxy.handled["b"] >= by_b + 6, (
+        proxy.handled, bot_logs(tmp_path))
