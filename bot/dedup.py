@@ -4,8 +4,10 @@ Telegram delivers an update again when a webhook answer times out or a poller re
 unconfirmed offset. A TypeHandler in the first group records each update id in `seen_updates`
 (primary key: one row per id, whichever instance inserts it first) and stops any update whose
 id some instance already took, before any handler sees it. The row is written in its own
-short transaction: an instance that dies after it and before the handlers finish loses that
-update (as Telegram itself would, having had a 200 from the webhook).
+short transaction, shared with the account touch of handlers.users.remember_user (one
+transaction for both, see `take_update`): an instance that dies after it and before the
+handlers finish loses that update (as Telegram itself would, having had a 200 from the
+webhook).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from bot.db import Database
@@ -44,6 +46,12 @@ class SeenUpdates:
     async def first_sight(self, update_id: int, digest: str,
                           now: datetime | None = None) -> bool:
         """True for the first delivery of (update_id, content); False for a repeat."""
+        async with self._db.transaction() as session:
+            return await self.first_sight_in(session, update_id, digest, now)
+
+    async def first_sight_in(self, session: AsyncSession, update_id: int, digest: str,
+                             now: datetime | None = None) -> bool:
+        """`first_sight` inside the caller's transaction (committed by the caller)."""
         now = now or datetime.now(UTC)
         dialect = self._db.engine.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -54,23 +62,24 @@ class SeenUpdates:
             set_={"digest": row.excluded.digest, "seen_at": row.excluded.seen_at},
             where=SeenUpdate.digest != row.excluded.digest,
         ).returning(SeenUpdate.update_id)
-        async with self._db.transaction() as session:
-            taken = (await session.execute(stmt)).first() is not None
-            if now - self._pruned_at > PRUNE_EVERY:
-                self._pruned_at = now
-                await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < now - KEEP))
+        taken = (await session.execute(stmt)).first() is not None
+        if now - self._pruned_at > PRUNE_EVERY:
+            self._pruned_at = now
+            await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < now - KEEP))
         return taken
 
 
-async def drop_repeated(update: Update, context: Context) -> None:
-    """Group -2: an update already taken (here or on another instance) goes no further."""
+async def take_update(session: AsyncSession, update: Update, context: Context) -> bool:
+    """True when this delivery is the update's first (here or on another instance); False,
+    counted and logged, for a repeat, which the caller stops (ApplicationHandlerStop) once
+    its transaction has ended."""
     seen = context.bot_data.seen_updates
     if seen is None:
         seen = context.bot_data.seen_updates = SeenUpdates(context.db)
-    if await seen.first_sight(update.update_id, digest_of(update)):
-        return
+    if await seen.first_sight_in(session, update.update_id, digest_of(update)):
+        return True
     logger.info("update %s delivered again: dropped", update.update_id)
     metrics = context.bot_data.metrics
     if metrics is not None:
         metrics.duplicates.inc()
-    raise ApplicationHandlerStop
+    return False

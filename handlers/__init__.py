@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot import dedup, notice_progress
+from bot import notice_progress
 from bot.render import admin as render_admin
 from bot.render import alerts as render_alerts
 from bot.render import duty as render_duty
@@ -40,15 +40,13 @@ from handlers import (
 if TYPE_CHECKING:
     from bot.app import SelfreportApp
 
-# Group -2 first of all: an update delivered again (same update_id) stops there (bot.dedup).
-GROUP_DEDUP = -2
-# Group -1 runs before everything else: it sets the language for the whole update.
+# Group -1 first of all: an update delivered again (same update_id) stops there (bot.dedup);
+# the others record the account and set the language for the whole update, in one transaction.
 GROUP_USER = -1
 GROUP_MAIN = 0
 
 
 def register(app: SelfreportApp) -> None:
-    app.add_handler(TypeHandler(Update, dedup.drop_repeated), group=GROUP_DEDUP)
     app.add_handler(TypeHandler(Update, users.remember_user), group=GROUP_USER)
 
     app.add_handlers(

@@ -14,7 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context
-from bot.db.models import Unit
+from bot.db.models import ReportStatus, Unit
 from bot.render import alerts as render_alerts
 from bot.render import leaders as render
 from bot.render.reports import temperature_problem
@@ -366,6 +366,10 @@ async def alert_after_save(context: Context, saved: SaveResult | None) -> None:
     or update those alerted. Its own transaction: if this is cut off, the tick's scan sends
     the alert within a minute."""
     if saved is None or not saved.changed:
+        return
+    if saved.created and saved.report.status is not ReportStatus.ABNORMAL:
+        # A report stored just now has no alert (alerts are raised for abnormal reports
+        # only): the check would open a transaction to find nothing. The one-tap path.
         return
     async with context.transaction() as session:
         result = await alerts.alert_report(

@@ -73,12 +73,13 @@ async def choose(session: AsyncSession, *, member: Member, telegram_user_id: int
     day = reports.report_day_for(schedule, button_day, now)
     if day is None:
         return ChoiceResult(ChoiceOutcome.STALE_DAY, button_day, schedule)
-    existing = await reports.get_report(session, member.id, day)
     if choice in (Choice.SICK, Choice.OTHER):
         form = await report_form.start_form(
             session, member=member, telegram_user_id=telegram_user_id, kind=FormKind(choice),
             day=day, now=now, message_id=message_id)
         return ChoiceResult(ChoiceOutcome.FORM, day, schedule, form=form)
+    # Read once, locked, and handed to store_report (which would read it again otherwise).
+    existing = await reports.locked_report(session, member.id, day)
     if existing is not None and not amend:
         return ChoiceResult(ChoiceOutcome.ALREADY, day, schedule, report=existing)
     if choice is Choice.SAME:
@@ -87,9 +88,9 @@ async def choose(session: AsyncSession, *, member: Member, telegram_user_id: int
         if saved is None:
             return ChoiceResult(ChoiceOutcome.NO_YESTERDAY, day, schedule)
     else:
-        saved = await reports.save_report(
+        saved = await reports.store_report(
             session, member=member, day=day, entry=await reports.well_input(session, member),
-            now=now, default_timezone=default_timezone)
+            now=now, schedule=schedule, existing=existing)
     # A one-tap answer ends any form the member had open for the day.
     await report_form.drop(session, telegram_user_id)
     return ChoiceResult(ChoiceOutcome.SAVED, day, schedule, saved=saved)

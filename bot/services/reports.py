@@ -147,7 +147,8 @@ async def get_report(session: AsyncSession, member_id: int, day: date) -> Report
     return report
 
 
-async def _locked(session: AsyncSession, member_id: int, day: date) -> Report | None:
+async def locked_report(session: AsyncSession, member_id: int, day: date) -> Report | None:
+    """The day's report, read to be amended (`store_report`)."""
     # FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
     report: Report | None = await session.scalar(_loaded(member_id, day).with_for_update())
     return report
@@ -245,23 +246,48 @@ async def save_report(
     amendment), with who made it. Two saves at once leave one report: the loser of the
     unique (member, date) insert reads the winner's row and amends it.
     """
+    schedule = await member_schedule(session, member, default_timezone)
+    existing = await locked_report(session, member.id, day)
+    return await store_report(session, member=member, day=day, entry=entry, now=now,
+                              schedule=schedule, existing=existing, entered_by=entered_by)
+
+
+async def store_report(
+    session: AsyncSession,
+    *,
+    member: Member,
+    day: date,
+    entry: ReportInput,
+    now: datetime,
+    schedule: Schedule,
+    existing: Report | None,
+    entered_by: int | None = None,
+) -> SaveResult:
+    """`save_report` for a caller that has the member's schedule and the day's report at hand
+    (`existing`, read with `locked_report` in this transaction): the one-tap path reads each
+    once."""
     if not entry.people:
         raise ValueError("a report covers at least the member")
-    schedule = await member_schedule(session, member, default_timezone)
     known = await _household_ids(session, member.id, entry.people)
-    existing = await _locked(session, member.id, day)
     if existing is None:
         report = Report(member_id=member.id, unit_id=member.unit_id, report_date=day,
                         late=now >= schedule.at(day, schedule.deadline), entered_by=entered_by,
                         revision=1, created_at=now, updated_at=now)
         _apply(report, entry)
         report.household = _household_rows(entry, known)
+        if session.get_bind().dialect.name == "sqlite":
+            # No race to lose: every SQLite transaction holds the write lock from its BEGIN
+            # IMMEDIATE, and `existing` was read under it. Saves a SAVEPOINT and its RELEASE.
+            session.add(report)
+            await session.flush()
+            return SaveResult(report, created=True, changed=True, previous_status=None,
+                              timezone=schedule.timezone)
         try:
             async with session.begin_nested():
                 session.add(report)
                 await session.flush()
         except IntegrityError:
-            existing = await _locked(session, member.id, day)
+            existing = await locked_report(session, member.id, day)
             if existing is None:
                 raise
         else:

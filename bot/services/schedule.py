@@ -113,7 +113,11 @@ def resolve(chain: list[Unit], default_timezone: str) -> Schedule:
 
 async def unit_chain(session: AsyncSession, unit: Unit) -> list[Unit]:
     ids = _ancestor_ids(unit)
-    units = {u.id: u for u in (await session.scalars(select(Unit).where(Unit.id.in_(ids))))}
+    units = {unit.id: unit}  # in hand: only its ancestors are read (none for a root unit)
+    ancestors = [i for i in ids if i != unit.id]
+    if ancestors:
+        units.update({u.id: u for u in await session.scalars(
+            select(Unit).where(Unit.id.in_(ancestors)))})
     return [units[i] for i in ids if i in units]
 
 
