@@ -98,29 +98,21 @@ async def answer_text(update: Update, context: Context) -> None:
     from handlers import admin, duty, family, faq, faq_add, leaders, notices, report, volunteers
     from handlers.duty import DUTY_SWAP_DRAFT
 
+    forms = {
+        onboarding.INVITE_DRAFT: invite_name,
+        FAMILY_DRAFT: family.family_answer,
+        REPORT_DRAFT: report.report_answer,
+        CONTACT_DRAFT: leaders.contact_answer,
+        REPORT_FOR_DRAFT: leaders.report_for_answer,
+        NOTICE_DRAFT: notices.notice_answer,
+        FAQ_ADD_DRAFT: faq_add.faq_add_answer,
+        IMPORT_DRAFT: admin.import_text,
+        DUTY_SWAP_DRAFT: duty.duty_answer,
+        VOLUNTEER_DRAFT: volunteers.volunteer_note,
+    }
     user = update.effective_user
     assert user
     async with context.transaction() as session:
         kind = await onboarding.draft_kind(session, user.id)
-    if kind == onboarding.INVITE_DRAFT:
-        await invite_name(update, context)
-    elif kind == FAMILY_DRAFT:
-        await family.family_answer(update, context)
-    elif kind == REPORT_DRAFT:
-        await report.report_answer(update, context)
-    elif kind == CONTACT_DRAFT:
-        await leaders.contact_answer(update, context)
-    elif kind == REPORT_FOR_DRAFT:
-        await leaders.report_for_answer(update, context)
-    elif kind == NOTICE_DRAFT:
-        await notices.notice_answer(update, context)
-    elif kind == FAQ_ADD_DRAFT:
-        await faq_add.faq_add_answer(update, context)
-    elif kind == IMPORT_DRAFT:
-        await admin.import_text(update, context)
-    elif kind == DUTY_SWAP_DRAFT:
-        await duty.duty_answer(update, context)
-    elif kind == VOLUNTEER_DRAFT:
-        await volunteers.volunteer_note(update, context)
-    else:
-        await faq.answer_question(update, context)
+    answer = forms.get(kind or "", faq.answer_question)
+    await answer(update, context)

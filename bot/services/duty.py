@@ -8,7 +8,7 @@ the whole organisation); refusals are audited and write nothing else.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -258,15 +258,19 @@ async def confirm_shift(session: AsyncSession, *, member_id: int, shift_id: int,
 
 async def reach(session: AsyncSession, member_id: int) -> Recipient | None:
     """How to write to a member on the bot's own initiative; None if they cannot be reached."""
-    row = (await session.execute(
+    return (await reach_many(session, [member_id])).get(member_id)
+
+
+async def reach_many(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Recipient]:
+    """`reach` for several members in one query: those who cannot be reached are left out."""
+    rows = await session.execute(
         select(Member.id, Member.name, Member.telegram_user_id, Account.chat_id,
                Account.locale, Account.language_code, Account.blocked_at)
         .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
-        .where(Member.id == member_id, Member.active))).first()
-    if row is None or row.telegram_user_id is None or row.blocked_at is not None:
-        return None
-    return Recipient(row.id, row.name, row.chat_id or row.telegram_user_id, row.locale,
-                     row.language_code)
+        .where(Member.id.in_(set(member_ids)), Member.active,
+               Member.telegram_user_id.is_not(None), Account.blocked_at.is_(None)))
+    return {row.id: Recipient(row.id, row.name, row.chat_id or row.telegram_user_id,
+                              row.locale, row.language_code) for row in rows}
 
 
 class SwapOutcome(enum.StrEnum):

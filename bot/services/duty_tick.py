@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Member, OutboxMessage, Shift, Unit
 from bot.i18n import resolve_locale, use_locale
 from bot.render.duty import alert_payload, reminder_payload
-from bot.services.duty import KIND_DUTY, KIND_DUTY_ALERT, duty_key, reach
+from bot.services.duty import KIND_DUTY, KIND_DUTY_ALERT, duty_key, reach_many
 from bot.services.outbox import NewMessage, enqueue_many
 from bot.services.recipients import chains_for
 from bot.services.schedule import Schedule, all_schedules, parse_hhmm
@@ -77,11 +77,11 @@ async def queue_due(session: AsyncSession, *, now: datetime, default_timezone: s
     # Most of these were queued by an earlier tick: look the keys up once, not each member.
     queued = set(await session.scalars(select(OutboxMessage.dedup_key).where(
         OutboxMessage.dedup_key.in_([_reminder_key(s, e) for s, _u, _m, e in due]))))
+    due = [d for d in due if _reminder_key(d[0], d[3]) not in queued]
+    recipients = await reach_many(session, (shift.member_id for shift, *_rest in due))
     messages: list[NewMessage] = []
     for shift, _unit, member_name, evening in due:
-        if _reminder_key(shift, evening) in queued:
-            continue
-        recipient = await reach(session, shift.member_id)
+        recipient = recipients.get(shift.member_id)
         if recipient is None:
             continue
         with use_locale(resolve_locale(recipient.locale, recipient.language_code,

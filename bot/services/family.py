@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, HouseholdEntry
+from bot.services import drafts
 from bot.services.members import (
     MAX_HOUSEHOLD,
     MAX_NAME,
@@ -78,12 +79,8 @@ async def entries(session: AsyncSession, member_id: int) -> list[Entry]:
 
 async def _put(session: AsyncSession, telegram_user_id: int, step: Step, data: dict[str, Any],
                now: datetime) -> None:
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None:
-        draft = Draft(telegram_user_id=telegram_user_id)
-        session.add(draft)
-    draft.kind, draft.step, draft.data = FAMILY_DRAFT, step.value, data
-    draft.expires_at, draft.updated_at = now + FAMILY_DRAFT_TTL, now
+    await drafts.put(session, telegram_user_id, kind=FAMILY_DRAFT, step=step.value, data=data,
+                     now=now, ttl=FAMILY_DRAFT_TTL)
 
 
 async def _current(session: AsyncSession, telegram_user_id: int) -> Draft | None:

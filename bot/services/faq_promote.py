@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, FaqAddition, Question, QuestionKind, QuestionStatus
-from bot.services import audit
+from bot.services import audit, drafts
 from bot.services.faq.additions import Addition, check_entry
 from bot.services.faq.kb import ID_PATTERN, MAX_ANSWER, MAX_ID, KnowledgeBase
 from bot.services.faq.service import Faq
@@ -162,12 +162,8 @@ async def _taken(session: AsyncSession, kb: KnowledgeBase, entry_id: str) -> boo
 
 async def _put(session: AsyncSession, telegram_user_id: int, proposal: Proposal,
                now: datetime) -> None:
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None:
-        draft = Draft(telegram_user_id=telegram_user_id)
-        session.add(draft)
-    draft.kind, draft.step, draft.data = FAQ_ADD_DRAFT, proposal.step.value, proposal.data()
-    draft.expires_at, draft.updated_at = now + FAQ_ADD_TTL, now
+    await drafts.put(session, telegram_user_id, kind=FAQ_ADD_DRAFT, step=proposal.step.value,
+                     data=proposal.data(), now=now, ttl=FAQ_ADD_TTL)
 
 
 async def clear(session: AsyncSession, telegram_user_id: int) -> None:

@@ -13,14 +13,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.models import (
     Account,
     AuditEntry,
-    Draft,
     Holiday,
     Leave,
     Member,
@@ -30,7 +29,7 @@ from bot.db.models import (
 )
 from bot.i18n import resolve_locale, use_locale
 from bot.render.prompts import reminder_payload
-from bot.services import alerts, audit
+from bot.services import alerts, audit, drafts
 from bot.services.leaves import Scope
 from bot.services.outbox import KIND_REMINDER, NewMessage, enqueue_many
 from bot.services.reports import PersonHealth, ReportInput, save_report, well_input
@@ -205,25 +204,10 @@ async def report_for(session: AsyncSession, scope: Scope, *, member_id: int, wel
 
 async def put_draft(session: AsyncSession, telegram_user_id: int, kind: str,
                     data: dict[str, Any], now: datetime) -> None:
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None:
-        draft = Draft(telegram_user_id=telegram_user_id)
-        session.add(draft)
-    draft.kind, draft.step, draft.data = kind, kind, data
-    draft.expires_at, draft.updated_at = now + DRAFT_TTL, now
+    """A one-step form: its step is its kind."""
+    await drafts.put(session, telegram_user_id, kind=kind, step=kind, data=data, now=now,
+                     ttl=DRAFT_TTL)
 
 
-async def read_draft(session: AsyncSession, telegram_user_id: int, kind: str,
-                     now: datetime) -> dict[str, Any] | None:
-    """The data of this user's draft of `kind`; None (and an expired one removed) otherwise."""
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None or draft.kind != kind:
-        return None
-    if draft.expires_at <= now:
-        await drop_draft(session, telegram_user_id)
-        return None
-    return dict(draft.data)
-
-
-async def drop_draft(session: AsyncSession, telegram_user_id: int) -> None:
-    await session.execute(delete(Draft).where(Draft.telegram_user_id == telegram_user_id))
+read_draft = drafts.current_data
+drop_draft = drafts.drop

@@ -35,7 +35,7 @@ from bot.db.models import (
 )
 from bot.i18n import resolve_locale, use_locale
 from bot.render import notices as render
-from bot.services import audit
+from bot.services import audit, drafts
 from bot.services.leaves import Scope
 from bot.services.org import in_subtree
 from bot.services.outbox import NewMessage, enqueue_many
@@ -117,12 +117,8 @@ async def read_draft(session: AsyncSession, telegram_user_id: int,
 
 async def save_draft(session: AsyncSession, telegram_user_id: int, draft: NoticeDraft,
                      now: datetime) -> None:
-    row = await session.get(Draft, telegram_user_id)
-    if row is None:
-        row = Draft(telegram_user_id=telegram_user_id)
-        session.add(row)
-    row.kind, row.step, row.data = NOTICE_DRAFT, draft.step.value, draft.as_data()
-    row.expires_at, row.updated_at = now + DRAFT_TTL, now
+    await drafts.put(session, telegram_user_id, kind=NOTICE_DRAFT, step=draft.step.value,
+                     data=draft.as_data(), now=now, ttl=DRAFT_TTL)
 
 
 async def drop_draft(session: AsyncSession, telegram_user_id: int) -> None:

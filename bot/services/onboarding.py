@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Invite, Member, Role, Unit
-from bot.services import audit
+from bot.services import audit, drafts
 from bot.services.members import MAX_NAME, clean_text
 from bot.services.org import unit_names
 from bot.services.phones import InvalidPhone, normalize_phone
@@ -224,13 +224,8 @@ async def open_invite(
         return InviteResult(status)
     unit = await session.get(Unit, invite.unit_id)
     assert unit is not None
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None:
-        draft = Draft(telegram_user_id=telegram_user_id)
-        session.add(draft)
-    draft.kind, draft.step = INVITE_DRAFT, "name"
-    draft.data = {"code": code}
-    draft.expires_at, draft.updated_at = now + INVITE_DRAFT_TTL, now
+    await drafts.put(session, telegram_user_id, kind=INVITE_DRAFT, step="name",
+                     data={"code": code}, now=now, ttl=INVITE_DRAFT_TTL)
     return InviteResult(InviteStatus.VALID, tuple(await unit_names(session, unit)), invite.role)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Member
-from bot.services import reports
+from bot.services import drafts, reports
 from bot.services.members import InvalidText, TextError, clean_text, household_of
 from bot.services.reports import MAX_NOTE, SYMPTOMS, PersonHealth, ReportInput, SaveResult
 from bot.services.temperature import TemperatureError, parse_temperature
@@ -156,12 +156,8 @@ async def start_form(session: AsyncSession, *, member: Member, telegram_user_id:
 
 
 async def _put(session: AsyncSession, telegram_user_id: int, form: Form, now: datetime) -> None:
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None:
-        draft = Draft(telegram_user_id=telegram_user_id)
-        session.add(draft)
-    draft.kind, draft.step, draft.data = REPORT_DRAFT, form.step.value, form.to_data()
-    draft.expires_at, draft.updated_at = now + REPORT_DRAFT_TTL, now
+    await drafts.put(session, telegram_user_id, kind=REPORT_DRAFT, step=form.step.value,
+                     data=form.to_data(), now=now, ttl=REPORT_DRAFT_TTL)
 
 
 async def _load(session: AsyncSession, telegram_user_id: int,

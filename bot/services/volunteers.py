@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Draft, Member, Unit, VolunteerOffer
-from bot.services import audit
+from bot.db.models import Member, Unit, VolunteerOffer
+from bot.services import audit, drafts
 from bot.services.leaves import Scope
 from bot.services.members import clean_text
 from bot.services.org import in_subtree
@@ -24,27 +24,13 @@ DRAFT_TTL = timedelta(minutes=30)
 
 async def put_draft(session: AsyncSession, telegram_user_id: int, kind: str,
                     data: dict[str, Any], now: datetime) -> None:
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None:
-        draft = Draft(telegram_user_id=telegram_user_id)
-        session.add(draft)
-    draft.kind, draft.step, draft.data = kind, kind, data
-    draft.expires_at, draft.updated_at = now + DRAFT_TTL, now
+    """A one-step form (the import, the swap, the volunteer form): its step is its kind."""
+    await drafts.put(session, telegram_user_id, kind=kind, step=kind, data=data, now=now,
+                     ttl=DRAFT_TTL)
 
 
-async def read_draft(session: AsyncSession, telegram_user_id: int, kind: str,
-                     now: datetime) -> dict[str, Any] | None:
-    """This user's draft of `kind` (the import, the swap, the volunteer form), if current."""
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None or draft.kind != kind or draft.expires_at <= now:
-        return None
-    return dict(draft.data)
-
-
-async def drop_draft(session: AsyncSession, telegram_user_id: int) -> None:
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is not None:
-        await session.delete(draft)
+read_draft = drafts.current_data
+drop_draft = drafts.drop
 
 
 @dataclass
