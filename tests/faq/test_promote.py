@@ -59,6 +59,10 @@ async def _answered(sb: SandboxClient, db: Database, *, answer: bool = True) -> 
                                                      for m in chat))
         done = await one_reply(sb, LEADER, f"/answer 1 {ANSWER}")
         assert "on its way" in done["text"]
+        # The answer reaches the member through the outbox: let it arrive before the test
+        # talks to the member, or it would be taken for the reply to the member's next step.
+        await sb.wait_until(MEMBER, lambda chat: any("Answer to your question #1"
+                                                     in (m.get("text") or "") for m in chat))
 
 
 async def _press(sb: SandboxClient, uid: int, message: JSON, button: str) -> JSON:
