@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db import sqlite_driver
+
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
                   "postgres": "postgresql+asyncpg"}
 
@@ -43,7 +45,8 @@ def create_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Asyn
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(parsed, **kwargs)
 
-    engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(parsed, connect_args={"timeout": 30},
+                                 module=sqlite_driver.DBAPI, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
