@@ -111,13 +111,15 @@ async def seed(url: str, n: int) -> None:
             await s.execute(insert(Member), [
                 {"unit_id": 1, "name": f"Member {i}", "telegram_user_id": i} for i in ids])
             await s.execute(insert(Account), [
-                {"telegram_user_id": i, "chat_id": i, "locale": "en"} for i in ids])
+                {"telegram_user_id": i, "chat_id": i, "locale": "en", "language_code": "en"}
+                for i in ids])
     finally:
         await db.dispose()
 
 
 async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command: list[str],
-                  env: dict[str, str], n: int, log: Path) -> tuple[float, float]:
+                  env: dict[str, str], n: int, log: Path,
+                  profiled: bool = False) -> tuple[float, float]:
     """Start the bot, wait for its N messages, press all buttons; (updates/s, CPU s/update)."""
     members = range(FIRST, FIRST + n)
     for uid in members:
@@ -141,6 +143,8 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
             targets.append((uid, message["message_id"], data[0]))
         await asyncio.sleep(1.0)  # let the sending settle before measuring
         edits_before = (await sb.stats())["calls"].get("editMessageText", 0)
+        if profiled:
+            process.send_signal(signal.SIGUSR1)
         cpu0, t0 = cpu_seconds(process.pid), time.perf_counter()
         depth = asyncio.Semaphore(DEPTH)
 
@@ -157,6 +161,9 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
 
         await wait(confirmed, f"{name}: every confirmation", 120, log)
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds(process.pid) - cpu0
+        if profiled:
+            process.send_signal(signal.SIGUSR2)
+            await asyncio.sleep(2.0)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -183,16 +190,17 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 bot_cmd = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(out),
                            "-m", "bot", "run"]
-                if args.cprofile:  # CPU per function, where pyinstrument shows wall time
-                    bot_cmd = [sys.executable, "-m", "cProfile", "-o",
-                               str(out.with_suffix(".pstats")), "-m", "bot", "run"]
+                if args.cprofile:  # CPU per function of the measured phase only
+                    bot_cmd = [sys.executable, str(ROOT / "benchmarks" / "profiled_bot.py"),
+                               str(out.with_suffix(".pstats")), "run"]
             bot_env = {**base_env, "TELEGRAM_BOT_TOKEN": sandbox.config.token,
                        "TELEGRAM_API_BASE_URL": sandbox.url, "DATABASE_URL": url,
                        "SEND_RATE": str(args.send_rate), "METRICS_LISTEN": "",
                        "UPDATE_CONCURRENCY": str(args.concurrency),
                        "LOG_LEVEL": "WARNING"}
             bot_rate, bot_cpu = await measure("selfreport", sandbox, sb, bot_cmd, bot_env,
-                                              args.members, tmp / "bot.log")
+                                              args.members, tmp / "bot.log",
+                                              profiled=bool(args.profile and args.cprofile))
             await sb.reset()
             echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
                         sandbox.config.token, str(FIRST), str(args.members)]
