@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import cast
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, Insert, Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -33,7 +35,30 @@ PRUNE_EVERY = timedelta(minutes=10)
 
 
 def digest_of(update: Update) -> str:
-    return hashlib.blake2b(update.to_json().encode(), digest_size=8).hexdigest()
+    """A fingerprint of what the update carries: who, where, which message or query, when,
+    and its text or button data. Enough to tell a repeat from a new update that reuses an
+    id (Telegram restarts ids after a week without updates), at a fraction of the cost of
+    hashing the whole update as JSON (0.3 ms, a twentieth of a one-tap report's CPU)."""
+    message, query = update.effective_message, update.callback_query
+    user, chat = update.effective_user, update.effective_chat
+    parts = (
+        _kind(update),
+        user.id if user else None, chat.id if chat else None,
+        query.id if query else None, query.data if query else None,
+        message.message_id if message else None,
+        message.date.timestamp() if message and message.date else None,
+        message.edit_date.timestamp() if message and message.edit_date else None,
+        (message.text or message.caption) if message else None,
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+
+
+def _kind(update: Update) -> str:
+    """The name of the field the update fills (message, callback_query, ...)."""
+    for name in Update.ALL_TYPES:
+        if getattr(update, name, None) is not None:
+            return name
+    return ""
 
 
 class SeenUpdates:
@@ -52,34 +77,49 @@ class SeenUpdates:
     async def first_sight_in(self, session: AsyncSession, update_id: int, digest: str,
                              now: datetime | None = None) -> bool:
         """`first_sight` inside the caller's transaction (committed by the caller)."""
+        return await session.run_sync(
+            lambda s: self.first_sight_sync(s.connection(), update_id, digest, now))
+
+    def first_sight_sync(self, connection: Connection, update_id: int, digest: str,
+                         now: datetime | None = None) -> bool:
+        """`first_sight_in` for synchronous code (run_sync) on the caller's connection."""
         now = now or datetime.now(UTC)
-        dialect = self._db.engine.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        row = insert(SeenUpdate).values(update_id=update_id, digest=digest, seen_at=now)
-        # The same id with other content replaces the row: a new update, not a repeat.
-        stmt = row.on_conflict_do_update(
-            index_elements=[SeenUpdate.update_id],
-            set_={"digest": row.excluded.digest, "seen_at": row.excluded.seen_at},
-            where=SeenUpdate.digest != row.excluded.digest,
-        ).returning(SeenUpdate.update_id)
-        taken = (await session.execute(stmt)).first() is not None
+        taken = connection.execute(_TAKE[connection.dialect.name], {
+            "update_id": update_id, "digest": digest, "seen_at": now}).first() is not None
         if now - self._pruned_at > PRUNE_EVERY:
             self._pruned_at = now
-            await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < now - KEEP))
+            connection.execute(_PRUNE, {"before": now - KEEP})
         return taken
 
 
-async def take_update(session: AsyncSession, update: Update, context: Context) -> bool:
-    """True when this delivery is the update's first (here or on another instance); False,
-    counted and logged, for a repeat, which the caller stops (ApplicationHandlerStop) once
-    its transaction has ended."""
+def _take(dialect: ModuleType) -> Insert:
+    row = dialect.insert(_seen)
+    # The same id with other content replaces the row: a new update, not a repeat.
+    return row.on_conflict_do_update(
+        index_elements=[_seen.c.update_id],
+        set_={"digest": row.excluded.digest, "seen_at": row.excluded.seen_at},
+        where=_seen.c.digest != row.excluded.digest,
+    ).returning(_seen.c.update_id)
+
+
+_seen = cast(Table, SeenUpdate.__table__)
+# Built once: a statement built per update costs more than running it.
+_TAKE = {"sqlite": _take(sqlite), "postgresql": _take(postgresql)}
+_PRUNE = delete(_seen).where(_seen.c.seen_at < bindparam("before"))
+
+
+def seen_updates(context: Context) -> SeenUpdates:
+    """The application's record of update ids, made on first use."""
     seen = context.bot_data.seen_updates
     if seen is None:
         seen = context.bot_data.seen_updates = SeenUpdates(context.db)
-    if await seen.first_sight_in(session, update.update_id, digest_of(update)):
-        return True
+    return seen
+
+
+def dropped(update: Update, context: Context) -> None:
+    """Count and log a repeat, which the caller stops (ApplicationHandlerStop) once its
+    transaction has ended."""
     logger.info("update %s delivered again: dropped", update.update_id)
     metrics = context.bot_data.metrics
     if metrics is not None:
         metrics.duplicates.inc()
-    return False

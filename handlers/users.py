@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
-from bot.dedup import take_update
+from bot.dedup import digest_of, dropped, seen_updates
 from bot.i18n import resolve_locale, set_locale
-from bot.services.accounts import touch_account
+from bot.services.accounts import Seen, touch_account_sync
 
 
 async def remember_user(update: Update, context: Context) -> None:
     """Stop an update delivered again (bot.dedup), record the account and set the locale
     ContextVar for this update (it must be set for every update, or the previous user's
-    language leaks into this one). The duplicate check and the account touch share one
-    transaction: one commit (one write lock on SQLite) instead of two for every update."""
+    language leaks into this one). It runs for every update, so it is cheap: two prebuilt
+    statements in one call on one connection, on SQLite in one transaction (one write lock),
+    on PostgreSQL each on its own, without BEGIN and COMMIT. The account is touched first:
+    for a repeat that is harmless, and an update is marked taken only once its account is."""
     user = update.effective_user
     chat = update.effective_chat
-    default = context.settings.default_locale
-    locale = default
-    async with context.transaction() as session:
-        taken = await take_update(session, update, context)
-        if taken and user is not None and not user.is_bot:
-            account = await touch_account(
-                session,
-                telegram_user_id=user.id,
-                chat_id=chat.id if chat else None,
-                language_code=user.language_code,
-                now=context.now(),
-            )
-            locale = resolve_locale(account.locale, user.language_code, default)
+    seen, digest, now = seen_updates(context), digest_of(update), context.now()
+
+    def remember(connection: Connection) -> tuple[bool, Seen | None]:
+        account = None
+        if user is not None and not user.is_bot:
+            account = touch_account_sync(connection, telegram_user_id=user.id,
+                                         chat_id=chat.id if chat else None,
+                                         language_code=user.language_code, now=now)
+        return seen.first_sight_sync(connection, update.update_id, digest, now), account
+
+    async with context.db.statements() as connection:
+        taken, account = await connection.run_sync(remember)
     if not taken:
+        dropped(update, context)
         raise ApplicationHandlerStop  # after the block: raising inside would roll it back
-    set_locale(locale)
+    default = context.settings.default_locale
+    set_locale(default if account is None or user is None
+               else resolve_locale(account.locale, user.language_code, default))

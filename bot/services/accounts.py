@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Member, Role
 
 # Writing last_seen on every update would make each update a write; once a minute is enough.
 _SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An account as `touch_account` left it."""
+
+    chat_id: int | None
+    locale: str | None
+    language_code: str | None
+    last_seen_at: datetime
 
 
 async def touch_account(
@@ -21,29 +33,46 @@ async def touch_account(
     chat_id: int | None,
     language_code: str | None,
     now: datetime,
-) -> Account:
-    """The account for this Telegram user, created on first contact, kept current cheaply."""
-    account = await session.get(Account, telegram_user_id)
-    if account is None:
-        account = Account(
-            telegram_user_id=telegram_user_id,
-            chat_id=chat_id,
-            language_code=language_code,
-            created_at=now,
-            last_seen_at=now,
-        )
-        session.add(account)
-        await session.flush()
-        return account
-    if chat_id is not None and account.chat_id != chat_id:
-        account.chat_id = chat_id
-    if language_code and account.language_code != language_code:
-        account.language_code = language_code
-    if account.blocked_at is not None:
-        account.blocked_at = None  # writing to us means they unblocked
-    if now - account.last_seen_at >= _SEEN_GRANULARITY:
-        account.last_seen_at = now
-    return account
+) -> Seen:
+    """The account for this Telegram user, created on first contact, kept current cheaply:
+    it runs for every update, so it is one prebuilt read and a write only on a change (or
+    once a minute for last_seen_at)."""
+    return await session.run_sync(
+        lambda s: touch_account_sync(s.connection(), telegram_user_id=telegram_user_id,
+                                     chat_id=chat_id, language_code=language_code, now=now))
+
+
+def touch_account_sync(connection: Connection, *, telegram_user_id: int,
+                       chat_id: int | None, language_code: str | None,
+                       now: datetime) -> Seen:
+    """`touch_account` for synchronous code (Session.run_sync) on its connection."""
+    row = connection.execute(_ACCOUNT, {"user": telegram_user_id}).first()
+    if row is None:
+        connection.execute(_CREATE, {
+            "telegram_user_id": telegram_user_id, "chat_id": chat_id,
+            "language_code": language_code, "created_at": now, "last_seen_at": now})
+        return Seen(chat_id, None, language_code, now)
+    seen = Seen(chat_id if chat_id is not None else row.chat_id, row.locale,
+                language_code or row.language_code,
+                now if now - row.last_seen_at >= _SEEN_GRANULARITY else row.last_seen_at)
+    changes = {key: value for key, value, before in (
+        ("chat_id", seen.chat_id, row.chat_id),
+        ("language_code", seen.language_code, row.language_code),
+        ("last_seen_at", seen.last_seen_at, row.last_seen_at),
+        ("blocked_at", None, row.blocked_at),  # writing to us means they unblocked
+    ) if value != before}
+    if changes:
+        connection.execute(
+            update(_accounts).where(_accounts.c.telegram_user_id == telegram_user_id)
+            .values(changes))
+    return seen
+
+
+_accounts = cast(Table, Account.__table__)
+_ACCOUNT = select(_accounts.c.chat_id, _accounts.c.locale, _accounts.c.language_code,
+                  _accounts.c.blocked_at, _accounts.c.last_seen_at).where(
+    _accounts.c.telegram_user_id == bindparam("user"))
+_CREATE = insert(_accounts)
 
 
 async def set_account_locale(session: AsyncSession, *, telegram_user_id: int, locale: str,

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from telegram import Update
 
 from bot.db import Database
 from bot.db.models import SeenUpdate
-from bot.dedup import SeenUpdates
+from bot.dedup import SeenUpdates, digest_of
 from bot.sandbox import SandboxClient
 
 
@@ -69,3 +70,25 @@ async def test_old_ids_are_forgotten_after_a_day(db: Database) -> None:
         ids = set((await s.scalars(select(SeenUpdate.update_id))).all())
         assert ids == {2, 3}
         assert await s.scalar(select(func.count()).select_from(SeenUpdate)) == 2
+
+
+def _update(update_id: int = 9, *, text: str | None = "hi", data: str | None = None,
+            message_id: int = 3, date: int = 1_790_000_000, user: int = 1) -> Update:
+    message = {"message_id": message_id, "date": date, "chat": {"id": user, "type": "private"},
+               "from": {"id": user, "is_bot": False, "first_name": "A"}, "text": text}
+    payload: dict[str, Any] = {"update_id": update_id}
+    if data is None:
+        payload["message"] = message
+    else:
+        payload["callback_query"] = {"id": f"q{update_id}", "chat_instance": "c", "data": data,
+                                     "from": message["from"], "message": message}
+    return Update.de_json(payload, None)
+
+
+def test_the_digest_tells_a_repeat_from_new_content_under_the_same_id() -> None:
+    assert digest_of(_update()) == digest_of(_update())  # the same delivery again
+    different = [_update(text="hello"), _update(message_id=4), _update(date=1_790_000_001),
+                 _update(user=2), _update(data="r:2026-11-30:ok"), _update(text=None)]
+    digests = {digest_of(u) for u in different} | {digest_of(_update())}
+    assert len(digests) == len(different) + 1
+    assert digest_of(_update(data="a")) != digest_of(_update(data="b"))
