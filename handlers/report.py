@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -14,9 +14,15 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.render import reports as render
 from bot.render.onboarding import not_linked
-from bot.render.prompts import parse_report_callback, prompt_payload, report_buttons
+from bot.render.prompts import (
+    ReportChoice,
+    parse_report_callback,
+    prompt_payload,
+    report_buttons,
+)
 from bot.services import report_form, reports
 from bot.services.accounts import member_for
+from bot.services.one_tap import report_all_well
 from bot.services.report_choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
 from bot.services.report_form import FormResult, Outcome
 from handlers.leaders import alert_after_save
@@ -125,23 +131,42 @@ async def report_button(update: Update, context: Context) -> None:
         await query.answer(render.form_problem(Outcome.STALE), show_alert=True)
         return
     now, t = context.now(), None
-    async with context.transaction() as session:
-        member = await member_for(session, user.id)
-        if member is None:
-            result = None
-        else:
-            result = await choose(session, member=member, telegram_user_id=user.id,
-                                  button_day=parsed[0], choice=Choice(parsed[1].value),
-                                  amend=amend, now=now,
-                                  default_timezone=context.settings.default_timezone,
-                                  message_id=query.message.message_id)
-            if result.outcome is ChoiceOutcome.STALE_DAY:
-                t = await today(session, member, now, context.settings.default_timezone)
+    zone = context.settings.default_timezone
+    result: ChoiceResult | None = None
+    if not amend and parsed[1] is ReportChoice.OK:
+        # The common case, in a few Core statements; anything else goes to `choose`.
+        async with context.db.core() as connection:
+            well = await report_all_well(connection, telegram_user_id=user.id,
+                                         button_day=parsed[0], now=now, default_timezone=zone)
+        if well is not None:
+            result = ChoiceResult(ChoiceOutcome.SAVED, well.day, well.schedule,
+                                  saved=well.saved)
+    if result is None:
+        result, t = await _choose(context, user.id, parsed, amend, query.message.message_id,
+                                  now)
     if result is None:
         await query.answer(plain(not_linked()), show_alert=True)
         return
     await _after_choice(query, result, t, now)
     await alert_after_save(context, result.saved)
+
+
+async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoice],
+                  amend: bool, message_id: int,
+                  now: datetime) -> tuple[ChoiceResult | None, Today | None]:
+    """The general path of a report button (report_choice.choose): None for no member."""
+    zone, t = context.settings.default_timezone, None
+    async with context.transaction() as session:
+        member = await member_for(session, user_id)
+        if member is None:
+            return None, None
+        result = await choose(session, member=member, telegram_user_id=user_id,
+                              button_day=parsed[0], choice=Choice(parsed[1].value),
+                              amend=amend, now=now, default_timezone=zone,
+                              message_id=message_id)
+        if result.outcome is ChoiceOutcome.STALE_DAY:
+            t = await today(session, member, now, zone)
+    return result, t
 
 
 async def _after_choice(query: CallbackQuery, result: ChoiceResult, t: Today | None,

@@ -8,11 +8,11 @@ feature hook in there (see `SaveResult.became_abnormal`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -129,11 +129,24 @@ def report_day_for(schedule: Schedule, button_day: date, now: datetime) -> date 
     return None
 
 
-async def well_input(session: AsyncSession, member: Member) -> ReportInput:
-    """Everyone well, no flags: the one-tap report."""
-    household = await household_of(session, member.id)
-    return ReportInput(people=(PersonHealth(None, "", member.name),
+class HouseholdLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def relation(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def well_entry(name: str, household: Iterable[HouseholdLike]) -> ReportInput:
+    """Everyone well, no flags: the one-tap report of a member and their household."""
+    return ReportInput(people=(PersonHealth(None, "", name),
                                *(PersonHealth(e.id, e.relation, e.name) for e in household)))
+
+
+async def well_input(session: AsyncSession, member: Member) -> ReportInput:
+    """`well_entry` for a member, their household read."""
+    return well_entry(member.name, await household_of(session, member.id))
 
 
 def _loaded(member_id: int, day: date) -> Any:
@@ -218,6 +231,18 @@ def _snapshot(report: Report) -> dict[str, Any]:
             "entered_by": report.entered_by, "updated_at": report.updated_at.isoformat()}
 
 
+def new_report(member_id: int, unit_id: int, day: date, entry: ReportInput, known: set[int],
+               now: datetime, schedule: Schedule, entered_by: int | None = None) -> Report:
+    """The day's first report, not yet stored. `late` when made after the day's deadline in
+    the unit's zone; `known`: the household entries that still exist."""
+    report = Report(member_id=member_id, unit_id=unit_id, report_date=day,
+                    late=now >= schedule.at(day, schedule.deadline), entered_by=entered_by,
+                    revision=1, created_at=now, updated_at=now)
+    _apply(report, entry)
+    report.household = _household_rows(entry, known)
+    return report
+
+
 def _apply(report: Report, entry: ReportInput) -> None:
     me = entry.people[0]
     report.status = entry.status
@@ -270,11 +295,8 @@ async def store_report(
         raise ValueError("a report covers at least the member")
     known = await _household_ids(session, member.id, entry.people)
     if existing is None:
-        report = Report(member_id=member.id, unit_id=member.unit_id, report_date=day,
-                        late=now >= schedule.at(day, schedule.deadline), entered_by=entered_by,
-                        revision=1, created_at=now, updated_at=now)
-        _apply(report, entry)
-        report.household = _household_rows(entry, known)
+        report = new_report(member.id, member.unit_id, day, entry, known, now, schedule,
+                            entered_by)
         if session.get_bind().dialect.name == "sqlite":
             # No race to lose: every SQLite transaction holds the write lock from its BEGIN
             # IMMEDIATE, and `existing` was read under it. Saves a SAVEPOINT and its RELEASE.

@@ -6,8 +6,10 @@ Holidays set on a unit apply to its whole subtree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -76,12 +78,36 @@ class Schedule:
         return self.local(now).time() >= self.deadline
 
 
-def _ancestor_ids(unit: Unit) -> list[int]:
+class ScheduleFields(Protocol):
+    """What a schedule is made of: a Unit, or a row of those columns (bot.services.one_tap)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def prompt_time(self) -> str | None: ...
+    @property
+    def reminder_times(self) -> str | None: ...
+    @property
+    def deadline_time(self) -> str | None: ...
+    @property
+    def digest_time(self) -> str | None: ...
+    @property
+    def skip_weekends(self) -> bool | None: ...
+
+
+def _ancestor_ids(unit: ScheduleFields) -> list[int]:
     """Ids from the root down to the unit itself."""
     return [int(p) for p in unit.path.strip("/").split("/") if p]
 
 
-def resolve(chain: list[Unit], default_timezone: str) -> Schedule:
+def ancestor_ids(unit: ScheduleFields) -> list[int]:
+    """The ids of the unit's ancestors, root first (not the unit itself)."""
+    return _ancestor_ids(unit)[:-1]
+
+
+def resolve(chain: Sequence[ScheduleFields], default_timezone: str) -> Schedule:
     """The schedule of the last unit in `chain` (root first), inheriting unset fields."""
     def nearest(attr: str) -> object:
         for unit in reversed(chain):
