@@ -16,9 +16,9 @@ import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Insert, Table, bindparam, delete
+from sqlalchemy import CTE, Connection, Insert, Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -86,14 +86,31 @@ class SeenUpdates:
         now = now or datetime.now(UTC)
         taken = connection.execute(_TAKE[connection.dialect.name], {
             "update_id": update_id, "digest": digest, "seen_at": now}).first() is not None
+        self.prune_sync(connection, now)
+        return taken
+
+    def prune_sync(self, connection: Connection, now: datetime) -> None:
+        """Forget the ids Telegram can no longer send again, every PRUNE_EVERY."""
         if now - self._pruned_at > PRUNE_EVERY:
             self._pruned_at = now
             connection.execute(_PRUNE, {"before": now - KEEP})
-        return taken
+
+
+def take_update_cte() -> CTE:
+    """`first_sight`'s statement as a WITH on PostgreSQL, to run with another read in one
+    round trip (bot.services.accounts.touch_and_take); parameters update_id, digest and
+    seen_at; its update_id column is NULL for a repeat."""
+    row = postgresql.insert(_seen).values(update_id=bindparam("update_id"),
+                                          digest=bindparam("digest"),
+                                          seen_at=bindparam("seen_at"))
+    return _on_conflict(row).cte("taken")
 
 
 def _take(dialect: ModuleType) -> Insert:
-    row = dialect.insert(_seen)
+    return _on_conflict(dialect.insert(_seen))
+
+
+def _on_conflict(row: Any) -> Any:
     # The same id with other content replaces the row: a new update, not a repeat.
     return row.on_conflict_do_update(
         index_elements=[_seen.c.update_id],

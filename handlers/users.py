@@ -9,27 +9,27 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import Context
 from bot.dedup import digest_of, dropped, seen_updates
 from bot.i18n import resolve_locale, set_locale
-from bot.services.accounts import Seen, touch_account_sync
+from bot.services.accounts import Seen, touch_and_take
 
 
 async def remember_user(update: Update, context: Context) -> None:
     """Stop an update delivered again (bot.dedup), record the account and set the locale
     ContextVar for this update (it must be set for every update, or the previous user's
-    language leaks into this one). It runs for every update, so it is cheap: two prebuilt
-    statements in one call on one connection, on SQLite in one transaction (one write lock),
-    on PostgreSQL each on its own, without BEGIN and COMMIT. The account is touched first:
-    for a repeat that is harmless, and an update is marked taken only once its account is."""
+    language leaks into this one). It runs for every update, so it is cheap: prebuilt
+    statements in one call on one connection, on SQLite two in one transaction (one write
+    lock), on PostgreSQL one without BEGIN and COMMIT (accounts.touch_and_take). The account
+    is touched first: for a repeat that is harmless, and an update is marked taken only
+    once its account is."""
     user = update.effective_user
     chat = update.effective_chat
     seen, digest, now = seen_updates(context), digest_of(update), context.now()
 
     def remember(connection: Connection) -> tuple[bool, Seen | None]:
-        account = None
-        if user is not None and not user.is_bot:
-            account = touch_account_sync(connection, telegram_user_id=user.id,
-                                         chat_id=chat.id if chat else None,
-                                         language_code=user.language_code, now=now)
-        return seen.first_sight_sync(connection, update.update_id, digest, now), account
+        if user is None or user.is_bot:
+            return seen.first_sight_sync(connection, update.update_id, digest, now), None
+        return touch_and_take(connection, seen, update_id=update.update_id, digest=digest,
+                              telegram_user_id=user.id, chat_id=chat.id if chat else None,
+                              language_code=user.language_code, now=now)
 
     async with context.db.statements() as connection:
         taken, account = await connection.run_sync(remember)

@@ -3,9 +3,10 @@
 Every member taps it every morning: it is the update the bot handles most. Through the ORM
 its transaction was seven statements, each paying the ORM's per-statement work (about three
 times a prebuilt Core statement's, benchmarks/README.md). Here it is: the member with their
-unit's schedule and their household (one statement; one more for the ancestors of a unit
-deeper in the tree), the report inserted with ON CONFLICT DO NOTHING (which also says whether
-the day was reported already), its household rows, and the end of any open report form.
+unit's schedule, their household and whether they have a report form open (one statement;
+one more for the ancestors of a unit deeper in the tree), the report inserted with ON
+CONFLICT DO NOTHING (which also says whether the day was reported already), its household
+rows, and, when one is open, the end of the report form.
 
 Whatever is not the plain case — no linked member, a stale day, a report already stored —
 returns None having written nothing, and the caller takes the general path
@@ -35,12 +36,15 @@ _members, _units, _household, _reports, _household_reports, _drafts = (
 _SCHEDULE = (_units.c.path, _units.c.timezone, _units.c.prompt_time, _units.c.reminder_times,
              _units.c.deadline_time, _units.c.digest_time, _units.c.skip_weekends)
 
-# The member, their unit's schedule and their household, a row per household entry (one
-# row with a NULL entry for none).
+# The member, their unit's schedule, whether a report form is open, and their household, a
+# row per household entry (one row with a NULL entry for none).
 _MEMBER = (select(_members.c.id, _members.c.unit_id, _members.c.name, *_SCHEDULE,
+                  _drafts.c.telegram_user_id.label("form_user"),
                   _household.c.id.label("entry_id"), _household.c.relation,
                   _household.c.name.label("entry_name"))
            .join_from(_members, _units, _units.c.id == _members.c.unit_id)
+           .outerjoin(_drafts, (_drafts.c.telegram_user_id == _members.c.telegram_user_id)
+                      & (_drafts.c.kind == REPORT_DRAFT))
            .outerjoin(_household, (_household.c.member_id == _members.c.id)
                       & _household.c.active)
            .where(_members.c.telegram_user_id == bindparam("user"), _members.c.active)
@@ -119,7 +123,8 @@ def _all_well(db: Connection, telegram_user_id: int, button_day: date, now: date
         db.execute(_HOUSEHOLD_ROWS, [
             {"report_id": report_id, **{c: getattr(h, c) for c in _HOUSEHOLD_COLUMNS}}
             for h in report.household])
-    db.execute(_DROP_FORM, {"user": telegram_user_id})
+    if member.form_user is not None:  # a one-tap answer ends the day's open form
+        db.execute(_DROP_FORM, {"user": telegram_user_id})
     return AllWell(day, schedule, SaveResult(report, created=True, changed=True,
                                              previous_status=None,
                                              timezone=schedule.timezone))

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.db.models import Account, Member, Role, Unit
+from bot.db.models import Account, Member, Role, SeenUpdate, Unit
+from bot.dedup import SeenUpdates
 from bot.services import accounts, org
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -74,3 +75,27 @@ async def test_role_comes_from_admin_ids_then_the_member(db: Database) -> None:
         assert await accounts.role_of(s, 9, admin_ids=set()) is Role.LEADER
         assert await accounts.role_of(s, 9, admin_ids={9}) is Role.ADMIN
         assert await accounts.role_of(s, 10, admin_ids=set()) is None
+
+
+async def test_touch_and_take_records_the_account_and_the_update_once(db: Database) -> None:
+    seen = SeenUpdates(db)
+
+    async def deliver(update_id: int, digest: str, *, language: str = "en",
+                      at: datetime = NOW) -> tuple[bool, accounts.Seen]:
+        async with db.statements() as connection:
+            return await connection.run_sync(lambda c: accounts.touch_and_take(
+                c, seen, update_id=update_id, digest=digest, telegram_user_id=7, chat_id=70,
+                language_code=language, now=at))
+
+    taken, account = await deliver(100, "a" * 16)  # first contact: the account is made
+    assert taken and (account.chat_id, account.locale, account.language_code) == (70, None,
+                                                                                    "en")
+    again, _ = await deliver(100, "a" * 16, language="zh-hans", at=NOW + timedelta(seconds=5))
+    assert not again  # the same delivery: dropped, though its account is kept current
+    later, account = await deliver(101, "b" * 16, at=NOW + timedelta(minutes=2))
+    assert later and account.last_seen_at == NOW + timedelta(minutes=2)
+    async with db.transaction() as s:
+        stored = await s.get(Account, 7)
+        assert stored is not None
+        assert (stored.language_code, stored.last_seen_at) == ("en", NOW + timedelta(minutes=2))
+        assert await s.scalar(select(func.count()).select_from(SeenUpdate)) == 2
