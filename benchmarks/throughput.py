@@ -10,11 +10,12 @@ editMessageText with the button's data. The same Bot API calls per update for bo
 
 Printed per bot: updates/s (wall clock, presses kept 32 deep so that the bot is never idle)
 and the bot process's CPU time per update (/proc utime + stime over the measured phase);
-the ratio of the two costs. `--profile DIR` runs the selfreport bot under pyinstrument and
+the ratio of the two costs; with `--rounds N` both bots N times, alternately, and the
+ratio of the medians. `--profile DIR` runs the selfreport bot under pyinstrument and
 writes DIR/bot-<backend>.txt (`--cprofile`: cProfile's DIR/bot-<backend>.pstats). Usage:
 
     .venv/bin/python benchmarks/throughput.py [--members 500] [--concurrency 1] [--pg URL]
-        [--no-sqlite]
+        [--no-sqlite] [--rounds 3]
         [--profile DIR [--cprofile]]
 
 Figures are recorded in benchmarks/README.md.
@@ -26,6 +27,7 @@ import argparse
 import asyncio
 import os
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -42,7 +44,7 @@ from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.db import Database, migrate  # noqa: E402
-from bot.db.models import Account, Member, Unit  # noqa: E402
+from bot.db.models import Account, Base, Member, Unit  # noqa: E402
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer  # noqa: E402
 
 FIRST = 2_000_000
@@ -100,10 +102,13 @@ async def wait(condition: Callable[[], Awaitable[bool]], what: str, timeout: flo
 
 
 async def seed(url: str, n: int) -> None:
+    """N members of one unit, linked, with their accounts; everything else emptied."""
     await migrate.upgrade(url)
     db = Database.from_url(url)
     try:
         async with db.transaction() as s:
+            for table in reversed(Base.metadata.sorted_tables):
+                await s.execute(table.delete())
             s.add(Unit(id=1, name="Group", path="/1/", timezone=zone_where_it_is(12),
                        prompt_time="06:00", deadline_time="23:00", reminder_times=""))
             await s.flush()
@@ -175,49 +180,62 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
 
 
 async def run(label: str, url: str, args: argparse.Namespace) -> None:
-    await seed(url, args.members)
     sandbox = SandboxServer(SandboxConfig(global_rate=None, per_chat_rate=None,
                                           callback_answer_timeout=60))
     await sandbox.start(host="127.0.0.1", port=0)
     tmp = Path(tempfile.mkdtemp(prefix="throughput-"))
     base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp),
                 "PYTHONPATH": str(ROOT), "PTB_TIMEDELTA": "true"}
+    bot_cmd = [sys.executable, "-m", "bot", "run"]
+    if args.profile:
+        out = Path(args.profile).resolve() / f"bot-{label}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        bot_cmd = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(out),
+                   "-m", "bot", "run"]
+        if args.cprofile:  # CPU per function of the measured phase only
+            bot_cmd = [sys.executable, str(ROOT / "benchmarks" / "profiled_bot.py"),
+                       str(out.with_suffix(".pstats")), "run"]
+    bot_env = {**base_env, "TELEGRAM_BOT_TOKEN": sandbox.config.token,
+               "TELEGRAM_API_BASE_URL": sandbox.url, "DATABASE_URL": url,
+               "SEND_RATE": str(args.send_rate), "METRICS_LISTEN": "",
+               "UPDATE_CONCURRENCY": str(args.concurrency), "LOG_LEVEL": "WARNING"}
+    echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
+                sandbox.config.token, str(FIRST), str(args.members)]
+    rounds: list[tuple[float, float, float, float]] = []
     try:
         async with SandboxClient(sandbox.url) as sb:
-            bot_cmd = [sys.executable, "-m", "bot", "run"]
-            if args.profile:
-                out = Path(args.profile).resolve() / f"bot-{label}.txt"
-                out.parent.mkdir(parents=True, exist_ok=True)
-                bot_cmd = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(out),
-                           "-m", "bot", "run"]
-                if args.cprofile:  # CPU per function of the measured phase only
-                    bot_cmd = [sys.executable, str(ROOT / "benchmarks" / "profiled_bot.py"),
-                               str(out.with_suffix(".pstats")), "run"]
-            bot_env = {**base_env, "TELEGRAM_BOT_TOKEN": sandbox.config.token,
-                       "TELEGRAM_API_BASE_URL": sandbox.url, "DATABASE_URL": url,
-                       "SEND_RATE": str(args.send_rate), "METRICS_LISTEN": "",
-                       "UPDATE_CONCURRENCY": str(args.concurrency),
-                       "LOG_LEVEL": "WARNING"}
-            bot_rate, bot_cpu = await measure("selfreport", sandbox, sb, bot_cmd, bot_env,
-                                              args.members, tmp / "bot.log",
-                                              profiled=bool(args.profile and args.cprofile))
-            await sb.reset()
-            echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
-                        sandbox.config.token, str(FIRST), str(args.members)]
-            echo_rate, echo_cpu = await measure("echo", sandbox, sb, echo_cmd, base_env,
-                                                args.members, tmp / "echo.log")
+            # Rounds alternate the two bots, so that a busy moment of the machine does not
+            # fall on one of them only; each round starts from a freshly seeded database.
+            for _ in range(args.rounds):
+                await seed(url, args.members)
+                bot_rate, bot_cpu = await measure(
+                    "selfreport", sandbox, sb, bot_cmd, bot_env, args.members,
+                    tmp / "bot.log", profiled=bool(args.profile and args.cprofile))
+                await sb.reset()
+                echo_rate, echo_cpu = await measure("echo", sandbox, sb, echo_cmd, base_env,
+                                                    args.members, tmp / "echo.log")
+                await sb.reset()
+                rounds.append((bot_rate, bot_cpu, echo_rate, echo_cpu))
     finally:
         await sandbox.stop()
-    print(f"{label}: {args.members} one-tap reports, UPDATE_CONCURRENCY {args.concurrency}")
-    print(f"  selfreport: {bot_rate:7.1f} updates/s, {bot_cpu * 1000:6.2f} ms CPU/update")
-    print(f"  echo bot:   {echo_rate:7.1f} updates/s, {echo_cpu * 1000:6.2f} ms CPU/update")
-    print(f"  ratio: {echo_rate / bot_rate:.2f}x wall time, {bot_cpu / echo_cpu:.2f}x CPU "
-          "per update")
+    print(f"{label}: {args.members} one-tap reports, UPDATE_CONCURRENCY {args.concurrency}, "
+          f"{args.rounds} round(s)")
+    for bot_rate, bot_cpu, echo_rate, echo_cpu in rounds:
+        print(f"  selfreport: {bot_rate:7.1f} updates/s, {bot_cpu * 1000:6.2f} ms CPU/update"
+              f" | echo bot: {echo_rate:7.1f} updates/s, {echo_cpu * 1000:6.2f} ms CPU/update"
+              f" | ratio {echo_rate / bot_rate:.2f}x wall, {bot_cpu / echo_cpu:.2f}x CPU")
+    bot_cpu = statistics.median(r[1] for r in rounds)
+    echo_cpu = statistics.median(r[3] for r in rounds)
+    wall = statistics.median(r[2] / r[0] for r in rounds)
+    print(f"  median: {bot_cpu * 1000:.2f} ms against {echo_cpu * 1000:.2f} ms CPU/update: "
+          f"{bot_cpu / echo_cpu:.2f}x CPU per update, {wall:.2f}x wall time")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure both bots this many times, alternately; the median")
     parser.add_argument("--concurrency", type=int, default=1,
                         help="the bot's UPDATE_CONCURRENCY (the echo bot: PTB's default, 1)")
     parser.add_argument("--send-rate", type=float, default=30.0,
