@@ -154,26 +154,42 @@ class InLoopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class InLoopServerSideCursor(InLoopCursor):
-    """`stream()`: the same, rows already fetched (SQLite reads them from local disk)."""
+    """`stream()` / `yield_per`: the sqlite3 cursor stays open and rows are read as asked
+    for, so a large result is never all in memory."""
 
-    __slots__ = ()
+    __slots__ = ("_open",)
     server_side = True
 
+    def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        await_(_done())
+        connection: sqlite3.Connection = self._connection  # type: ignore[assignment]
+        self._open = connection.cursor()
+        try:
+            if parameters is None:
+                self._open.execute(operation)
+            else:
+                self._open.execute(operation, parameters)
+            self._description = self._open.description
+            self._rowcount, self._lastrowid = self._open.rowcount, self._open.lastrowid
+        except Exception as error:
+            self._open.close()
+            self._adapt_connection._handle_exception(error)
+
     def fetchone(self) -> Any:
-        return self._rows.popleft() if self._rows else None
+        return self._open.fetchone()
 
     def fetchmany(self, size: int | None = None) -> Any:
-        rows = self._rows
-        return [rows.popleft() for _ in range(min(size or 1, len(rows)))]
+        return self._open.fetchmany(size or 1)
 
     def fetchall(self) -> Any:
-        rows = list(self._rows)
-        self._rows.clear()
-        return rows
+        return self._open.fetchall()
 
     def __iter__(self) -> Any:
-        while self._rows:
-            yield self._rows.popleft()
+        return iter(self._open)
+
+    def close(self) -> None:
+        if getattr(self, "_open", None) is not None:
+            self._open.close()
 
 
 class InLoopConnection(AsyncAdapt_aiosqlite_connection):

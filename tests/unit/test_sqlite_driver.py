@@ -94,3 +94,18 @@ async def test_async_connection_and_streaming_work(sdb: Database) -> None:
         result = await conn.stream(text("SELECT v FROM t ORDER BY v"))
         assert [row.v async for row in result] == [1, 2, 3]
         assert (await conn.execute(text("DELETE FROM t WHERE v > 1"))).rowcount == 2
+
+
+async def test_a_streamed_result_is_read_as_asked_for(sdb: Database) -> None:
+    async with sdb.engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": i} for i in range(1000)])
+        result = await conn.stream(text("SELECT v FROM t ORDER BY v"))
+        sizes = [len(part) async for part in result.partitions(300)]
+        assert sizes == [300, 300, 300, 100]
+        first = await (await conn.stream(text("SELECT v FROM t ORDER BY v DESC"))).fetchmany(2)
+        assert [r.v for r in first] == [999, 998]
+        async with sdb.sessions(bind=conn) as session:  # the ORM's yield_per streams too
+            streamed = await session.stream_scalars(
+                text("SELECT v FROM t WHERE v < 10 ORDER BY v").columns(),
+                execution_options={"yield_per": 3})
+            assert [v async for v in streamed] == list(range(10))
