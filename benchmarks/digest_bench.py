@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -33,8 +32,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.harness import scratch_postgres  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
 from bot.db.models import (  # noqa: E402
     Account,
@@ -233,23 +232,9 @@ async def main() -> None:
             await migrate.upgrade(url)
             await run("sqlite", url, args)
     if args.pg:
-        import asyncpg
-
-        admin = make_url(args.pg).set(drivername="postgresql")
-        admin_dsn = admin.render_as_string(hide_password=False)
-        name = f"selfreport_bench_{uuid.uuid4().hex[:10]}"
-        conn = await asyncpg.connect(admin_dsn)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-        url = admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False)
-        try:
+        async with scratch_postgres(args.pg) as url:
             await migrate.upgrade(url)
             await run("postgresql", url, args)
-        finally:
-            conn = await asyncpg.connect(admin_dsn)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.close()
     elif args.pg is not None:
         print("postgresql: skipped (give --pg URL or set TEST_DATABASE_URL)")
     print(f"chart: {chart_seconds():.3f} s per PNG (median of 5)")

@@ -25,7 +25,6 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,16 +35,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import digest_bench  # noqa: E402
 from sqlalchemy import update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.harness import scratch_postgres, zone_where_it_is  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
 from bot.db.models import Unit  # noqa: E402
 from bot.sandbox import SandboxConfig, SandboxServer  # noqa: E402
-
-
-def zone_where_it_is(hour: int) -> str:
-    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
 def rss_mb(pid: int) -> float:
@@ -144,22 +138,8 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             await run("sqlite", f"sqlite+aiosqlite:///{tmp}/memory.sqlite3", args)
         return
-    import asyncpg
-
-    admin = make_url(args.pg).set(drivername="postgresql")
-    admin_dsn = admin.render_as_string(hide_password=False)
-    name = f"selfreport_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    url = admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(
-        hide_password=False)
-    try:
+    async with scratch_postgres(args.pg) as url:
         await run("postgresql", url, args)
-    finally:
-        conn = await asyncpg.connect(admin_dsn)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from benchmarks.harness import wait  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
 from bot.db.models import Account, Member, Notice, OutboxMessage, OutboxStatus, Unit  # noqa: E402
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer  # noqa: E402
@@ -58,15 +59,6 @@ async def seed(db: Database, members: int) -> None:
         await s.execute(insert(Account), [
             {"telegram_user_id": i, "chat_id": i, "locale": "en" if i % 2 else "zh_CN"}
             for i in ids])
-
-
-async def wait(condition: Any, what: str, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{what} within {timeout}s; bot log:\n"
-                             + log.read_text(errors="replace")[-3000:])
-        await asyncio.sleep(0.2)
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:
@@ -133,9 +125,9 @@ async def main(args: argparse.Namespace) -> None:
                                                     OutboxStatus.PENDING))
                 return total == args.members and pending == 0
 
-            await wait(queued, "the notice fanned out", 120, log)
+            await wait(queued, "the notice fanned out", 120, log, every=0.2)
             fanned = time.monotonic() - started
-            await wait(drained, "every copy sent", 3600, log)
+            await wait(drained, "every copy sent", 3600, log, every=0.2)
             elapsed = time.monotonic() - started
             stats = await sb.stats()
         async with db.transaction() as s:

@@ -31,9 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,19 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.harness import scratch_postgres, wait, zone_where_it_is  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
 from bot.db.models import Account, Base, Member, Unit  # noqa: E402
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer  # noqa: E402
 
 FIRST = 2_000_000
 DEPTH = 32
-
-
-def zone_where_it_is(hour: int) -> str:
-    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
 # -- the echo bot (run as its own process: `throughput.py echo-bot URL TOKEN FIRST N`) --------
@@ -89,16 +81,6 @@ def echo_bot(url: str, token: str, first: int, n: int) -> None:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def wait(condition: Callable[[], Awaitable[bool]], what: str, timeout: float,
-               log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{what} within {timeout}s; log:\n"
-                             + log.read_text(errors="replace")[-3000:])
-        await asyncio.sleep(0.1)
 
 
 async def seed(url: str, n: int) -> None:
@@ -252,22 +234,8 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             await run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", args)
     if args.pg:
-        import asyncpg
-
-        admin = make_url(args.pg).set(drivername="postgresql")
-        admin_dsn = admin.render_as_string(hide_password=False)
-        name = f"selfreport_bench_{uuid.uuid4().hex[:10]}"
-        conn = await asyncpg.connect(admin_dsn)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-        url = admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(
-            hide_password=False)
-        try:
+        async with scratch_postgres(args.pg) as url:
             await run("postgresql", url, args)
-        finally:
-            conn = await asyncpg.connect(admin_dsn)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.close()
 
 
 if __name__ == "__main__":

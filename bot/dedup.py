@@ -3,11 +3,10 @@
 Telegram delivers an update again when a webhook answer times out or a poller restarts from an
 unconfirmed offset. A TypeHandler in the first group records each update id in `seen_updates`
 (primary key: one row per id, whichever instance inserts it first) and stops any update whose
-id some instance already took, before any handler sees it. The row is written in its own
-short transaction, shared with the account touch of handlers.users.remember_user (one
-transaction for both, see `take_update`): an instance that dies after it and before the
-handlers finish loses that update (as Telegram itself would, having had a 200 from the
-webhook).
+id some instance already took, before any handler sees it. The row is written with the
+account touch of handlers.users.remember_user (bot.services.accounts.touch_and_take), before
+the handlers run: an instance that dies after it and before the handlers finish loses that
+update (as Telegram itself would, having had a 200 from the webhook).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from typing import Any, cast
 
 from sqlalchemy import CTE, Connection, Insert, Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.context import Context
@@ -71,18 +69,12 @@ class SeenUpdates:
     async def first_sight(self, update_id: int, digest: str,
                           now: datetime | None = None) -> bool:
         """True for the first delivery of (update_id, content); False for a repeat."""
-        async with self._db.transaction() as session:
-            return await self.first_sight_in(session, update_id, digest, now)
-
-    async def first_sight_in(self, session: AsyncSession, update_id: int, digest: str,
-                             now: datetime | None = None) -> bool:
-        """`first_sight` inside the caller's transaction (committed by the caller)."""
-        return await session.run_sync(
-            lambda s: self.first_sight_sync(s.connection(), update_id, digest, now))
+        async with self._db.core() as connection:
+            return await connection.run_sync(self.first_sight_sync, update_id, digest, now)
 
     def first_sight_sync(self, connection: Connection, update_id: int, digest: str,
                          now: datetime | None = None) -> bool:
-        """`first_sight_in` for synchronous code (run_sync) on the caller's connection."""
+        """`first_sight` in the caller's transaction, for synchronous code (run_sync)."""
         now = now or datetime.now(UTC)
         taken = connection.execute(_TAKE[connection.dialect.name], {
             "update_id": update_id, "digest": digest, "seen_at": now}).first() is not None

@@ -195,7 +195,7 @@ class InLoopServerSideCursor(InLoopCursor):
 class InLoopConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection adapter over a plain sqlite3 connection."""
 
-    __slots__ = ("_database", "_holds_lock")
+    __slots__ = ("_database", "_holds_lock", "_busy_ms")
     _cursor_cls = InLoopCursor  # type: ignore[assignment]
     _ss_cursor_cls = InLoopServerSideCursor  # type: ignore[assignment]
     _connection: sqlite3.Connection  # type: ignore[assignment]
@@ -206,6 +206,7 @@ class InLoopConnection(AsyncAdapt_aiosqlite_connection):
         self._execute_mutex = asyncio.Lock()  # unused: nothing here awaits mid-statement
         self._database = database
         self._holds_lock = False
+        self._busy_ms: int | None = None  # the busy timeout, read at the first BEGIN
 
     @property
     def isolation_level(self) -> str | None:
@@ -236,7 +237,8 @@ class InLoopConnection(AsyncAdapt_aiosqlite_connection):
 
     def _begin(self) -> None:
         connection = self._connection
-        timeout = connection.execute("PRAGMA busy_timeout").fetchone()[0]
+        if self._busy_ms is None:  # set on connect (bot.db.engine), not changed after
+            self._busy_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
         connection.execute("PRAGMA busy_timeout=0")
         try:
             connection.execute(BEGIN)
@@ -245,7 +247,7 @@ class InLoopConnection(AsyncAdapt_aiosqlite_connection):
             if not _is_busy(error):
                 raise
         finally:
-            connection.execute(f"PRAGMA busy_timeout={int(timeout)}")
+            connection.execute(f"PRAGMA busy_timeout={self._busy_ms}")
         # Another process writes: wait for it off the event loop, as long as it takes.
         await_(asyncio.to_thread(connection.execute, BEGIN))
 

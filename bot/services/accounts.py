@@ -27,26 +27,12 @@ class Seen:
     last_seen_at: datetime
 
 
-async def touch_account(
-    session: AsyncSession,
-    *,
-    telegram_user_id: int,
-    chat_id: int | None,
-    language_code: str | None,
-    now: datetime,
-) -> Seen:
-    """The account for this Telegram user, created on first contact, kept current cheaply:
-    it runs for every update, so it is one prebuilt read and a write only on a change (or
-    once a minute for last_seen_at)."""
-    return await session.run_sync(
-        lambda s: touch_account_sync(s.connection(), telegram_user_id=telegram_user_id,
-                                     chat_id=chat_id, language_code=language_code, now=now))
-
-
 def touch_account_sync(connection: Connection, *, telegram_user_id: int,
                        chat_id: int | None, language_code: str | None,
                        now: datetime) -> Seen:
-    """`touch_account` for synchronous code (Session.run_sync) on its connection."""
+    """The account for this Telegram user, created on first contact, kept current cheaply:
+    it is touched by every update, so it is one prebuilt read, and a write only on a change
+    (or once a minute for last_seen_at). For synchronous code (run_sync)."""
     row = connection.execute(_ACCOUNT, {"user": telegram_user_id}).first()
     return _touched(connection, row, telegram_user_id=telegram_user_id, chat_id=chat_id,
                     language_code=language_code, now=now)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.models import Draft, HouseholdEntry, HouseholdReport, Member, Report, Unit
 from bot.services import reports
+from bot.services.family import Entry
 from bot.services.report_form import REPORT_DRAFT
 from bot.services.reports import SaveResult
 from bot.services.schedule import Schedule, ancestor_ids, resolve
@@ -63,15 +64,6 @@ _INSERTS: dict[str, Insert] = {
 _REPORT_COLUMNS = [c.key for c in _reports.columns if c.key != "id"]
 _HOUSEHOLD_COLUMNS = [c.key for c in _household_reports.columns if c.key not in ("id",
                                                                                   "report_id")]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A household entry, as the report copies it."""
-
-    id: int
-    relation: str
-    name: str
 
 
 @dataclass(frozen=True)

@@ -138,13 +138,11 @@ def resolve(chain: Sequence[ScheduleFields], default_timezone: str) -> Schedule:
 
 
 async def unit_chain(session: AsyncSession, unit: Unit) -> list[Unit]:
-    ids = _ancestor_ids(unit)
-    units = {unit.id: unit}  # in hand: only its ancestors are read (none for a root unit)
-    ancestors = [i for i in ids if i != unit.id]
-    if ancestors:
-        units.update({u.id: u for u in await session.scalars(
-            select(Unit).where(Unit.id.in_(ancestors)))})
-    return [units[i] for i in ids if i in units]
+    ancestors = ancestor_ids(unit)  # the unit is in hand: none to read for a root unit
+    if not ancestors:
+        return [unit]
+    found = {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(ancestors)))}
+    return [found[i] for i in ancestors if i in found] + [unit]
 
 
 async def schedule_for(session: AsyncSession, unit: Unit, default_timezone: str) -> Schedule:

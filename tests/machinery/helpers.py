@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -12,6 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Member, OutboxMessage, OutboxStatus, Report, ReportStatus, Unit
 from bot.services import org
+
+if TYPE_CHECKING:
+    from bot.db import Database
+    from bot.sandbox import SandboxServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SHANGHAI = "Asia/Shanghai"
 MONDAY = date(2026, 11, 30)
@@ -106,3 +114,17 @@ def started(sandbox: Any, user_ids: Sequence[int], *, language_code: str = "en")
     for uid in user_ids:
         user = sandbox.state.upsert_user(uid, f"User {uid}", language_code=language_code)
         user.started = True
+
+
+def bot_env(sandbox: SandboxServer, db: Database, home: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `python -m bot run` subprocess: this checkout, the sandbox's Bot
+    API, the test's database, and `settings` (SEND_RATE="20", ...)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": sandbox.config.token,
+        "TELEGRAM_API_BASE_URL": sandbox.url,
+        "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+        **settings,
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -15,9 +14,14 @@ from sqlalchemy import func, select
 from bot.db import Database, migrate
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.machinery.helpers import seed_members, seed_unit, started, zone_where_it_is
+from tests.machinery.helpers import (
+    bot_env,
+    seed_members,
+    seed_unit,
+    started,
+    zone_where_it_is,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = range(3000, 3100)
 
 
@@ -34,16 +38,7 @@ async def bot_db(tmp_path: Path) -> AsyncIterator[Database]:
 
 async def start_bot_process(sandbox: SandboxServer, db: Database, tmp_path: Path,
                             name: str) -> asyncio.subprocess.Process:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": sandbox.config.token,
-        "TELEGRAM_API_BASE_URL": sandbox.url,
-        "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-        "SEND_RATE": "20",
-        "LOG_LEVEL": "INFO",
-    }
+    env = bot_env(sandbox, db, tmp_path, SEND_RATE="20", LOG_LEVEL="INFO")
     # cwd: no stray .env from the checkout; the log tells what happened if the test fails.
     with (tmp_path / f"{name}.log").open("wb") as log:
         return await asyncio.create_subprocess_exec(

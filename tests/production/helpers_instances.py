@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import socket
 import sys
 from collections import Counter
@@ -19,8 +18,8 @@ from aiohttp import web
 
 from bot.db import Database
 from bot.sandbox import SandboxServer
+from tests.machinery.helpers import bot_env
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret-token"
 
 
@@ -57,20 +56,11 @@ async def start_instance(sandbox: SandboxServer, db: Database, tmp_path: Path, n
     """A bot in webhook mode on its own port; the webhook it sets is its own address unless
     `webhook_url` (a proxy in front of several instances) is given."""
     hook, web_port = free_port(), free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": sandbox.config.token,
-        "TELEGRAM_API_BASE_URL": sandbox.url,
-        "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-        "WEBHOOK_URL": webhook_url or f"http://127.0.0.1:{hook}/telegram",
-        "WEBHOOK_LISTEN": f"127.0.0.1:{hook}",
-        "WEBHOOK_SECRET": SECRET,
-        "METRICS_LISTEN": f"127.0.0.1:{web_port}",
-        "SEND_RATE": str(send_rate),
-        "LOG_LEVEL": "INFO",
-    }
+    env = bot_env(sandbox, db, tmp_path,
+                  WEBHOOK_URL=webhook_url or f"http://127.0.0.1:{hook}/telegram",
+                  WEBHOOK_LISTEN=f"127.0.0.1:{hook}", WEBHOOK_SECRET=SECRET,
+                  METRICS_LISTEN=f"127.0.0.1:{web_port}", SEND_RATE=str(send_rate),
+                  LOG_LEVEL="INFO")
     with (tmp_path / f"{name}.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=log,

@@ -19,11 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import (
-    Base,
     HouseholdEntry,
     NoticeRecipient,
     OutboxMessage,
@@ -50,16 +49,13 @@ NOTICE_TEXT = "Drill: wash your hands <often>"
 SEND_RATE = 20
 
 
+# The conftest's database, on PostgreSQL only: several instances share one server.
+pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+
+
 @pytest.fixture
-async def pg(postgres_database: str) -> AsyncIterator[Database]:
-    database = Database.from_url(postgres_database)
-    try:
-        yield database
-    finally:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with database.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await database.dispose()
+def pg(db: Database) -> Database:
+    return db
 
 
 @pytest.fixture

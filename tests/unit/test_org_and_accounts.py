@@ -50,16 +50,17 @@ async def test_tree_counts_members_and_linked(db: Database) -> None:
     assert rows == {"G": (0, 0), "A": (2, 1)}
 
 
+async def touch(db: Database, language_code: str, now: datetime) -> accounts.Seen:
+    async with db.statements() as connection:
+        return await connection.run_sync(lambda c: accounts.touch_account_sync(
+            c, telegram_user_id=5, chat_id=5, language_code=language_code, now=now))
+
+
 async def test_touch_account_creates_then_updates_cheaply(db: Database) -> None:
-    async with db.transaction() as s:
-        await accounts.touch_account(s, telegram_user_id=5, chat_id=5, language_code="en",
-                                     now=NOW)
-    async with db.transaction() as s:
-        account = await accounts.touch_account(
-            s, telegram_user_id=5, chat_id=5, language_code="zh-hans",
-            now=NOW + timedelta(seconds=10))
-        assert account.language_code == "zh-hans"
-        assert account.last_seen_at == NOW  # within a minute: no write for last_seen
+    await touch(db, "en", NOW)
+    account = await touch(db, "zh-hans", NOW + timedelta(seconds=10))
+    assert account.language_code == "zh-hans"
+    assert account.last_seen_at == NOW  # within a minute: no write for last_seen
     async with db.transaction() as s:
         stored = await s.get(Account, 5)
         assert stored is not None and stored.language_code == "zh-hans"
