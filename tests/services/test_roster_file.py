@@ -488,13 +488,27 @@ def rosters(draw: st.DrawFn) -> tuple[list[list[str]], list[RosterRow]]:
     return cells, expected
 
 
+def _also_utf8(data: bytes) -> bool:
+    """GBK bytes that are valid UTF-8 as well: a roster whose only Chinese is, say, 司
+    (CB BE, also UTF-8 for ˾) cannot be told from a UTF-8 file, and is read as one."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
+
+
 @settings(max_examples=40, deadline=None)
 @given(rosters())
 def test_generated_rosters_round_trip_through_csv_and_xlsx(
     roster: tuple[list[list[str]], list[RosterRow]],
 ) -> None:
     cells, expected = roster
-    for data in (to_csv(cells), to_csv(cells, encoding="gb18030"), to_xlsx(cells)):
+    files = [to_csv(cells), to_xlsx(cells)]
+    gbk = to_csv(cells, encoding="gb18030")
+    if not _also_utf8(gbk):
+        files.append(gbk)
+    for data in files:
         result = read_roster(data, filename="roster")
         assert result.problems == [] and result.errors == []
         assert result.rows == expected
