@@ -46,7 +46,7 @@ from bot.db.models import (  # noqa: E402
 )
 from bot.render.chart import trend_chart  # noqa: E402
 from bot.render.digest import digest_text  # noqa: E402
-from bot.services.digest import compute_digests  # noqa: E402
+from bot.services.digest.compute import compute_digests  # noqa: E402
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # 13:00 in Shanghai, after the deadline

@@ -30,6 +30,6 @@ def stop(signum: int, frame: FrameType | None) -> None:
 signal.signal(signal.SIGUSR1, start)
 signal.signal(signal.SIGUSR2, stop)
 sys.argv = ["bot", *argv]
-from bot.cli import main  # noqa: E402
+from bot.cli.entry import main  # noqa: E402
 
 raise SystemExit(main())

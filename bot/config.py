@@ -33,10 +33,12 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0:8443"
-    # /healthz, /readyz and /metrics (bot.web), in polling and webhook mode; "" turns it off.
+    # /healthz, /readyz and /metrics (bot.runtime.web), in polling and webhook mode;
+    # "" turns it off.
     metrics_listen: str = "0.0.0.0:9090"
     send_rate: float = Field(default=30.0, gt=0, le=1000)
-    # Updates handled at once (different chats only; one chat's stay in order): bot.metrics.
+    # Updates handled at once (different chats only; one chat's stay in order):
+    # bot.runtime.metrics.
     update_concurrency: int = Field(default=1, ge=1, le=256)
     send_rate_per_chat: float = Field(default=1.0, gt=0, le=30)
     retention_days: int = Field(default=90, ge=1, le=3650)

@@ -17,10 +17,10 @@ from bot.db import Database
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bot.dedup import SeenUpdates
-    from bot.dispatcher import Dispatcher
-    from bot.instances import Heartbeat
-    from bot.metrics import Metrics
+    from bot.outbox.dispatcher import Dispatcher
+    from bot.runtime.dedup import SeenUpdates
+    from bot.runtime.instances import Heartbeat
+    from bot.runtime.metrics import Metrics
     from bot.services.faq.service import Faq
 
 
@@ -31,12 +31,13 @@ class BotData:
     settings: Settings | None = None
     db: Database | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    # Drains the outbox; started in post_init (bot.jobs), None before and in bare tests.
+    # Drains the outbox; started in post_init (bot.runtime.jobs), None before and in bare tests.
     dispatcher: Dispatcher | None = None
     # The rules knowledge base of every locale; None when the files could not be loaded.
     faq: Faq | None = None
     # Production machinery (issue 8): /metrics counters, the shared record of update ids
-    # taken (bot.dedup), this instance's heartbeat and share of SEND_RATE (bot.instances).
+    # taken (bot.runtime.dedup), this instance's heartbeat and share of SEND_RATE
+    # (bot.runtime.instances).
     metrics: Metrics | None = None
     seen_updates: SeenUpdates | None = None
     heartbeat: Heartbeat | None = None

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot import notice_progress
 from bot.render import admin as render_admin
 from bot.render import alerts as render_alerts
 from bot.render import duty as render_duty
@@ -19,6 +18,7 @@ from bot.render import notices as render_notices
 from bot.render import reports as render_reports
 from bot.render import volunteers as render_volunteers
 from bot.render.prompts import REPORT_CALLBACK_PATTERN
+from bot.runtime import notice_progress
 from handlers import (
     admin,
     common,
@@ -38,9 +38,10 @@ from handlers import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import SelfreportApp
+    from bot.runtime.app import SelfreportApp
 
-# Group -1 first of all: an update delivered again (same update_id) stops there (bot.dedup);
+# Group -1 first of all: an update delivered again (same update_id) stops there
+# (bot.runtime.dedup);
 # the others record the account and set the language for the whole update, in one transaction.
 GROUP_USER = -1
 GROUP_MAIN = 0

@@ -1,6 +1,6 @@
 """Admins' and leaders' organisation commands: /import (a roster file, its dry run, Confirm),
-/invite, /setschedule, /members. Who may act on what is services.leaves.Scope, checked again
-on every button.
+/invite, /setschedule, /members. Who may act on what is
+services.members.leaves.Scope, checked again on every button.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
 from bot.render import admin as render
-from bot.services import admin, admin_units
-from bot.services.leaves import Scope, leave_scope
-from bot.services.roster_file import MAX_ROSTER_BYTES
+from bot.services.members.leaves import Scope, leave_scope
+from bot.services.org import admin
+from bot.services.org import unit_admin as admin_units
+from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers.family import keyboard
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
 from bot.i18n import _, language_name, set_locale
-from bot.services.accounts import role_of, set_account_locale
+from bot.services.org.accounts import role_of, set_account_locale
 from handlers.commands import commands_for
 
 LANGUAGE_PREFIX = "lang:"

@@ -13,17 +13,17 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.db.models import Member, Shift, Unit
 from bot.i18n import resolve_locale, use_locale
+from bot.outbox.queue import Payload, enqueue
 from bot.render import duty as render
 from bot.render.onboarding import not_linked
-from bot.services import duty
-from bot.services.accounts import member_for
-from bot.services.duty_file import ShiftArgsError, parse_shift_add, parse_shift_assign, read_duty
-from bot.services.duty_import import import_duty
-from bot.services.leaves import FindStatus, Scope, find_members, leave_scope
-from bot.services.outbox import Payload, enqueue
-from bot.services.recipients import chain_for
-from bot.services.roster_file import MAX_ROSTER_BYTES
-from bot.services.volunteers import drop_draft, put_draft, read_draft
+from bot.services.duty import shifts as duty
+from bot.services.duty.file import ShiftArgsError, parse_shift_add, parse_shift_assign, read_duty
+from bot.services.duty.importer import import_duty
+from bot.services.duty.volunteers import drop_draft, put_draft, read_draft
+from bot.services.members.leaves import FindStatus, Scope, find_members, leave_scope
+from bot.services.org.accounts import member_for
+from bot.services.org.recipients import chain_for
+from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers.family import keyboard, plain_text
 
 DUTY_IMPORT_DRAFT = "duty_import"

@@ -27,10 +27,10 @@ from bot.render.onboarding import (
     profile_text,
     relation_label,
 )
-from bot.services import family
-from bot.services.accounts import member_for
-from bot.services.family import Outcome
-from bot.services.members import HouseholdError, profile
+from bot.services.members import family
+from bot.services.members.family import Outcome
+from bot.services.members.settings import HouseholdError, profile
+from bot.services.org.accounts import member_for
 
 FAMILY_PATTERN = rf"^{FAMILY_PREFIX}"
 _CALLBACK = re.compile(r"fam:(add|list|cancel|ren|del|rm|rel)(?::([a-z0-9]{1,12}))?")

@@ -22,11 +22,13 @@ from bot.i18n import LOCALES_DIR, current_locale
 from bot.render import faq as render
 from bot.render import faq_add as render_faq_add
 from bot.render.faq import Buttons
-from bot.services import faq_feedback, faq_promote, questions
-from bot.services.accounts import role_of
+from bot.services.faq import feedback as faq_feedback
+from bot.services.faq import promote as faq_promote
+from bot.services.faq import questions
 from bot.services.faq.kb import KbError, KnowledgeBase
+from bot.services.faq.questions import MAX_QUESTION, AnswerResult, AnswerStatus, AskStatus
 from bot.services.faq.service import Faq
-from bot.services.questions import MAX_QUESTION, AnswerResult, AnswerStatus, AskStatus
+from bot.services.org.accounts import role_of
 from handlers.family import keyboard, plain_text
 
 logger = logging.getLogger(__name__)

@@ -23,15 +23,15 @@ from bot.db.models import Role
 from bot.i18n import current_locale
 from bot.render import faq as render_faq
 from bot.render import faq_add as render
-from bot.services import faq_promote
-from bot.services.accounts import member_for, role_of
+from bot.services.faq import promote as faq_promote
 from bot.services.faq.kb import Category
+from bot.services.faq.promote import Outcome, Result
 from bot.services.faq.service import Faq
-from bot.services.faq_promote import Outcome, Result
+from bot.services.org.accounts import member_for, role_of
 from handlers.family import keyboard, plain_text
 
 if TYPE_CHECKING:
-    from bot.app import SelfreportApp
+    from bot.runtime.app import SelfreportApp
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Leaders' commands: /contacts, /remind, /export, /report_for, and the alerts' "handled"
-button. Who may act on whom is services.leaves.Scope, checked again on every button.
+button. Who may act on whom is services.members.leaves.Scope, checked again on every button.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ from bot.db.models import ReportStatus, Unit
 from bot.render import alerts as render_alerts
 from bot.render import leaders as render
 from bot.render.reports import temperature_problem
-from bot.services import alerts, contacts, export, leaders
-from bot.services.leaves import FindStatus, Scope, find_members, leave_scope
-from bot.services.org import unit_names
-from bot.services.reports import SaveResult
-from bot.services.schedule import schedule_for
-from bot.services.temperature import TemperatureError, parse_temperature
+from bot.services.digest import actions as leaders
+from bot.services.digest import alerts
+from bot.services.members.leaves import FindStatus, Scope, find_members, leave_scope
+from bot.services.org import contacts
+from bot.services.org.units import unit_names
+from bot.services.reports import export
+from bot.services.reports.schedule import schedule_for
+from bot.services.reports.store import SaveResult
+from bot.services.reports.temperature import TemperatureError, parse_temperature
 from handlers.family import keyboard
 
 _CONTACT = re.compile(r"ct:([sapur]):([0-9]{1,12})(?::([0-9]{1,12}))?")

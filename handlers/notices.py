@@ -1,6 +1,6 @@
 """/notice (compose a notice step by step), the recipients' acknowledge button, and /notices
 (figures, drill-down, reminders). The job that fans due notices out and edits each sender's
-progress message is bot.notice_progress.
+progress message is bot.runtime.notice_progress.
 
 The form in progress is the sender's Draft row (kind "notice"): a restart mid-flow loses
 nothing. Rights are checked again on every step and every button.
@@ -19,16 +19,16 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.db.models import Member, Unit
 from bot.i18n import current_locale
-from bot.notice_progress import run_notices
+from bot.outbox.queue import Payload
+from bot.outbox.sending import PayloadError, PayloadSender
 from bot.render import notices as render
-from bot.sending import PayloadError, PayloadSender
-from bot.services import notice_figures as figures
-from bot.services import notices
-from bot.services.contacts import find_units
-from bot.services.leaves import Scope, leave_scope
-from bot.services.notices import NoticeDraft, Step
-from bot.services.outbox import Payload
-from bot.services.schedule import schedule_for
+from bot.runtime.notice_progress import run_notices
+from bot.services.members.leaves import Scope, leave_scope
+from bot.services.notices import broadcast as notices
+from bot.services.notices import figures
+from bot.services.notices.broadcast import NoticeDraft, Step
+from bot.services.org.contacts import find_units
+from bot.services.reports.schedule import schedule_for
 from handlers.family import keyboard
 
 logger = logging.getLogger(__name__)

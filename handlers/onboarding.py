@@ -17,14 +17,14 @@ from bot.render.onboarding import (
     link_result,
     share_phone_label,
 )
-from bot.services import onboarding
-from bot.services.admin import IMPORT_DRAFT
-from bot.services.family import FAMILY_DRAFT
-from bot.services.faq_promote import FAQ_ADD_DRAFT
-from bot.services.leaders import CONTACT_DRAFT, REPORT_FOR_DRAFT
-from bot.services.notices import NOTICE_DRAFT
-from bot.services.onboarding import LinkStatus
-from bot.services.report_form import REPORT_DRAFT
+from bot.services.digest.actions import CONTACT_DRAFT, REPORT_FOR_DRAFT
+from bot.services.faq.promote import FAQ_ADD_DRAFT
+from bot.services.members import onboarding
+from bot.services.members.family import FAMILY_DRAFT
+from bot.services.members.onboarding import LinkStatus
+from bot.services.notices.broadcast import NOTICE_DRAFT
+from bot.services.org.admin import IMPORT_DRAFT
+from bot.services.reports.form import REPORT_DRAFT
 
 # A deep-link payload is at most 64 characters; anything longer is refused without a lookup.
 MAX_START_PAYLOAD = 64
@@ -94,7 +94,7 @@ async def invite_name(update: Update, context: Context) -> None:
 
 async def answer_text(update: Update, context: Context) -> None:
     """Free text: the answer to the step of the form the sender is in, else a question."""
-    from bot.services.volunteers import VOLUNTEER_DRAFT
+    from bot.services.duty.volunteers import VOLUNTEER_DRAFT
     from handlers import admin, duty, family, faq, faq_add, leaders, notices, report, volunteers
     from handlers.duty import DUTY_SWAP_DRAFT
 

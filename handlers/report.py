@@ -20,11 +20,12 @@ from bot.render.prompts import (
     prompt_payload,
     report_buttons,
 )
-from bot.services import report_form, reports
-from bot.services.accounts import member_for
-from bot.services.one_tap import report_all_well
-from bot.services.report_choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
-from bot.services.report_form import FormResult, Outcome
+from bot.services.org.accounts import member_for
+from bot.services.reports import form as report_form
+from bot.services.reports import store as reports
+from bot.services.reports.choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
+from bot.services.reports.form import FormResult, Outcome
+from bot.services.reports.one_tap import report_all_well
 from handlers.leaders import alert_after_save
 
 logger = logging.getLogger(__name__)

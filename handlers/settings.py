@@ -25,10 +25,10 @@ from bot.render.settings import (
     quiet_set,
     quiet_usage,
 )
-from bot.services import leaves
-from bot.services.accounts import member_for
-from bot.services.leaves import FindStatus, InvalidLeaveArgs
-from bot.services.members import InvalidQuiet, parse_quiet, quiet_of, set_quiet
+from bot.services.members import leaves
+from bot.services.members.leaves import FindStatus, InvalidLeaveArgs
+from bot.services.members.settings import InvalidQuiet, parse_quiet, quiet_of, set_quiet
+from bot.services.org.accounts import member_for
 from handlers.family import keyboard, plain_text
 
 LEAVE_PATTERN = rf"^(?:{LEAVE_PICK_PREFIX}|{LEAVE_CANCEL_PREFIX})"

@@ -15,7 +15,7 @@ from bot.render.digest import (
     status_refused,
     status_title,
 )
-from bot.services.status import StatusRefusal, StatusView, status_view
+from bot.services.digest.status import StatusRefusal, StatusView, status_view
 from handlers.family import keyboard
 
 __all__ = ["STATUS_PATTERN", "show_status", "status_button"]

@@ -7,13 +7,13 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
-from bot.dedup import digest_of, dropped, seen_updates
 from bot.i18n import resolve_locale, set_locale
-from bot.services.accounts import Seen, touch_and_take
+from bot.runtime.dedup import digest_of, dropped, seen_updates
+from bot.services.org.accounts import Seen, touch_and_take
 
 
 async def remember_user(update: Update, context: Context) -> None:
-    """Stop an update delivered again (bot.dedup), record the account and set the locale
+    """Stop an update delivered again (bot.runtime.dedup), record the account and set the locale
     ContextVar for this update (it must be set for every update, or the previous user's
     language leaks into this one). It runs for every update, so it is cheap: prebuilt
     statements in one call on one connection, on SQLite two in one transaction (one write

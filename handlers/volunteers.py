@@ -10,14 +10,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context
+from bot.outbox.queue import Payload
 from bot.render import duty as render
 from bot.render import volunteers as render_vol
 from bot.render.onboarding import not_linked
-from bot.services import duty, volunteers
-from bot.services.accounts import member_for
-from bot.services.leaves import leave_scope
-from bot.services.members import InvalidText
-from bot.services.outbox import Payload
+from bot.services.duty import shifts as duty
+from bot.services.duty import volunteers
+from bot.services.members.leaves import leave_scope
+from bot.services.members.settings import InvalidText
+from bot.services.org.accounts import member_for
 from handlers.duty import Buttons, queue_note, reply_html
 from handlers.family import plain_text
 

@@ -129,7 +129,7 @@ def settings(sandbox: SandboxServer, database_url: str) -> Settings:
 @pytest.fixture
 async def bot_app(settings: Settings, db: Database) -> AsyncIterator[object]:
     """The real Application, polling the sandbox, on the test's database."""
-    from bot.runner import start_bot, stop_bot
+    from bot.runtime.runner import start_bot, stop_bot
 
     app = await start_bot(settings, db, poll_timeout=1)
     try:
@@ -141,6 +141,6 @@ async def bot_app(settings: Settings, db: Database) -> AsyncIterator[object]:
 @pytest.fixture(autouse=True)
 def _no_wall_clock_tick(monkeypatch: pytest.MonkeyPatch) -> None:
     """The minute tick would prompt linked test members whenever the real clock is inside
-    their prompt window: tests run the tick themselves (`bot.jobs.tick_now`) at a time they
+    their prompt window: tests run the tick themselves (`bot.runtime.jobs.tick_now`) at a time they
     choose. tests/machinery turns the job back on where it is the subject."""
-    monkeypatch.setattr("bot.jobs.TICK_JOB_ENABLED", False)
+    monkeypatch.setattr("bot.runtime.jobs.TICK_JOB_ENABLED", False)

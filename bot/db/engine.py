@@ -125,7 +125,7 @@ class Database:
     @asynccontextmanager
     async def core(self) -> AsyncIterator[AsyncConnection]:
         """`transaction()` on a bare connection, for prebuilt Core statements: no ORM
-        session to set up and tear down (bot.services.one_tap)."""
+        session to set up and tear down (bot.services.reports.one_tap)."""
         async with self.engine.begin() as connection:
             yield connection
 

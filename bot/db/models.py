@@ -65,7 +65,7 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(512), index=True, default="")
-    # Unset schedule fields are inherited from the parent (see services.schedule).
+    # Unset schedule fields are inherited from the parent (see services.reports.schedule).
     timezone: Mapped[str | None] = mapped_column(String(64))
     prompt_time: Mapped[str | None] = mapped_column(String(5))
     reminder_times: Mapped[str | None] = mapped_column(String(64))

@@ -13,8 +13,9 @@ from bot.db.models import Invite, LeaveKind
 from bot.i18n import _, fmt_date, fmt_datetime, ngettext
 from bot.render.onboarding import role_label
 from bot.render.roster import describe_change, describe_problem, describe_row_error
-from bot.services.admin import ArgsError, InviteOutcome, InviteStatus
-from bot.services.admin_units import (
+from bot.services.org.admin import ArgsError, InviteOutcome, InviteStatus
+from bot.services.org.contacts import UnitRef
+from bot.services.org.unit_admin import (
     PAGE_SIZE,
     MemberDetail,
     MemberPage,
@@ -22,8 +23,7 @@ from bot.services.admin_units import (
     ScheduleView,
     Setting,
 )
-from bot.services.contacts import UnitRef
-from bot.services.roster import ImportSummary
+from bot.services.roster.apply import ImportSummary
 
 Buttons = list[list[tuple[str, str]]]
 

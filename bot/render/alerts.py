@@ -10,12 +10,12 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.i18n import _, fmt_date, fmt_datetime
+from bot.outbox.queue import Payload, inline_keyboard, message_payload
 from bot.render.reports import symptom_label, temperature_text
-from bot.services.outbox import Payload, inline_keyboard, message_payload
-from bot.services.temperature import is_fever
+from bot.services.reports.temperature import is_fever
 
 if TYPE_CHECKING:
-    from bot.services.alerts import AlertView, Person
+    from bot.services.digest.alerts import AlertView, Person
 
 ALERT_HANDLED_PREFIX = "al:h:"
 ALERT_PATTERN = r"^al:h:[0-9]{1,12}\Z"

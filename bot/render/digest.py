@@ -19,7 +19,7 @@ from itertools import groupby
 
 from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
 from bot.render.reports import symptom_label, temperature_text
-from bot.services.digest import (
+from bot.services.digest.compute import (
     AbnormalCase,
     Figures,
     Missing,
@@ -28,7 +28,7 @@ from bot.services.digest import (
     SubUnit,
     UnitDigest,
 )
-from bot.services.status import StatusRefusal
+from bot.services.digest.status import StatusRefusal
 
 TEXT_LIMIT = 4096
 NAMES_PER_GROUP = 20

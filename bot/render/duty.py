@@ -13,17 +13,17 @@ from datetime import date
 from html import escape
 
 from bot.i18n import _, fmt_date, ngettext
-from bot.services.duty import (
+from bot.outbox.queue import Payload, inline_keyboard, message_payload
+from bot.services.duty.file import DutyErrorCode, DutyRowError
+from bot.services.duty.importer import DutyImportSummary
+from bot.services.duty.shifts import (
     ConfirmStatus,
     EditResult,
     EditStatus,
     ShiftView,
     SwapOutcome,
 )
-from bot.services.duty_file import DutyErrorCode, DutyRowError
-from bot.services.duty_import import DutyImportSummary
-from bot.services.outbox import Payload, inline_keyboard, message_payload
-from bot.services.roster_file import RowError, RowErrorCode
+from bot.services.roster.file import RowError, RowErrorCode
 
 DUTY_PATTERN = r"^(?:dc|dw|dsa|dsd|dx):\d{1,12}\Z"
 _DUTY = re.compile(r"(dc|dw|dsa|dsd|dx):(\d{1,12})")

@@ -9,7 +9,7 @@ from html import escape
 from bot.i18n import _
 from bot.render.faq import Buttons, entry_answer, stale_button
 from bot.services.faq.kb import Category, Entry
-from bot.services.faq_promote import FAQ_ADD_TTL, Outcome, Proposal, Result, Step
+from bot.services.faq.promote import FAQ_ADD_TTL, Outcome, Proposal, Result, Step
 
 PREFIX = "fa:"
 PATTERN = rf"^{PREFIX}"

@@ -20,10 +20,15 @@ from openpyxl import Workbook
 
 from bot.i18n import _, fmt_date, fmt_time, ngettext
 from bot.render.reports import symptom_label
-from bot.services.contacts import Chain, ContactLine, ContactResult, ContactStatus, UnitRef
-from bot.services.export import MAX_DAYS, ExportRow, RangeError
-from bot.services.leaders import RemindResult, RemindStatus, ReportForResult, ReportForStatus
-from bot.services.leaves import MAX_MATCHES, Candidate, FindResult, FindStatus
+from bot.services.digest.actions import (
+    RemindResult,
+    RemindStatus,
+    ReportForResult,
+    ReportForStatus,
+)
+from bot.services.members.leaves import MAX_MATCHES, Candidate, FindResult, FindStatus
+from bot.services.org.contacts import Chain, ContactLine, ContactResult, ContactStatus, UnitRef
+from bot.services.reports.export import MAX_DAYS, ExportRow, RangeError
 
 Buttons = list[list[tuple[str, str]]]
 

@@ -17,7 +17,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import _, fmt_datetime, fmt_number, ngettext
-from bot.services.outbox import (
+from bot.outbox.queue import (
     Payload,
     document_payload,
     file_spec,
@@ -27,7 +27,7 @@ from bot.services.outbox import (
 )
 
 if TYPE_CHECKING:
-    from bot.services.notice_figures import (
+    from bot.services.notices.figures import (
         NoticeDetail,
         NoticeLine,
         Person,

@@ -9,9 +9,15 @@ from html import escape
 
 from bot.db.models import Role
 from bot.i18n import _, language_name, pgettext
-from bot.services.family import Entry, FamilyResult, Outcome
-from bot.services.members import HouseholdError, InvalidText, Profile, TextError
-from bot.services.onboarding import InviteResult, InviteStatus, Linked, LinkResult, LinkStatus
+from bot.services.members.family import Entry, FamilyResult, Outcome
+from bot.services.members.onboarding import (
+    InviteResult,
+    InviteStatus,
+    Linked,
+    LinkResult,
+    LinkStatus,
+)
+from bot.services.members.settings import HouseholdError, InvalidText, Profile, TextError
 
 Buttons = list[list[tuple[str, str]]]
 

@@ -14,16 +14,16 @@ from html import escape
 from bot.db.models import ReportStatus
 from bot.i18n import _, fmt_date, fmt_number, fmt_time, pgettext
 from bot.render.prompts import ReportChoice, parse_report_callback
-from bot.services.members import InvalidText, TextError
-from bot.services.report_form import (
+from bot.services.members.settings import InvalidText, TextError
+from bot.services.reports.form import (
     NORMAL,
     QUICK_TEMPERATURES,
     Form,
     Outcome,
     Step,
 )
-from bot.services.reports import MAX_NOTE, SYMPTOMS, HistoryDay, PersonHealth, ReportInput
-from bot.services.temperature import MAX_C, MIN_C, TemperatureError, TemperatureErrorCode
+from bot.services.reports.store import MAX_NOTE, SYMPTOMS, HistoryDay, PersonHealth, ReportInput
+from bot.services.reports.temperature import MAX_C, MIN_C, TemperatureError, TemperatureErrorCode
 
 Buttons = list[list[tuple[str, str]]]
 

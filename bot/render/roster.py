@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.i18n import _, fmt_number, ngettext, pgettext
-from bot.services.phones import PhoneError
-from bot.services.roster import ChangeKind, Field, ImportSummary, MemberChange
-from bot.services.roster_file import (
+from bot.services.members.phones import PhoneError
+from bot.services.roster.apply import ChangeKind, Field, ImportSummary, MemberChange
+from bot.services.roster.file import (
     Column,
     FileProblem,
     FileProblemCode,

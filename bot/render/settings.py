@@ -7,7 +7,7 @@ from html import escape
 
 from bot.db.models import LeaveKind
 from bot.i18n import _, fmt_date, ngettext
-from bot.services.leaves import (
+from bot.services.members.leaves import (
     MAX_LEAVE_DAYS,
     MAX_MATCHES,
     Candidate,
@@ -18,7 +18,7 @@ from bot.services.leaves import (
     LeaveResult,
     LeaveStatus,
 )
-from bot.services.members import QuietError, QuietHours
+from bot.services.members.settings import QuietError, QuietHours
 
 Buttons = list[list[tuple[str, str]]]
 

@@ -1,6 +1,6 @@
 """What the sandbox may learn from the program that runs it: who the users are and a clock.
 
-The sandbox knows nothing about the bot. The demo (bot.demo) knows both, so it registers an
+The sandbox knows nothing about the bot. The demo (bot.cli.demo) knows both, so it registers an
 object of this shape with the sandbox (`SandboxServer.register_demo`); the chat page then
 reads it through ``/sandbox/demo/...``. Without one (the sandbox alone, the tests) those
 endpoints answer 404 and the page hides what needs them.

@@ -40,7 +40,7 @@ class SandboxState:
         self.clock = clock
         # The date stamped on messages; the demo makes it follow the bot's (movable) clock.
         self.wall_clock: Callable[[], float] = time.time
-        # Set by the program running the sandbox (bot.demo); see bot/sandbox/hooks.py.
+        # Set by the program running the sandbox (bot.cli.demo); see bot/sandbox/hooks.py.
         self.demo: DemoHooks | None = None
         self.limiter = RateLimiter(config, clock)
         self.faults = FaultInjector()

@@ -27,7 +27,7 @@ from bot.db.models import (
     Role,
     UnitContact,
 )
-from bot.services.org import ensure_unit
+from bot.services.org.units import ensure_unit
 
 DEMO_USER_ID_BASE = 700000
 HISTORY_DAYS = 14

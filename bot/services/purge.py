@@ -25,7 +25,7 @@ from bot.db.models import (
     Report,
     ReportRevision,
 )
-from bot.services import audit
+from bot.services.org import audit
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.db import Database
 from bot.db.models import (
     AuditEntry,
@@ -25,7 +25,7 @@ from bot.db.models import (
     Unit,
 )
 from bot.services.purge import purge
-from bot.services.tick import run_tick
+from bot.services.reports.prompts import run_tick
 from tests.onboarding.test_cli_org import _keep_logging, cli_db, out_lines, run_db
 
 __all__ = ["_keep_logging", "cli_db"]
@@ -185,7 +185,7 @@ def test_purge_cli(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
 async def test_the_running_bots_tick_purges_with_retention_days(
     bot_app: Any, db: Database
 ) -> None:
-    from bot.jobs import tick_now
+    from bot.runtime.jobs import tick_now
 
     now = datetime(2026, 11, 30, 4, 10, tzinfo=UTC)  # 12:10 in Shanghai: nothing else is due
     await seed_reports(db, date(2026, 11, 30))

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.db.models import Role
-from bot.services.admin import ArgsError, InvalidArgs, InviteArgs, parse_invite_args
-from bot.services.admin_units import (
+from bot.services.org.admin import ArgsError, InvalidArgs, InviteArgs, parse_invite_args
+from bot.services.org.unit_admin import (
     InvalidSchedule,
     ScheduleArgsError,
     Setting,

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
+from bot.cli.demo import run_demo
 from bot.config import load_settings
-from bot.demo import run_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.cli.demo import MAX_JUMP, DemoControl, parse_instant
 from bot.config import Settings
 from bot.db import Database
-from bot.demo import MAX_JUMP, DemoControl, parse_instant
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.demo_seed import seed_demo
 

@@ -21,7 +21,7 @@ from bot.db.models import (
     Unit,
     UnitContact,
 )
-from bot.services import org
+from bot.services.org import units as org
 
 SHANGHAI = "Asia/Shanghai"
 MONDAY = date(2026, 11, 30)
@@ -82,7 +82,7 @@ async def contact(session: AsyncSession, u: Unit, m: Member, position: int = 0) 
 
 async def alert(session: AsyncSession, r: Report, *, level: int = 0,
                 created: datetime | None = None, handled: datetime | None = None) -> Alert:
-    """The alert row about report `r`, as services.alerts would have left it."""
+    """The alert row about report `r`, as services.digest.alerts would have left it."""
     when = created or r.updated_at
     a = Alert(report_id=r.id, unit_id=r.unit_id, level=level, revision=r.revision,
               created_at=when, escalated_at=when, handled_at=handled)

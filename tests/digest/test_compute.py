@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 
 from bot.db import Database
 from bot.db.models import Account, Holiday, Leave, Member
-from bot.services.digest import Figures, Reach, compute_digests
+from bot.services.digest.compute import Figures, Reach, compute_digests
 from tests.digest.helpers import MONDAY, SHANGHAI, SUNDAY, at, members, report, unit
 
 NOW = at(MONDAY, "13:00")

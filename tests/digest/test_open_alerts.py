@@ -12,7 +12,7 @@ from bot.db import Database
 from bot.db.models import Alert, ReportStatus
 from bot.i18n import use_locale
 from bot.render.digest import digest_text
-from bot.services.digest import compute_digests
+from bot.services.digest.compute import compute_digests
 from tests.digest.helpers import MONDAY, SHANGHAI, SUNDAY, alert, at, members, report, unit
 
 NOW = at(MONDAY, "13:00")

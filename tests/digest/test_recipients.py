@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from bot.db import Database
 from bot.db.models import Account, Role
-from bot.services.recipients import chain_for, chains_for
+from bot.services.org.recipients import chain_for, chains_for
 from tests.digest.helpers import MONDAY, at, contact, members, unit
 
 

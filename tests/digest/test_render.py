@@ -17,7 +17,7 @@ from bot.render.digest import (
     status_buttons,
     status_callback,
 )
-from bot.services.digest import (
+from bot.services.digest.compute import (
     AbnormalCase,
     Figures,
     Missing,

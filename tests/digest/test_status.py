@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import AuditEntry, Role
-from bot.jobs import tick_now
+from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.digest.helpers import MONDAY, at, contact, members, report, unit
 from tests.machinery.helpers import running_clock, started

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Holiday, OutboxMessage
-from bot.services.tick import run_tick
+from bot.services.reports.prompts import run_tick
 from tests.digest.helpers import MONDAY, SHANGHAI, at, contact, members, report, unit
 
 
@@ -86,7 +86,7 @@ async def test_charts_beyond_the_time_budget_follow_in_the_next_ticks(
             u = await unit(s, "Group", f"Team {i}")
             [lead] = await members(s, u, [f"Lead {i}"], first_uid=430 + i)
             await contact(s, u, lead)
-    monkeypatch.setattr("bot.services.digest_queue.CHART_SECONDS_PER_TICK", 0.0)
+    monkeypatch.setattr("bot.services.digest.queue.CHART_SECONDS_PER_TICK", 0.0)
     assert (await tick(db, at(MONDAY, "18:00"))).counts["digest"] == 5  # every text at once
     kinds = [r.kind for r in await digest_rows(db)]
     assert kinds.count("digest") == 5 and kinds.count("digest_chart") in (1, 2)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Member, OutboxMessage, Shift
-from bot.services.leaves import Scope, leave_scope
-from bot.services.tick import run_tick
+from bot.services.members.leaves import Scope, leave_scope
+from bot.services.reports.prompts import run_tick
 from tests.leaders.helpers import Org, seed_org
 from tests.machinery.helpers import MONDAY
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-import bot.jobs
+import bot.runtime.jobs
 from bot.db import Database
 from bot.db.models import Shift, SwapRequest, SwapStatus
 from bot.sandbox import SandboxClient, SandboxServer
@@ -29,7 +29,7 @@ async def test_reminder_confirm_button_and_forged_presses(
     started(sandbox, EVERYONE)
     shift = await add_shift(db, o.units["Branch 1"], o.members[MIA])
     bot_app.bot_data.clock = running_clock(at(MONDAY, "19:00"))
-    await bot.jobs.tick_now(bot_app)
+    await bot.runtime.jobs.tick_now(bot_app)
     [reminder] = await sb.wait_for_bot_messages(MIA, timeout=5)
     assert "tomorrow you are on duty: <b>Gate checkpoint</b>" in reminder["text"] or \
         "tomorrow you are on duty: Gate checkpoint" in reminder["text"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.db.models import Shift
 from tests.onboarding.test_cli_org import SAMPLES, _keep_logging, cli_db, run_db
 

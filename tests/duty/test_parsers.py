@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.duty_file import (
+from bot.services.duty.file import (
     CellError,
     DutyErrorCode,
     ShiftArgsError,
@@ -19,7 +19,7 @@ from bot.services.duty_file import (
     parse_time,
     read_duty,
 )
-from bot.services.roster_file import FileProblemCode
+from bot.services.roster.file import FileProblemCode
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -11,11 +11,12 @@ from bot.db import Database
 from bot.db.models import AuditEntry, Shift
 from bot.i18n import use_locale
 from bot.render.digest import digest_text
-from bot.services import duty, volunteers
-from bot.services.digest import compute_digests
-from bot.services.duty_file import DutyErrorCode, read_duty
-from bot.services.duty_import import import_duty
-from bot.services.volunteers import VolunteerForm
+from bot.services.digest.compute import compute_digests
+from bot.services.duty import shifts as duty
+from bot.services.duty import volunteers
+from bot.services.duty.file import DutyErrorCode, read_duty
+from bot.services.duty.importer import import_duty
+from bot.services.duty.volunteers import VolunteerForm
 from tests.duty.helpers import TUESDAY, TZ, add_shift, duty_rows, scope_of, seed, tick
 from tests.leaders.helpers import ALAN, BEN, BOB, DORA, GINA, MIA
 from tests.machinery.helpers import MONDAY, at

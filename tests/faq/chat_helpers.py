@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Account, Member, OutboxMessage, Role, UnitContact
 from bot.sandbox import SandboxClient
-from bot.services import org
 from bot.services.faq.service import Faq
+from bot.services.org import units as org
 from tests.onboarding.helpers import NOW
 
 KB_DIR = Path(__file__).parent / "fixtures" / "chat_kb"

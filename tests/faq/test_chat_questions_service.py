@@ -1,4 +1,4 @@
-"""bot.services.questions on both databases: who receives a hand-over, who may answer, votes;
+"""bot.services.faq.questions on both databases: who receives a hand-over, who may answer, votes;
 and property tests for the parsers of /answer and of the Q&A buttons' callback data."""
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.db.models import Account, Member, Question, QuestionKind, Role, Unit, UnitContact
+from bot.outbox.queue import message_payload
 from bot.render.faq import MAX_CALLBACK_BYTES
-from bot.services import faq_feedback, org, questions
-from bot.services.outbox import message_payload
+from bot.services.faq import feedback as faq_feedback
+from bot.services.faq import questions
+from bot.services.org import units as org
 from handlers.faq import parse_faq_callback
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)

@@ -113,8 +113,8 @@ async def test_the_shipped_knowledge_base_is_loaded_and_every_answer_renders(
     sb: SandboxClient, bot_app: object, locale: str, language: str
 ) -> None:
     """locales/*/faq.yaml loads; the menu shows it, and each answer is valid Telegram HTML."""
-    from bot.app import load_faq
     from bot.i18n import LOCALES_DIR
+    from bot.runtime.app import load_faq
 
     shipped = load_faq(LOCALES_DIR, "zh_CN")
     assert shipped is not None

@@ -128,8 +128,8 @@ async def test_an_unknown_claim_can_be_sent_to_the_contacts_and_answered(
 async def test_every_shipped_rumour_is_recognised_and_its_fact_renders(
     sb: SandboxClient, bot_app: object, locale: str, language: str
 ) -> None:
-    from bot.app import load_faq
     from bot.i18n import LOCALES_DIR
+    from bot.runtime.app import load_faq
 
     shipped = load_faq(LOCALES_DIR, "zh_CN")
     assert shipped is not None

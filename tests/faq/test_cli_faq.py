@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.services.faq.kb import load_faq_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"

@@ -16,15 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.db import Database
 from bot.db.models import AuditEntry, Draft, FaqAddition, Role
 from bot.sandbox import SandboxClient
 from bot.services.faq.additions import Addition, check_entry
 from bot.services.faq.kb import KnowledgeBase, load_faq_file
+from bot.services.faq.promote import clean_question
+from bot.services.faq.questions import clean_text
 from bot.services.faq.service import Faq
-from bot.services.faq_promote import clean_question
-from bot.services.questions import clean_text
 from handlers.faq_add import parse_faq_add_args, parse_faq_add_callback, sync_additions
 from tests.faq.chat_helpers import JSON, KB_DIR, add_linked, labels, one_reply, say
 

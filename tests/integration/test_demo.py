@@ -6,8 +6,8 @@ import asyncio
 import socket
 from pathlib import Path
 
+from bot.cli.demo import run_demo
 from bot.config import load_settings
-from bot.demo import run_demo
 from bot.sandbox import SandboxClient
 from bot.services.demo_seed import demo_user_id
 

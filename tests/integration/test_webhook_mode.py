@@ -8,7 +8,7 @@ import httpx
 
 from bot.config import Settings
 from bot.db import Database
-from bot.runner import start_bot, stop_bot
+from bot.runtime.runner import start_bot, stop_bot
 from bot.sandbox import SandboxClient
 
 

@@ -27,8 +27,8 @@ from bot.db.models import (
     UnitContact,
 )
 from bot.sandbox import SandboxClient
-from bot.services import org
-from bot.services.reports import PersonHealth, ReportInput, SaveResult, save_report
+from bot.services.org import units as org
+from bot.services.reports.store import PersonHealth, ReportInput, SaveResult, save_report
 from tests.machinery.helpers import MONDAY, at
 
 NOW = at(MONDAY, "09:00")  # Shanghai, inside the prompt window, before the deadline

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Alert, OutboxStatus
-from bot.jobs import tick_now
+from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
-from bot.services import alerts
-from bot.services.tick import run_tick
+from bot.services.digest import alerts
+from bot.services.reports.prompts import run_tick
 from tests.leaders.helpers import (
     ALAN,
     BOB,
@@ -191,7 +191,7 @@ async def test_the_handled_button_records_who_edits_the_alert_and_tells_the_othe
 async def test_a_restart_sends_nothing_twice(
     bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database, settings: Any
 ) -> None:
-    from bot.runner import start_bot, stop_bot
+    from bot.runtime.runner import start_bot, stop_bot
 
     o = await seed_org(db)
     started(sandbox, EVERYONE)

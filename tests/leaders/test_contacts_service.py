@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.db import Database
 from bot.db.models import Member, Unit
-from bot.services import contacts
-from bot.services.contacts import ContactStatus
-from bot.services.leaves import Scope
+from bot.services.members.leaves import Scope
+from bot.services.org import contacts
+from bot.services.org.contacts import ContactStatus
 from tests.leaders.helpers import ALAN, BEN, DORA, MIA, NOW, seed_org
 
 ADMIN = Scope("tg:1", None, None, None)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
-from bot.services.export import MAX_DAYS, InvalidRange, RangeError, parse_range
+from bot.services.reports.export import MAX_DAYS, InvalidRange, RangeError, parse_range
 from tests.leaders.helpers import (
     ALAN,
     CARA,
@@ -148,7 +148,7 @@ async def test_an_export_too_big_for_the_chat_is_refused(
     o = await seed_org(db)
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
-    monkeypatch.setattr("bot.services.export.MAX_CHAT_REPORTS", 1)
+    monkeypatch.setattr("bot.services.reports.export.MAX_CHAT_REPORTS", 1)
     await report(db, o.members[MIA])
     await report(db, o.members[DORA])
     [reply] = await ask(sb, ALAN, "/export")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.db import Database
 from tests.leaders.helpers import CARA, MIA, audit_rows, report, seed_org
 

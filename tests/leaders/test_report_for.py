@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Member, Report, ReportStatus
-from bot.jobs import tick_now
+from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.leaders.helpers import (
     ALAN,

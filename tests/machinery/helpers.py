@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Member, OutboxMessage, OutboxStatus, Report, ReportStatus, Unit
-from bot.services import org
+from bot.services.org import units as org
 
 if TYPE_CHECKING:
     from bot.db import Database

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.db import Database
 from bot.db.models import OutboxMessage, OutboxStatus
-from bot.jobs import tick_now
+from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.machinery.helpers import (
     MONDAY,
@@ -114,14 +114,14 @@ async def test_a_blocked_member_is_recorded_and_not_tried_again(
 
 @pytest.fixture
 def minute_job(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.jobs.TICK_JOB_ENABLED", True)
+    monkeypatch.setattr("bot.runtime.jobs.TICK_JOB_ENABLED", True)
 
 
 @pytest.fixture
 async def job_app(minute_job: None, settings: Settings, db: Database,
                   sandbox: SandboxServer) -> AsyncIterator[Any]:
     """The Application with its minute job, for a unit whose prompt window is now."""
-    from bot.runner import start_bot, stop_bot
+    from bot.runtime.runner import start_bot, stop_bot
 
     async with db.transaction() as s:
         unit = await seed_unit(s, timezone=zone_where_it_is(12), prompt_time="06:00",
@@ -150,7 +150,7 @@ async def test_the_minute_job_prompts_soon_after_start_without_being_asked(
 async def test_the_dispatcher_lives_and_dies_with_the_application(
     settings: Settings, db: Database
 ) -> None:
-    from bot.runner import start_bot, stop_bot
+    from bot.runtime.runner import start_bot, stop_bot
 
     app = await start_bot(settings, db, poll_timeout=1)
     dispatcher = app.bot_data.dispatcher

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.db import Database
 from tests.machinery.helpers import seed_members, seed_unit
 

@@ -18,10 +18,10 @@ from telegram.request import HTTPXRequest
 
 from bot.db import Database
 from bot.db.models import Account, OutboxMessage, OutboxStatus
-from bot.dispatcher import Dispatcher
+from bot.outbox import queue as outbox
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.queue import NewMessage
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
-from bot.services import outbox
-from bot.services.outbox import NewMessage
 
 
 def now() -> datetime:

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.db.models import Account, Leave, Member, OutboxMessage, OutboxStatus
-from bot.services import outbox
-from bot.services.outbox import NewMessage
+from bot.outbox import queue as outbox
+from bot.outbox.queue import NewMessage
 from tests.machinery.helpers import MONDAY, add_report, seed_members, seed_unit
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)

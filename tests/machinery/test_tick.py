@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 
 from bot.db import Database
 from bot.db.models import Account, Holiday, Leave, LeaveKind, Member, ReportStatus, Unit
-from bot.services.tick import in_quiet_hours, run_tick
+from bot.services.reports.prompts import in_quiet_hours, run_tick
 from tests.machinery.helpers import (
     MONDAY,
     SATURDAY,

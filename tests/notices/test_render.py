@@ -7,7 +7,7 @@ import re
 from bot.db.models import NoticeStatus
 from bot.i18n import use_locale
 from bot.render.notices import notice_detail
-from bot.services.notice_figures import NoticeDetail, NoticeLine, Person, Progress
+from bot.services.notices.figures import NoticeDetail, NoticeLine, Person, Progress
 from tests.leaders.helpers import NOW
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-import bot.jobs
+import bot.runtime.jobs
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.db.models import Member, OutboxMessage, OutboxStatus
-from bot.runner import start_bot, stop_bot
+from bot.runtime.runner import start_bot, stop_bot
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.leaders.helpers import ALAN, BEN, DORA, EVERYONE, MIA, NOW
 from tests.machinery.helpers import running_clock, started
@@ -60,15 +60,15 @@ async def test_a_scheduled_notice_goes_out_when_the_tick_reaches_its_time(
     await sb.wait_until(ALAN, lambda chat: any(
         (m.get("text") or "").startswith("🕒 Notice scheduled for 11/30/26, 10:00")
         for m in chat))
-    assert "notice" not in (await bot.jobs.tick_now(bot_app)).counts  # (prompts go out)
+    assert "notice" not in (await bot.runtime.jobs.tick_now(bot_app)).counts  # (prompts go out)
     await asyncio.sleep(0.5)
     assert await notices_in(db) and all(
         "Drill" not in (m.get("text") or "") for m in await sb.chat(MIA))
 
     bot_app.bot_data.clock = running_clock(NOW + timedelta(hours=1, seconds=5))
-    result = await bot.jobs.tick_now(bot_app)
+    result = await bot.runtime.jobs.tick_now(bot_app)
     assert result.counts["notice"] == 3
-    assert "notice" not in (await bot.jobs.tick_now(bot_app)).counts  # once only
+    assert "notice" not in (await bot.runtime.jobs.tick_now(bot_app)).counts  # once only
     for uid in (MIA, DORA, BEN):
         await sb.wait_until(uid, lambda chat: any("Drill at ten." in (m.get("text") or "")
                                                   for m in chat), timeout=10)

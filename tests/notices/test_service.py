@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Draft, OutboxMessage
-from bot.services import notices
-from bot.services.leaves import leave_scope
-from bot.services.notices import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
+from bot.services.members.leaves import leave_scope
+from bot.services.notices import broadcast as notices
+from bot.services.notices.broadcast import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
 from tests.leaders.helpers import ALAN, CARA, MIA, NOW
 from tests.notices.helpers import recipients, seed
 

@@ -11,10 +11,10 @@ from typing import Any
 from bot.db import Database
 from bot.db.models import HouseholdEntry, Member, Role
 from bot.sandbox import SandboxClient
-from bot.services import org
-from bot.services.onboarding import create_invite
-from bot.services.roster import ImportSummary, import_roster
-from bot.services.roster_file import read_roster
+from bot.services.members.onboarding import create_invite
+from bot.services.org import units as org
+from bot.services.roster.apply import ImportSummary, import_roster
+from bot.services.roster.file import read_roster
 
 HEADER = ("unit", "name", "phone", "role", "household", "digest")
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a Monday

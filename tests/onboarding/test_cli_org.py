@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.db import Database
 from bot.db.models import Base, Holiday, HouseholdEntry, Invite, Member, Role, Unit, UnitContact
 from tests.onboarding.helpers import csv_bytes

@@ -8,8 +8,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from bot.cli.demo import run_demo
 from bot.config import load_settings
-from bot.demo import run_demo
 from bot.sandbox import SandboxClient
 from bot.services.demo_seed import _people, demo_user_id
 

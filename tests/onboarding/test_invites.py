@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.db.models import AuditEntry, Draft, Invite, Member, Role, Unit
 from bot.sandbox import SandboxClient
-from bot.services import onboarding
-from bot.services.onboarding import InviteStatus
+from bot.services.members import onboarding
+from bot.services.members.onboarding import InviteStatus
 from tests.onboarding.helpers import add_member, ask, make_invite
 
 NOT_VALID = "This invite link is not valid"
@@ -233,7 +233,7 @@ async def test_invite_limits(db: Database) -> None:
     async with db.transaction() as s:
         unit = await s.scalar(select(Unit).limit(1))
     assert unit is None
-    from bot.services.org import ensure_unit
+    from bot.services.org.units import ensure_unit
 
     now = datetime.now(UTC)
     async with db.transaction() as s:

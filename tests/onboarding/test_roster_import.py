@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import AuditEntry, HouseholdEntry, Member, Role, Unit, UnitContact
-from bot.services.roster import ChangeKind, Field
+from bot.services.roster.apply import ChangeKind, Field
 from tests.onboarding.helpers import csv_bytes, run_import
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -226,8 +226,8 @@ async def test_a_file_that_is_not_a_roster_changes_nothing(db: Database) -> None
 
 
 async def test_the_shipped_samples_import_alike(db: Database) -> None:
-    from bot.services.roster import import_roster
-    from bot.services.roster_file import read_roster
+    from bot.services.roster.apply import import_roster
+    from bot.services.roster.file import read_roster
     from tests.onboarding.helpers import NOW
 
     csv_parsed = read_roster((SAMPLES / "roster.csv").read_bytes(), filename="roster.csv")

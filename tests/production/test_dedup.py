@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot.db import Database
 from bot.db.models import SeenUpdate
-from bot.dedup import SeenUpdates, digest_of
+from bot.runtime.dedup import SeenUpdates, digest_of
 from bot.sandbox import SandboxClient
 
 

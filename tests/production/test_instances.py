@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.db.models import BotInstance
-from bot.instances import Heartbeat
+from bot.runtime.instances import Heartbeat
 
 
 async def test_each_live_instance_gets_its_share_and_a_dead_one_is_dropped(

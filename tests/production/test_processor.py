@@ -7,7 +7,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.metrics import Metrics, update_kind
+from bot.runtime.metrics import Metrics, update_kind
 
 
 def message(update_id: int, chat: int, text: str = "hi") -> Update:

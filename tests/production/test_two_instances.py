@@ -31,8 +31,8 @@ from bot.db.models import (
     ReportStatus,
 )
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
-from bot.services import notices
-from bot.services.leaves import Scope
+from bot.services.members.leaves import Scope
+from bot.services.notices import broadcast as notices
 from tests.machinery.helpers import seed_members, seed_unit, started, zone_where_it_is
 from tests.production.helpers_instances import (
     Instance,

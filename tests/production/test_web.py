@@ -13,8 +13,8 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.db import Database
 from bot.db.models import OutboxMessage
+from bot.runtime.web import WebServer, split_listen
 from bot.sandbox import SandboxClient
-from bot.web import WebServer, split_listen
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ async def test_run_serves_metrics_and_survives_a_taken_metrics_port(
     import asyncio
     import socket
 
-    from bot.runner import run
+    from bot.runtime.runner import run
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

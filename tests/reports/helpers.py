@@ -42,7 +42,7 @@ async def member(db: Database, member_id: int) -> Member:
 
 
 async def stored(db: Database, member_id: int, day: date = MONDAY) -> Report | None:
-    from bot.services.reports import get_report
+    from bot.services.reports.store import get_report
 
     async with db.transaction() as s:
         return await get_report(s, member_id, day)

@@ -1,4 +1,4 @@
-"""bot.services.one_tap: the prompt's "all well" in Core statements stores exactly what the
+"""bot.services.reports.one_tap: the prompt's "all well" in Core statements stores exactly what the
 general path stores, and leaves every other case to it having written nothing."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import Draft, HouseholdEntry, HouseholdReport, Member, Report
-from bot.services import one_tap, reports
-from bot.services.one_tap import AllWell
-from bot.services.report_choice import Choice, ChoiceOutcome, choose
-from bot.services.schedule import schedule_for
+from bot.services.reports import one_tap
+from bot.services.reports import store as reports
+from bot.services.reports.choice import Choice, ChoiceOutcome, choose
+from bot.services.reports.one_tap import AllWell
+from bot.services.reports.schedule import schedule_for
 from tests.machinery.helpers import seed_members, seed_unit
 from tests.reports.helpers import MONDAY, at, member, seed_member
 

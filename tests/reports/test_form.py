@@ -316,7 +316,7 @@ async def test_an_expired_form_button_says_so(bot_app: Any, sb: SandboxClient,
 async def test_a_restart_in_the_middle_of_the_form_loses_nothing(
     bot_app: Any, settings: Settings, sb: SandboxClient, db: Database
 ) -> None:
-    from bot.runner import start_bot, stop_bot
+    from bot.runtime.runner import start_bot, stop_bot
 
     mid = await seed_member(db, 3109)
     await open_form(sb, 3109)

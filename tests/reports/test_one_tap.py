@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.db import Database
 from bot.db.models import ReportStatus
-from bot.jobs import tick_now
+from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
-from bot.services.reports import PersonHealth, ReportInput, save_report
+from bot.services.reports.store import PersonHealth, ReportInput, save_report
 from tests.machinery.helpers import running_clock, started
 from tests.reports.helpers import (
     MONDAY,

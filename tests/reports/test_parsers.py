@@ -17,8 +17,8 @@ from bot.render.reports import (
     parse_amend_callback,
     parse_form_callback,
 )
-from bot.services.members import InvalidText
-from bot.services.report_form import (
+from bot.services.members.settings import InvalidText
+from bot.services.reports.form import (
     FLAGS,
     Form,
     FormKind,
@@ -26,7 +26,7 @@ from bot.services.report_form import (
     Step,
     clean_note,
 )
-from bot.services.reports import MAX_NOTE, SYMPTOMS
+from bot.services.reports.store import MAX_NOTE, SYMPTOMS
 
 DAY = date(2026, 11, 30)
 

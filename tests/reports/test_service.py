@@ -1,4 +1,4 @@
-"""bot.services.reports and the form's text answers, on SQLite and PostgreSQL."""
+"""bot.services.reports.store and the form's text answers, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import Report, ReportRevision, ReportStatus
-from bot.services import report_form, reports
-from bot.services.report_form import FormKind, Outcome
-from bot.services.reports import PersonHealth, ReportInput, save_report
-from bot.services.schedule import resolve
-from bot.services.temperature import TemperatureErrorCode
+from bot.services.reports import form as report_form
+from bot.services.reports import store as reports
+from bot.services.reports.form import FormKind, Outcome
+from bot.services.reports.schedule import resolve
+from bot.services.reports.store import PersonHealth, ReportInput, save_report
+from bot.services.reports.temperature import TemperatureErrorCode
 from tests.reports.helpers import MONDAY, at, member, seed_member
 
 TZ = "Asia/Shanghai"

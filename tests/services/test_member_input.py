@@ -11,8 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.db.models import LeaveKind
-from bot.services.leaves import InvalidLeaveArgs, LeaveArgsError, parse_date, parse_leave_args
-from bot.services.members import (
+from bot.services.members.leaves import (
+    InvalidLeaveArgs,
+    LeaveArgsError,
+    parse_date,
+    parse_leave_args,
+)
+from bot.services.members.onboarding import contact_phone_candidates
+from bot.services.members.settings import (
     MAX_INPUT,
     InvalidQuiet,
     InvalidText,
@@ -22,7 +28,6 @@ from bot.services.members import (
     clean_text,
     parse_quiet,
 )
-from bot.services.onboarding import contact_phone_candidates
 from handlers.family import parse_family_callback
 
 # --- names and relations -------------------------------------------------------------------

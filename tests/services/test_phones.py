@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.services.phones import (
+from bot.services.members.phones import (
     MAX_PHONE_INPUT,
     InvalidPhone,
     PhoneError,

@@ -16,9 +16,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from bot.services import roster_file
-from bot.services.phones import PhoneError
-from bot.services.roster_file import (
+from bot.services.members.phones import PhoneError
+from bot.services.roster import file as roster_file
+from bot.services.roster.file import (
     MAX_CELL_CHARS,
     MAX_ROSTER_BYTES,
     Column,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.temperature import (
+from bot.services.reports.temperature import (
     FEVER_THRESHOLD,
     MAX_C,
     MAX_INPUT,

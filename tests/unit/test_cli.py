@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.entry import main
 from bot.db import Database, migrate
 from bot.services.demo_seed import seed_demo
 

@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import Account, Member, Role, SeenUpdate, Unit
-from bot.dedup import SeenUpdates
-from bot.services import accounts, org
+from bot.runtime.dedup import SeenUpdates
+from bot.services.org import accounts
+from bot.services.org import units as org
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from bot.db import Database
 from bot.db.models import Holiday, Unit
-from bot.services import org, schedule
-from bot.services.schedule import ScheduleError, parse_hhmm, parse_times
+from bot.services.org import units as org
+from bot.services.reports import schedule
+from bot.services.reports.schedule import ScheduleError, parse_hhmm, parse_times
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 

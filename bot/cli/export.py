@@ -1,0 +1,70 @@
+"""`selfreport export`: the reports of a date range as XLSX or CSV, for an operator.
+
+The same rows as the bot's /export (services.reports.export), for the whole organisation or one
+unit's subtree; audited with the actor "cli". Messages are in the shell's language.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cli.common import CliError
+from bot.config import Settings
+from bot.i18n import _
+
+
+def add_export_command(sub: Any, add: Any) -> None:
+    export = add("export", cmd_export, "write the reports of a date range (default: the last "
+                 "7 days) to an XLSX or CSV file, one row per person per day", sub)
+    export.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="end", metavar="YYYY-MM-DD")
+    export.add_argument("--unit", metavar="PATH", help="only this unit's subtree, e.g. "
+                        "'Group/Company A' (default: everything)")
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    export.add_argument("--out", metavar="FILE", help="default: reports_FROM-TO.xlsx|csv")
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.common import locale_of, unit_at
+    from bot.db import Database
+    from bot.render.leaders import export_csv, export_filename, export_workbook
+    from bot.services.members.leaves import Scope
+    from bot.services.reports.export import InvalidRange, export_rows, parse_range, record_export
+
+    with locale_of(settings):
+        today = datetime.now(ZoneInfo(settings.default_timezone)).date()
+        text = " ".join(x for x in (args.start, args.end) if x)
+        if args.end and not args.start:
+            raise CliError(_("--to needs --from"))
+        try:
+            start, end = parse_range(text, today)
+        except InvalidRange as invalid:
+            raise CliError(_("bad date range ({reason}): use YYYY-MM-DD, at most 92 days, "
+                             "--from before --to").format(reason=invalid.code.value)) from None
+        db = Database.from_url(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                scope = Scope("cli", None, None, None)
+                if args.unit:
+                    unit = await unit_at(session, args.unit)
+                    scope = Scope("cli", None, unit.path, unit.id)
+                rows = await export_rows(session, scope, start, end)
+                await record_export(session, scope, start=start, end=end, rows=len(rows),
+                                    now=datetime.now(ZoneInfo("UTC")))
+        finally:
+            await db.dispose()
+        zone = settings.default_timezone
+        if args.format == "csv":
+            data = export_csv(rows, zone)
+            name = export_filename(start, end).removesuffix(".xlsx") + ".csv"
+        else:
+            data, name = export_workbook(rows, zone), export_filename(start, end)
+        out = Path(args.out or name)
+        out.write_bytes(data)
+        print(_("{n} rows ({start} to {end}) written to {path}").format(
+            n=len(rows), start=start.isoformat(), end=end.isoformat(), path=out))
+    return 0

@@ -1,0 +1,369 @@
+"""The dispatcher: one task per process that drains the outbox into Telegram.
+
+It claims due rows under a lease, sends them at SEND_RATE overall and SEND_RATE_PER_CHAT per
+chat, and records each outcome in its own short transaction right after the call returns:
+
+- sent → SENT; ``RetryAfter`` → all sending pauses for that long, the row goes back untried;
+- ``TimedOut`` / ``NetworkError`` (5xx) / anything unexpected → retried with backoff, FAILED
+  after the last attempt;
+- ``Forbidden`` or "chat not found" → BLOCKED (and the account marked), never retried;
+- any other ``BadRequest`` → FAILED with Telegram's reason.
+
+Delivery is at least once: a message Telegram accepted while the process died before its
+outcome was committed (a window of a few milliseconds per message) is sent again when its
+lease runs out. Nothing recorded as SENT is ever sent again. The per-chat rate is per process;
+SEND_RATE is shared between the live instances (bot.runtime.instances calls `set_rate`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.db import Database
+from bot.db.models import OutboxMessage
+from bot.outbox import queue as outbox
+from bot.outbox.sending import PayloadError, PayloadSender
+
+logger = logging.getLogger(__name__)
+
+# RetryAfter.retry_after as a timedelta; reading it otherwise warns on every flood answer.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+LEASE = timedelta(seconds=30)  # covers the in-process wait (~2 s) and a slow call's timeouts
+POLL_INTERVAL = 1.0
+# Rows for one chat beyond this many seconds of its per-chat budget go back to the table.
+MAX_CHAT_WAIT = 5.0
+STATS_EVERY = 60.0
+_RECORD_TRIES = 3
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    blocked: int = 0
+    failed: int = 0
+    deferred: int = 0
+    lost_leases: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Job:
+    row: OutboxMessage
+    sending: bool = False
+    recorded: bool = False
+
+
+@dataclass
+class _Chat:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last: float = -math.inf  # loop time of the last send to this chat
+
+
+class Dispatcher:
+    """`await start()` once, `poke()` after enqueueing, `await stop()` at shutdown."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        *,
+        rate: float,
+        rate_per_chat: float,
+        clock: Callable[[], datetime],
+        lease: timedelta = LEASE,
+        poll_interval: float = POLL_INTERVAL,
+        retry_base: timedelta = outbox.RETRY_BASE,
+        max_attempts: int = outbox.MAX_ATTEMPTS,
+    ) -> None:
+        self._sender = PayloadSender(bot)
+        self._db = db
+        self._clock = clock
+        self._lease = lease
+        self._poll = poll_interval
+        self._retry_base = retry_base
+        self._max_attempts = max_attempts
+        # Evenly spaced rather than bursts of `rate`: sending exactly at Telegram's rate after
+        # a burst leaves its bucket empty, and any jitter in arrival then draws a 429.
+        self._limiter = AsyncLimiter(1, 1 / rate)
+        self._chat_interval = 1 / rate_per_chat
+        # About two seconds of work in hand: enough to keep the rate, little to release.
+        self._max_inflight = max(2, math.ceil(rate * 2))
+        self._refill_at = max(1, self._max_inflight // 2)
+        self._jobs: dict[asyncio.Task[None], _Job] = {}
+        self._chats: dict[int, _Chat] = {}
+        self._queued: Counter[int] = Counter()
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.stats = DispatchStats()
+        self._reported: dict[str, int] = self.stats.as_dict()
+        self._reported_at = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        if self._task is not None:
+            raise RuntimeError("the dispatcher is already started")
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+        logger.info("dispatcher started (%d in flight at most)", self._max_inflight)
+
+    def poke(self) -> None:
+        """Something was enqueued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def set_rate(self, rate: float) -> None:
+        """This instance's share of SEND_RATE changed (bot.runtime.instances): new sends use it."""
+        self._limiter = AsyncLimiter(1, 1 / rate)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; give back rows still waiting for their turn; let sends in progress
+        finish (their rows' leases run out if they do not within `timeout`)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stop.set()
+        self._wake.set()
+        await task
+        jobs = dict(self._jobs)  # finished tasks leave self._jobs; we need them all below
+        for t, job in jobs.items():
+            if not job.sending:
+                t.cancel()
+        if jobs:
+            _done, late = await asyncio.wait(list(jobs), timeout=timeout)
+            for t in late:
+                t.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
+        unsent = [job.row for job in jobs.values() if not job.recorded]
+        if unsent:
+            try:
+                async with self._db.transaction() as session:
+                    await outbox.release(session, unsent)
+            except Exception:
+                logger.exception("dispatcher: could not release %d rows", len(unsent))
+        logger.info("dispatcher stopped: %s; %d rows released", self.stats.as_dict(),
+                    len(unsent))
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            self._report()
+            try:
+                await self._wait_for_pause()
+                free = self._max_inflight - len(self._jobs)
+                self._wake.clear()
+                if free >= self._refill_at and not self._stop.is_set():
+                    if await self._claim(free) == free:
+                        continue  # probably more due: claim again as soon as there is room
+                await self._sleep(self._poll)
+            except Exception:  # the database went away, say: keep the process's sender alive
+                logger.exception("dispatcher: claiming failed; retrying")
+                await self._sleep(self._poll * 5)
+
+    def _report(self) -> None:
+        """Counts (never contents) once a minute while there is traffic."""
+        now = asyncio.get_running_loop().time()
+        if now - self._reported_at < STATS_EVERY:
+            return
+        counts = self.stats.as_dict()
+        if counts != self._reported:
+            logger.info("dispatcher totals: %s", counts)
+            self._reported = counts
+        self._reported_at = now
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _wait_for_pause(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (remaining := self._paused_until - loop.time()) > 0 and not self._stop.is_set():
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=remaining)
+            except TimeoutError:
+                pass
+
+    async def _claim(self, limit: int) -> int:
+        now = self._clock()
+        ready: list[OutboxMessage] = []
+        async with self._db.transaction() as session:
+            rows = await outbox.claim_due(session, now=now, limit=limit, lease=self._lease)
+            # A chat with more queued than it may receive soon: the rest waits in the table.
+            deferred: dict[float, list[OutboxMessage]] = {}
+            queued = Counter(self._queued)
+            for row in rows:
+                wait = queued[row.chat_id] * self._chat_interval
+                if wait > MAX_CHAT_WAIT:
+                    deferred.setdefault(wait, []).append(row)
+                else:
+                    queued[row.chat_id] += 1
+                    ready.append(row)
+            for wait, later in deferred.items():
+                await outbox.release(session, later, not_before=now + timedelta(seconds=wait))
+                self.stats.deferred += len(later)
+        # Only once the lease is committed: an outcome recorded before that would not find
+        # the row leased to us (PostgreSQL does not wait for rows its snapshot does not match).
+        for row in ready:
+            self._queued[row.chat_id] += 1
+            job = _Job(row)
+            task = asyncio.create_task(self._deliver(job), name=f"outbox-{row.id}")
+            self._jobs[task] = job
+            task.add_done_callback(self._finished)
+        return len(rows)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        job = self._jobs.pop(task, None)
+        if job is not None:
+            self._queued[job.row.chat_id] -= 1
+            if self._queued[job.row.chat_id] <= 0:
+                del self._queued[job.row.chat_id]
+        self._wake.set()
+
+    # -- one message -------------------------------------------------------------------------
+
+    def _chat(self, chat_id: int) -> _Chat:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if len(self._chats) > 10_000:
+                self._prune_chats()
+            chat = self._chats[chat_id] = _Chat()
+        return chat
+
+    def _prune_chats(self) -> None:
+        horizon = asyncio.get_running_loop().time() - self._chat_interval
+        for chat_id, chat in list(self._chats.items()):
+            if chat.last < horizon and not chat.lock.locked():
+                del self._chats[chat_id]
+
+    async def _deliver(self, job: _Job) -> None:
+        loop = asyncio.get_running_loop()
+        row = job.row
+        try:
+            chat = self._chat(row.chat_id)
+            async with chat.lock:  # one message at a time per chat, spaced by its budget
+                while True:
+                    await asyncio.sleep(max(0.0, chat.last + self._chat_interval - loop.time()))
+                    await self._wait_for_pause()
+                    await self._limiter.acquire()
+                    if self._paused_until <= loop.time():
+                        break  # a RetryAfter may have come in while we waited
+                if self._stop.is_set():
+                    return  # stop() gives the row back
+                job.sending = True
+                chat.last = loop.time()
+                await self._attempt(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("dispatcher: outbox %s could not be processed", row.id)
+
+    async def _attempt(self, job: _Job) -> None:
+        row = job.row
+        try:
+            message = await self._sender.send(row.chat_id, row.payload)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            loop = asyncio.get_running_loop()
+            self._paused_until = max(self._paused_until, loop.time() + seconds)
+            self.stats.rate_limited += 1
+            logger.warning("dispatcher: flood control, pausing %.1fs (outbox %s)", seconds,
+                           row.id)
+            await self._record(job, outbox.release, [row],
+                               not_before=self._clock() + timedelta(seconds=seconds))
+        except Forbidden as exc:
+            await self._blocked(job, exc)
+        except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
+            if "chat not found" in exc.message.lower():
+                await self._blocked(job, exc)
+            else:
+                self.stats.failed += 1
+                logger.warning("dispatcher: outbox %s refused by Telegram", row.id)
+                await self._record(job, outbox.mark_failed, row, error=exc.message)
+        except (TimedOut, NetworkError) as exc:
+            await self._retry(job, f"{type(exc).__name__}: {exc.message}")
+        except (PayloadError, ChatMigrated) as exc:
+            self.stats.failed += 1
+            logger.error("dispatcher: outbox %s cannot be sent: %s", row.id, type(exc).__name__)
+            await self._record(job, outbox.mark_failed, row, error=str(exc))
+        except TelegramError as exc:
+            await self._retry(job, f"{type(exc).__name__}: {exc.message}")
+        except Exception as exc:  # a bug must not take the sender down, nor loop for ever
+            logger.exception("dispatcher: outbox %s failed unexpectedly", row.id)
+            await self._retry(job, type(exc).__name__)
+        else:
+            self.stats.sent += 1
+            logger.debug("dispatcher: outbox %s sent to chat %s", row.id, row.chat_id)
+            await self._record(job, outbox.mark_sent, row,
+                               telegram_message_id=message.message_id, now=self._clock())
+
+    async def _blocked(self, job: _Job, exc: TelegramError) -> None:
+        self.stats.blocked += 1
+        logger.info("dispatcher: chat %s refuses messages (outbox %s)", job.row.chat_id,
+                    job.row.id)
+        await self._record(job, outbox.mark_blocked, job.row, error=exc.message,
+                           now=self._clock())
+
+    async def _retry(self, job: _Job, error: str) -> None:
+        self.stats.retried += 1
+        delay = outbox.backoff(job.row.attempts + 1, base=self._retry_base)
+        logger.warning("dispatcher: outbox %s attempt %d failed (%s), retry in %s", job.row.id,
+                       job.row.attempts + 1, error.split(":")[0], delay)
+        await self._record(job, outbox.mark_retry, job.row, error=error, now=self._clock(),
+                           delay=delay, max_attempts=self._max_attempts)
+
+    async def _record(self, job: _Job, action: Callable[..., Any], *args: Any,
+                      **kwargs: Any) -> None:
+        """Commit an outcome at once: the shorter this gap, the smaller the resend window."""
+        for attempt in range(_RECORD_TRIES):
+            try:
+                async with self._db.transaction() as session:
+                    if not await action(session, *args, **kwargs):
+                        self.stats.lost_leases += 1
+                        logger.warning("dispatcher: lease on outbox %s was lost", job.row.id)
+                job.recorded = True
+                return
+            except Exception:
+                if attempt == _RECORD_TRIES - 1:
+                    raise
+                logger.warning("dispatcher: recording outbox %s failed, trying again",
+                               job.row.id, exc_info=True)
+                await asyncio.sleep(0.5 * (attempt + 1))
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)  # type: ignore[arg-type]

@@ -1,0 +1,91 @@
+"""Turning an outbox payload into its Bot API call (see outbox.queue for the format)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+
+_FILE_ID_CACHE = 256
+
+
+class PayloadError(ValueError):
+    """A payload we cannot turn into a Bot API call: a bug, never worth retrying."""
+
+
+class PayloadSender:
+    """Sends payloads; remembers the file_id of files sent by path, so that a fan-out of one
+    file uploads it once per process and sends it by file_id after that."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        self._file_ids: OrderedDict[str, str] = OrderedDict()
+        self._upload_locks: dict[str, asyncio.Lock] = {}
+
+    async def send(self, chat_id: int, payload: dict[str, Any]) -> Message:
+        """The call's Telegram errors propagate; a malformed payload raises PayloadError."""
+        method = payload.get("method")
+        try:
+            markup = payload.get("reply_markup")
+            reply_markup = InlineKeyboardMarkup.de_json(markup, self._bot) if markup else None
+            if method == "sendMessage":
+                return await self._bot.send_message(
+                    chat_id, payload["text"], parse_mode=payload.get("parse_mode"),
+                    reply_markup=reply_markup)
+            if method not in ("sendPhoto", "sendDocument"):
+                raise PayloadError(f"unknown method {method!r}")
+            spec: dict[str, str] = payload["file"]
+            path = spec.get("path")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PayloadError(f"bad payload: {type(exc).__name__}: {exc}") from exc
+        if path is None:
+            return await self._send_file(chat_id, payload, await _input_file(spec), reply_markup)
+        # The rest of a fan-out waits for the first upload, then sends by file_id, concurrently.
+        file_id = self._file_ids.get(path)
+        if file_id is None:
+            if len(self._upload_locks) > _FILE_ID_CACHE:
+                self._upload_locks = {p: lock for p, lock in self._upload_locks.items()
+                                      if lock.locked()}
+            async with self._upload_locks.setdefault(path, asyncio.Lock()):
+                file_id = self._file_ids.get(path)
+                if file_id is None:
+                    return await self._send_file(chat_id, payload, await _input_file(spec),
+                                                 reply_markup)
+        return await self._send_file(chat_id, payload, file_id, reply_markup)
+
+    async def _send_file(self, chat_id: int, payload: dict[str, Any], file: InputFile | str,
+                         reply_markup: InlineKeyboardMarkup | None) -> Message:
+        caption, parse_mode = payload.get("caption"), payload.get("parse_mode")
+        if payload["method"] == "sendPhoto":
+            message = await self._bot.send_photo(
+                chat_id, file, caption=caption, parse_mode=parse_mode, reply_markup=reply_markup)
+            file_id = message.photo[-1].file_id if message.photo else None
+        else:
+            message = await self._bot.send_document(
+                chat_id, file, caption=caption, parse_mode=parse_mode, reply_markup=reply_markup)
+            file_id = message.document.file_id if message.document else None
+        path = payload["file"].get("path")
+        if path and file_id:
+            self._file_ids[path] = file_id
+            self._file_ids.move_to_end(path)
+            while len(self._file_ids) > _FILE_ID_CACHE:
+                self._file_ids.popitem(last=False)
+        return message
+
+
+async def _input_file(spec: dict[str, str]) -> InputFile | str:
+    try:
+        if "file_id" in spec:
+            return spec["file_id"]
+        filename = spec.get("filename")
+        if "base64" in spec:
+            return InputFile(base64.b64decode(spec["base64"], validate=True), filename=filename)
+        path = Path(spec["path"])
+        data = await asyncio.to_thread(path.read_bytes)
+        return InputFile(data, filename=filename or path.name)
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise PayloadError(f"bad file: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,91 @@
+"""Running the bot: polling or webhook, until SIGINT/SIGTERM; and the offline demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from urllib.parse import urlsplit
+
+from telegram import Update
+
+from bot.config import Settings
+from bot.db import Database, migrate
+from bot.runtime.app import SelfreportApp, build_application
+from bot.runtime.web import WebServer
+
+logger = logging.getLogger(__name__)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def start_bot(settings: Settings, db: Database, *, poll_timeout: int = 30) -> SelfreportApp:
+    """Initialise and start the Application and its update source; returns it running."""
+    app = build_application(settings, db)
+    await app.initialize()
+    # As Application.run_polling does; initialize()/shutdown() alone skip the post_* hooks.
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    if settings.webhook_url:
+        host, _, port = settings.webhook_listen.rpartition(":")
+        await app.updater.start_webhook(
+            listen=host or "0.0.0.0",
+            port=int(port),
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info("receiving updates by webhook at %s", settings.webhook_url)
+    else:
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
+        logger.info("receiving updates by long polling from %s", settings.telegram_api_base_url)
+    return app
+
+
+async def stop_bot(app: SelfreportApp) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Migrate, then serve until `stop` is set (or a signal arrives)."""
+    settings.require_token()
+    await migrate.upgrade(settings.database_url)
+    stop = stop or asyncio.Event()
+    stop_on_signals(stop)
+    db = Database.from_url(settings.database_url)
+    try:
+        app = await start_bot(settings, db)
+        web = WebServer(app, settings.metrics_listen) if settings.metrics_listen else None
+        try:
+            if web is not None:
+                try:
+                    await web.start()
+                except OSError as exc:  # the port is taken: the bot itself still serves
+                    logger.error("health and metrics server not started on %s: %s",
+                                 settings.metrics_listen, exc)
+                    await web.stop()
+                    web = None
+            await stop.wait()
+        finally:
+            if web is not None:
+                await web.stop()
+            await stop_bot(app)
+    finally:
+        await db.dispose()

@@ -1,0 +1,273 @@
+"""Leaders' daily digests: each unit's whole-subtree figures for its own local date.
+
+Computed for many units at once from a small, constant number of aggregate queries (see
+`digest_queries`): member, leave and report counts GROUP BY the member's *current* unit (a
+member who moved mid-period counts in the unit they are in now), then rolled up the tree by
+materialised path in Python. A parent's figures are therefore exactly the sum of its
+children's plus its own direct members'.
+
+Definitions (per unit and local date):
+- expected: active members not on leave that day, 0 when the member's unit is on a day off
+  (a holiday on it or an ancestor, or a weekend when it skips them);
+- reported: expected members with a report for that day;
+- abnormal: abnormal reports of active members that day, whether expected or not (someone
+  on leave who reports a fever still matters).
+Past days use today's roster (we keep no membership history).
+
+Open alerts (services.digest.alerts: not marked handled, report still abnormal) are those of
+reports made in the subtree, whatever their date, as they stand now: one query for all units.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Unit
+from bot.services.digest import queries as q
+from bot.services.digest.alerts import open_alerts
+from bot.services.digest.queries import Reach
+from bot.services.duty.shifts import shift_figures
+from bot.services.reports.schedule import Schedule
+
+HISTORY_DAYS = 14
+
+
+@dataclass
+class Figures:
+    expected: int = 0
+    reported: int = 0
+    abnormal: int = 0
+
+    def add(self, other: Figures) -> None:
+        self.expected += other.expected
+        self.reported += other.reported
+        self.abnormal += other.abnormal
+
+    @property
+    def rate(self) -> float | None:
+        """Reported / expected, None when nobody is expected (no division by zero)."""
+        return self.reported / self.expected if self.expected else None
+
+
+@dataclass(frozen=True)
+class AbnormalCase:
+    member_id: int
+    member_name: str
+    unit_id: int
+    unit_label: str  # the member's unit, relative to the digest's unit
+    relation: str | None  # None: the member themselves; else the household entry's relation
+    person: str  # the member's name, or the household entry's
+    temperature: Decimal | None
+    symptoms: tuple[str, ...]
+    contact_case: bool
+    travel: bool
+    isolation: bool
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
+class Missing:
+    member_id: int
+    name: str
+    unit_id: int
+    unit_label: str
+    reach: Reach
+
+
+@dataclass(frozen=True)
+class OpenAlertLine:
+    alert_id: int
+    member_id: int
+    member_name: str
+    unit_id: int  # the unit the report was made in
+    unit_label: str
+    report_date: date
+    level: int  # escalations so far: 0 while only the unit's own chain has it
+    since: datetime  # when the alert was raised
+
+
+@dataclass(frozen=True)
+class SubUnit:
+    unit_id: int | None  # None: the digest unit's own direct members
+    name: str
+    figures: Figures
+
+
+@dataclass
+class UnitDigest:
+    unit_id: int
+    unit_name: str
+    unit_path: str
+    day: date
+    timezone: str
+    day_off: bool
+    figures: Figures
+    previous: Figures
+    history: list[tuple[date, Figures]] = field(default_factory=list)
+    cases: list[AbnormalCase] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+    subunits: list[SubUnit] = field(default_factory=list)
+    # Today's duty shifts of the subtree: (filled, confirmed); see services.duty.shifts.
+    shifts: tuple[int, int] = (0, 0)
+    alerts: list[OpenAlertLine] = field(default_factory=list)
+
+    def missing_by(self, reach: Reach) -> list[Missing]:
+        return [m for m in self.missing if m.reach is reach]
+
+
+def _ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+class _Org:
+    """The active unit tree with schedules, and the relative labels digests print."""
+
+    def __init__(self, units: list[Unit], schedules: dict[int, Schedule],
+                 holidays: set[tuple[int, date]]) -> None:
+        self.units = {u.id: u for u in units}
+        self.schedules = schedules
+        self.holidays = holidays
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for u in units:
+            if u.parent_id is not None and u.parent_id in self.units:
+                self.children[u.parent_id].append(u.id)
+        self.ancestors = {u.id: [a for a in _ids(u.path) if a in self.units] for u in units}
+
+    def day_off(self, unit_id: int, day: date) -> bool:
+        if self.schedules[unit_id].skip_weekends and day.weekday() >= 5:
+            return True
+        return any((a, day) in self.holidays for a in self.ancestors[unit_id])
+
+    def label(self, unit_id: int, root_id: int) -> str:
+        """`unit_id`'s names below `root_id` ("Company A / Branch 3"), or root's own name."""
+        chain = self.ancestors[unit_id]
+        below = chain[chain.index(root_id) + 1:] if root_id in chain else chain
+        return " / ".join(self.units[i].name for i in below) or self.units[root_id].name
+
+
+async def compute_digests(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    default_timezone: str,
+    unit_ids: Collection[int] | None = None,
+    day: date | None = None,
+    history: bool = True,
+) -> dict[int, UnitDigest]:
+    """The digest of each unit in `unit_ids` (default: every active unit) for its local date
+    at `now` (or `day` for all of them), from a constant number of queries. Without
+    `history` (the chart's 14 days) only today and yesterday are read: much less work."""
+    units = await q.load_units(session)
+    units_by_id = {u.id: u for u in units}
+    schedules = q.resolve_schedules(units, default_timezone)
+    targets = [i for i in (unit_ids if unit_ids is not None else schedules) if i in schedules]
+    if not targets:
+        return {}
+    days = {t: day or schedules[t].local_date(now) for t in targets}
+    span = HISTORY_DAYS if history else 2
+    first, last = min(days.values()) - timedelta(days=span - 1), max(days.values())
+    # Only what the targets cover: one subtree (a prefix filter) or the whole organisation.
+    scope = units_by_id[targets[0]].path if len(targets) == 1 else None
+    org = _Org(units, schedules, await q.holidays(session, first, last))
+    own = await _own_figures(session, org, first, last, scope)
+    subtree: dict[tuple[int, date], Figures] = defaultdict(Figures)
+    for (unit_id, d), figures in own.items():
+        for ancestor in org.ancestors[unit_id]:
+            subtree[(ancestor, d)].add(figures)
+
+    digests: dict[int, UnitDigest] = {}
+    for t in targets:
+        unit, d = org.units[t], days[t]
+        digests[t] = UnitDigest(
+            unit_id=t, unit_name=unit.name, unit_path=unit.path, day=d,
+            timezone=schedules[t].timezone, day_off=org.day_off(t, d),
+            figures=_copy(subtree.get((t, d))), previous=_copy(subtree.get((t, d - timedelta(1)))),
+            history=[(d - timedelta(i), _copy(subtree.get((t, d - timedelta(i)))))
+                     for i in range(span - 1, -1, -1)],
+            subunits=_subunits(org, own, subtree, t, d),
+        )
+    targets_on: dict[date, set[int]] = defaultdict(set)
+    for t, d in days.items():
+        targets_on[d].add(t)
+    for d, on_day in targets_on.items():
+        for row in await q.missing(session, d, scope):
+            if row.unit_id not in org.units or org.day_off(row.unit_id, d):
+                continue
+            for t in on_day.intersection(org.ancestors[row.unit_id]):
+                digests[t].missing.append(Missing(
+                    row.member_id, row.name, row.unit_id, org.label(row.unit_id, t), row.reach))
+        for case in await q.abnormal(session, d, scope):
+            if case.unit_id not in org.units:
+                continue
+            for t in on_day.intersection(org.ancestors[case.unit_id]):
+                digests[t].cases.append(_case(case, org.label(case.unit_id, t)))
+    wanted = set(targets)
+    for alert in await open_alerts(session, scope):  # oldest first
+        if alert.unit_id not in org.units:
+            continue
+        for t in wanted.intersection(org.ancestors[alert.unit_id]):
+            digests[t].alerts.append(OpenAlertLine(
+                alert.alert_id, alert.member_id, alert.member_name, alert.unit_id,
+                org.label(alert.unit_id, t), alert.report_date, alert.level, alert.created_at))
+    order = {u: i for i, u in enumerate(sorted(org.units, key=lambda u: _ids(
+        org.units[u].path)))}
+    for digest in digests.values():
+        digest.missing.sort(key=lambda m: (order.get(m.unit_id, 0), m.name, m.member_id))
+        digest.cases.sort(key=lambda c: (c.reported_at, c.member_id, c.relation or ""))
+    await shift_figures(session, digests)
+    return digests
+
+
+def _copy(figures: Figures | None) -> Figures:
+    return Figures(figures.expected, figures.reported, figures.abnormal) if figures else Figures()
+
+
+async def _own_figures(session: AsyncSession, org: _Org, first: date, last: date,
+                       scope: str | None) -> dict[tuple[int, date], Figures]:
+    """Each unit's own direct members' figures for each day of [first, last]."""
+    active = await q.active_members(session, scope)
+    on_leave = await q.leave_days(session, first, last, scope)  # (unit, day) -> away
+    reports = await q.report_counts(session, first, last, scope)  # -> (all, abnormal)
+    on_leave_reported = await q.reports_on_leave(session, first, last, scope)
+    result: dict[tuple[int, date], Figures] = {}
+    days = [first + timedelta(i) for i in range((last - first).days + 1)]
+    for unit_id in org.units:
+        members = active.get(unit_id, 0)
+        for d in days:
+            count, abnormal = reports.get((unit_id, d), (0, 0))
+            if not members and not count:
+                continue
+            if org.day_off(unit_id, d):
+                result[(unit_id, d)] = Figures(0, 0, abnormal)
+                continue
+            expected = members - on_leave.get((unit_id, d), 0)
+            reported = count - on_leave_reported.get((unit_id, d), 0)
+            result[(unit_id, d)] = Figures(expected, reported, abnormal)
+    return result
+
+
+def _subunits(org: _Org, own: dict[tuple[int, date], Figures],
+              subtree: dict[tuple[int, date], Figures], unit_id: int, d: date) -> list[SubUnit]:
+    """Children ranked by rate, lowest first (none expected: last); plus the unit's own
+    direct members as a line of their own, so that the lines add up to the unit's figures."""
+    lines = [SubUnit(c, org.units[c].name, _copy(subtree.get((c, d))))
+             for c in org.children.get(unit_id, [])]
+    mine = own.get((unit_id, d))
+    if mine is not None and (mine.expected or mine.abnormal) and lines:
+        lines.append(SubUnit(None, org.units[unit_id].name, _copy(mine)))
+    return sorted(lines, key=lambda s: (s.figures.rate is None, s.figures.rate or 0.0,
+                                        -s.figures.abnormal, s.name))
+
+
+def _case(row: q.CaseRow, label: str) -> AbnormalCase:
+    return AbnormalCase(
+        member_id=row.member_id, member_name=row.member_name, unit_id=row.unit_id,
+        unit_label=label, relation=row.relation, person=row.person,
+        temperature=row.temperature, symptoms=row.symptoms, contact_case=row.contact_case,
+        travel=row.travel, isolation=row.isolation, reported_at=row.reported_at)

@@ -1,0 +1,68 @@
+"""/status: today's digest so far for a leader's unit (an admin's: the root), and drill-downs.
+
+Leaders see their own unit's subtree only; admins see everything. Every view is audited
+("status_view"); a request for a unit outside the asker's subtree (a forged button) is refused
+and audited as such ("status_refused"), and shows nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Unit
+from bot.services.digest.compute import UnitDigest, compute_digests
+from bot.services.members.leaves import leave_scope
+from bot.services.org import audit
+
+
+class StatusRefusal(enum.StrEnum):
+    NOT_ALLOWED = "not_allowed"  # not a leader or admin
+    OUT_OF_SCOPE = "out_of_scope"  # a unit outside their subtree, or no such unit
+    NO_UNITS = "no_units"  # an admin of an organisation with no units yet
+
+
+@dataclass(frozen=True)
+class StatusView:
+    digest: UnitDigest
+    up: int | None  # the parent, when it is inside the asker's scope
+
+
+async def status_view(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    admin_ids: Collection[int],
+    unit_id: int | None,
+    now: datetime,
+    default_timezone: str,
+) -> StatusView | StatusRefusal:
+    """The asker's own unit (`unit_id` None) or a unit of their subtree, as of `now`."""
+    scope = await leave_scope(session, telegram_user_id, admin_ids)
+    if scope is None:
+        return StatusRefusal.NOT_ALLOWED
+    if unit_id is None:
+        unit_id = scope.unit_id or await session.scalar(
+            select(Unit.id).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.id))
+        if unit_id is None:
+            return StatusRefusal.NO_UNITS
+    unit = await session.get(Unit, unit_id)
+    if unit is None or not unit.active or not scope.covers(unit):
+        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                           action="status_refused", now=now, target=f"unit:{unit_id}")
+        return StatusRefusal.OUT_OF_SCOPE
+    digests = await compute_digests(session, now=now, default_timezone=default_timezone,
+                                    unit_ids=[unit.id], history=False)
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="status_view", now=now, target=f"unit:{unit.id}")
+    up = None
+    if unit.id != scope.unit_id and unit.parent_id is not None:
+        parent = await session.get(Unit, unit.parent_id)
+        if parent is not None and scope.covers(parent):
+            up = parent.id
+    return StatusView(digests[unit.id], up)

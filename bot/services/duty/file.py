@@ -1,0 +1,292 @@
+"""Duty roster files (`unit,date,start,end,post,phone`) read into validated rows, without the
+database. The file itself is read exactly like a member roster (bot.services.roster.file: CSV
+in UTF-8 or GBK, or the first sheet of an XLSX; the same limits and file problems); a row with
+any error is left out of `rows` and listed with its line and reason.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Callable, Generator, Mapping
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import TypeVar
+
+from bot.services.roster import file as rf
+from bot.services.roster.file import FileProblem, FileProblemCode, Param, RowErrorCode
+
+MAX_POST = 64
+T = TypeVar("T")
+
+
+class DutyColumn(enum.StrEnum):
+    UNIT = "unit"
+    DATE = "date"
+    START = "start"
+    END = "end"
+    POST = "post"
+    PHONE = "phone"
+
+
+_HEADERS = {c.value: c for c in DutyColumn} | {
+    "单位": DutyColumn.UNIT, "日期": DutyColumn.DATE, "开始": DutyColumn.START,
+    "结束": DutyColumn.END, "岗位": DutyColumn.POST, "电话": DutyColumn.PHONE,
+}
+
+
+class DutyErrorCode(enum.StrEnum):
+    """Codes of duty rows; roster_file.RowErrorCode values are used for the shared cells."""
+
+    BAD_DATE = "bad_date"  # value
+    BAD_TIME = "bad_time"  # value
+    SAME_TIMES = "same_times"
+    POST_TOO_LONG = "post_too_long"  # length, limit
+    DUPLICATE = "duplicate"  # first_line
+    UNKNOWN_UNIT = "unknown_unit"  # unit
+    UNKNOWN_PHONE = "unknown_phone"  # phone
+    OTHER_UNIT = "other_unit"  # phone: the person is not a member of that unit
+    OUTSIDE_SCOPE = "outside_scope"  # unit: not in the importing leader's units
+
+
+@dataclass(frozen=True)
+class DutyRow:
+    line: int
+    unit_path: tuple[str, ...]
+    day: date
+    start: str
+    end: str
+    post: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class DutyRowError:
+    line: int
+    column: DutyColumn | None
+    code: str  # a DutyErrorCode or roster_file.RowErrorCode value
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+
+@dataclass
+class DutyParseResult:
+    rows: list[DutyRow] = field(default_factory=list)
+    errors: list[DutyRowError] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+class CellError(Exception):
+    def __init__(self, code: str, **params: Param) -> None:
+        self.code, self.params = code, params
+
+
+def read_duty(data: bytes, *, filename: str) -> DutyParseResult:
+    result = DutyParseResult()
+    try:
+        if len(data) > rf.MAX_ROSTER_BYTES:
+            raise rf._Problem(FileProblemCode.TOO_LARGE, size=len(data),
+                              limit=rf.MAX_ROSTER_BYTES)
+        if not data.strip():
+            raise rf._Problem(FileProblemCode.EMPTY)
+        _format, records = rf._open(data, filename)
+        with closing(records):
+            _read(records, result)
+    except rf._Problem as exc:
+        result.problems.append(exc.problem)
+        result.rows.clear()
+    return result
+
+
+def _read(records: Generator[rf.Record, None, None], result: DutyParseResult) -> None:
+    columns = _header(records)
+    seen: dict[tuple[object, ...], int] = {}
+    count = 0
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue
+        count += 1
+        if count > rf.MAX_ROSTER_ROWS:
+            raise rf._Problem(FileProblemCode.TOO_MANY_ROWS, limit=rf.MAX_ROSTER_ROWS)
+        row, errors = _row(line, columns, cells)
+        if row is not None:
+            key = (row.unit_path, row.day, row.start, row.post.casefold(), row.phone)
+            first = seen.setdefault(key, line)
+            if first != line:
+                errors.append(DutyRowError(line, None, DutyErrorCode.DUPLICATE,
+                                           {"first_line": first}))
+        if errors:
+            result.errors.extend(errors)
+        elif row is not None:
+            result.rows.append(row)
+    if count == 0:
+        raise rf._Problem(FileProblemCode.NO_ROWS)
+
+
+def _header(records: Generator[rf.Record, None, None]) -> list[DutyColumn | None]:
+    cells = next((cells for _, cells in records if any(c.strip() for c in cells)), None)
+    if cells is None:
+        raise rf._Problem(FileProblemCode.EMPTY)
+    keys = [unicodedata.normalize("NFKC", cell).strip().casefold() for cell in cells]
+    columns = [_HEADERS.get(key) for key in keys]
+    unknown = tuple(cell.strip() for cell, key, column in zip(cells, keys, columns, strict=True)
+                    if key and column is None)
+    present = [c for c in columns if c is not None]
+    missing = tuple(c.value for c in DutyColumn if c not in present)
+    if missing:
+        raise rf._Problem(FileProblemCode.MISSING_COLUMNS, missing=missing, unknown=unknown)
+    if unknown:
+        raise rf._Problem(FileProblemCode.UNKNOWN_COLUMNS, unknown=unknown)
+    duplicates = tuple(dict.fromkeys(c.value for c in present if present.count(c) > 1))
+    if duplicates:
+        raise rf._Problem(FileProblemCode.DUPLICATE_COLUMNS, columns=duplicates)
+    return columns
+
+
+def _row(line: int, columns: list[DutyColumn | None],
+         cells: list[str]) -> tuple[DutyRow | None, list[DutyRowError]]:
+    errors: list[DutyRowError] = []
+    values = dict.fromkeys(DutyColumn, "")
+    for position, text in enumerate(cells, start=1):
+        column = columns[position - 1] if position <= len(columns) else None
+        if column is not None:
+            values[column] = text
+        elif text.strip():
+            errors.append(DutyRowError(line, None, RowErrorCode.UNEXPECTED_CELL,
+                                       {"position": position}))
+
+    def read(column: DutyColumn, parse: Callable[[str], T]) -> T | None:
+        text = values[column]
+        try:
+            if len(text) > rf.MAX_CELL_CHARS:
+                raise CellError(RowErrorCode.CELL_TOO_LONG, length=len(text),
+                           limit=rf.MAX_CELL_CHARS)
+            return parse(text)
+        except CellError as bad:
+            errors.append(DutyRowError(line, column, bad.code, bad.params))
+        except rf._Bad as bad:
+            errors.append(DutyRowError(line, column, bad.code.value, bad.params))
+        return None
+
+    unit = read(DutyColumn.UNIT, rf._unit)
+    day = read(DutyColumn.DATE, parse_day)
+    start = read(DutyColumn.START, parse_time)
+    end = read(DutyColumn.END, parse_time)
+    post = read(DutyColumn.POST, parse_post)
+    phone = read(DutyColumn.PHONE, rf._phone)
+    if start is not None and start == end:
+        errors.append(DutyRowError(line, DutyColumn.END, DutyErrorCode.SAME_TIMES))
+    if (unit is None or day is None or start is None or end is None or post is None
+            or phone is None or errors):
+        return None, errors
+    return DutyRow(line, unit, day, start, end, post, phone), errors
+
+
+_DAY = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ]00:00(?::00)?)?")
+_TIME = re.compile(r"(\d{1,2})[:：.](\d{2})(?::00)?")
+
+
+def parse_day(value: str) -> date:
+    """`2026-12-01`, `2026/12/1`, `2026年12月1日`, or Excel's `2026-12-01T00:00:00`."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        raise CellError(RowErrorCode.REQUIRED)
+    match = _DAY.fullmatch(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise CellError(DutyErrorCode.BAD_DATE, value=value.strip()[:32]) from None
+
+
+def parse_time(value: str) -> str:
+    """`8:00`, `08:00`, `08.00`, `08:00:00` → "08:00"; 24:00 is refused (use 00:00)."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        raise CellError(RowErrorCode.REQUIRED)
+    match = _TIME.fullmatch(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        return time(int(match[1]), int(match[2])).strftime("%H:%M")
+    except ValueError:
+        raise CellError(DutyErrorCode.BAD_TIME, value=value.strip()[:32]) from None
+
+
+def parse_post(value: str) -> str:
+    post = " ".join(value.split())
+    if not post:
+        raise CellError(RowErrorCode.REQUIRED)
+    if len(post) > MAX_POST:
+        raise CellError(DutyErrorCode.POST_TOO_LONG, length=len(post), limit=MAX_POST)
+    try:
+        return rf._text(post)
+    except rf._Bad as bad:
+        raise CellError(bad.code.value, **bad.params) from None
+
+
+# --- parsing the leaders' commands -----------------------------------------------------------
+
+
+class ShiftArgsError(ValueError):
+    """/shift_add or /shift_assign arguments that cannot be read (the handler shows usage)."""
+
+
+@dataclass(frozen=True)
+class ShiftArgs:
+    day: date
+    start: str
+    end: str
+    post: str
+    query: str  # the person: a name (part of it) or a phone number
+
+
+_RANGE = re.compile(r"\s*[-–—~～至到]\s*")
+
+
+def parse_shift_add(text: str) -> ShiftArgs:
+    """`DATE START-END POST / NAME` (also `DATE START END POST / NAME`)."""
+    if len(text) > 300:
+        raise ShiftArgsError("too long")
+    text = unicodedata.normalize("NFKC", text).strip()
+    head, sep, query = text.rpartition("/")
+    query = " ".join(query.split())
+    if not sep or not query or len(query) > 64:
+        raise ShiftArgsError("no person")
+    tokens = head.split(None, 1)
+    if len(tokens) != 2:
+        raise ShiftArgsError("no date")
+    times_and_post = _RANGE.sub("-", tokens[1], count=1).split(None, 1)
+    if len(times_and_post) != 2:
+        raise ShiftArgsError("no post")
+    span, post_text = times_and_post
+    if "-" in span:
+        start_text, _sep, end_text = span.partition("-")
+    else:  # "08:00 12:00 post"
+        more = post_text.split(None, 1)
+        if len(more) != 2:
+            raise ShiftArgsError("no end")
+        start_text, (end_text, post_text) = span, more
+    try:
+        day, start, end = parse_day(tokens[0]), parse_time(start_text), parse_time(end_text)
+        post = parse_post(post_text)
+    except CellError:
+        raise ShiftArgsError("bad cell") from None
+    if start == end:
+        raise ShiftArgsError("same times")
+    return ShiftArgs(day, start, end, post, query)
+
+
+def parse_shift_assign(text: str) -> tuple[int, str]:
+    """`ID NAME` (ID as /shifts shows it, with or without `#`)."""
+    if len(text) > 100:
+        raise ShiftArgsError("too long")
+    parts = unicodedata.normalize("NFKC", text).split(None, 1)
+    if len(parts) != 2 or not re.fullmatch(r"#?\d{1,9}", parts[0]):
+        raise ShiftArgsError("usage")
+    query = " ".join(parts[1].split())
+    if len(query) > 64:
+        raise ShiftArgsError("too long")
+    return int(parts[0].lstrip("#")), query

@@ -1,0 +1,151 @@
+"""Volunteers for front-line work: a member's offer (posts, weekdays, a short note), kept while
+they fill it in as a draft row, and the leaders' view of their subtree's offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Member, Unit, VolunteerOffer
+from bot.services import drafts
+from bot.services.members.leaves import Scope
+from bot.services.members.settings import clean_text
+from bot.services.org import audit
+from bot.services.org.units import in_subtree
+
+VOLUNTEER_DRAFT = "volunteer"
+POSTS = ("checkpoint", "screening", "publicity", "hygiene")
+MAX_NOTE = 200
+DRAFT_TTL = timedelta(minutes=30)
+
+
+async def put_draft(session: AsyncSession, telegram_user_id: int, kind: str,
+                    data: dict[str, Any], now: datetime) -> None:
+    """A one-step form (the import, the swap, the volunteer form): its step is its kind."""
+    await drafts.put(session, telegram_user_id, kind=kind, step=kind, data=data, now=now,
+                     ttl=DRAFT_TTL)
+
+
+read_draft = drafts.current_data
+drop_draft = drafts.drop
+
+
+@dataclass
+class VolunteerForm:
+    posts: list[str] = field(default_factory=list)
+    days: list[int] = field(default_factory=list)
+    note: str = ""
+
+    def as_data(self) -> dict[str, Any]:
+        return {"posts": self.posts, "days": self.days, "note": self.note}
+
+
+def _form(data: dict[str, Any]) -> VolunteerForm:
+    posts, days, note = data.get("posts"), data.get("days"), data.get("note")
+    return VolunteerForm(
+        [p for p in POSTS if isinstance(posts, list) and p in posts],
+        sorted(d for d in (days if isinstance(days, list) else [])
+               if isinstance(d, int) and 0 <= d < 7),
+        note[:MAX_NOTE] if isinstance(note, str) else "")
+
+
+async def current_offer(session: AsyncSession, member_id: int) -> VolunteerOffer | None:
+    offer = await session.scalar(select(VolunteerOffer).where(
+        VolunteerOffer.member_id == member_id))
+    return offer if offer is not None and offer.withdrawn_at is None else None
+
+
+async def open_form(session: AsyncSession, member: Member, telegram_user_id: int, *,
+                    now: datetime) -> tuple[VolunteerForm, bool]:
+    """The form, started from the member's current offer; (form, has an offer)."""
+    offer = await current_offer(session, member.id)
+    form = (VolunteerForm(list(offer.posts), list(offer.days), offer.note) if offer
+            else VolunteerForm())
+    await put_draft(session, telegram_user_id, VOLUNTEER_DRAFT, form.as_data(), now)
+    return form, offer is not None
+
+
+async def form_of(session: AsyncSession, telegram_user_id: int,
+                  now: datetime) -> VolunteerForm | None:
+    data = await read_draft(session, telegram_user_id, VOLUNTEER_DRAFT, now)
+    return None if data is None else _form(data)
+
+
+async def update_form(session: AsyncSession, telegram_user_id: int, *, now: datetime,
+                      post: int | None = None, day: int | None = None,
+                      note: str | None = None) -> VolunteerForm | None:
+    """Toggle a post or a day, or set the note; None when no form is open (or it expired).
+    A note that is too long or has control characters raises members.InvalidText."""
+    form = await form_of(session, telegram_user_id, now)
+    if form is None:
+        return None
+    if post is not None and 0 <= post < len(POSTS):
+        key = POSTS[post]
+        form.posts = [p for p in form.posts if p != key] if key in form.posts else [
+            p for p in POSTS if p in form.posts or p == key]
+    if day is not None and 0 <= day < 7:
+        form.days = sorted(set(form.days) ^ {day})
+    if note is not None:
+        form.note = clean_text(note, limit=MAX_NOTE)
+    await put_draft(session, telegram_user_id, VOLUNTEER_DRAFT, form.as_data(), now)
+    return form
+
+
+async def save_offer(session: AsyncSession, member: Member, form: VolunteerForm, *,
+                     now: datetime) -> bool:
+    if not form.posts or not form.days:
+        return False
+    offer = await session.scalar(select(VolunteerOffer).where(
+        VolunteerOffer.member_id == member.id))
+    if offer is None:
+        offer = VolunteerOffer(member_id=member.id, created_at=now)
+        session.add(offer)
+    offer.posts, offer.days, offer.note = list(form.posts), list(form.days), form.note
+    offer.updated_at, offer.withdrawn_at = now, None
+    return True
+
+
+async def withdraw(session: AsyncSession, member: Member, *, now: datetime) -> bool:
+    offer = await current_offer(session, member.id)
+    if offer is None:
+        return False
+    offer.withdrawn_at = now
+    return True
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: int
+    member_id: int
+    name: str
+    unit_name: str
+    posts: tuple[str, ...]
+    days: tuple[int, ...]
+    note: str
+
+
+async def offers_in(session: AsyncSession, scope: Scope) -> list[Offer]:
+    stmt = (select(VolunteerOffer, Member, Unit)
+            .join(Member, Member.id == VolunteerOffer.member_id)
+            .join(Unit, Unit.id == Member.unit_id)
+            .where(VolunteerOffer.withdrawn_at.is_(None), Member.active)
+            .order_by(Unit.path, Member.name, Member.id))
+    if scope.unit_path is not None:
+        stmt = stmt.where(in_subtree(scope.unit_path))
+    return [Offer(o.id, m.id, m.name, u.name, tuple(o.posts), tuple(o.days), o.note)
+            for o, m, u in (await session.execute(stmt)).all()]
+
+
+async def offer_in_scope(session: AsyncSession, scope: Scope, offer_id: int, *,
+                         now: datetime) -> Offer | None:
+    """One current offer the scope covers; a forged or foreign id is audited, None."""
+    offers = {o.id: o for o in await offers_in(session, scope)}
+    offer = offers.get(offer_id)
+    if offer is None:
+        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                           action="volunteer_denied", now=now, target=f"offer:{offer_id}")
+    return offer

@@ -1,0 +1,399 @@
+"""Questions the knowledge base could not answer, handed to people, and their answers.
+
+A member's unanswered question (or an unknown rumour they want looked at) is stored and sent
+through the outbox to their unit's contacts — the nearest unit up the tree that has a
+reporting chain, else the nearest leaders, else the admins. Whoever answers (a leader in
+whose subtree the question was asked, a contact of one of its units, or an admin) has the
+answer delivered to the member through the outbox and recorded on the row.
+
+The caller passes the renderers (question → payload in the recipient's language): no texts
+and no Telegram here.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Account,
+    Member,
+    OutboxMessage,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+    Role,
+    Unit,
+    UnitContact,
+)
+from bot.i18n import resolve_locale
+from bot.outbox.queue import NewMessage, Payload, enqueue, enqueue_many
+from bot.services.org.units import in_subtree, unit_names
+
+MAX_QUESTION = 1000
+MAX_ANSWER = 3000
+# A member's open hand-overs per day: more is a stuck key or a game, not questions.
+MAX_PER_DAY = 10
+MAX_LISTED = 20
+
+KIND_QUESTION = "question"
+KIND_ANSWER = "answer"
+
+
+def question_key(question_id: int, recipient_telegram_id: int) -> str:
+    return f"question:{question_id}:{recipient_telegram_id}"
+
+
+def answer_key(question_id: int) -> str:
+    return f"answer:{question_id}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    telegram_user_id: int
+    chat_id: int
+    member_id: int | None
+    locale: str
+
+
+@dataclass(frozen=True)
+class Asker:
+    name: str
+    unit_path: tuple[str, ...]
+
+
+# --- who may see and answer ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """Whose questions someone may see and answer: `unit_paths` None means everyone's."""
+
+    telegram_user_id: int
+    member_id: int | None
+    name: str
+    unit_paths: tuple[str, ...] | None
+
+    def covers(self, unit_path: str) -> bool:
+        return self.unit_paths is None or any(unit_path.startswith(p) for p in self.unit_paths)
+
+
+async def staff_scope(session: AsyncSession, telegram_user_id: int,
+                      admin_ids: Collection[int]) -> StaffScope | None:
+    """Admins: all; leaders: their unit's subtree; chain contacts: their units' subtrees."""
+    member = await session.scalar(
+        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active))
+    member_id, name = (member.id, member.name) if member else (None, "")
+    if telegram_user_id in admin_ids or (member is not None and member.role is Role.ADMIN):
+        return StaffScope(telegram_user_id, member_id, name, None)
+    if member is None:
+        return None
+    paths = set((await session.scalars(
+        select(Unit.path).join(UnitContact, UnitContact.unit_id == Unit.id)
+        .where(UnitContact.member_id == member.id))).all())
+    if member.role is Role.LEADER:
+        own = await session.get(Unit, member.unit_id)
+        assert own is not None
+        paths.add(own.path)
+    return StaffScope(telegram_user_id, member_id, name, tuple(sorted(paths))) if paths else None
+
+
+# --- recipients ----------------------------------------------------------------------------
+
+
+async def _linked(session: AsyncSession, member_ids: Sequence[int], default_locale: str
+                  ) -> list[Recipient]:
+    if not member_ids:
+        return []
+    rows = (await session.execute(
+        select(Member.id, Member.telegram_user_id, Account.chat_id, Account.locale,
+               Account.language_code)
+        .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
+        .where(Member.id.in_(member_ids), Member.active, Member.telegram_user_id.is_not(None))
+    )).all()
+    by_id = {row[0]: row for row in rows}
+    result = []
+    for member_id in member_ids:  # keep the chain's order
+        row = by_id.get(member_id)
+        if row is None:
+            continue
+        _, uid, chat_id, locale, language_code = row
+        assert uid is not None  # filtered above
+        result.append(Recipient(uid, chat_id or uid, member_id,
+                                resolve_locale(locale, language_code, default_locale)))
+    return result
+
+
+async def recipients_for(session: AsyncSession, unit: Unit, *, exclude_telegram_id: int,
+                         admin_ids: Collection[int], default_locale: str) -> list[Recipient]:
+    """The unit's chain, else the nearest ancestor's; else the nearest leaders; else admins."""
+    chain = [int(part) for part in reversed(unit.path.strip("/").split("/")) if part]
+
+    def usable(found: list[Recipient]) -> list[Recipient]:
+        return [r for r in found if r.telegram_user_id != exclude_telegram_id]
+
+    contacts = (await session.execute(
+        select(UnitContact.unit_id, UnitContact.member_id)
+        .where(UnitContact.unit_id.in_(chain)).order_by(UnitContact.position, UnitContact.id)
+    )).all()
+    leaders = (await session.execute(
+        select(Member.unit_id, Member.id)
+        .where(Member.unit_id.in_(chain), Member.role == Role.LEADER, Member.active)
+        .order_by(Member.id))).all()
+    for rows in (contacts, leaders):
+        for unit_id in chain:
+            ids = [member_id for u, member_id in rows if u == unit_id]
+            found = usable(await _linked(session, ids, default_locale))
+            if found:
+                return found
+    admin_members = list((await session.scalars(
+        select(Member.id).where(Member.role == Role.ADMIN, Member.active).order_by(Member.id)
+    )).all())
+    admins = usable(await _linked(session, admin_members, default_locale))
+    known = {r.telegram_user_id for r in admins}
+    extra = sorted(set(admin_ids) - known - {exclude_telegram_id})
+    if extra:
+        accounts = {a.telegram_user_id: a for a in (await session.scalars(
+            select(Account).where(Account.telegram_user_id.in_(extra)))).all()}
+        for uid in extra:
+            account = accounts.get(uid)
+            locale = resolve_locale(account.locale if account else None,
+                                    account.language_code if account else None, default_locale)
+            admins.append(Recipient(uid, (account.chat_id if account else None) or uid, None,
+                                    locale))
+    return admins
+
+
+async def locale_of(session: AsyncSession, telegram_user_id: int, default_locale: str) -> str:
+    account = await session.get(Account, telegram_user_id)
+    return resolve_locale(account.locale if account else None,
+                          account.language_code if account else None, default_locale)
+
+
+# --- asking --------------------------------------------------------------------------------
+
+
+class AskStatus(enum.StrEnum):
+    SENT = "sent"
+    NO_RECIPIENTS = "no_recipients"  # stored: an admin sees it in /questions
+    NOT_LINKED = "not_linked"
+    TOO_LONG = "too_long"
+    EMPTY = "empty"
+    TOO_MANY = "too_many"
+    STALE = "stale"  # a draft that is gone, someone else's, or already sent
+
+
+@dataclass(frozen=True)
+class AskResult:
+    status: AskStatus
+    question_id: int | None = None
+    recipients: int = 0
+
+
+HandOverRenderer = Callable[[Question, Asker, Recipient], Payload]
+
+
+def clean_text(text: str) -> str:
+    """Control characters out, whitespace runs kept readable; the length is the caller's."""
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+async def ask_person(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    locale: str,
+    text: str,
+    kind: QuestionKind,
+    send: bool,
+    render: HandOverRenderer,
+    admin_ids: Collection[int],
+    default_locale: str,
+    now: datetime,
+) -> AskResult:
+    """Store a question for a person; `send` hands it over now, else it is kept as a draft
+    (an unknown rumour, sent only when the member asks for it with `send_draft`)."""
+    text = clean_text(text)
+    if not text:
+        return AskResult(AskStatus.EMPTY)
+    if len(text) > MAX_QUESTION:
+        return AskResult(AskStatus.TOO_LONG)
+    member = await session.scalar(
+        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active))
+    if member is None:
+        return AskResult(AskStatus.NOT_LINKED)
+    if send and await _sent_today(session, member.id, now) >= MAX_PER_DAY:
+        return AskResult(AskStatus.TOO_MANY)
+    question = Question(kind=kind, member_id=member.id, telegram_user_id=telegram_user_id,
+                        chat_id=chat_id, unit_id=member.unit_id, locale=locale, text=text,
+                        status=QuestionStatus.OPEN if send else QuestionStatus.DRAFT,
+                        created_at=now)
+    session.add(question)
+    await session.flush()
+    if not send:
+        return AskResult(AskStatus.SENT, question.id)
+    return await _hand_over(session, question, member, render=render, admin_ids=admin_ids,
+                            default_locale=default_locale, now=now)
+
+
+async def send_draft(session: AsyncSession, *, question_id: int, telegram_user_id: int,
+                     render: HandOverRenderer, admin_ids: Collection[int],
+                     default_locale: str, now: datetime) -> AskResult:
+    """The member's "send it for a look": their own draft, once."""
+    question = await session.get(Question, question_id, with_for_update=True)
+    if (question is None or question.telegram_user_id != telegram_user_id
+            or question.status is not QuestionStatus.DRAFT):
+        return AskResult(AskStatus.STALE)
+    member = await session.get(Member, question.member_id)
+    if member is None or not member.active or member.telegram_user_id != telegram_user_id:
+        return AskResult(AskStatus.NOT_LINKED)
+    if await _sent_today(session, member.id, now) >= MAX_PER_DAY:
+        return AskResult(AskStatus.TOO_MANY)
+    question.status = QuestionStatus.OPEN
+    question.created_at = now
+    return await _hand_over(session, question, member, render=render, admin_ids=admin_ids,
+                            default_locale=default_locale, now=now)
+
+
+async def _sent_today(session: AsyncSession, member_id: int, now: datetime) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(Question)
+        .where(Question.member_id == member_id, Question.status != QuestionStatus.DRAFT,
+               Question.created_at > now - timedelta(days=1)))
+    return int(count or 0)
+
+
+async def _hand_over(session: AsyncSession, question: Question, member: Member, *,
+                     render: HandOverRenderer, admin_ids: Collection[int],
+                     default_locale: str, now: datetime) -> AskResult:
+    unit = await session.get(Unit, question.unit_id)
+    assert unit is not None
+    asker = Asker(member.name, tuple(await unit_names(session, unit)))
+    recipients = await recipients_for(session, unit, exclude_telegram_id=member.telegram_user_id
+                                      or 0, admin_ids=admin_ids, default_locale=default_locale)
+    await enqueue_many(session, [
+        NewMessage(question_key(question.id, r.telegram_user_id), KIND_QUESTION, r.chat_id,
+                   render(question, asker, r), member_id=r.member_id)
+        for r in recipients], now=now)
+    status = AskStatus.SENT if recipients else AskStatus.NO_RECIPIENTS
+    return AskResult(status, question.id, len(recipients))
+
+
+# --- listing and answering -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    id: int
+    kind: QuestionKind
+    text: str
+    asker: Asker
+    created_at: datetime
+
+
+async def open_questions(session: AsyncSession, scope: StaffScope,
+                         limit: int = MAX_LISTED) -> tuple[list[OpenQuestion], int]:
+    """The oldest open questions in the scope (up to `limit`), and how many are open there."""
+    where = [Question.status == QuestionStatus.OPEN]
+    if scope.unit_paths is not None:
+        where.append(or_(*(in_subtree(p) for p in scope.unit_paths)))
+    base = select(Question, Member.name, Unit).join(Member, Member.id == Question.member_id) \
+        .join(Unit, Unit.id == Question.unit_id).where(*where)
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = (await session.execute(
+        base.order_by(Question.created_at, Question.id).limit(limit))).all()
+    result = []
+    for question, name, unit in rows:
+        path = tuple(await unit_names(session, unit))
+        result.append(OpenQuestion(question.id, question.kind, question.text,
+                                   Asker(name, path), question.created_at))
+    return result, int(total or 0)
+
+
+class AnswerStatus(enum.StrEnum):
+    ANSWERED = "answered"
+    NOT_FOUND = "not_found"
+    OUT_OF_SCOPE = "out_of_scope"
+    ALREADY = "already"
+    TOO_LONG = "too_long"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    status: AnswerStatus
+    question_id: int | None = None
+
+
+AnswerRenderer = Callable[[Question, str, str], Payload]
+
+
+async def answer(session: AsyncSession, scope: StaffScope, *, question_id: int, text: str,
+                 render: AnswerRenderer, default_locale: str, now: datetime) -> AnswerResult:
+    """Record the answer and queue it to the asker; `render(question, answer, locale)`."""
+    text = clean_text(text)
+    if not text:
+        return AnswerResult(AnswerStatus.EMPTY, question_id)
+    if len(text) > MAX_ANSWER:
+        return AnswerResult(AnswerStatus.TOO_LONG, question_id)
+    question = await session.get(Question, question_id, with_for_update=True)
+    if question is None or question.status is QuestionStatus.DRAFT:
+        return AnswerResult(AnswerStatus.NOT_FOUND, question_id)
+    unit = await session.get(Unit, question.unit_id)
+    assert unit is not None
+    if not scope.covers(unit.path):
+        return AnswerResult(AnswerStatus.OUT_OF_SCOPE, question_id)
+    if question.status is QuestionStatus.ANSWERED:
+        return AnswerResult(AnswerStatus.ALREADY, question_id)
+    question.status = QuestionStatus.ANSWERED
+    question.answer = text
+    question.answered_by = scope.member_id
+    question.answered_by_telegram_id = scope.telegram_user_id
+    question.answered_at = now
+    locale = await locale_of(session, question.telegram_user_id, default_locale)
+    await enqueue(session, dedup_key=answer_key(question.id), kind=KIND_ANSWER,
+                  chat_id=question.chat_id, member_id=question.member_id,
+                  payload=render(question, text, locale), now=now)
+    return AnswerResult(AnswerStatus.ANSWERED, question_id)
+
+
+_HANDOVER_ID = re.compile(r"#(\d{1,9})\b")
+
+
+async def question_for_reply(session: AsyncSession, *, telegram_user_id: int,
+                             replied_message_id: int, replied_text: str) -> int | None:
+    """The question a reply answers: the hand-over names it (#ID), and the outbox row that
+    carried it to this user must be the very message replied to — so no other message, and
+    no text edited to look like one, is taken for a hand-over."""
+    for match in _HANDOVER_ID.finditer(replied_text or ""):
+        question_id = int(match[1])
+        row = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.dedup_key == question_key(question_id, telegram_user_id)))
+        if row is not None and row.telegram_message_id == replied_message_id:
+            return question_id
+    return None
+
+
+class InvalidAnswerArgs(ValueError):
+    pass
+
+
+_ANSWER_ARGS = re.compile(r"\s*#?(\d{1,9})(?:\s+(.*))?", re.DOTALL)
+
+
+def parse_answer_args(text: str) -> tuple[int, str]:
+    """`/answer ID text` → (ID, text); InvalidAnswerArgs when there is no id or no text."""
+    match = _ANSWER_ARGS.fullmatch(unicodedata.normalize("NFKC", text or ""))
+    if match is None or not (match[2] or "").strip():
+        raise InvalidAnswerArgs(text)
+    return int(match[1]), match[2].strip()

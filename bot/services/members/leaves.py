@@ -1,0 +1,326 @@
+"""Leaves and exemptions: a leader (or admin) marks a member of their subtree as away for a
+date range; the tick and the digests skip them for those days.
+
+Who may touch whom is decided here, not in the handler: a leader's scope is their own unit's
+subtree, an admin's the whole organisation. Refusals are audited; they write nothing else.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Leave, LeaveKind, Member, Role, Unit
+from bot.services.members.phones import InvalidPhone, normalize_phone
+from bot.services.org import audit
+from bot.services.org.units import in_subtree, unit_names
+from bot.services.reports.schedule import schedule_for
+
+MAX_LEAVE_DAYS = 366
+MAX_MATCHES = 8
+MAX_QUERY = 64
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whom an actor may manage: `unit_path` None means the whole organisation."""
+
+    actor: str
+    actor_member_id: int | None
+    unit_path: str | None
+    unit_id: int | None
+
+    def covers(self, unit: Unit) -> bool:
+        return self.unit_path is None or unit.path.startswith(self.unit_path)
+
+
+async def leave_scope(
+    session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
+) -> Scope | None:
+    """The asker's scope, or None for a plain member (or a stranger)."""
+    actor = f"tg:{telegram_user_id}"
+    member = await session.scalar(
+        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active))
+    member_id = member.id if member else None
+    if telegram_user_id in admin_ids or (member is not None and member.role is Role.ADMIN):
+        return Scope(actor, member_id, None, None)
+    if member is None or member.role is not Role.LEADER:
+        return None
+    unit = await session.get(Unit, member.unit_id)
+    assert unit is not None
+    return Scope(actor, member_id, unit.path, unit.id)
+
+
+# --- parsing `/leave NAME FROM [TO] [exempt]` ----------------------------------------------
+
+
+class LeaveArgsError(enum.StrEnum):
+    NO_QUERY = "no_query"  # dates but no name or phone
+    NO_DATE = "no_date"
+    BAD_DATE = "bad_date"  # looks like a date, is not one (2026-02-30)
+    TOO_LONG = "too_long"
+
+
+class InvalidLeaveArgs(ValueError):
+    def __init__(self, code: LeaveArgsError) -> None:
+        super().__init__(code.value)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class LeaveRequest:
+    query: str
+    start: date
+    end: date
+    kind: LeaveKind
+
+
+_KINDS = {"leave": LeaveKind.LEAVE, "请假": LeaveKind.LEAVE, "休假": LeaveKind.LEAVE,
+          "exempt": LeaveKind.EXEMPT, "免报": LeaveKind.EXEMPT, "豁免": LeaveKind.EXEMPT}
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+
+
+def parse_date(token: str) -> date | None:
+    """`2026-12-01`, `2026/12/1`, `2026.12.01` → a date; None if it does not look like one;
+    InvalidLeaveArgs(BAD_DATE) if it looks like one but is not (`2026-02-30`)."""
+    match = _DATE.fullmatch(token)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise InvalidLeaveArgs(LeaveArgsError.BAD_DATE) from None
+
+
+def parse_leave_args(text: str) -> LeaveRequest:
+    """The arguments of /leave: a name or phone, one or two dates, optionally `exempt`."""
+    if len(text) > 200:
+        raise InvalidLeaveArgs(LeaveArgsError.TOO_LONG)
+    tokens = unicodedata.normalize("NFKC", text).split()
+    kind = LeaveKind.LEAVE
+    if tokens and tokens[-1].casefold() in _KINDS:
+        kind = _KINDS[tokens.pop().casefold()]
+    dates: list[date] = []
+    while tokens and len(dates) < 2:
+        day = parse_date(tokens[-1])
+        if day is None:
+            break
+        dates.insert(0, day)
+        tokens.pop()
+    if not dates:
+        raise InvalidLeaveArgs(LeaveArgsError.NO_DATE)
+    query = " ".join(tokens)
+    if not query:
+        raise InvalidLeaveArgs(LeaveArgsError.NO_QUERY)
+    if len(query) > MAX_QUERY:
+        raise InvalidLeaveArgs(LeaveArgsError.TOO_LONG)
+    return LeaveRequest(query, dates[0], dates[-1], kind)
+
+
+# --- finding the member --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    member_id: int
+    name: str
+    unit_path: tuple[str, ...]
+
+
+class FindStatus(enum.StrEnum):
+    FOUND = "found"  # see candidates (1..MAX_MATCHES)
+    NONE = "none"
+    TOO_MANY = "too_many"
+    OUTSIDE_SCOPE = "outside_scope"  # found by phone, but not in the asker's units
+
+
+@dataclass(frozen=True)
+class FindResult:
+    status: FindStatus
+    candidates: tuple[Candidate, ...] = ()
+    total: int = 0
+
+
+async def find_members(
+    session: AsyncSession, scope: Scope, query: str, *, now: datetime
+) -> FindResult:
+    """Active members matching a phone number exactly or a name in part, within the scope."""
+    base = select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.active)
+    try:
+        phone = normalize_phone(query)
+    except InvalidPhone:
+        phone = None
+    if phone is not None:
+        row = (await session.execute(base.where(Member.phone == phone))).first()
+        if row is None:
+            return FindResult(FindStatus.NONE)
+        if not scope.covers(row[1]):
+            await _refused(session, scope, row[0].id, "find", now)
+            return FindResult(FindStatus.OUTSIDE_SCOPE)
+        return FindResult(FindStatus.FOUND, (await _candidate(session, *row),), 1)
+    needle = " ".join(query.split()).lower()
+    where = func.lower(Member.name).contains(needle, autoescape=True)
+    if scope.unit_path is not None:
+        where = where & in_subtree(scope.unit_path)
+    total = int(await session.scalar(
+        select(func.count()).select_from(base.where(where).subquery())) or 0)
+    if total == 0:
+        return FindResult(FindStatus.NONE)
+    if total > MAX_MATCHES:
+        return FindResult(FindStatus.TOO_MANY, total=total)
+    rows = (await session.execute(base.where(where).order_by(Member.name, Member.id))).all()
+    # An exact name beats partial ones: "Li" should not make "Li Na" hard to pick.
+    exact = [r for r in rows if r[0].name.lower() == needle]
+    chosen = exact if len(exact) == 1 else rows
+    return FindResult(FindStatus.FOUND, tuple([await _candidate(session, m, u)
+                                               for m, u in chosen]), len(chosen))
+
+
+async def _candidate(session: AsyncSession, member: Member, unit: Unit) -> Candidate:
+    return Candidate(member.id, member.name, tuple(await unit_names(session, unit)))
+
+
+async def _refused(session: AsyncSession, scope: Scope, member_id: int, what: str,
+                   now: datetime) -> None:
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="leave_denied", now=now, target=f"member:{member_id}",
+                       details={"attempt": what})
+
+
+# --- setting and cancelling ----------------------------------------------------------------
+
+
+class LeaveStatus(enum.StrEnum):
+    SET = "set"
+    ALREADY = "already"  # the same leave is already recorded (a double tap, a redelivery)
+    CANCELLED = "cancelled"
+    NOT_FOUND = "not_found"
+    OUTSIDE_SCOPE = "outside_scope"
+    BAD_RANGE = "bad_range"  # end before start
+    IN_PAST = "in_past"  # ends before today
+    TOO_LONG = "too_long"  # over MAX_LEAVE_DAYS
+
+
+@dataclass(frozen=True)
+class LeaveResult:
+    status: LeaveStatus
+    member: Candidate | None = None
+    start: date | None = None
+    end: date | None = None
+    kind: LeaveKind | None = None
+
+
+async def _target(session: AsyncSession, scope: Scope, member_id: int, what: str,
+                  now: datetime) -> tuple[LeaveStatus | None, Member | None, Unit | None]:
+    member = await session.get(Member, member_id)
+    if member is None or not member.active:
+        return LeaveStatus.NOT_FOUND, None, None
+    unit = await session.get(Unit, member.unit_id)
+    assert unit is not None
+    if not scope.covers(unit):
+        await _refused(session, scope, member.id, what, now)
+        return LeaveStatus.OUTSIDE_SCOPE, None, None
+    return None, member, unit
+
+
+async def set_leave(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    member_id: int,
+    start: date,
+    end: date,
+    kind: LeaveKind,
+    now: datetime,
+    default_timezone: str,
+) -> LeaveResult:
+    """Record the leave, after checking scope and dates (today is the member's unit's)."""
+    refusal, member, unit = await _target(session, scope, member_id, "set", now)
+    if refusal is not None or member is None or unit is None:
+        return LeaveResult(refusal or LeaveStatus.NOT_FOUND)
+    if end < start:
+        return LeaveResult(LeaveStatus.BAD_RANGE)
+    if (end - start).days + 1 > MAX_LEAVE_DAYS:
+        return LeaveResult(LeaveStatus.TOO_LONG)
+    today = (await schedule_for(session, unit, default_timezone)).local_date(now)
+    if end < today:
+        return LeaveResult(LeaveStatus.IN_PAST)
+    candidate = await _candidate(session, member, unit)
+    same = await session.scalar(select(Leave.id).where(
+        Leave.member_id == member.id, Leave.start_date == start, Leave.end_date == end,
+        Leave.kind == kind))
+    if same is not None:
+        return LeaveResult(LeaveStatus.ALREADY, candidate, start, end, kind)
+    leave = Leave(member_id=member.id, start_date=start, end_date=end, kind=kind,
+                  created_by=scope.actor_member_id, created_at=now)
+    session.add(leave)
+    await session.flush()
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="leave_set", now=now, target=f"member:{member.id}",
+                       details={"leave": leave.id, "start": start.isoformat(),
+                                "end": end.isoformat(), "kind": kind.value})
+    return LeaveResult(LeaveStatus.SET, candidate, start, end, kind)
+
+
+async def cancel_leave(
+    session: AsyncSession, scope: Scope, *, leave_id: int, now: datetime, default_timezone: str
+) -> LeaveResult:
+    """End a leave: one that has not begun is deleted, a running one ends yesterday."""
+    leave = await session.get(Leave, leave_id)
+    if leave is None:
+        return LeaveResult(LeaveStatus.NOT_FOUND)
+    refusal, member, unit = await _target(session, scope, leave.member_id, "cancel", now)
+    if refusal is not None or member is None or unit is None:
+        return LeaveResult(refusal or LeaveStatus.NOT_FOUND)
+    today = (await schedule_for(session, unit, default_timezone)).local_date(now)
+    if leave.end_date < today:
+        return LeaveResult(LeaveStatus.NOT_FOUND)  # already over: nothing to cancel
+    result = LeaveResult(LeaveStatus.CANCELLED, await _candidate(session, member, unit),
+                         leave.start_date, leave.end_date, leave.kind)
+    if leave.start_date >= today:
+        await session.delete(leave)
+    else:
+        leave.end_date = today - timedelta(days=1)
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="leave_cancel", now=now, target=f"member:{member.id}",
+                       details={"leave": leave_id})
+    return result
+
+
+@dataclass(frozen=True)
+class LeaveLine:
+    leave_id: int
+    member: Candidate
+    start: date
+    end: date
+    kind: LeaveKind
+
+
+async def current_leaves(
+    session: AsyncSession, scope: Scope, *, now: datetime, default_timezone: str,
+    limit: int = 20,
+) -> list[LeaveLine]:
+    """Leaves in the scope that have not ended yet (today in the scope's unit), soonest first."""
+    if scope.unit_id is not None:
+        unit = await session.get(Unit, scope.unit_id)
+        assert unit is not None
+        today = (await schedule_for(session, unit, default_timezone)).local_date(now)
+    else:
+        today = now.astimezone(ZoneInfo(default_timezone)).date()
+    query = (select(Leave, Member, Unit).join(Member, Member.id == Leave.member_id)
+             .join(Unit, Unit.id == Member.unit_id)
+             .where(Leave.end_date >= today, Member.active)
+             .order_by(Leave.start_date, Leave.id).limit(limit))
+    if scope.unit_path is not None:
+        query = query.where(in_subtree(scope.unit_path))
+    rows = (await session.execute(query)).all()
+    return [LeaveLine(leave.id, await _candidate(session, member, unit), leave.start_date,
+                      leave.end_date, leave.kind) for leave, member, unit in rows]

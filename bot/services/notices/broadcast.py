@@ -1,0 +1,400 @@
+"""Notices: composing one (a Draft row), fanning it out through the outbox, acknowledgements,
+reminders to those who have not acknowledged.
+
+Who may send to whom is services.members.leaves.Scope: an admin the whole organisation, a leader
+their own unit's subtree. The audience is drawn when the notice is due (at once, or at its
+scheduled time) and kept as NoticeRecipient rows; each reachable recipient gets one outbox
+row keyed ``notice:<id>:<member>``, so a fan-out that runs twice (the tick and the notice job,
+two instances, a restart half-way) writes every row once. Like services.reports.prompts, this
+module renders: outbox rows hold the finished message in the recipient's language.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, cast, delete, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Account,
+    Draft,
+    Member,
+    Notice,
+    NoticeRecipient,
+    NoticeStatus,
+    Role,
+    Unit,
+)
+from bot.i18n import resolve_locale, use_locale
+from bot.outbox.queue import NewMessage, enqueue_many
+from bot.render import notices as render
+from bot.services import drafts
+from bot.services.members.leaves import Scope
+from bot.services.org import audit
+from bot.services.org.units import in_subtree
+
+NOTICE_DRAFT = "notice"
+DRAFT_TTL = timedelta(minutes=30)
+KIND_NOTICE = "notice"
+KIND_NOTICE_REMINDER = "notice_reminder"
+REMIND_EVERY = timedelta(hours=1)
+MAX_TEXT, MAX_CAPTION = render.MAX_TEXT, render.MAX_CAPTION
+_INSERT_CHUNK = 500
+
+
+class Step(enum.StrEnum):
+    CONTENT = "content"
+    TARGET = "target"
+    ACK = "ack"
+    WHEN = "when"
+    PREVIEW = "preview"
+
+
+def notice_key(notice_id: int, member_id: int) -> str:
+    return f"{KIND_NOTICE}:{notice_id}:{member_id}"
+
+
+def key_expr(notice_id: Any) -> Any:
+    """notice:<notice>:<member> in SQL, so joins to the outbox use its unique index."""
+    return (literal(f"{KIND_NOTICE}:", String) + cast(notice_id, String) + literal(":", String)
+            + cast(NoticeRecipient.member_id, String))
+
+
+# --- the draft ------------------------------------------------------------------------------
+
+
+@dataclass
+class NoticeDraft:
+    """The notice being composed; `data` of the Draft row, step in `step`."""
+
+    step: Step = Step.CONTENT
+    text: str = ""
+    media_kind: str | None = None
+    media_file_id: str | None = None
+    # "org" (admins), "unit" (unit_id) or "leaders" (the sender's whole scope, leaders only)
+    target: str | None = None
+    unit_id: int | None = None
+    ack: bool | None = None
+    scheduled_at: datetime | None = None  # None: at once
+
+    def as_data(self) -> dict[str, Any]:
+        return {"text": self.text, "media_kind": self.media_kind,
+                "media_file_id": self.media_file_id, "target": self.target,
+                "unit_id": self.unit_id, "ack": self.ack,
+                "at": self.scheduled_at.isoformat() if self.scheduled_at else None}
+
+    @classmethod
+    def from_row(cls, draft: Draft) -> NoticeDraft:
+        d = draft.data
+        at = d.get("at")
+        return cls(Step(draft.step), str(d.get("text") or ""), d.get("media_kind"),
+                   d.get("media_file_id"), d.get("target"), d.get("unit_id"), d.get("ack"),
+                   datetime.fromisoformat(at) if at else None)
+
+
+async def read_draft(session: AsyncSession, telegram_user_id: int,
+                     now: datetime) -> NoticeDraft | None:
+    """The user's notice draft; None when there is none (or it expired: then removed)."""
+    draft = await session.get(Draft, telegram_user_id)
+    if draft is None or draft.kind != NOTICE_DRAFT:
+        return None
+    if draft.expires_at <= now:
+        await drop_draft(session, telegram_user_id)
+        return None
+    try:
+        return NoticeDraft.from_row(draft)
+    except (ValueError, TypeError):
+        await drop_draft(session, telegram_user_id)
+        return None
+
+
+async def save_draft(session: AsyncSession, telegram_user_id: int, draft: NoticeDraft,
+                     now: datetime) -> None:
+    await drafts.put(session, telegram_user_id, kind=NOTICE_DRAFT, step=draft.step.value,
+                     data=draft.as_data(), now=now, ttl=DRAFT_TTL)
+
+
+async def drop_draft(session: AsyncSession, telegram_user_id: int) -> None:
+    await session.execute(delete(Draft).where(Draft.telegram_user_id == telegram_user_id,
+                                              Draft.kind == NOTICE_DRAFT))
+
+
+# --- the schedule time ----------------------------------------------------------------------
+
+
+MAX_AHEAD = timedelta(days=30)
+_WHEN = re.compile(r"(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s+)?(\d{1,2}):(\d{2})")
+
+
+class WhenError(enum.StrEnum):
+    FORMAT = "format"
+    PAST = "past"
+    TOO_FAR = "too_far"
+
+
+class InvalidWhen(ValueError):
+    def __init__(self, code: WhenError) -> None:
+        super().__init__(code.value)
+        self.code = code
+
+
+def parse_when(text: str, *, now: datetime, timezone: str) -> datetime:
+    """`HH:MM` (the next such time) or `YYYY-MM-DD HH:MM`, in `timezone`, as an aware UTC
+    datetime between now and MAX_AHEAD from now; InvalidWhen otherwise."""
+    cleaned = " ".join(unicodedata.normalize("NFKC", text[:64]).split())
+    match = _WHEN.fullmatch(cleaned)
+    if match is None or len(text) > 64:
+        raise InvalidWhen(WhenError.FORMAT)
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    try:
+        hhmm = time(int(match[4]), int(match[5]))
+        day = (date(int(match[1]), int(match[2]), int(match[3])) if match[1]
+               else local_now.date())
+    except ValueError:
+        raise InvalidWhen(WhenError.FORMAT) from None
+    moment = datetime.combine(day, hhmm, tzinfo=zone)
+    if not match[1] and moment <= local_now:
+        moment = datetime.combine(day + timedelta(days=1), hhmm, tzinfo=zone)
+    if moment <= local_now:
+        raise InvalidWhen(WhenError.PAST)
+    if moment - local_now > MAX_AHEAD:
+        raise InvalidWhen(WhenError.TOO_FAR)
+    return moment.astimezone(UTC)
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a notice goes: `path` None is the whole organisation."""
+
+    unit_id: int | None
+    path: str | None
+    names: tuple[str, ...]  # the unit's names from the root; () for the organisation
+    leaders_only: bool
+
+
+async def unit_names_by_id(session: AsyncSession,
+                          unit_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """Each unit's names from the root, with one query for the units and their ancestors."""
+    paths = dict((await session.execute(
+        select(Unit.id, Unit.path).where(Unit.id.in_(unit_ids)))).all()) if unit_ids else {}
+    wanted = {int(p) for path in paths.values() for p in path.strip("/").split("/") if p}
+    names = dict((await session.execute(
+        select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))).all()) if wanted else {}
+    return {uid: tuple(names.get(int(p), "?") for p in path.strip("/").split("/") if p)
+            for uid, path in paths.items()}
+
+
+async def resolve_target(session: AsyncSession, scope: Scope, draft: NoticeDraft,
+                         *, now: datetime) -> Target | None:
+    """The draft's target if the scope still allows it (rights are checked again at every
+    step: a leader moved since, a forged unit button); refusals are audited."""
+    if draft.target == "org":
+        if scope.unit_path is not None:
+            await _denied(session, scope, "org", now)
+            return None
+        return Target(None, None, (), False)
+    if draft.target == "leaders":
+        if scope.unit_id is None:
+            return Target(None, None, (), True)
+        unit_id: int | None = scope.unit_id
+    elif draft.target == "unit" and draft.unit_id is not None:
+        unit_id = draft.unit_id
+    else:
+        return None
+    unit = await session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        return None
+    if not scope.covers(unit):
+        await _denied(session, scope, f"unit:{unit.id}", now)
+        return None
+    names = (await unit_names_by_id(session, {unit.id}))[unit.id]
+    return Target(unit.id, unit.path, names, draft.target == "leaders")
+
+
+async def _denied(session: AsyncSession, scope: Scope, target: str, now: datetime) -> None:
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="notice_denied", now=now, target=target)
+
+
+async def scope_units(session: AsyncSession, scope: Scope) -> list[tuple[int, tuple[str, ...]]]:
+    """The units a sender picks from: their own unit and the units right below it (the
+    organisation's top units for an admin)."""
+    if scope.unit_id is None:
+        stmt = select(Unit.id).where(Unit.active, Unit.parent_id.is_(None))
+    else:
+        stmt = select(Unit.id).where(Unit.active, (Unit.id == scope.unit_id)
+                                     | (Unit.parent_id == scope.unit_id))
+    ids = set((await session.scalars(stmt.order_by(Unit.path).limit(24))).all())
+    names = await unit_names_by_id(session, ids)
+    return sorted(names.items(), key=lambda item: item[1])
+
+
+# --- the audience ---------------------------------------------------------------------------
+
+
+def _audience(path: str | None, leaders_only: bool, exclude_member: int | None) -> Any:
+    stmt = (
+        select(Member.id, Member.unit_id, Member.telegram_user_id, Account.chat_id,
+               Account.locale, Account.language_code, Account.blocked_at)
+        .join(Unit, Unit.id == Member.unit_id)
+        .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
+        .where(Member.active, Unit.active)
+        .order_by(Member.id)
+    )
+    if path is not None:
+        stmt = stmt.where(in_subtree(path))
+    if leaders_only:
+        stmt = stmt.where(Member.role.in_([Role.LEADER, Role.ADMIN]))
+    if exclude_member is not None:
+        stmt = stmt.where(Member.id != exclude_member)
+    return stmt
+
+
+@dataclass(frozen=True)
+class AudienceSize:
+    total: int
+    reachable: int
+
+
+async def audience_size(session: AsyncSession, target: Target,
+                        exclude_member: int | None) -> AudienceSize:
+    rows = (await session.execute(_audience(target.path, target.leaders_only,
+                                            exclude_member))).all()
+    reachable = sum(1 for r in rows if r.telegram_user_id is not None and r.blocked_at is None)
+    return AudienceSize(len(rows), reachable)
+
+
+# --- creating and fanning out ---------------------------------------------------------------
+
+
+async def create_notice(session: AsyncSession, scope: Scope, draft: NoticeDraft, target: Target,
+                        *, author_telegram_id: int, author_name: str, author_locale: str,
+                        progress_chat_id: int, progress_message_id: int | None,
+                        now: datetime) -> Notice:
+    """The confirmed notice, due at once or at its time (audited)."""
+    notice = Notice(
+        author_member_id=scope.actor_member_id, author_telegram_id=author_telegram_id,
+        author_name=author_name[:64], author_locale=author_locale, unit_id=target.unit_id,
+        scope_path=target.path, leaders_only=target.leaders_only, text=draft.text,
+        media_kind=draft.media_kind, media_file_id=draft.media_file_id,
+        ack_required=bool(draft.ack), status=NoticeStatus.SCHEDULED,
+        scheduled_at=draft.scheduled_at or now, recipients=0,
+        progress_chat_id=progress_chat_id,
+        progress_message_id=progress_message_id if draft.scheduled_at is None else None,
+        progress_text="", progress_done=False, created_at=now)
+    session.add(notice)
+    await session.flush()
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="notice", now=now, target=f"notice:{notice.id}",
+                       details={"unit": target.unit_id, "leaders_only": target.leaders_only,
+                                "ack": notice.ack_required, "media": draft.media_kind,
+                                "scheduled_at": notice.scheduled_at.isoformat()})
+    return notice
+
+
+def view_of(notice: Notice, names: tuple[str, ...]) -> render.NoticeView:
+    return render.NoticeView(notice.id, notice.author_name, names, notice.text,
+                             notice.media_kind, notice.media_file_id, notice.ack_required)
+
+
+@dataclass(frozen=True)
+class Queued:
+    notice_id: int
+    recipients: int
+    messages: int
+
+
+async def queue_due(session: AsyncSession, *, now: datetime,
+                    default_locale: str) -> list[Queued]:
+    """Fan out every notice whose time has come; idempotent, and safe beside another
+    instance doing the same (the notice row is locked, SKIP LOCKED on PostgreSQL)."""
+    due = list((await session.scalars(
+        select(Notice).where(Notice.status == NoticeStatus.SCHEDULED, Notice.scheduled_at <= now)
+        .order_by(Notice.id).limit(20).with_for_update(skip_locked=True))).all())
+    return [await _fan_out(session, notice, now=now, default_locale=default_locale)
+            for notice in due]
+
+
+def _insert(session: AsyncSession) -> Any:
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(NoticeRecipient)
+
+
+async def _fan_out(session: AsyncSession, notice: Notice, *, now: datetime,
+                   default_locale: str) -> Queued:
+    rows = (await session.execute(_audience(notice.scope_path, notice.leaders_only,
+                                            notice.author_member_id))).all()
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        chunk = [{"notice_id": notice.id, "member_id": r.id, "unit_id": r.unit_id}
+                 for r in rows[start:start + _INSERT_CHUNK]]
+        await session.execute(_insert(session).values(chunk).on_conflict_do_nothing(
+            index_elements=["notice_id", "member_id"]))
+    names: tuple[str, ...] = ()
+    if notice.unit_id is not None:
+        names = (await unit_names_by_id(session, {notice.unit_id})).get(notice.unit_id, ())
+    view = view_of(notice, names)
+    payloads: dict[str, dict[str, Any]] = {}
+    messages = []
+    for r in rows:
+        if r.telegram_user_id is None or r.blocked_at is not None:
+            continue  # cannot be reached: shown apart in the drill-down
+        locale = resolve_locale(r.locale, r.language_code, default_locale)
+        if locale not in payloads:
+            with use_locale(locale):
+                payloads[locale] = render.notice_payload(view)
+        messages.append(NewMessage(notice_key(notice.id, r.id), KIND_NOTICE,
+                                   r.chat_id or r.telegram_user_id, payloads[locale],
+                                   member_id=r.id))
+    inserted = await enqueue_many(session, messages, now=now)
+    notice.status, notice.queued_at, notice.recipients = NoticeStatus.QUEUED, now, len(rows)
+    return Queued(notice.id, len(rows), len(inserted))
+
+
+# --- acknowledging --------------------------------------------------------------------------
+
+
+class AckStatus(enum.StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    ALREADY = "already"
+    NOT_YOURS = "not_yours"  # not a recipient: someone else's copy, or forged data
+
+
+@dataclass(frozen=True)
+class AckResult:
+    status: AckStatus
+    at: datetime | None = None
+
+
+async def acknowledge(session: AsyncSession, *, notice_id: int, telegram_user_id: int,
+                      now: datetime) -> AckResult:
+    """Record the first acknowledgement; a second press changes nothing."""
+    row = await session.scalar(
+        select(NoticeRecipient).join(Member, Member.id == NoticeRecipient.member_id)
+        .where(NoticeRecipient.notice_id == notice_id,
+               Member.telegram_user_id == telegram_user_id))
+    if row is None:
+        await audit.record(session, actor=f"tg:{telegram_user_id}", action="notice_ack_denied",
+                           now=now, target=f"notice:{notice_id}")
+        return AckResult(AckStatus.NOT_YOURS)
+    if row.acknowledged_at is not None:
+        return AckResult(AckStatus.ALREADY, row.acknowledged_at)
+    result = await session.execute(
+        update(NoticeRecipient)
+        .where(NoticeRecipient.notice_id == notice_id, NoticeRecipient.member_id == row.member_id,
+               NoticeRecipient.acknowledged_at.is_(None))
+        .values(acknowledged_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return AckResult(AckStatus.ALREADY)
+    return AckResult(AckStatus.ACKNOWLEDGED, now)

@@ -1,0 +1,305 @@
+"""What senders see of their notices: delivery progress, /notices figures, the drill-down
+(per unit, who has not acknowledged; kept apart, who cannot be reached), and reminders.
+
+A leader sees the notices aimed at their subtree, their own, and those aimed at a unit above
+them — of those, only their own subtree's part. Every drill-down is audited.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Account,
+    AuditEntry,
+    Member,
+    Notice,
+    NoticeRecipient,
+    NoticeStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Unit,
+)
+from bot.i18n import resolve_locale, use_locale
+from bot.outbox.queue import NewMessage, enqueue_many
+from bot.render import notices as render
+from bot.services.members.leaves import Scope
+from bot.services.notices.broadcast import (
+    KIND_NOTICE_REMINDER,
+    REMIND_EVERY,
+    key_expr,
+    unit_names_by_id,
+    view_of,
+)
+from bot.services.org import audit
+from bot.services.org.units import in_subtree
+
+# --- progress -------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    recipients: int = 0
+    queued: int = 0  # outbox rows
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    pending: int = 0
+    acknowledged: int = 0
+
+    @property
+    def unreachable(self) -> int:
+        """Never linked, or had blocked the bot before the notice went out."""
+        return self.recipients - self.queued
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+
+async def progress(session: AsyncSession, notice_id: int, scope_path: str | None = None
+                   ) -> Progress:
+    """Delivery figures of one notice (within `scope_path` when given)."""
+    stmt = (
+        select(OutboxMessage.status, NoticeRecipient.acknowledged_at.is_not(None))
+        .select_from(NoticeRecipient)
+        .outerjoin(OutboxMessage, OutboxMessage.dedup_key == key_expr(NoticeRecipient.notice_id))
+        .where(NoticeRecipient.notice_id == notice_id)
+    )
+    if scope_path is not None:
+        stmt = stmt.join(Unit, Unit.id == NoticeRecipient.unit_id).where(in_subtree(scope_path))
+    result = Progress()
+    for status, acked in (await session.execute(stmt)).all():
+        result.recipients += 1
+        result.acknowledged += bool(acked)
+        if status is None:
+            continue
+        result.queued += 1
+        if status == OutboxStatus.SENT:
+            result.sent += 1
+        elif status == OutboxStatus.BLOCKED:
+            result.blocked += 1
+        elif status == OutboxStatus.PENDING:
+            result.pending += 1
+        else:
+            result.failed += 1
+    return result
+
+
+async def open_progress(session: AsyncSession) -> list[Notice]:
+    """Notices whose sender's progress message still needs updating."""
+    return list((await session.scalars(
+        select(Notice).where(Notice.status == NoticeStatus.QUEUED,
+                             Notice.progress_done.is_(False),
+                             Notice.progress_chat_id.is_not(None))
+        .order_by(Notice.id).limit(20))).all())
+
+
+async def record_progress(session: AsyncSession, notice_id: int, *, text: str,
+                          message_id: int | None, done: bool) -> None:
+    await session.execute(update(Notice).where(Notice.id == notice_id).values(
+        progress_text=text[:512], progress_message_id=message_id, progress_done=done))
+
+
+# --- what senders see: /notices -------------------------------------------------------------
+
+
+def visible(scope: Scope) -> Any:
+    """Notices a scope may look at: every one for an admin; for a leader those aimed at
+    their subtree, at a unit above it (their part of it), and their own."""
+    if scope.unit_path is None:
+        return Notice.id.is_not(None)
+    path = scope.unit_path
+    return (Notice.scope_path.is_(None) | Notice.scope_path.startswith(path, autoescape=True)
+            | literal(path, String).startswith(Notice.scope_path)
+            | (Notice.author_member_id == scope.actor_member_id))
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    notice_id: int
+    at: datetime
+    author: str
+    target: tuple[str, ...]
+    leaders_only: bool
+    ack_required: bool
+    status: NoticeStatus
+    snippet: str
+    figures: Progress
+
+
+async def recent(session: AsyncSession, scope: Scope, *, limit: int = 8) -> list[NoticeLine]:
+    notices = list((await session.scalars(
+        select(Notice).where(visible(scope), Notice.status != NoticeStatus.CANCELLED)
+        .order_by(Notice.scheduled_at.desc(), Notice.id.desc()).limit(limit))).all())
+    names = await unit_names_by_id(session, {n.unit_id for n in notices if n.unit_id})
+    return [await _line(session, scope, n, names) for n in notices]
+
+
+async def _line(session: AsyncSession, scope: Scope, notice: Notice,
+                names: dict[int, tuple[str, ...]]) -> NoticeLine:
+    figures = await progress(session, notice.id, _narrow(scope, notice))
+    return NoticeLine(notice.id, notice.scheduled_at, notice.author_name,
+                      names.get(notice.unit_id, ()) if notice.unit_id else (),
+                      notice.leaders_only, notice.ack_required, notice.status,
+                      " ".join(notice.text.split())[:60], figures)
+
+
+def _narrow(scope: Scope, notice: Notice) -> str | None:
+    """A leader looking at a notice aimed above their unit sees their own subtree's part."""
+    if scope.unit_path is None or notice.author_member_id == scope.actor_member_id:
+        return None
+    if notice.scope_path is not None and notice.scope_path.startswith(scope.unit_path):
+        return None
+    return scope.unit_path
+
+
+class ViewStatus(enum.StrEnum):
+    OK = "ok"
+    NOT_FOUND = "not_found"  # no such notice, or not one this scope may see
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    reason: str = ""  # for the unreachable: "unlinked", "blocked", "failed"
+
+
+@dataclass
+class NoticeDetail:
+    line: NoticeLine
+    # (unit names, members who have not acknowledged), by unit
+    pending: list[tuple[tuple[str, ...], list[Person]]] = field(default_factory=list)
+    unreachable: list[tuple[tuple[str, ...], list[Person]]] = field(default_factory=list)
+    can_remind: bool = False
+
+
+async def _find(session: AsyncSession, scope: Scope, notice_id: int, action: str,
+                now: datetime) -> Notice | None:
+    notice = await session.scalar(select(Notice).where(Notice.id == notice_id, visible(scope)))
+    if notice is None:
+        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                           action=f"{action}_denied", now=now, target=f"notice:{notice_id}")
+    return notice
+
+
+async def detail(session: AsyncSession, scope: Scope, notice_id: int,
+                 *, now: datetime) -> NoticeDetail | None:
+    """Per unit, who has not acknowledged; kept apart, who cannot be reached (audited)."""
+    notice = await _find(session, scope, notice_id, "notice_view", now)
+    if notice is None:
+        return None
+    names = await unit_names_by_id(session, {notice.unit_id} if notice.unit_id else set())
+    line = await _line(session, scope, notice, names)
+    narrow = _narrow(scope, notice)
+    stmt = (
+        select(Member.name, NoticeRecipient.unit_id, NoticeRecipient.acknowledged_at,
+               Member.telegram_user_id, Account.blocked_at, OutboxMessage.status)
+        .select_from(NoticeRecipient)
+        .join(Member, Member.id == NoticeRecipient.member_id)
+        .join(Unit, Unit.id == NoticeRecipient.unit_id)
+        .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
+        .outerjoin(OutboxMessage, OutboxMessage.dedup_key == key_expr(NoticeRecipient.notice_id))
+        .where(NoticeRecipient.notice_id == notice.id)
+        .order_by(Unit.path, Member.name)
+    )
+    if narrow is not None:
+        stmt = stmt.where(in_subtree(narrow))
+    pending: dict[int, list[Person]] = defaultdict(list)
+    unreachable: dict[int, list[Person]] = defaultdict(list)
+    for name, unit_id, acked, tg, _blocked, status in (await session.execute(stmt)).all():
+        if acked is not None:
+            continue
+        if tg is None:
+            unreachable[unit_id].append(Person(name, "unlinked"))
+        elif status is None or status == OutboxStatus.BLOCKED:
+            unreachable[unit_id].append(Person(name, "blocked"))
+        elif status in (OutboxStatus.FAILED, OutboxStatus.CANCELLED):
+            unreachable[unit_id].append(Person(name, "failed"))
+        elif notice.ack_required:
+            pending[unit_id].append(Person(name))
+    unit_names = await unit_names_by_id(session, set(pending) | set(unreachable))
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="notice_view", now=now, target=f"notice:{notice.id}")
+    return NoticeDetail(
+        line,
+        sorted(((unit_names.get(u, ()), p) for u, p in pending.items()), key=lambda x: x[0]),
+        sorted(((unit_names.get(u, ()), p) for u, p in unreachable.items()),
+               key=lambda x: x[0]),
+        can_remind=notice.ack_required and notice.status == NoticeStatus.QUEUED)
+
+
+# --- reminding those who have not acknowledged ----------------------------------------------
+
+
+class RemindStatus(enum.StrEnum):
+    SENT = "sent"
+    TOO_SOON = "too_soon"
+    NOBODY = "nobody"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class RemindResult:
+    status: RemindStatus
+    count: int = 0
+    next_at: datetime | None = None
+
+
+async def remind(session: AsyncSession, scope: Scope, notice_id: int, *, now: datetime,
+                 default_locale: str) -> RemindResult:
+    """Send the notice again to the scope's reachable recipients who have not acknowledged
+    it; at most once per REMIND_EVERY per notice (the audit log is the record)."""
+    notice = await _find(session, scope, notice_id, "notice_remind", now)
+    if notice is None or not notice.ack_required or notice.status != NoticeStatus.QUEUED:
+        return RemindResult(RemindStatus.NOT_FOUND)
+    target = f"notice:{notice.id}"
+    last = await session.scalar(
+        select(AuditEntry.at).where(AuditEntry.action == "notice_remind",
+                                    AuditEntry.target == target,
+                                    AuditEntry.at > now - REMIND_EVERY)
+        .order_by(AuditEntry.at.desc()).limit(1))
+    if last is not None:
+        return RemindResult(RemindStatus.TOO_SOON, next_at=last + REMIND_EVERY)
+    stmt = (
+        select(Member.id, Member.telegram_user_id, Account.chat_id, Account.locale,
+               Account.language_code)
+        .select_from(NoticeRecipient)
+        .join(Member, Member.id == NoticeRecipient.member_id)
+        .join(Unit, Unit.id == NoticeRecipient.unit_id)
+        .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
+        .join(OutboxMessage, OutboxMessage.dedup_key == key_expr(NoticeRecipient.notice_id))
+        .where(NoticeRecipient.notice_id == notice.id,
+               NoticeRecipient.acknowledged_at.is_(None), Member.active,
+               Member.telegram_user_id.is_not(None), Account.blocked_at.is_(None),
+               OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.PENDING]))
+    )
+    narrow = _narrow(scope, notice)
+    if narrow is not None:
+        stmt = stmt.where(in_subtree(narrow))
+    names = await unit_names_by_id(session, {notice.unit_id} if notice.unit_id else set())
+    view = view_of(notice, names.get(notice.unit_id, ()) if notice.unit_id else ())
+    payloads: dict[str, dict[str, Any]] = {}
+    messages = []
+    for r in (await session.execute(stmt)).all():
+        locale = resolve_locale(r.locale, r.language_code, default_locale)
+        if locale not in payloads:
+            with use_locale(locale):
+                payloads[locale] = render.notice_payload(view, reminder=True)
+        messages.append(NewMessage(f"notice_remind:{notice.id}:{now:%Y%m%d%H%M}:{r.id}",
+                                   KIND_NOTICE_REMINDER, r.chat_id or r.telegram_user_id,
+                                   payloads[locale], member_id=r.id))
+    count = len(await enqueue_many(session, messages, now=now))
+    if count == 0:
+        return RemindResult(RemindStatus.NOBODY)
+    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+                       action="notice_remind", now=now, target=target,
+                       details={"count": count})
+    return RemindResult(RemindStatus.SENT, count)

@@ -1,0 +1,121 @@
+"""Telegram accounts: who has written to the bot, their language, and their role."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Account, Member, Role
+from bot.runtime.dedup import SeenUpdates, take_update_cte
+
+# Writing last_seen on every update would make each update a write; once a minute is enough.
+_SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An account as `touch_account` left it."""
+
+    chat_id: int | None
+    locale: str | None
+    language_code: str | None
+    last_seen_at: datetime
+
+
+def touch_account_sync(connection: Connection, *, telegram_user_id: int,
+                       chat_id: int | None, language_code: str | None,
+                       now: datetime) -> Seen:
+    """The account for this Telegram user, created on first contact, kept current cheaply:
+    it is touched by every update, so it is one prebuilt read, and a write only on a change
+    (or once a minute for last_seen_at). For synchronous code (run_sync)."""
+    row = connection.execute(_ACCOUNT, {"user": telegram_user_id}).first()
+    return _touched(connection, row, telegram_user_id=telegram_user_id, chat_id=chat_id,
+                    language_code=language_code, now=now)
+
+
+def touch_and_take(connection: Connection, seen_updates: SeenUpdates, *, update_id: int,
+                   digest: str, telegram_user_id: int, chat_id: int | None,
+                   language_code: str | None, now: datetime) -> tuple[bool, Seen]:
+    """`touch_account_sync`, then `SeenUpdates.first_sight_sync` for the update: whether this
+    delivery is its first, and the account. On PostgreSQL the id is taken and the account
+    read in one statement (a data-modifying WITH): one round trip instead of two."""
+    if connection.dialect.name != "postgresql":
+        account = touch_account_sync(connection, telegram_user_id=telegram_user_id,
+                                     chat_id=chat_id, language_code=language_code, now=now)
+        return seen_updates.first_sight_sync(connection, update_id, digest, now), account
+    row = connection.execute(_TAKE_AND_READ, {
+        "update_id": update_id, "digest": digest, "seen_at": now,
+        "user": telegram_user_id}).one()
+    seen_updates.prune_sync(connection, now)
+    account = _touched(connection, row if row.account is not None else None,
+                       telegram_user_id=telegram_user_id, chat_id=chat_id,
+                       language_code=language_code, now=now)
+    return row.taken is not None, account
+
+
+def _touched(connection: Connection, row: Any, *, telegram_user_id: int,
+             chat_id: int | None, language_code: str | None, now: datetime) -> Seen:
+    """Create the account (`row`, its columns as read, None) or write what changed."""
+    if row is None:
+        connection.execute(_CREATE, {
+            "telegram_user_id": telegram_user_id, "chat_id": chat_id,
+            "language_code": language_code, "created_at": now, "last_seen_at": now})
+        return Seen(chat_id, None, language_code, now)
+    seen = Seen(chat_id if chat_id is not None else row.chat_id, row.locale,
+                language_code or row.language_code,
+                now if now - row.last_seen_at >= _SEEN_GRANULARITY else row.last_seen_at)
+    changes = {key: value for key, value, before in (
+        ("chat_id", seen.chat_id, row.chat_id),
+        ("language_code", seen.language_code, row.language_code),
+        ("last_seen_at", seen.last_seen_at, row.last_seen_at),
+        ("blocked_at", None, row.blocked_at),  # writing to us means they unblocked
+    ) if value != before}
+    if changes:
+        connection.execute(
+            update(_accounts).where(_accounts.c.telegram_user_id == telegram_user_id)
+            .values(changes))
+    return seen
+
+
+_accounts = cast(Table, Account.__table__)
+_ACCOUNT = select(_accounts.c.chat_id, _accounts.c.locale, _accounts.c.language_code,
+                  _accounts.c.blocked_at, _accounts.c.last_seen_at).where(
+    _accounts.c.telegram_user_id == bindparam("user"))
+_CREATE = insert(_accounts)
+_taken = take_update_cte()
+_TAKE_AND_READ = (
+    select(select(_taken.c.update_id).scalar_subquery().label("taken"),
+           _accounts.c.telegram_user_id.label("account"), *_ACCOUNT.selected_columns)
+    .select_from(select(literal(1).label("one")).subquery("one")
+                 .outerjoin(_accounts, _accounts.c.telegram_user_id == bindparam("user"))))
+
+
+async def set_account_locale(session: AsyncSession, *, telegram_user_id: int, locale: str,
+                             now: datetime) -> None:
+    account = await session.get(Account, telegram_user_id)
+    if account is None:
+        account = Account(telegram_user_id=telegram_user_id, created_at=now, last_seen_at=now)
+        session.add(account)
+    account.locale = locale
+
+
+async def member_for(session: AsyncSession, telegram_user_id: int) -> Member | None:
+    """The active roster member linked to this Telegram user, if any."""
+    return await session.scalar(
+        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active)
+    )
+
+
+async def role_of(
+    session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
+) -> Role | None:
+    """The user's role: admin when listed in ADMIN_TELEGRAM_IDS, else their member's, else None."""
+    if telegram_user_id in admin_ids:
+        return Role.ADMIN
+    member = await member_for(session, telegram_user_id)
+    return member.role if member else None
