@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.db import Database
+from bot.services.drafts import DraftKind
+from bot.services.org.permissions import Actor
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -22,6 +25,29 @@ if TYPE_CHECKING:
     from bot.runtime.instances import Heartbeat
     from bot.runtime.metrics import Metrics
     from bot.services.faq.service import Faq
+
+
+# Set for every update by handlers.users.remember_user (group -1), before any other handler:
+# who is asking (None for an update without a user) and the kind of their open form (None
+# when there is none; an expired one counts: its handler says that it expired). ContextVars,
+# like the locale, so that the routing filters in handlers/routes.py (which see only the
+# update) can read them too.
+_actor: ContextVar[Actor | None] = ContextVar("actor", default=None)
+_open_form: ContextVar[DraftKind | None] = ContextVar("open_form", default=None)
+
+
+def set_update_state(actor: Actor | None, open_form: DraftKind | None) -> None:
+    """Record the update's actor and open form (group -1 does, for every update)."""
+    _actor.set(actor)
+    _open_form.set(open_form)
+
+
+def current_actor() -> Actor | None:
+    return _actor.get()
+
+
+def current_open_form() -> DraftKind | None:
+    return _open_form.get()
 
 
 @dataclass
@@ -68,6 +94,18 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotD
 
     def now(self) -> datetime:
         return self.bot_data.clock()
+
+    @property
+    def actor(self) -> Actor:
+        """Who sent this update: resolved once, with the account, before any handler ran."""
+        actor = _actor.get()
+        assert actor is not None, "handlers.users.remember_user runs first for user updates"
+        return actor
+
+    @property
+    def open_form(self) -> DraftKind | None:
+        """The kind of the sender's open form, as it was when the update arrived."""
+        return _open_form.get()
 
     def wake_dispatcher(self) -> None:
         """Call after a transaction that enqueued messages commits: they go out at once."""

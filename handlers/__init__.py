@@ -19,6 +19,7 @@ from bot.render import reports as render_reports
 from bot.render import volunteers as render_volunteers
 from bot.render.prompts import REPORT_CALLBACK_PATTERN
 from bot.runtime import notice_progress
+from bot.services.drafts import DraftKind
 from handlers import (
     admin,
     common,
@@ -31,6 +32,7 @@ from handlers import (
     notices,
     onboarding,
     report,
+    routes,
     settings,
     status,
     users,
@@ -41,10 +43,13 @@ if TYPE_CHECKING:
     from bot.runtime.app import SelfreportApp
 
 # Group -1 first of all: an update delivered again (same update_id) stops there
-# (bot.runtime.dedup);
-# the others record the account and set the language for the whole update, in one transaction.
+# (bot.runtime.dedup); the others record the account, set the language, the actor and the
+# open form for the whole update (handlers/routes.py reads them), in one statement.
 GROUP_USER = -1
 GROUP_MAIN = 0
+
+TEXT = filters.TEXT & ~filters.COMMAND
+FILE = (filters.PHOTO | filters.Document.ALL) & ~filters.FORWARDED
 
 
 def register(app: SelfreportApp) -> None:
@@ -111,25 +116,36 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(faq_add.faq_add_button, pattern=faq_add.FAQ_ADD_PATTERN),
             CallbackQueryHandler(faq.faq_button, pattern=faq.FAQ_PATTERN),
             # A forwarded message is a claim to check against the rumour list, never a form's
-            # answer or a question: before answer_text.
+            # answer or a question.
             MessageHandler(filters.FORWARDED & (filters.TEXT | filters.CAPTION)
                            & ~filters.COMMAND, faq.check_forward),
-            # A reply to a question's hand-over is its answer; faq.answer_reply passes any
-            # other reply on to answer_text.
-            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, faq.answer_reply),
-            # Free text goes to the form the sender's draft names (invite name, /family
-            # steps), else to the fallback below: keep it after every other text handler.
-            # What no form takes is a question for the rules Q&A (faq.answer_question).
-            MessageHandler(filters.TEXT & ~filters.COMMAND, onboarding.answer_text),
-            # A photo or document is a notice's content while composing one (/notice), else
-            # common.other_message: a handler for other files must route here the same way.
-            # A file captioned /import, or sent after /import, is a roster (admin.import_file);
-            # any other goes on to notices.notice_media.
-            # A document sent after /duty_import is a duty roster (duty.duty_document); any
-            # other file goes on to admin.import_file.
-            MessageHandler(filters.Document.ALL & ~filters.FORWARDED, duty.duty_document),
-            MessageHandler((filters.PHOTO | filters.Document.ALL) & ~filters.FORWARDED,
+            # A staff member's reply to a hand-over is its answer, even with a form open.
+            MessageHandler(TEXT & routes.STAFF & routes.HANDOVER_REPLY, faq.answer_reply),
+            # Free text answers the step of the sender's open form, one handler per kind...
+            MessageHandler(TEXT & routes.open_form(DraftKind.INVITE), onboarding.invite_name),
+            MessageHandler(TEXT & routes.open_form(DraftKind.FAMILY), family.family_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.REPORT), report.report_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.CONTACT), leaders.contact_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.REPORT_FOR),
+                           leaders.report_for_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.NOTICE), notices.notice_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.FAQ_ADD), faq_add.faq_add_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.ROSTER_IMPORT), admin.import_text),
+            MessageHandler(TEXT & routes.open_form(DraftKind.DUTY_SWAP), duty.duty_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.VOLUNTEER),
+                           volunteers.volunteer_note),
+            # ...and with none open (or /duty_import's, which wants a file) it is a question
+            # for the rules Q&A.
+            MessageHandler(TEXT, faq.answer_question),
+            # Files: a duty roster after /duty_import; a member roster captioned /import or
+            # after it; a notice's content while composing one; anything else is not
+            # understood (common.other_message, below).
+            MessageHandler(filters.Document.ALL & ~filters.FORWARDED
+                           & routes.open_form(DraftKind.DUTY_IMPORT), duty.duty_document),
+            MessageHandler(FILE & (filters.CaptionRegex(admin.IMPORT_CAPTION)
+                                   | routes.open_form(DraftKind.ROSTER_IMPORT)),
                            admin.import_file),
+            MessageHandler(FILE & routes.open_form(DraftKind.NOTICE), notices.notice_media),
             # Last: whatever no handler above took.
             MessageHandler(filters.COMMAND, common.unknown_command),
             MessageHandler(filters.ALL, common.other_message),

@@ -73,8 +73,7 @@ async def _download(context: Context, file_id: str) -> bytes | None:
 
 
 async def import_file(update: Update, context: Context) -> None:
-    """A photo or document: a roster when captioned /import or after /import; anything else
-    goes on to the notices' media handler."""
+    """A photo or document captioned /import or sent after /import: a roster."""
     user, message = update.effective_user, update.effective_message
     assert user and message
     captioned = bool(IMPORT_CAPTION.match(message.caption or ""))
@@ -82,10 +81,10 @@ async def import_file(update: Update, context: Context) -> None:
     async with context.transaction() as session:
         scope = await _scope(context, session, user.id)
         waiting = await admin.pending_import(session, user.id, now) is not None
-    if not captioned and not waiting:
-        from handlers.notices import notice_media
+    if not captioned and not waiting:  # /import's form expired meanwhile
+        from handlers.common import other_message
 
-        await notice_media(update, context)
+        await other_message(update, context)
         return
     if not _is_admin(scope):
         await _reply(update, render.admins_only())

@@ -13,9 +13,11 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.db.models import Member, Shift, Unit
 from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import Payload, enqueue
+from bot.outbox.queue import enqueue
 from bot.render import duty as render
 from bot.render.onboarding import not_linked
+from bot.render.payloads import Payload
+from bot.services.drafts import DraftKind
 from bot.services.duty import shifts as duty
 from bot.services.duty.file import ShiftArgsError, parse_shift_add, parse_shift_assign, read_duty
 from bot.services.duty.importer import import_duty
@@ -26,8 +28,8 @@ from bot.services.org.recipients import chain_for
 from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers.family import keyboard, plain_text
 
-DUTY_IMPORT_DRAFT = "duty_import"
-DUTY_SWAP_DRAFT = "duty_swap"
+DUTY_IMPORT_DRAFT = DraftKind.DUTY_IMPORT
+DUTY_SWAP_DRAFT = DraftKind.DUTY_SWAP
 MAX_ANSWER = 200
 
 
@@ -172,15 +174,15 @@ async def start_import(update: Update, context: Context) -> None:
 
 
 async def duty_document(update: Update, context: Context) -> None:
-    """A file: the duty roster after /duty_import, else the roster import's or notices' file."""
+    """A document sent with /duty_import's form open: the duty roster."""
     user, message = update.effective_user, update.effective_message
     assert user and message
     async with context.transaction() as session:
         draft = await read_draft(session, user.id, DUTY_IMPORT_DRAFT, context.now())
-    if draft is None or message.document is None:
-        from handlers.admin import import_file
+    if draft is None or message.document is None:  # the form expired meanwhile
+        from handlers.common import other_message
 
-        await import_file(update, context)
+        await other_message(update, context)
         return
     document = message.document
     if (document.file_size or 0) > MAX_ROSTER_BYTES:

@@ -110,9 +110,9 @@ async def _ask_person(update: Update, context: Context, text: str, kind: Questio
 
 
 async def answer_reply(update: Update, context: Context) -> None:
-    """A reply: to a hand-over it is the answer; any other reply is ordinary text."""
-    from handlers.onboarding import answer_text
-
+    """A staff member's reply to a hand-over (routes.HANDOVER_REPLY): the question's answer.
+    A reply that only looks like one (no hand-over of that id reached this user as that very
+    message) is taken as a question, like any other text."""
     user, message = update.effective_user, update.effective_message
     assert user and message
     replied = message.reply_to_message
@@ -123,7 +123,7 @@ async def answer_reply(update: Update, context: Context) -> None:
                 session, telegram_user_id=user.id, replied_message_id=replied.message_id,
                 replied_text=replied.text or "")
     if question_id is None:
-        await answer_text(update, context)
+        await answer_question(update, context)
         return
     await _answer(update, context, question_id, message.text or "")
 

@@ -19,9 +19,9 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.db.models import Member, Unit
 from bot.i18n import current_locale
-from bot.outbox.queue import Payload
 from bot.outbox.sending import PayloadError, PayloadSender
 from bot.render import notices as render
+from bot.render.payloads import Payload
 from bot.runtime.notice_progress import run_notices
 from bot.services.members.leaves import Scope, leave_scope
 from bot.services.notices import broadcast as notices
@@ -144,7 +144,7 @@ async def notice_answer(update: Update, context: Context) -> None:
 
 
 async def notice_media(update: Update, context: Context) -> None:
-    """A photo or document: the notice's content when composing one, else not understood."""
+    """A photo or document with /notice's form open: the notice's content at that step."""
     user, message = update.effective_user, update.effective_message
     assert user and message
     async with context.transaction() as session:

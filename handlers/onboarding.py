@@ -17,14 +17,8 @@ from bot.render.onboarding import (
     link_result,
     share_phone_label,
 )
-from bot.services.digest.actions import CONTACT_DRAFT, REPORT_FOR_DRAFT
-from bot.services.faq.promote import FAQ_ADD_DRAFT
 from bot.services.members import onboarding
-from bot.services.members.family import FAMILY_DRAFT
 from bot.services.members.onboarding import LinkStatus
-from bot.services.notices.broadcast import NOTICE_DRAFT
-from bot.services.org.admin import IMPORT_DRAFT
-from bot.services.reports.form import REPORT_DRAFT
 
 # A deep-link payload is at most 64 characters; anything longer is refused without a lookup.
 MAX_START_PAYLOAD = 64
@@ -90,29 +84,3 @@ async def invite_name(update: Update, context: Context) -> None:
         result = await onboarding.join_by_invite(
             session, telegram_user_id=user.id, name=message.text, now=context.now())
     await message.reply_text(invite_result(result), parse_mode=ParseMode.HTML)
-
-
-async def answer_text(update: Update, context: Context) -> None:
-    """Free text: the answer to the step of the form the sender is in, else a question."""
-    from bot.services.duty.volunteers import VOLUNTEER_DRAFT
-    from handlers import admin, duty, family, faq, faq_add, leaders, notices, report, volunteers
-    from handlers.duty import DUTY_SWAP_DRAFT
-
-    forms = {
-        onboarding.INVITE_DRAFT: invite_name,
-        FAMILY_DRAFT: family.family_answer,
-        REPORT_DRAFT: report.report_answer,
-        CONTACT_DRAFT: leaders.contact_answer,
-        REPORT_FOR_DRAFT: leaders.report_for_answer,
-        NOTICE_DRAFT: notices.notice_answer,
-        FAQ_ADD_DRAFT: faq_add.faq_add_answer,
-        IMPORT_DRAFT: admin.import_text,
-        DUTY_SWAP_DRAFT: duty.duty_answer,
-        VOLUNTEER_DRAFT: volunteers.volunteer_note,
-    }
-    user = update.effective_user
-    assert user
-    async with context.transaction() as session:
-        kind = await onboarding.draft_kind(session, user.id)
-    answer = forms.get(kind or "", faq.answer_question)
-    await answer(update, context)

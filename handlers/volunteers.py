@@ -10,10 +10,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context
-from bot.outbox.queue import Payload
 from bot.render import duty as render
 from bot.render import volunteers as render_vol
 from bot.render.onboarding import not_linked
+from bot.render.payloads import Payload
 from bot.services.duty import shifts as duty
 from bot.services.duty import volunteers
 from bot.services.members.leaves import leave_scope

@@ -6,7 +6,7 @@ row. A dispatcher claims due rows under a lease (``locked_until``); the lease is
 claim's fencing token, so a dispatcher whose lease ran out cannot overwrite the outcome
 recorded by the one that took the row over.
 
-Payloads are Bot API calls as JSON::
+Payloads (built by bot.render.payloads) are Bot API calls as JSON::
 
     {"method": "sendMessage", "text": "...", "parse_mode": "HTML", "reply_markup": {...}}
     {"method": "sendPhoto" | "sendDocument", "file": FILE, "caption"?: "...",
@@ -20,11 +20,9 @@ as a leader's chart: no shared disk needed).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -33,11 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import Account, Leave, Member, OutboxMessage, OutboxStatus, Report
-
-KIND_PROMPT = "prompt"
-KIND_REMINDER = "reminder"
-# Kinds that are pointless once the member has reported for report_date, left, or is on leave.
-DAILY_KINDS = frozenset({KIND_PROMPT, KIND_REMINDER})
+from bot.render.payloads import Payload
+from bot.services.outgoing import DAILY_KINDS
 
 MAX_ATTEMPTS = 10
 RETRY_BASE = timedelta(seconds=2)
@@ -46,74 +41,6 @@ _ERROR_LENGTH = 256
 # Rows per INSERT: well under SQLite's bound-parameter limit with ~9 columns a row.
 _INSERT_CHUNK = 500
 
-Payload = dict[str, Any]
-InlineKeyboard = dict[str, list[list[dict[str, str]]]]
-
-
-# -- payloads ----------------------------------------------------------------------------------
-
-def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboard:
-    """Rows of (label, callback_data) as the Bot API's InlineKeyboardMarkup."""
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row]
-                                for row in rows]}
-
-
-def message_payload(
-    text: str, *, reply_markup: InlineKeyboard | None = None, parse_mode: str | None = "HTML"
-) -> Payload:
-    payload: Payload = {"method": "sendMessage", "text": text}
-    if parse_mode:
-        payload["parse_mode"] = parse_mode
-    if reply_markup:
-        payload["reply_markup"] = reply_markup
-    return payload
-
-
-def file_spec(
-    *,
-    data: bytes | None = None,
-    path: str | Path | None = None,
-    file_id: str | None = None,
-    filename: str | None = None,
-) -> dict[str, str]:
-    """Exactly one of `data` (stored base64), `path` (absolute) or `file_id`."""
-    if sum(x is not None for x in (data, path, file_id)) != 1:
-        raise ValueError("give exactly one of data, path, file_id")
-    spec: dict[str, str] = {}
-    if data is not None:
-        spec["base64"] = base64.b64encode(data).decode("ascii")
-    elif path is not None:
-        spec["path"] = str(Path(path).resolve())
-    else:
-        assert file_id is not None
-        spec["file_id"] = file_id
-    if filename:
-        spec["filename"] = filename
-    return spec
-
-
-def _file_payload(method: str, file: dict[str, str], caption: str | None,
-                  reply_markup: InlineKeyboard | None, parse_mode: str | None) -> Payload:
-    payload: Payload = {"method": method, "file": file}
-    if caption:
-        payload["caption"] = caption
-        if parse_mode:
-            payload["parse_mode"] = parse_mode
-    if reply_markup:
-        payload["reply_markup"] = reply_markup
-    return payload
-
-
-def photo_payload(file: dict[str, str], *, caption: str | None = None,
-                  reply_markup: InlineKeyboard | None = None,
-                  parse_mode: str | None = "HTML") -> Payload:
-    return _file_payload("sendPhoto", file, caption, reply_markup, parse_mode)
-
-
-def document_payload(file: dict[str, str], *, caption: str | None = None,
-                     reply_markup: InlineKeyboard | None = None,
-                     parse_mode: str | None = "HTML") -> Payload:
-    return _file_payload("sendDocument", file, caption, reply_markup, parse_mode)
 
 
 # -- enqueueing --------------------------------------------------------------------------------

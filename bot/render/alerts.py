@@ -10,7 +10,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.i18n import _, fmt_date, fmt_datetime
-from bot.outbox.queue import Payload, inline_keyboard, message_payload
+from bot.render.payloads import Payload, inline_keyboard, message_payload
 from bot.render.reports import symptom_label, temperature_text
 from bot.services.reports.temperature import is_fever
 

@@ -13,7 +13,7 @@ from datetime import date
 from html import escape
 
 from bot.i18n import _, fmt_date, ngettext
-from bot.outbox.queue import Payload, inline_keyboard, message_payload
+from bot.render.payloads import Payload, inline_keyboard, message_payload
 from bot.services.duty.file import DutyErrorCode, DutyRowError
 from bot.services.duty.importer import DutyImportSummary
 from bot.services.duty.shifts import (

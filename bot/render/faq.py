@@ -13,7 +13,7 @@ from html import escape
 
 from bot.db.models import Question, QuestionKind
 from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext, use_locale
-from bot.outbox.queue import Payload, message_payload
+from bot.render.payloads import Payload, message_payload
 from bot.services.faq.feedback import Feedback
 from bot.services.faq.kb import Category, Entry, Rumour
 from bot.services.faq.questions import (

@@ -17,7 +17,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import _, fmt_datetime, fmt_number, ngettext
-from bot.outbox.queue import (
+from bot.render.payloads import (
     Payload,
     document_payload,
     file_spec,

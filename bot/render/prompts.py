@@ -15,7 +15,7 @@ from datetime import date, datetime
 from html import escape
 
 from bot.i18n import _, fmt_date, fmt_time
-from bot.outbox.queue import InlineKeyboard, Payload, inline_keyboard, message_payload
+from bot.render.payloads import InlineKeyboard, Payload, inline_keyboard, message_payload
 
 
 class ReportChoice(enum.StrEnum):

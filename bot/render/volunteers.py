@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.i18n import _
-from bot.outbox.queue import Payload, inline_keyboard, message_payload
 from bot.render.duty import post_label, weekday_label
+from bot.render.payloads import Payload, inline_keyboard, message_payload
 from bot.services.duty.volunteers import POSTS, Offer, VolunteerForm
 
 VOLUNTEER_PATTERN = r"^(?:vo:(?:[pd]:\d{1,2}|s|w)|vt:\d{1,12})\Z"

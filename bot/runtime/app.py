@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeDefault
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import BotData, Context
@@ -41,6 +42,8 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .context_types(context_types)
+        # Every message the handlers send is HTML (render escapes what people wrote).
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

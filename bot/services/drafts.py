@@ -6,6 +6,7 @@ the member stopped; starting a form replaces whatever other form the user had op
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,24 @@ from bot.db.models import Draft
 DEFAULT_TTL = timedelta(minutes=30)
 
 
-async def put(session: AsyncSession, telegram_user_id: int, *, kind: str, step: str,
+class DraftKind(enum.StrEnum):
+    """Every guided form there is. An update's text, contact, document or photo goes to the
+    handler registered for the kind of its sender's open form (handlers/__init__.py)."""
+
+    INVITE = "invite"  # the invite's "what is your name" step (services.members.onboarding)
+    FAMILY = "family"  # /family add and rename (services.members.family)
+    REPORT = "report"  # the report form (services.reports.form)
+    CONTACT = "contact_add"  # /contacts add (services.digest.actions)
+    REPORT_FOR = "report_for"  # /report_for (services.digest.actions)
+    NOTICE = "notice"  # /notice (services.notices.broadcast)
+    FAQ_ADD = "faq_add"  # /faq_add (services.faq.promote)
+    ROSTER_IMPORT = "roster_import"  # /import (services.org.admin)
+    DUTY_IMPORT = "duty_import"  # /duty_import
+    DUTY_SWAP = "duty_swap"  # a shift swap's colleague
+    VOLUNTEER = "volunteer"  # /volunteer's note (services.duty.volunteers)
+
+
+async def put(session: AsyncSession, telegram_user_id: int, *, kind: DraftKind, step: str,
               data: dict[str, Any], now: datetime, ttl: timedelta = DEFAULT_TTL) -> Draft:
     """Start or advance the user's form: it expires `ttl` after this step."""
     draft = await session.get(Draft, telegram_user_id)
@@ -29,7 +47,7 @@ async def put(session: AsyncSession, telegram_user_id: int, *, kind: str, step: 
     return draft
 
 
-async def current_data(session: AsyncSession, telegram_user_id: int, kind: str,
+async def current_data(session: AsyncSession, telegram_user_id: int, kind: DraftKind,
                        now: datetime) -> dict[str, Any] | None:
     """A copy of the data of the user's form of `kind`; None when there is none or it has
     expired (an expired one is removed)."""
@@ -42,7 +60,8 @@ async def current_data(session: AsyncSession, telegram_user_id: int, kind: str,
     return dict(draft.data)
 
 
-async def drop(session: AsyncSession, telegram_user_id: int, kind: str | None = None) -> None:
+async def drop(session: AsyncSession, telegram_user_id: int,
+               kind: DraftKind | None = None) -> None:
     """Remove the user's form (only if it is of `kind`, when given)."""
     stmt = delete(Draft).where(Draft.telegram_user_id == telegram_user_id)
     if kind is not None:

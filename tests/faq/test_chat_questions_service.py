@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.db.models import Account, Member, Question, QuestionKind, Role, Unit, UnitContact
-from bot.outbox.queue import message_payload
 from bot.render.faq import MAX_CALLBACK_BYTES
+from bot.render.payloads import message_payload
 from bot.services.faq import feedback as faq_feedback
 from bot.services.faq import questions
 from bot.services.org import units as org

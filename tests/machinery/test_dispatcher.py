@@ -21,6 +21,7 @@ from bot.db.models import Account, OutboxMessage, OutboxStatus
 from bot.outbox import queue as outbox
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.queue import NewMessage
+from bot.render import payloads
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 
 
@@ -81,7 +82,7 @@ async def enqueue(db: Database, messages: list[tuple[str, int, dict[str, Any]]])
 
 
 def texts(chats: range | list[int], tag: str = "hello") -> list[tuple[str, int, dict[str, Any]]]:
-    return [(f"{tag}:{c}", c, outbox.message_payload(f"{tag} <b>{c}</b>")) for c in chats]
+    return [(f"{tag}:{c}", c, payloads.message_payload(f"{tag} <b>{c}</b>")) for c in chats]
 
 
 async def settled(db: Database, timeout: float = 20.0) -> list[OutboxMessage]:
@@ -111,7 +112,7 @@ async def test_keeping_to_the_limits_draws_no_429(
     async with SandboxClient(strict.url) as sb:
         await users(sb, range(100, 220))
         await enqueue(db, texts([100]) + [
-            (f"burst:{i}", 100, outbox.message_payload(f"burst {i}")) for i in range(4)
+            (f"burst:{i}", 100, payloads.message_payload(f"burst {i}")) for i in range(4)
         ] + texts(range(101, 220)))
         async with dispatching(strict, db, rate=30, rate_per_chat=1) as dispatcher:
             rows = await settled(db)
@@ -201,12 +202,12 @@ async def test_refusals_are_final_and_never_retried(
     async with db.transaction() as s:
         s.add(Account(telegram_user_id=401, chat_id=401))
     await enqueue(db, [
-        ("blocked", 401, outbox.message_payload("hi")),
-        ("not started", 403, outbox.message_payload("hi")),
-        ("no such chat", 404, outbox.message_payload("hi")),
-        ("bad html", 402, outbox.message_payload("<b>unclosed")),
+        ("blocked", 401, payloads.message_payload("hi")),
+        ("not started", 403, payloads.message_payload("hi")),
+        ("no such chat", 404, payloads.message_payload("hi")),
+        ("bad html", 402, payloads.message_payload("<b>unclosed")),
         ("bad payload", 402, {"method": "sendSticker"}),
-        ("fine", 402, outbox.message_payload("fine")),
+        ("fine", 402, payloads.message_payload("fine")),
     ])
     async with dispatching(sandbox, db) as dispatcher:
         rows = {r.dedup_key: r for r in await settled(db)}
@@ -262,7 +263,7 @@ async def test_stopping_gives_back_what_waits_for_its_turn(
     sandbox: SandboxServer, sb: SandboxClient, db: Database
 ) -> None:
     await users(sb, [601])
-    await enqueue(db, [(f"m:{i}", 601, outbox.message_payload(f"m {i}")) for i in range(3)])
+    await enqueue(db, [(f"m:{i}", 601, payloads.message_payload(f"m {i}")) for i in range(3)])
     async with dispatching(sandbox, db, rate_per_chat=0.5) as dispatcher:
         await sb.wait_for_bot_messages(601, after=1, timeout=5)
     assert dispatcher.stats.sent == 1
@@ -280,7 +281,7 @@ async def test_more_than_a_chat_may_take_soon_waits_in_the_table(
     sandbox: SandboxServer, sb: SandboxClient, db: Database
 ) -> None:
     await users(sb, [701])
-    await enqueue(db, [(f"m:{i}", 701, outbox.message_payload(f"m {i}")) for i in range(8)])
+    await enqueue(db, [(f"m:{i}", 701, payloads.message_payload(f"m {i}")) for i in range(8)])
     async with dispatching(sandbox, db, rate_per_chat=1) as dispatcher:
         await asyncio.sleep(0.5)
         assert dispatcher.stats.deferred >= 2  # 5 s of this chat's budget is in hand, no more
@@ -306,9 +307,9 @@ async def test_photos_and_documents_and_one_upload_per_fan_out(
     await users(sb, [801, 802, 803])
     report = tmp_path / "notice.pdf"
     report.write_bytes(b"%PDF-1.4 notice")
-    photo = outbox.photo_payload(outbox.file_spec(data=_png(), filename="chart.png"),
+    photo = payloads.photo_payload(payloads.file_spec(data=_png(), filename="chart.png"),
                                  caption="<b>Trend</b>")
-    document = outbox.document_payload(outbox.file_spec(path=report), caption="Notice")
+    document = payloads.document_payload(payloads.file_spec(path=report), caption="Notice")
     await enqueue(db, [("chart", 801, photo)] + [
         (f"doc:{c}", c, document) for c in (801, 802, 803)])
     uploads: Callable[[], int] = lambda: len(sandbox.state.files)  # noqa: E731
@@ -345,7 +346,7 @@ async def test_sending_starts_only_once_the_claim_is_committed(
     # recorded before it commits would not find the row leased (PostgreSQL skips rows its
     # snapshot does not match instead of waiting for them).
     await users(sb, [751])
-    await enqueue(db, [(f"m:{i}", 751, outbox.message_payload(f"m {i}")) for i in range(7)])
+    await enqueue(db, [(f"m:{i}", 751, payloads.message_payload(f"m {i}")) for i in range(7)])
     release = outbox.release
 
     async def slow_release(*args: Any, **kwargs: Any) -> int:

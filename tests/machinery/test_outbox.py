@@ -13,6 +13,7 @@ from bot.db import Database
 from bot.db.models import Account, Leave, Member, OutboxMessage, OutboxStatus
 from bot.outbox import queue as outbox
 from bot.outbox.queue import NewMessage
+from bot.render import payloads
 from tests.machinery.helpers import MONDAY, add_report, seed_members, seed_unit
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -20,7 +21,7 @@ LEASE = timedelta(seconds=30)
 
 
 def text(n: int) -> dict[str, object]:
-    return outbox.message_payload(f"hello {n}")
+    return payloads.message_payload(f"hello {n}")
 
 
 async def put(db: Database, n: int, *, kind: str = "notice", at: datetime = NOW,
@@ -39,12 +40,12 @@ async def claim(db: Database, *, now: datetime = NOW, limit: int = 100) -> list[
 async def test_enqueueing_the_same_key_twice_keeps_one_row(db: Database) -> None:
     async with db.transaction() as s:
         first = await outbox.enqueue(s, dedup_key="notice:1:42", kind="notice", chat_id=42,
-                                     payload=outbox.message_payload("first"), now=NOW)
+                                     payload=payloads.message_payload("first"), now=NOW)
         second = await outbox.enqueue(s, dedup_key="notice:1:42", kind="notice", chat_id=42,
-                                      payload=outbox.message_payload("second"), now=NOW)
+                                      payload=payloads.message_payload("second"), now=NOW)
     async with db.transaction() as s:
         again = await outbox.enqueue(s, dedup_key="notice:1:42", kind="notice", chat_id=42,
-                                     payload=outbox.message_payload("third"), now=NOW)
+                                     payload=payloads.message_payload("third"), now=NOW)
         rows = (await s.scalars(select(OutboxMessage))).all()
     assert (first, second, again) == (True, False, False)
     assert len(rows) == 1 and rows[0].payload["text"] == "first"
@@ -214,20 +215,20 @@ async def _claim_in(db: Database, limit: int) -> list[OutboxMessage]:
 
 
 def test_payload_builders() -> None:
-    keyboard = outbox.inline_keyboard([[("Yes", "y:1"), ("No", "n:1")]])
+    keyboard = payloads.inline_keyboard([[("Yes", "y:1"), ("No", "n:1")]])
     assert keyboard == {"inline_keyboard": [[{"text": "Yes", "callback_data": "y:1"},
                                              {"text": "No", "callback_data": "n:1"}]]}
-    assert outbox.message_payload("<b>x</b>", reply_markup=keyboard) == {
+    assert payloads.message_payload("<b>x</b>", reply_markup=keyboard) == {
         "method": "sendMessage", "text": "<b>x</b>", "parse_mode": "HTML",
         "reply_markup": keyboard}
-    photo = outbox.photo_payload(outbox.file_spec(data=b"\x89PNG", filename="chart.png"),
+    photo = payloads.photo_payload(payloads.file_spec(data=b"\x89PNG", filename="chart.png"),
                                  caption="Trend")
     assert photo == {"method": "sendPhoto", "caption": "Trend", "parse_mode": "HTML",
                      "file": {"base64": base64.b64encode(b"\x89PNG").decode(),
                               "filename": "chart.png"}}
-    doc = outbox.document_payload(outbox.file_spec(file_id="AbC"))
+    doc = payloads.document_payload(payloads.file_spec(file_id="AbC"))
     assert doc == {"method": "sendDocument", "file": {"file_id": "AbC"}}
     with pytest.raises(ValueError):
-        outbox.file_spec(data=b"x", file_id="y")
+        payloads.file_spec(data=b"x", file_id="y")
     with pytest.raises(ValueError):
-        outbox.file_spec()
+        payloads.file_spec()

@@ -28,20 +28,22 @@ from bot.db.models import (
     Unit,
 )
 from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import KIND_REMINDER, NewMessage, enqueue_many
+from bot.outbox.queue import NewMessage, enqueue_many
 from bot.render.prompts import reminder_payload
 from bot.services import drafts
 from bot.services.digest import alerts
+from bot.services.drafts import DraftKind
 from bot.services.members.leaves import Scope
 from bot.services.org import audit
+from bot.services.outgoing import KIND_REMINDER
 from bot.services.reports.prompts import in_quiet_hours
 from bot.services.reports.schedule import all_schedules, schedule_for
 from bot.services.reports.store import PersonHealth, ReportInput, save_report, well_input
 
 REMIND_EVERY = timedelta(hours=1)
 DRAFT_TTL = timedelta(minutes=15)
-CONTACT_DRAFT = "contact_add"
-REPORT_FOR_DRAFT = "report_for"
+CONTACT_DRAFT = DraftKind.CONTACT
+REPORT_FOR_DRAFT = DraftKind.REPORT_FOR
 
 
 def _scope_target(scope: Scope) -> str:
@@ -204,7 +206,7 @@ async def report_for(session: AsyncSession, scope: Scope, *, member_id: int, wel
 # --- drafts of the two-step forms ----------------------------------------------------------
 
 
-async def put_draft(session: AsyncSession, telegram_user_id: int, kind: str,
+async def put_draft(session: AsyncSession, telegram_user_id: int, kind: DraftKind,
                     data: dict[str, Any], now: datetime) -> None:
     """A one-step form: its step is its kind."""
     await drafts.put(session, telegram_user_id, kind=kind, step=kind, data=data, now=now,

@@ -39,8 +39,9 @@ from bot.db.models import (
     UnitContact,
 )
 from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, Payload, enqueue_many
+from bot.outbox.queue import NewMessage, enqueue_many
 from bot.render import alerts as render
+from bot.render.payloads import Payload
 from bot.services.org import audit
 from bot.services.org.contacts import Recipient, chain_recipients, recipients_by_ids
 from bot.services.org.recipients import chains_for

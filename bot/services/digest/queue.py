@@ -25,15 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage
 from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import (
-    NewMessage,
-    enqueue_many,
-    file_spec,
-    message_payload,
-    photo_payload,
-)
+from bot.outbox.queue import NewMessage, enqueue_many
 from bot.render.chart import chart_caption, trend_chart
 from bot.render.digest import digest_text
+from bot.render.payloads import file_spec, message_payload, photo_payload
 from bot.services.digest import queries as q
 from bot.services.digest.compute import UnitDigest, compute_digests
 from bot.services.org.recipients import Recipient, chains_for

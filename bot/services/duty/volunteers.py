@@ -12,18 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, Unit, VolunteerOffer
 from bot.services import drafts
+from bot.services.drafts import DraftKind
 from bot.services.members.leaves import Scope
 from bot.services.members.settings import clean_text
 from bot.services.org import audit
 from bot.services.org.units import in_subtree
 
-VOLUNTEER_DRAFT = "volunteer"
+VOLUNTEER_DRAFT = DraftKind.VOLUNTEER
 POSTS = ("checkpoint", "screening", "publicity", "hygiene")
 MAX_NOTE = 200
 DRAFT_TTL = timedelta(minutes=30)
 
 
-async def put_draft(session: AsyncSession, telegram_user_id: int, kind: str,
+async def put_draft(session: AsyncSession, telegram_user_id: int, kind: DraftKind,
                     data: dict[str, Any], now: datetime) -> None:
     """A one-step form (the import, the swap, the volunteer form): its step is its kind."""
     await drafts.put(session, telegram_user_id, kind=kind, step=kind, data=data, now=now,

@@ -22,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, FaqAddition, Question, QuestionKind, QuestionStatus
 from bot.services import drafts
+from bot.services.drafts import DraftKind
 from bot.services.faq.additions import Addition, check_entry
 from bot.services.faq.kb import ID_PATTERN, MAX_ANSWER, MAX_ID, KnowledgeBase
 from bot.services.faq.questions import clean_text
 from bot.services.faq.service import Faq
 from bot.services.org import audit
 
-FAQ_ADD_DRAFT = "faq_add"
+FAQ_ADD_DRAFT = DraftKind.FAQ_ADD
 FAQ_ADD_TTL = timedelta(minutes=30)
 MAX_TYPED = 4000  # longer typed text is refused before anything else looks at it
 MAX_QUESTION = 300  # the knowledge base's limit for a question

@@ -34,7 +34,8 @@ from bot.db.models import (
     UnitContact,
 )
 from bot.i18n import resolve_locale
-from bot.outbox.queue import NewMessage, Payload, enqueue, enqueue_many
+from bot.outbox.queue import NewMessage, enqueue, enqueue_many
+from bot.render.payloads import Payload
 from bot.services.org.units import in_subtree, unit_names
 
 MAX_QUESTION = 1000

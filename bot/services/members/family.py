@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, HouseholdEntry
 from bot.services import drafts
+from bot.services.drafts import DraftKind
 from bot.services.members.settings import (
     MAX_HOUSEHOLD,
     MAX_NAME,
@@ -29,7 +30,7 @@ from bot.services.members.settings import (
     rename_household,
 )
 
-FAMILY_DRAFT = "family"
+FAMILY_DRAFT = DraftKind.FAMILY
 FAMILY_DRAFT_TTL = timedelta(minutes=30)
 
 

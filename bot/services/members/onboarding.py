@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Invite, Member, Role, Unit
 from bot.services import drafts
+from bot.services.drafts import DraftKind
 from bot.services.members.phones import InvalidPhone, normalize_phone
 from bot.services.members.settings import MAX_NAME, clean_text
 from bot.services.org import audit
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CODE_BYTES = 16  # token_urlsafe(16) → 22 characters, 128 bits
 MAX_CODE_LENGTH = 32  # the column
-INVITE_DRAFT = "invite"
+INVITE_DRAFT = DraftKind.INVITE
 INVITE_DRAFT_TTL = timedelta(minutes=30)
 MAX_INVITE_USES = 10_000
 MAX_INVITE_DAYS = 365

@@ -37,11 +37,12 @@ from bot.i18n import resolve_locale, use_locale
 from bot.outbox.queue import NewMessage, enqueue_many
 from bot.render import notices as render
 from bot.services import drafts
+from bot.services.drafts import DraftKind
 from bot.services.members.leaves import Scope
 from bot.services.org import audit
 from bot.services.org.units import in_subtree
 
-NOTICE_DRAFT = "notice"
+NOTICE_DRAFT = DraftKind.NOTICE
 DRAFT_TTL = timedelta(minutes=30)
 KIND_NOTICE = "notice"
 KIND_NOTICE_REMINDER = "notice_reminder"

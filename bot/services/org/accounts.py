@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Account, Member, Role
+from bot.db.models import Account, Draft, Member, Role, Unit, UnitContact
 from bot.runtime.dedup import SeenUpdates, take_update_cte
 
 # Writing last_seen on every update would make each update a write; once a minute is enough.
@@ -18,13 +18,29 @@ _SEEN_GRANULARITY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
+class Linked:
+    """What the account's update needs of its roster row and open form, read with it."""
+
+    member_id: int | None = None
+    name: str | None = None
+    role: Role | None = None
+    active: bool | None = None
+    unit_id: int | None = None
+    unit_path: str | None = None
+    is_contact: bool = False
+    draft_kind: str | None = None
+    draft_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Seen:
-    """An account as `touch_account` left it."""
+    """An account as `touch_account` left it, with its member and open form."""
 
     chat_id: int | None
     locale: str | None
     language_code: str | None
     last_seen_at: datetime
+    linked: Linked = Linked()
 
 
 def touch_account_sync(connection: Connection, *, telegram_user_id: int,
@@ -65,10 +81,14 @@ def _touched(connection: Connection, row: Any, *, telegram_user_id: int,
         connection.execute(_CREATE, {
             "telegram_user_id": telegram_user_id, "chat_id": chat_id,
             "language_code": language_code, "created_at": now, "last_seen_at": now})
-        return Seen(chat_id, None, language_code, now)
+        # First contact: no account to join from, but a roster row may name this user.
+        member = connection.execute(_MEMBER, {"user": telegram_user_id}).first()
+        return Seen(chat_id, None, language_code, now,
+                    _linked(member) if member is not None else Linked())
     seen = Seen(chat_id if chat_id is not None else row.chat_id, row.locale,
                 language_code or row.language_code,
-                now if now - row.last_seen_at >= _SEEN_GRANULARITY else row.last_seen_at)
+                now if now - row.last_seen_at >= _SEEN_GRANULARITY else row.last_seen_at,
+                _linked(row))
     changes = {key: value for key, value, before in (
         ("chat_id", seen.chat_id, row.chat_id),
         ("language_code", seen.language_code, row.language_code),
@@ -82,17 +102,50 @@ def _touched(connection: Connection, row: Any, *, telegram_user_id: int,
     return seen
 
 
+def _linked(row: Any) -> Linked:
+    return Linked(row.member_id, row.member_name, row.role, row.active, row.unit_id,
+                  row.unit_path, bool(row.is_contact), getattr(row, "draft_kind", None),
+                  getattr(row, "draft_expires_at", None))
+
+
 _accounts = cast(Table, Account.__table__)
-_ACCOUNT = select(_accounts.c.chat_id, _accounts.c.locale, _accounts.c.language_code,
-                  _accounts.c.blocked_at, _accounts.c.last_seen_at).where(
-    _accounts.c.telegram_user_id == bindparam("user"))
+_members = cast(Table, Member.__table__)
+_units = cast(Table, Unit.__table__)
+_drafts = cast(Table, Draft.__table__)
+_contacts = cast(Table, UnitContact.__table__)
+# The roster row linked to the user (active or not), its unit's path, and whether it is on a
+# reporting chain: permissions.Actor is built from these without another query.
+_MEMBER_COLUMNS = (
+    _members.c.id.label("member_id"), _members.c.name.label("member_name"), _members.c.role,
+    _members.c.active, _members.c.unit_id, _units.c.path.label("unit_path"),
+    exists().where(_contacts.c.member_id == _members.c.id).label("is_contact"),
+)
+_MEMBER = (select(*_MEMBER_COLUMNS)
+           .select_from(_members.join(_units, _units.c.id == _members.c.unit_id))
+           .where(_members.c.telegram_user_id == bindparam("user")))
+
+
+def _with_member_and_draft(accounts: Any) -> Any:
+    return (accounts
+            .outerjoin(_members, _members.c.telegram_user_id == _accounts.c.telegram_user_id)
+            .outerjoin(_units, _units.c.id == _members.c.unit_id)
+            .outerjoin(_drafts, _drafts.c.telegram_user_id == _accounts.c.telegram_user_id))
+
+
+_ACCOUNT = (select(_accounts.c.chat_id, _accounts.c.locale, _accounts.c.language_code,
+                   _accounts.c.blocked_at, _accounts.c.last_seen_at, *_MEMBER_COLUMNS,
+                   _drafts.c.kind.label("draft_kind"),
+                   _drafts.c.expires_at.label("draft_expires_at"))
+            .select_from(_with_member_and_draft(_accounts))
+            .where(_accounts.c.telegram_user_id == bindparam("user")))
 _CREATE = insert(_accounts)
 _taken = take_update_cte()
 _TAKE_AND_READ = (
     select(select(_taken.c.update_id).scalar_subquery().label("taken"),
            _accounts.c.telegram_user_id.label("account"), *_ACCOUNT.selected_columns)
-    .select_from(select(literal(1).label("one")).subquery("one")
-                 .outerjoin(_accounts, _accounts.c.telegram_user_id == bindparam("user"))))
+    .select_from(_with_member_and_draft(
+        select(literal(1).label("one")).subquery("one")
+        .outerjoin(_accounts, _accounts.c.telegram_user_id == bindparam("user")))))
 
 
 async def set_account_locale(session: AsyncSession, *, telegram_user_id: int, locale: str,

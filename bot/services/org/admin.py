@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Invite, Member, Role, Unit
+from bot.services.drafts import DraftKind
 from bot.services.members.leaves import Scope
 from bot.services.members.onboarding import MAX_INVITE_DAYS, MAX_INVITE_USES, create_invite
 from bot.services.members.phones import InvalidPhone, normalize_phone
@@ -30,7 +31,7 @@ from bot.services.org.units import unit_names
 from bot.services.roster.apply import ImportSummary, import_roster
 from bot.services.roster.file import MAX_ROSTER_BYTES, read_roster
 
-IMPORT_DRAFT = "roster_import"
+IMPORT_DRAFT = DraftKind.ROSTER_IMPORT
 IMPORT_TTL = timedelta(minutes=30)
 RANK = {Role.MEMBER: 1, Role.LEADER: 2, Role.ADMIN: 3}
 ROLE_WORDS = {"member": Role.MEMBER, "成员": Role.MEMBER, "leader": Role.LEADER,

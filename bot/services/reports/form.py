@@ -26,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Member
 from bot.services import drafts
+from bot.services.drafts import DraftKind
 from bot.services.members.settings import InvalidText, TextError, clean_text, household_of
 from bot.services.reports import store as reports
 from bot.services.reports.store import MAX_NOTE, SYMPTOMS, PersonHealth, ReportInput, SaveResult
 from bot.services.reports.temperature import TemperatureError, parse_temperature
 
-REPORT_DRAFT = "report"
+REPORT_DRAFT = DraftKind.REPORT
 REPORT_DRAFT_TTL = timedelta(minutes=30)
 FLAGS = ("contact_case", "travel", "isolation")
 QUICK_TEMPERATURES = ("36.5", "37.0", "37.5", "38.0", "38.5")

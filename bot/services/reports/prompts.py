@@ -34,13 +34,14 @@ from bot.db.models import (
     Unit,
 )
 from bot.i18n import DEFAULT_LOCALE, resolve_locale, use_locale
-from bot.outbox.queue import KIND_PROMPT, KIND_REMINDER, NewMessage, enqueue_many
+from bot.outbox.queue import NewMessage, enqueue_many
 from bot.render.prompts import prompt_payload, reminder_payload
 from bot.services import purge
 from bot.services.digest import alerts
 from bot.services.digest.queue import KIND_DIGEST, queue_due_digests
 from bot.services.duty import reminders as duty_tick
 from bot.services.notices import broadcast as notices
+from bot.services.outgoing import KIND_PROMPT, KIND_REMINDER
 from bot.services.reports.schedule import Schedule, ScheduleError, all_schedules, parse_hhmm
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,101 @@
+"""Bot API payloads: what an outbox row sends, built by render and nowhere else.
+
+Payloads are Bot API calls as JSON (see bot.outbox.queue for how they are sent)::
+
+    {"method": "sendMessage", "text": "...", "parse_mode": "HTML", "reply_markup": {...}}
+    {"method": "sendPhoto" | "sendDocument", "file": FILE, "caption"?: "...", ...}
+
+`payload_for` turns a service's view (a dataclass the service defines: an alert, a prompt, a
+notice copy) into its payload; each render module registers the views it draws.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from functools import singledispatch
+from pathlib import Path
+from typing import Any
+
+Payload = dict[str, Any]
+InlineKeyboard = dict[str, list[list[dict[str, str]]]]
+# Rows of (label, callback data): what render gives handlers and payloads for buttons.
+Buttons = list[list[tuple[str, str]]]
+
+# Telegram's limits, in characters (Telegram counts what the user sees, after entities are
+# parsed; render keeps its texts within these).
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
+
+
+@singledispatch
+def payload_for(view: object) -> Payload:
+    """The payload that shows `view`, in the current locale (bot.i18n.use_locale)."""
+    raise TypeError(f"no payload is registered for {type(view).__name__}")
+
+
+def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboard:
+    """Rows of (label, callback_data) as the Bot API's InlineKeyboardMarkup."""
+    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row]
+                                for row in rows]}
+
+
+def message_payload(
+    text: str, *, reply_markup: InlineKeyboard | None = None, parse_mode: str | None = "HTML"
+) -> Payload:
+    payload: Payload = {"method": "sendMessage", "text": text}
+    if parse_mode:
+        payload["parse_mode"] = parse_mode
+    if reply_markup:
+        payload["reply_markup"] = reply_markup
+    return payload
+
+
+def file_spec(
+    *,
+    data: bytes | None = None,
+    path: str | Path | None = None,
+    file_id: str | None = None,
+    filename: str | None = None,
+) -> dict[str, str]:
+    """Exactly one of `data` (stored base64), `path` (absolute) or `file_id`."""
+    if sum(x is not None for x in (data, path, file_id)) != 1:
+        raise ValueError("give exactly one of data, path, file_id")
+    spec: dict[str, str] = {}
+    if data is not None:
+        spec["base64"] = base64.b64encode(data).decode("ascii")
+    elif path is not None:
+        spec["path"] = str(Path(path).resolve())
+    else:
+        assert file_id is not None
+        spec["file_id"] = file_id
+    if filename:
+        spec["filename"] = filename
+    return spec
+
+
+def _file_payload(method: str, file: dict[str, str], caption: str | None,
+                  reply_markup: InlineKeyboard | None, parse_mode: str | None) -> Payload:
+    payload: Payload = {"method": method, "file": file}
+    if caption:
+        payload["caption"] = caption
+        if parse_mode:
+            payload["parse_mode"] = parse_mode
+    if reply_markup:
+        payload["reply_markup"] = reply_markup
+    return payload
+
+
+def photo_payload(file: dict[str, str], *, caption: str | None = None,
+                  reply_markup: InlineKeyboard | None = None,
+                  parse_mode: str | None = "HTML") -> Payload:
+    return _file_payload("sendPhoto", file, caption, reply_markup, parse_mode)
+
+
+def document_payload(file: dict[str, str], *, caption: str | None = None,
+                     reply_markup: InlineKeyboard | None = None,
+                     parse_mode: str | None = "HTML") -> Payload:
+    return _file_payload("sendDocument", file, caption, reply_markup, parse_mode)
+
+

@@ -1,0 +1,159 @@
+"""Who may do what: the actor behind an update, and the one subtree rule.
+
+Every permission in the bot is one of three questions, all answered here:
+- *may they manage this unit?* (`Actor.covers`): an admin — listed in ADMIN_TELEGRAM_IDS or
+  with the admin role — the whole organisation; a leader their own unit's subtree; nobody
+  else anything;
+- *may they see and answer this unit's questions?* (`Actor.answers_for`): as `covers`, and
+  also the subtrees of the units whose reporting chain they are on;
+- *is this unit inside that one?* (`in_subtree`, and `subtree_clause` for SQL): units carry
+  their materialised path ("/1/4/9/"), so a subtree is a path prefix — that test is written
+  here once and used everywhere.
+
+The actor is resolved once per update, with the account (handlers/users.py, group -1), and
+reaches handlers as `context.actor`; services take it as a plain value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Member, Role, Unit, UnitContact
+
+
+def in_subtree(path: str, root_path: str) -> bool:
+    """Whether the unit at `path` is the unit at `root_path` or below it."""
+    return path.startswith(root_path)
+
+
+def subtree_clause(column: Any, root_path: str) -> ColumnElement[bool]:
+    """`in_subtree` as a WHERE clause on a path column (e.g. Unit.path)."""
+    clause: ColumnElement[bool] = column.startswith(root_path, autoescape=True)
+    return clause
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an update, as far as permissions go."""
+
+    telegram_user_id: int
+    member_id: int | None = None
+    name: str = ""
+    # ADMIN also for ADMIN_TELEGRAM_IDS without a roster row; None: not linked to an active
+    # member (a stranger, or someone whose roster row was deactivated).
+    role: Role | None = None
+    unit_id: int | None = None
+    unit_path: str | None = None
+    # Whether a roster row is linked to this account but no longer active.
+    deactivated: bool = False
+    # Paths of the units whose reporting chain this member is on.
+    contact_paths: tuple[str, ...] = field(default=())
+
+    @property
+    def audit_name(self) -> str:
+        """How the audit log names this actor."""
+        return f"tg:{self.telegram_user_id}"
+
+    @property
+    def is_member(self) -> bool:
+        """Linked to an active roster row (any role)."""
+        return self.member_id is not None and not self.deactivated
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role is Role.LEADER
+
+    @property
+    def manages(self) -> bool:
+        """An admin or a leader: someone with a subtree to manage."""
+        return self.is_admin or (self.is_leader and self.unit_path is not None)
+
+    @property
+    def is_staff(self) -> bool:
+        """Someone who may see and answer members' questions (admin, leader or contact)."""
+        return self.manages or bool(self.contact_paths)
+
+    @property
+    def root_path(self) -> str | None:
+        """The root of what they manage: None for an admin (the whole organisation)."""
+        return None if self.is_admin else self.unit_path
+
+    @property
+    def root_unit_id(self) -> int | None:
+        """The unit at the root of what they manage: None for an admin."""
+        return None if self.is_admin else self.unit_id
+
+    @property
+    def staff_paths(self) -> tuple[str, ...] | None:
+        """The subtrees whose questions they answer: None means everyone's."""
+        if self.is_admin:
+            return None
+        own = (self.unit_path,) if self.is_leader and self.unit_path else ()
+        return tuple(sorted(set(own + self.contact_paths)))
+
+    def covers(self, unit: Unit | str) -> bool:
+        """May they manage this unit (a Unit or its path)?"""
+        path = unit if isinstance(unit, str) else unit.path
+        if self.is_admin:
+            return True
+        return self.is_leader and self.unit_path is not None and in_subtree(path, self.unit_path)
+
+    def answers_for(self, unit: Unit | str) -> bool:
+        """May they see and answer questions from this unit (a Unit or its path)?"""
+        path = unit if isinstance(unit, str) else unit.path
+        paths = self.staff_paths
+        return paths is None or any(in_subtree(path, p) for p in paths)
+
+    def subtree(self, column: Any) -> ColumnElement[bool] | None:
+        """A WHERE clause limiting a path column to what they manage; None for an admin."""
+        root = self.root_path
+        return None if root is None else subtree_clause(column, root)
+
+
+def actor_from_row(telegram_user_id: int, admin_ids: Collection[int], *,
+                   member_id: int | None, name: str | None, role: Role | None,
+                   active: bool | None, unit_id: int | None, unit_path: str | None) -> Actor:
+    """An Actor from a member row's columns (all None when no member is linked)."""
+    deactivated = member_id is not None and not active
+    if deactivated:
+        role, unit_id, unit_path = None, None, None
+    if telegram_user_id in admin_ids:
+        role = Role.ADMIN
+    return Actor(telegram_user_id, member_id if not deactivated else None, name or "", role,
+                 unit_id, unit_path, deactivated)
+
+
+async def with_contacts(session: AsyncSession, actor: Actor) -> Actor:
+    """The actor with the paths of the units whose chain they are on."""
+    if actor.member_id is None:
+        return actor
+    paths = (await session.scalars(
+        select(Unit.path).join(UnitContact, UnitContact.unit_id == Unit.id)
+        .where(UnitContact.member_id == actor.member_id))).all()
+    return replace(actor, contact_paths=tuple(sorted(set(paths))))
+
+
+async def resolve_actor(session: AsyncSession, telegram_user_id: int,
+                        admin_ids: Collection[int]) -> Actor:
+    """The actor for a Telegram user, read from the database (for code outside an update:
+    the CLI, tests, jobs). Handlers use `context.actor`, resolved once per update."""
+    row = (await session.execute(
+        select(Member.id, Member.name, Member.role, Member.active, Member.unit_id, Unit.path)
+        .join(Unit, Unit.id == Member.unit_id)
+        .where(Member.telegram_user_id == telegram_user_id))).first()
+    if row is None:
+        actor = actor_from_row(telegram_user_id, admin_ids, member_id=None, name=None,
+                               role=None, active=None, unit_id=None, unit_path=None)
+    else:
+        actor = actor_from_row(telegram_user_id, admin_ids, member_id=row[0], name=row[1],
+                               role=row[2], active=row[3], unit_id=row[4], unit_path=row[5])
+    return await with_contacts(session, actor)

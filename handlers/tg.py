@@ -1,0 +1,66 @@
+"""The few things every handler does with Telegram, done one way.
+
+Messages are HTML (the Application's Defaults set parse_mode, bot.runtime.app): render/
+escapes everything people wrote. Buttons come from render as rows of (label, callback data)
+(bot.render.payloads.Buttons).
+"""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.render.payloads import Buttons
+
+
+def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback data) as an inline keyboard; None for no buttons."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)
+                                  for label, data in row] for row in buttons])
+
+
+async def reply(update: Update, text: str, buttons: Buttons | None = None) -> Message:
+    """Answer the update's message (or the message under its button) in the same chat."""
+    message = update.effective_message
+    assert message is not None
+    return await message.reply_text(text, reply_markup=keyboard(buttons),
+                                    disable_web_page_preview=True)
+
+
+async def send(update: Update, text: str, buttons: Buttons | None = None) -> Message:
+    """A new message in the update's chat (not a reply: e.g. the next step after a button)."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await chat.send_message(text, reply_markup=keyboard(buttons),
+                                   disable_web_page_preview=True)
+
+
+def _not_modified(error: BadRequest) -> bool:
+    return "message is not modified" in error.message.lower()
+
+
+async def edit_or_keep(query: CallbackQuery, text: str, buttons: Buttons | None = None) -> None:
+    """Show `text` on the message whose button was tapped; a message that already shows it
+    (Telegram: "message is not modified", e.g. a double tap) is left as it is."""
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard(buttons),
+                                      disable_web_page_preview=True)
+    except BadRequest as error:
+        if not _not_modified(error):
+            raise
+
+
+async def keep_buttons_or_drop(query: CallbackQuery, buttons: Buttons | None) -> None:
+    """Change only the buttons of the tapped message (none: remove them)."""
+    try:
+        await query.edit_message_reply_markup(reply_markup=keyboard(buttons))
+    except BadRequest as error:
+        if not _not_modified(error):
+            raise
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Stop the button's spinner, with a short toast (or an alert box) when given a text."""
+    await query.answer(text, show_alert=alert)
