@@ -103,6 +103,12 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotD
         return actor
 
     @property
+    def manager(self) -> Actor | None:
+        """The actor when they manage a subtree (an admin or a leader), else None."""
+        actor = self.actor
+        return actor if actor.manages else None
+
+    @property
     def open_form(self) -> DraftKind | None:
         """The kind of the sender's open form, as it was when the update arrived."""
         return _open_form.get()

@@ -1,6 +1,6 @@
 """Admins' and leaders' organisation commands: /import (a roster file, its dry run, Confirm),
 /invite, /setschedule, /members. Who may act on what is
-services.members.leaves.Scope, checked again on every button.
+services.members.leaves.Actor, checked again on every button.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
 from bot.render import admin as render
-from bot.services.members.leaves import Scope, leave_scope
 from bot.services.org import admin
 from bot.services.org import unit_admin as admin_units
+from bot.services.org.permissions import Actor
 from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers.family import keyboard
 
@@ -40,12 +40,12 @@ async def _reply(update: Update, text: str, buttons: render.Buttons | None = Non
         disable_web_page_preview=True)
 
 
-async def _scope(context: Context, session: AsyncSession, user_id: int) -> Scope | None:
-    return await leave_scope(session, user_id, context.settings.admin_telegram_ids)
+async def _scope(context: Context, session: AsyncSession, user_id: int) -> Actor | None:
+    return context.manager
 
 
-def _is_admin(scope: Scope | None) -> bool:
-    return scope is not None and scope.unit_path is None
+def _is_admin(scope: Actor | None) -> bool:
+    return scope is not None and scope.root_path is None
 
 
 # --- /import -------------------------------------------------------------------------------

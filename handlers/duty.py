@@ -22,8 +22,9 @@ from bot.services.duty import shifts as duty
 from bot.services.duty.file import ShiftArgsError, parse_shift_add, parse_shift_assign, read_duty
 from bot.services.duty.importer import import_duty
 from bot.services.duty.volunteers import drop_draft, put_draft, read_draft
-from bot.services.members.leaves import FindStatus, Scope, find_members, leave_scope
+from bot.services.members.leaves import FindStatus, find_members
 from bot.services.org.accounts import member_for
+from bot.services.org.permissions import Actor
 from bot.services.org.recipients import chain_for
 from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers.family import keyboard, plain_text
@@ -40,8 +41,8 @@ async def reply_html(update: Update, text: str,
         text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons) if buttons else None)
 
 
-async def _scope(context: Context, session: AsyncSession, user_id: int) -> Scope | None:
-    return await leave_scope(session, user_id, context.settings.admin_telegram_ids)
+async def _scope(context: Context, session: AsyncSession, user_id: int) -> Actor | None:
+    return context.manager
 
 
 Buttons = list[list[tuple[str, str]]]
@@ -62,8 +63,8 @@ async def _duty_view(context: Context, session: AsyncSession, user_id: int
     member = await member_for(session, user_id)
     scope = await _scope(context, session, user_id)
     if scope is not None:
-        views = await duty.shifts_on(session, scope.unit_path, now=now, default_timezone=zone)
-        text = render.duty_today(views, title=render.subtree_title(scope.unit_path is None),
+        views = await duty.shifts_on(session, scope.root_path, now=now, default_timezone=zone)
+        text = render.duty_today(views, title=render.subtree_title(scope.root_path is None),
                                  with_unit=True)
     elif member is not None:
         unit = await session.get(Unit, member.unit_id)
@@ -91,12 +92,12 @@ async def show_shifts(update: Update, context: Context) -> None:
         scope = await _scope(context, session, user.id)
         if scope is not None:
             text, buttons = render.shifts_list(await duty.shifts_on(
-                session, scope.unit_path, now=context.now(),
+                session, scope.root_path, now=context.now(),
                 default_timezone=context.settings.default_timezone, days_ahead=7))
     await reply_html(update, text, buttons)
 
 
-async def _find_one(session: AsyncSession, scope: Scope, query: str, context: Context
+async def _find_one(session: AsyncSession, scope: Actor, query: str, context: Context
                     ) -> tuple[int | None, str]:
     """The member named by `query` in the scope, or the reply explaining why not."""
     found = await find_members(session, scope, query, now=context.now())
@@ -202,7 +203,7 @@ async def duty_document(update: Update, context: Context) -> None:
         if scope is not None:
             summary = await import_duty(
                 session, parsed, scope=scope, now=context.now(),
-                skip_bad=bool(draft.get("skip")), actor=scope.actor,
+                skip_bad=bool(draft.get("skip")), actor=scope.audit_name,
                 source=(document.file_name or "")[:128])
             if not summary.stopped:
                 await drop_draft(session, user.id)

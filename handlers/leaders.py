@@ -1,5 +1,5 @@
 """Leaders' commands: /contacts, /remind, /export, /report_for, and the alerts' "handled"
-button. Who may act on whom is services.members.leaves.Scope, checked again on every button.
+button. Who may act on whom is services.members.leaves.Actor, checked again on every button.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from bot.render import leaders as render
 from bot.render.reports import temperature_problem
 from bot.services.digest import actions as leaders
 from bot.services.digest import alerts
-from bot.services.members.leaves import FindStatus, Scope, find_members, leave_scope
+from bot.services.members.leaves import FindStatus, find_members
 from bot.services.org import contacts
+from bot.services.org.permissions import Actor
 from bot.services.org.units import unit_names
 from bot.services.reports import export
 from bot.services.reports.schedule import schedule_for
@@ -43,8 +44,8 @@ async def _reply(update: Update, text: str, buttons: render.Buttons | None = Non
         text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons) if buttons else None)
 
 
-async def _scope(context: Context, session: AsyncSession, user_id: int) -> Scope | None:
-    return await leave_scope(session, user_id, context.settings.admin_telegram_ids)
+async def _scope(context: Context, session: AsyncSession, user_id: int) -> Actor | None:
+    return context.manager
 
 
 # --- /contacts -----------------------------------------------------------------------------
@@ -157,8 +158,8 @@ async def contact_answer(update: Update, context: Context) -> None:
 # --- /remind -------------------------------------------------------------------------------
 
 
-async def _zone(context: Context, session: AsyncSession, scope: Scope) -> str:
-    unit = await session.get(Unit, scope.unit_id) if scope.unit_id is not None else None
+async def _zone(context: Context, session: AsyncSession, scope: Actor) -> str:
+    unit = await session.get(Unit, scope.root_unit_id) if scope.root_unit_id is not None else None
     if unit is None:
         return context.settings.default_timezone
     return (await schedule_for(session, unit, context.settings.default_timezone)).timezone
@@ -238,7 +239,7 @@ async def report_for(update: Update, context: Context) -> None:
     await _reply(update, reply, buttons)
 
 
-async def _target(context: Context, session: AsyncSession, scope: Scope,
+async def _target(context: Context, session: AsyncSession, scope: Actor,
                   member_id: int) -> tuple[render.ReportForTarget | None, str]:
     """The member (in scope) and their unit's today, or the refusal to show."""
     status, member = await leaders.member_in_scope(session, scope, member_id, now=context.now())
@@ -253,7 +254,7 @@ async def _target(context: Context, session: AsyncSession, scope: Scope,
                                   tuple(await unit_names(session, unit)), day), ""
 
 
-async def _choice(context: Context, session: AsyncSession, scope: Scope,
+async def _choice(context: Context, session: AsyncSession, scope: Actor,
                   member_id: int) -> tuple[str, render.Buttons]:
     target, refusal = await _target(context, session, scope, member_id)
     return render.report_for_choice(target) if target else (refusal, [])

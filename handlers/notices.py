@@ -23,22 +23,22 @@ from bot.outbox.sending import PayloadError, PayloadSender
 from bot.render import notices as render
 from bot.render.payloads import Payload
 from bot.runtime.notice_progress import run_notices
-from bot.services.members.leaves import Scope, leave_scope
 from bot.services.notices import broadcast as notices
 from bot.services.notices import figures
 from bot.services.notices.broadcast import NoticeDraft, Step
 from bot.services.org.contacts import find_units
+from bot.services.org.permissions import Actor
 from bot.services.reports.schedule import schedule_for
 from handlers.family import keyboard
 
 logger = logging.getLogger(__name__)
 
-async def _scope(context: Context, session: AsyncSession, user_id: int) -> Scope | None:
-    return await leave_scope(session, user_id, context.settings.admin_telegram_ids)
+async def _scope(context: Context, session: AsyncSession, user_id: int) -> Actor | None:
+    return context.manager
 
 
-async def _zone(context: Context, session: AsyncSession, scope: Scope | None) -> str:
-    unit = await session.get(Unit, scope.unit_id) if scope and scope.unit_id else None
+async def _zone(context: Context, session: AsyncSession, scope: Actor | None) -> str:
+    unit = await session.get(Unit, scope.root_unit_id) if scope and scope.root_unit_id else None
     if unit is None:
         return context.settings.default_timezone
     return (await schedule_for(session, unit, context.settings.default_timezone)).timezone
@@ -74,9 +74,9 @@ async def start_notice(update: Update, context: Context) -> None:
     await _send(context, message.chat.id, text, buttons)
 
 
-async def _target_step(session: AsyncSession, scope: Scope) -> tuple[str, render.Buttons]:
+async def _target_step(session: AsyncSession, scope: Actor) -> tuple[str, render.Buttons]:
     units = await notices.scope_units(session, scope)
-    return render.ask_target(units, admin=scope.unit_path is None)
+    return render.ask_target(units, admin=scope.root_path is None)
 
 
 async def _content(context: Context, user_id: int, chat_id: int, text: str,
@@ -164,14 +164,14 @@ async def notice_media(update: Update, context: Context) -> None:
     await _content(context, user.id, message.chat.id, message.caption or "", media)
 
 
-async def _preview(context: Context, session: AsyncSession, scope: Scope, draft: NoticeDraft,
+async def _preview(context: Context, session: AsyncSession, scope: Actor, draft: NoticeDraft,
                    user: User) -> tuple[Payload | None, str, render.Buttons]:
     """The notice as recipients will see it, and the summary with Send / Cancel."""
     now = context.now()
     target = await notices.resolve_target(session, scope, draft, now=now)
     if target is None:
         return None, render.target_refused(), [render.cancel_row()]
-    size = await notices.audience_size(session, target, scope.actor_member_id)
+    size = await notices.audience_size(session, target, scope.member_id)
     draft.step = Step.PREVIEW
     await notices.save_draft(session, user.id, draft, now)
     zone = await _zone(context, session, scope)
@@ -194,8 +194,8 @@ async def _show_preview(context: Context, chat_id: int, payload: Payload | None)
         logger.warning("a notice preview could not be shown in chat %s", chat_id)
 
 
-async def _author_name(session: AsyncSession, scope: Scope, user: User) -> str:
-    member = await session.get(Member, scope.actor_member_id) if scope.actor_member_id else None
+async def _author_name(session: AsyncSession, scope: Actor, user: User) -> str:
+    member = await session.get(Member, scope.member_id) if scope.member_id else None
     return member.name if member is not None else (user.full_name or str(user.id))
 
 
@@ -232,7 +232,7 @@ async def notice_button(update: Update, context: Context) -> None:
             target = await notices.resolve_target(session, scope, draft, now=now)
             if target is None:
                 reply = render.target_refused()
-            elif (await notices.audience_size(session, target, scope.actor_member_id)).total == 0:
+            elif (await notices.audience_size(session, target, scope.member_id)).total == 0:
                 reply = render.no_audience()
             else:
                 draft.step = Step.ACK
@@ -256,7 +256,7 @@ async def notice_button(update: Update, context: Context) -> None:
     await _send(context, chat_id, reply, buttons)
 
 
-async def _confirm(context: Context, session: AsyncSession, scope: Scope, draft: NoticeDraft,
+async def _confirm(context: Context, session: AsyncSession, scope: Actor, draft: NoticeDraft,
                    user: User, chat_id: int, summary_id: int
                    ) -> tuple[tuple[int, str, bool] | None, str, render.Buttons]:
     """Create the notice (the draft goes in the same transaction: a second press finds no

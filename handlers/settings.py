@@ -69,7 +69,7 @@ async def record_leave(update: Update, context: Context) -> None:
     text, now, zone = _args(context), context.now(), context.settings.default_timezone
     buttons: list[list[tuple[str, str]]] = []
     async with context.transaction() as session:
-        scope = await leaves.leave_scope(session, user.id, context.settings.admin_telegram_ids)
+        scope = context.manager
         if scope is None:
             reply = leave_not_allowed()
         elif not text:
@@ -113,7 +113,7 @@ async def leave_button(update: Update, context: Context) -> None:
     start, end = (_day(pick[2]), _day(pick[3])) if pick else (None, None)
     now, zone = context.now(), context.settings.default_timezone
     async with context.transaction() as session:
-        scope = await leaves.leave_scope(session, user.id, context.settings.admin_telegram_ids)
+        scope = context.manager
         if scope is None:
             reply = leave_not_allowed()
         elif pick and start and end:

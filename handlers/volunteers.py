@@ -16,7 +16,6 @@ from bot.render.onboarding import not_linked
 from bot.render.payloads import Payload
 from bot.services.duty import shifts as duty
 from bot.services.duty import volunteers
-from bot.services.members.leaves import leave_scope
 from bot.services.members.settings import InvalidText
 from bot.services.org.accounts import member_for
 from handlers.duty import Buttons, queue_note, reply_html
@@ -131,7 +130,7 @@ async def _thank(update: Update, context: Context, offer_id: int) -> None:
 
 async def _thank_in(context: Context, session: AsyncSession, user_id: int, full_name: str,
                     offer_id: int) -> str:
-    scope = await leave_scope(session, user_id, context.settings.admin_telegram_ids)
+    scope = context.manager
     if scope is None:
         return render.not_allowed()
     offer = await volunteers.offer_in_scope(session, scope, offer_id, now=context.now())
@@ -152,7 +151,7 @@ async def show_volunteers(update: Update, context: Context) -> None:
     text: str = render_vol.volunteers_not_allowed()
     buttons: Buttons = []
     async with context.transaction() as session:
-        scope = await leave_scope(session, user.id, context.settings.admin_telegram_ids)
+        scope = context.manager
         if scope is not None:
             text, buttons = render_vol.volunteers_list(await volunteers.offers_in(session, scope))
     await reply_html(update, text, buttons)

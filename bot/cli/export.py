@@ -32,7 +32,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import locale_of, unit_at
     from bot.db import Database
     from bot.render.leaders import export_csv, export_filename, export_workbook
-    from bot.services.members.leaves import Scope
+    from bot.services.org.permissions import operator
     from bot.services.reports.export import InvalidRange, export_rows, parse_range, record_export
 
     with locale_of(settings):
@@ -48,10 +48,10 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         db = Database.from_url(settings.database_url)
         try:
             async with db.transaction() as session:
-                scope = Scope("cli", None, None, None)
+                scope = operator()
                 if args.unit:
                     unit = await unit_at(session, args.unit)
-                    scope = Scope("cli", None, unit.path, unit.id)
+                    scope = operator(unit)
                 rows = await export_rows(session, scope, start, end)
                 await record_export(session, scope, start=start, end=end, rows=len(rows),
                                     now=datetime.now(ZoneInfo("UTC")))

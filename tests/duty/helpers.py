@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Member, OutboxMessage, Shift
-from bot.services.members.leaves import Scope, leave_scope
+from bot.services.org.permissions import Actor, manager_actor
 from bot.services.reports.prompts import run_tick
 from tests.leaders.helpers import Org, seed_org
 from tests.machinery.helpers import MONDAY
@@ -59,9 +59,9 @@ async def duty_rows(db: Database) -> list[OutboxMessage]:
             .order_by(OutboxMessage.id))).all())
 
 
-async def scope_of(db: Database, uid: int) -> Scope | None:
+async def scope_of(db: Database, uid: int) -> Actor | None:
     async with db.transaction() as s:
-        return await leave_scope(s, uid, ())
+        return await manager_actor(s, uid, ())
 
 
 __all__ = ["MONDAY"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from bot.db import Database
-from bot.db.models import Member, Unit
-from bot.services.members.leaves import Scope
+from bot.db.models import Member, Role, Unit
 from bot.services.org import contacts
 from bot.services.org.contacts import ContactStatus
+from bot.services.org.permissions import Actor
 from tests.leaders.helpers import ALAN, BEN, DORA, MIA, NOW, seed_org
 
-ADMIN = Scope("tg:1", None, None, None)
+ADMIN = Actor(1, role=Role.ADMIN)
 
 
 async def test_order_limit_and_search(db: Database) -> None:
@@ -53,8 +53,8 @@ async def test_units_by_name_or_path_within_scope(db: Database) -> None:
         assert [u.names for u in found] == [("Group", "Company A"), ("Group", "Company B")]
         found = await contacts.find_units(s, ADMIN, "Company A / Branch 1")
         assert [u.unit_id for u in found] == [o.units["Branch 1"]]
-        leader = Scope("tg:2", o.members[ALAN], f"/{o.units['Group']}/{o.units['Company A']}/",
-                       o.units["Company A"])
+        leader = Actor(2, o.members[ALAN], role=Role.LEADER, unit_id=o.units["Company A"],
+                       unit_path=f"/{o.units['Group']}/{o.units['Company A']}/")
         assert [u.unit_id for u in await contacts.find_units(s, leader, "company")] == [
             o.units["Company A"]]
         assert await contacts.find_units(s, leader, "%") == []

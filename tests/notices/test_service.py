@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Draft, OutboxMessage
-from bot.services.members.leaves import leave_scope
 from bot.services.notices import broadcast as notices
 from bot.services.notices.broadcast import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
+from bot.services.org.permissions import manager_actor
 from tests.leaders.helpers import ALAN, CARA, MIA, NOW
 from tests.notices.helpers import recipients, seed
 
@@ -62,7 +62,7 @@ def test_bad_times(text: str, code: WhenError) -> None:
 async def test_fan_out_is_idempotent_and_acknowledging_counts_once(db: Database) -> None:
     o = await seed(db)
     async with db.transaction() as s:
-        scope = await leave_scope(s, ALAN, frozenset())
+        scope = await manager_actor(s, ALAN, frozenset())
         assert scope is not None
         draft = NoticeDraft(Step.PREVIEW, "Hello", target="unit",
                             unit_id=o.units["Branch 1"], ack=True)

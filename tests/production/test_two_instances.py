@@ -29,10 +29,11 @@ from bot.db.models import (
     OutboxStatus,
     Report,
     ReportStatus,
+    Role,
 )
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
-from bot.services.members.leaves import Scope
 from bot.services.notices import broadcast as notices
+from bot.services.org.permissions import Actor
 from tests.machinery.helpers import seed_members, seed_unit, started, zone_where_it_is
 from tests.production.helpers_instances import (
     Instance,
@@ -89,7 +90,7 @@ async def create_notice(db: Database) -> int:
     """The notice to the whole organisation, as /notice's confirm creates it."""
     now = datetime.now(UTC)
     async with db.transaction() as s:
-        scope = Scope(f"tg:{ADMIN}", None, None, None)
+        scope = Actor(ADMIN, role=Role.ADMIN)
         draft = notices.NoticeDraft(notices.Step.PREVIEW, NOTICE_TEXT, target="org", ack=True)
         target = await notices.resolve_target(s, scope, draft, now=now)
         assert target is not None

@@ -1,7 +1,7 @@
 """Leaders' actions on their subtree: an extra reminder now (/remind), a report recorded on
 a member's behalf (/report_for), and the Draft rows of their two-step forms.
 
-Scope (who may act on whom) is services.members.leaves.Scope: a leader's own subtree, an admin's
+Actor (who may act on whom) is services.members.leaves.Actor: a leader's own subtree, an admin's
 whole organisation. Every action is audited.
 """
 
@@ -33,8 +33,8 @@ from bot.render.prompts import reminder_payload
 from bot.services import drafts
 from bot.services.digest import alerts
 from bot.services.drafts import DraftKind
-from bot.services.members.leaves import Scope
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 from bot.services.outgoing import KIND_REMINDER
 from bot.services.reports.prompts import in_quiet_hours
 from bot.services.reports.schedule import all_schedules, schedule_for
@@ -46,8 +46,8 @@ CONTACT_DRAFT = DraftKind.CONTACT
 REPORT_FOR_DRAFT = DraftKind.REPORT_FOR
 
 
-def _scope_target(scope: Scope) -> str:
-    return f"unit:{scope.unit_id}" if scope.unit_id is not None else "org"
+def _scope_target(scope: Actor) -> str:
+    return f"unit:{scope.root_unit_id}" if scope.root_unit_id is not None else "org"
 
 
 # --- /remind -------------------------------------------------------------------------------
@@ -66,7 +66,7 @@ class RemindResult:
     next_at: datetime | None = None
 
 
-async def remind_now(session: AsyncSession, scope: Scope, *, now: datetime,
+async def remind_now(session: AsyncSession, scope: Actor, *, now: datetime,
                      default_timezone: str, default_locale: str) -> RemindResult:
     """Remind the linked members of the scope who have not reported today (each in their
     unit's day, after its prompt time, on a working day, outside their quiet hours).
@@ -88,7 +88,7 @@ async def remind_now(session: AsyncSession, scope: Scope, *, now: datetime,
         Holiday.day <= now.date() + timedelta(days=1)))).all())
     due: dict[date, list[int]] = {}
     for unit_id, path in paths.items():
-        if scope.unit_path is not None and not path.startswith(scope.unit_path):
+        if scope.root_path is not None and not path.startswith(scope.root_path):
             continue
         schedule = schedules[unit_id]
         local = schedule.local(now)
@@ -118,7 +118,7 @@ async def remind_now(session: AsyncSession, scope: Scope, *, now: datetime,
     count = len(await enqueue_many(session, messages, now=now))
     if count == 0:
         return RemindResult(RemindStatus.NOBODY)
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="remind", now=now, target=target, details={"count": count})
     return RemindResult(RemindStatus.SENT, count)
 
@@ -158,7 +158,7 @@ class ReportForResult:
     abnormal: bool = False
 
 
-async def member_in_scope(session: AsyncSession, scope: Scope, member_id: int, *,
+async def member_in_scope(session: AsyncSession, scope: Actor, member_id: int, *,
                           now: datetime) -> tuple[ReportForStatus | None, Member | None]:
     member = await session.get(Member, member_id)
     if member is None or not member.active:
@@ -166,13 +166,13 @@ async def member_in_scope(session: AsyncSession, scope: Scope, member_id: int, *
     unit = await session.get(Unit, member.unit_id)
     assert unit is not None
     if not scope.covers(unit):
-        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action="report_for_denied", now=now, target=f"member:{member.id}")
         return ReportForStatus.OUTSIDE_SCOPE, None
     return None, member
 
 
-async def report_for(session: AsyncSession, scope: Scope, *, member_id: int, well: bool,
+async def report_for(session: AsyncSession, scope: Actor, *, member_id: int, well: bool,
                      temperature: Decimal | None, now: datetime, default_timezone: str,
                      default_locale: str) -> ReportForResult:
     """Save today's report (the member's unit's today) for a member of the scope.
@@ -192,10 +192,10 @@ async def report_for(session: AsyncSession, scope: Scope, *, member_id: int, wel
         entry = ReportInput((me, *entry.people[1:]))
     saved = await save_report(session, member=member, day=day, entry=entry, now=now,
                               default_timezone=default_timezone,
-                              entered_by=scope.actor_member_id)
+                              entered_by=scope.member_id)
     if not saved.changed:
         return ReportForResult(ReportForStatus.UNCHANGED, member.name, day, not well)
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="report_for", now=now, target=f"member:{member.id}",
                        details={"report": saved.report.id, "revision": saved.report.revision})
     await alerts.alert_report(session, report_id=saved.report.id, now=now,

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Unit
 from bot.services.digest.compute import UnitDigest, compute_digests
-from bot.services.members.leaves import leave_scope
 from bot.services.org import audit
+from bot.services.org.permissions import manager_actor
 
 
 class StatusRefusal(enum.StrEnum):
@@ -43,25 +43,25 @@ async def status_view(
     default_timezone: str,
 ) -> StatusView | StatusRefusal:
     """The asker's own unit (`unit_id` None) or a unit of their subtree, as of `now`."""
-    scope = await leave_scope(session, telegram_user_id, admin_ids)
+    scope = await manager_actor(session, telegram_user_id, admin_ids)
     if scope is None:
         return StatusRefusal.NOT_ALLOWED
     if unit_id is None:
-        unit_id = scope.unit_id or await session.scalar(
+        unit_id = scope.root_unit_id or await session.scalar(
             select(Unit.id).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.id))
         if unit_id is None:
             return StatusRefusal.NO_UNITS
     unit = await session.get(Unit, unit_id)
     if unit is None or not unit.active or not scope.covers(unit):
-        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action="status_refused", now=now, target=f"unit:{unit_id}")
         return StatusRefusal.OUT_OF_SCOPE
     digests = await compute_digests(session, now=now, default_timezone=default_timezone,
                                     unit_ids=[unit.id], history=False)
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="status_view", now=now, target=f"unit:{unit.id}")
     up = None
-    if unit.id != scope.unit_id and unit.parent_id is not None:
+    if unit.id != scope.root_unit_id and unit.parent_id is not None:
         parent = await session.get(Unit, unit.parent_id)
         if parent is not None and scope.covers(parent):
             up = parent.id

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, Shift, Unit
 from bot.services.duty.file import DutyErrorCode, DutyParseResult, DutyRow, DutyRowError
-from bot.services.members.leaves import Scope
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 
 
 @dataclass
@@ -41,7 +41,7 @@ async def _unit_by_path(session: AsyncSession, parts: Sequence[str],
     return cache[key]
 
 
-async def import_duty(session: AsyncSession, parsed: DutyParseResult, *, scope: Scope | None,
+async def import_duty(session: AsyncSession, parsed: DutyParseResult, *, scope: Actor | None,
                       now: datetime, dry_run: bool = False, skip_bad: bool = False,
                       actor: str = "cli", source: str = "") -> DutyImportSummary:
     """Shifts from a read file. `scope` None: the operator (everything). A row naming an
@@ -95,7 +95,7 @@ async def import_duty(session: AsyncSession, parsed: DutyParseResult, *, scope: 
             summary.unchanged += 1
     if not dry_run:
         await audit.record(session, actor=actor, action="duty_import", now=now,
-                           actor_member_id=scope.actor_member_id if scope else None,
+                           actor_member_id=scope.member_id if scope else None,
                            target=source[:128], details={
                                "added": summary.added, "updated": summary.updated,
                                "skipped": len(summary.errors)})

@@ -1,7 +1,7 @@
 """Duty rosters: importing shifts, leaders adding, reassigning and cancelling them within
 their scope, members confirming and swapping them, and today's roster by post.
 
-Who may touch which unit is decided here (`leaves.Scope`: a leader's own subtree, an admin's
+Who may touch which unit is decided here (`leaves.Actor`: a leader's own subtree, an admin's
 the whole organisation); refusals are audited and write nothing else.
 """
 
@@ -26,8 +26,8 @@ from bot.db.models import (
     SwapStatus,
     Unit,
 )
-from bot.services.members.leaves import Scope
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 from bot.services.org.recipients import Recipient
 from bot.services.org.units import in_subtree
 from bot.services.reports.schedule import all_schedules
@@ -64,14 +64,14 @@ class EditResult:
     member_name: str = ""
 
 
-async def _denied(session: AsyncSession, scope: Scope, what: str, target: str,
+async def _denied(session: AsyncSession, scope: Actor, what: str, target: str,
                   now: datetime) -> None:
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="duty_denied", now=now, target=target,
                        details={"attempt": what})
 
 
-async def _member_in_scope(session: AsyncSession, scope: Scope,
+async def _member_in_scope(session: AsyncSession, scope: Actor,
                            member_id: int) -> tuple[Member, Unit] | None:
     row = (await session.execute(select(Member, Unit).join(Unit, Unit.id == Member.unit_id)
                                  .where(Member.id == member_id, Member.active))).first()
@@ -80,7 +80,7 @@ async def _member_in_scope(session: AsyncSession, scope: Scope,
     return row[0], row[1]
 
 
-async def add_shift(session: AsyncSession, scope: Scope, *, member_id: int, day: date,
+async def add_shift(session: AsyncSession, scope: Actor, *, member_id: int, day: date,
                     start: str, end: str, post: str, now: datetime) -> EditResult:
     """A shift in the member's own unit; the member must be in the scope."""
     found = await _member_in_scope(session, scope, member_id)
@@ -98,15 +98,15 @@ async def add_shift(session: AsyncSession, scope: Scope, *, member_id: int, day:
         shift = existing
     else:
         shift = Shift(unit_id=unit.id, day=day, start=start, end=end, post=post,
-                      member_id=member.id, created_by=scope.actor_member_id, created_at=now)
+                      member_id=member.id, created_by=scope.member_id, created_at=now)
         session.add(shift)
         await session.flush()
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="duty_add", now=now, target=f"shift:{shift.id}")
     return EditResult(EditStatus.DONE, shift, member.name)
 
 
-async def _shift_in_scope(session: AsyncSession, scope: Scope,
+async def _shift_in_scope(session: AsyncSession, scope: Actor,
                           shift_id: int) -> tuple[Shift | None, bool]:
     row = (await session.execute(select(Shift, Unit).join(Unit, Unit.id == Shift.unit_id)
                                  .where(Shift.id == shift_id))).first()
@@ -126,7 +126,7 @@ async def _drop_pending(session: AsyncSession, shift_id: int) -> None:
         .execution_options(synchronize_session=False))
 
 
-async def cancel_shift(session: AsyncSession, scope: Scope, *, shift_id: int,
+async def cancel_shift(session: AsyncSession, scope: Actor, *, shift_id: int,
                        now: datetime) -> EditResult:
     shift, allowed = await _shift_in_scope(session, scope, shift_id)
     if shift is None:
@@ -138,7 +138,7 @@ async def cancel_shift(session: AsyncSession, scope: Scope, *, shift_id: int,
         return EditResult(EditStatus.CANCELLED, shift)
     shift.cancelled = True
     await _drop_pending(session, shift.id)
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="duty_remove", now=now, target=f"shift:{shift.id}")
     return EditResult(EditStatus.DONE, shift)
 
@@ -149,7 +149,7 @@ async def reassign(session: AsyncSession, shift: Shift, member_id: int) -> None:
     await _drop_pending(session, shift.id)
 
 
-async def assign_shift(session: AsyncSession, scope: Scope, *, shift_id: int, member_id: int,
+async def assign_shift(session: AsyncSession, scope: Actor, *, shift_id: int, member_id: int,
                        now: datetime) -> EditResult:
     """A leader swaps the person on a shift (a volunteer, or a colleague), within scope."""
     shift, allowed = await _shift_in_scope(session, scope, shift_id)
@@ -164,7 +164,7 @@ async def assign_shift(session: AsyncSession, scope: Scope, *, shift_id: int, me
     if shift.member_id == member_id:
         return EditResult(EditStatus.SAME, shift, found[0].name)
     await reassign(session, shift, member_id)
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="duty_assign", now=now, target=f"shift:{shift.id}",
                        details={"member": member_id})
     return EditResult(EditStatus.DONE, shift, found[0].name)

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Member, Unit, VolunteerOffer
 from bot.services import drafts
 from bot.services.drafts import DraftKind
-from bot.services.members.leaves import Scope
 from bot.services.members.settings import clean_text
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 from bot.services.org.units import in_subtree
 
 VOLUNTEER_DRAFT = DraftKind.VOLUNTEER
@@ -129,24 +129,24 @@ class Offer:
     note: str
 
 
-async def offers_in(session: AsyncSession, scope: Scope) -> list[Offer]:
+async def offers_in(session: AsyncSession, scope: Actor) -> list[Offer]:
     stmt = (select(VolunteerOffer, Member, Unit)
             .join(Member, Member.id == VolunteerOffer.member_id)
             .join(Unit, Unit.id == Member.unit_id)
             .where(VolunteerOffer.withdrawn_at.is_(None), Member.active)
             .order_by(Unit.path, Member.name, Member.id))
-    if scope.unit_path is not None:
-        stmt = stmt.where(in_subtree(scope.unit_path))
+    if scope.root_path is not None:
+        stmt = stmt.where(in_subtree(scope.root_path))
     return [Offer(o.id, m.id, m.name, u.name, tuple(o.posts), tuple(o.days), o.note)
             for o, m, u in (await session.execute(stmt)).all()]
 
 
-async def offer_in_scope(session: AsyncSession, scope: Scope, offer_id: int, *,
+async def offer_in_scope(session: AsyncSession, scope: Actor, offer_id: int, *,
                          now: datetime) -> Offer | None:
     """One current offer the scope covers; a forged or foreign id is audited, None."""
     offers = {o.id: o for o in await offers_in(session, scope)}
     offer = offers.get(offer_id)
     if offer is None:
-        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action="volunteer_denied", now=now, target=f"offer:{offer_id}")
     return offer

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,45 +17,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Leave, LeaveKind, Member, Role, Unit
+from bot.db.models import Leave, LeaveKind, Member, Unit
 from bot.services.members.phones import InvalidPhone, normalize_phone
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 from bot.services.org.units import in_subtree, unit_names
 from bot.services.reports.schedule import schedule_for
 
 MAX_LEAVE_DAYS = 366
 MAX_MATCHES = 8
 MAX_QUERY = 64
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whom an actor may manage: `unit_path` None means the whole organisation."""
-
-    actor: str
-    actor_member_id: int | None
-    unit_path: str | None
-    unit_id: int | None
-
-    def covers(self, unit: Unit) -> bool:
-        return self.unit_path is None or unit.path.startswith(self.unit_path)
-
-
-async def leave_scope(
-    session: AsyncSession, telegram_user_id: int, admin_ids: Collection[int]
-) -> Scope | None:
-    """The asker's scope, or None for a plain member (or a stranger)."""
-    actor = f"tg:{telegram_user_id}"
-    member = await session.scalar(
-        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active))
-    member_id = member.id if member else None
-    if telegram_user_id in admin_ids or (member is not None and member.role is Role.ADMIN):
-        return Scope(actor, member_id, None, None)
-    if member is None or member.role is not Role.LEADER:
-        return None
-    unit = await session.get(Unit, member.unit_id)
-    assert unit is not None
-    return Scope(actor, member_id, unit.path, unit.id)
 
 
 # --- parsing `/leave NAME FROM [TO] [exempt]` ----------------------------------------------
@@ -150,7 +120,7 @@ class FindResult:
 
 
 async def find_members(
-    session: AsyncSession, scope: Scope, query: str, *, now: datetime
+    session: AsyncSession, scope: Actor, query: str, *, now: datetime
 ) -> FindResult:
     """Active members matching a phone number exactly or a name in part, within the scope."""
     base = select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.active)
@@ -168,8 +138,8 @@ async def find_members(
         return FindResult(FindStatus.FOUND, (await _candidate(session, *row),), 1)
     needle = " ".join(query.split()).lower()
     where = func.lower(Member.name).contains(needle, autoescape=True)
-    if scope.unit_path is not None:
-        where = where & in_subtree(scope.unit_path)
+    if scope.root_path is not None:
+        where = where & in_subtree(scope.root_path)
     total = int(await session.scalar(
         select(func.count()).select_from(base.where(where).subquery())) or 0)
     if total == 0:
@@ -188,9 +158,9 @@ async def _candidate(session: AsyncSession, member: Member, unit: Unit) -> Candi
     return Candidate(member.id, member.name, tuple(await unit_names(session, unit)))
 
 
-async def _refused(session: AsyncSession, scope: Scope, member_id: int, what: str,
+async def _refused(session: AsyncSession, scope: Actor, member_id: int, what: str,
                    now: datetime) -> None:
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="leave_denied", now=now, target=f"member:{member_id}",
                        details={"attempt": what})
 
@@ -218,7 +188,7 @@ class LeaveResult:
     kind: LeaveKind | None = None
 
 
-async def _target(session: AsyncSession, scope: Scope, member_id: int, what: str,
+async def _target(session: AsyncSession, scope: Actor, member_id: int, what: str,
                   now: datetime) -> tuple[LeaveStatus | None, Member | None, Unit | None]:
     member = await session.get(Member, member_id)
     if member is None or not member.active:
@@ -233,7 +203,7 @@ async def _target(session: AsyncSession, scope: Scope, member_id: int, what: str
 
 async def set_leave(
     session: AsyncSession,
-    scope: Scope,
+    scope: Actor,
     *,
     member_id: int,
     start: date,
@@ -260,10 +230,10 @@ async def set_leave(
     if same is not None:
         return LeaveResult(LeaveStatus.ALREADY, candidate, start, end, kind)
     leave = Leave(member_id=member.id, start_date=start, end_date=end, kind=kind,
-                  created_by=scope.actor_member_id, created_at=now)
+                  created_by=scope.member_id, created_at=now)
     session.add(leave)
     await session.flush()
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="leave_set", now=now, target=f"member:{member.id}",
                        details={"leave": leave.id, "start": start.isoformat(),
                                 "end": end.isoformat(), "kind": kind.value})
@@ -271,7 +241,7 @@ async def set_leave(
 
 
 async def cancel_leave(
-    session: AsyncSession, scope: Scope, *, leave_id: int, now: datetime, default_timezone: str
+    session: AsyncSession, scope: Actor, *, leave_id: int, now: datetime, default_timezone: str
 ) -> LeaveResult:
     """End a leave: one that has not begun is deleted, a running one ends yesterday."""
     leave = await session.get(Leave, leave_id)
@@ -289,7 +259,7 @@ async def cancel_leave(
         await session.delete(leave)
     else:
         leave.end_date = today - timedelta(days=1)
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="leave_cancel", now=now, target=f"member:{member.id}",
                        details={"leave": leave_id})
     return result
@@ -305,12 +275,12 @@ class LeaveLine:
 
 
 async def current_leaves(
-    session: AsyncSession, scope: Scope, *, now: datetime, default_timezone: str,
+    session: AsyncSession, scope: Actor, *, now: datetime, default_timezone: str,
     limit: int = 20,
 ) -> list[LeaveLine]:
     """Leaves in the scope that have not ended yet (today in the scope's unit), soonest first."""
-    if scope.unit_id is not None:
-        unit = await session.get(Unit, scope.unit_id)
+    if scope.root_unit_id is not None:
+        unit = await session.get(Unit, scope.root_unit_id)
         assert unit is not None
         today = (await schedule_for(session, unit, default_timezone)).local_date(now)
     else:
@@ -319,8 +289,8 @@ async def current_leaves(
              .join(Unit, Unit.id == Member.unit_id)
              .where(Leave.end_date >= today, Member.active)
              .order_by(Leave.start_date, Leave.id).limit(limit))
-    if scope.unit_path is not None:
-        query = query.where(in_subtree(scope.unit_path))
+    if scope.root_path is not None:
+        query = query.where(in_subtree(scope.root_path))
     rows = (await session.execute(query)).all()
     return [LeaveLine(leave.id, await _candidate(session, member, unit), leave.start_date,
                       leave.end_date, leave.kind) for leave, member, unit in rows]

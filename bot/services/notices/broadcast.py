@@ -1,7 +1,7 @@
 """Notices: composing one (a Draft row), fanning it out through the outbox, acknowledgements,
 reminders to those who have not acknowledged.
 
-Who may send to whom is services.members.leaves.Scope: an admin the whole organisation, a leader
+Who may send to whom is services.members.leaves.Actor: an admin the whole organisation, a leader
 their own unit's subtree. The audience is drawn when the notice is due (at once, or at its
 scheduled time) and kept as NoticeRecipient rows; each reachable recipient gets one outbox
 row keyed ``notice:<id>:<member>``, so a fan-out that runs twice (the tick and the notice job,
@@ -38,8 +38,8 @@ from bot.outbox.queue import NewMessage, enqueue_many
 from bot.render import notices as render
 from bot.services import drafts
 from bot.services.drafts import DraftKind
-from bot.services.members.leaves import Scope
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 from bot.services.org.units import in_subtree
 
 NOTICE_DRAFT = DraftKind.NOTICE
@@ -197,19 +197,19 @@ async def unit_names_by_id(session: AsyncSession,
             for uid, path in paths.items()}
 
 
-async def resolve_target(session: AsyncSession, scope: Scope, draft: NoticeDraft,
+async def resolve_target(session: AsyncSession, scope: Actor, draft: NoticeDraft,
                          *, now: datetime) -> Target | None:
     """The draft's target if the scope still allows it (rights are checked again at every
     step: a leader moved since, a forged unit button); refusals are audited."""
     if draft.target == "org":
-        if scope.unit_path is not None:
+        if scope.root_path is not None:
             await _denied(session, scope, "org", now)
             return None
         return Target(None, None, (), False)
     if draft.target == "leaders":
-        if scope.unit_id is None:
+        if scope.root_unit_id is None:
             return Target(None, None, (), True)
-        unit_id: int | None = scope.unit_id
+        unit_id: int | None = scope.root_unit_id
     elif draft.target == "unit" and draft.unit_id is not None:
         unit_id = draft.unit_id
     else:
@@ -224,19 +224,19 @@ async def resolve_target(session: AsyncSession, scope: Scope, draft: NoticeDraft
     return Target(unit.id, unit.path, names, draft.target == "leaders")
 
 
-async def _denied(session: AsyncSession, scope: Scope, target: str, now: datetime) -> None:
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+async def _denied(session: AsyncSession, scope: Actor, target: str, now: datetime) -> None:
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="notice_denied", now=now, target=target)
 
 
-async def scope_units(session: AsyncSession, scope: Scope) -> list[tuple[int, tuple[str, ...]]]:
+async def scope_units(session: AsyncSession, scope: Actor) -> list[tuple[int, tuple[str, ...]]]:
     """The units a sender picks from: their own unit and the units right below it (the
     organisation's top units for an admin)."""
-    if scope.unit_id is None:
+    if scope.root_unit_id is None:
         stmt = select(Unit.id).where(Unit.active, Unit.parent_id.is_(None))
     else:
-        stmt = select(Unit.id).where(Unit.active, (Unit.id == scope.unit_id)
-                                     | (Unit.parent_id == scope.unit_id))
+        stmt = select(Unit.id).where(Unit.active, (Unit.id == scope.root_unit_id)
+                                     | (Unit.parent_id == scope.root_unit_id))
     ids = set((await session.scalars(stmt.order_by(Unit.path).limit(24))).all())
     names = await unit_names_by_id(session, ids)
     return sorted(names.items(), key=lambda item: item[1])
@@ -280,13 +280,13 @@ async def audience_size(session: AsyncSession, target: Target,
 # --- creating and fanning out ---------------------------------------------------------------
 
 
-async def create_notice(session: AsyncSession, scope: Scope, draft: NoticeDraft, target: Target,
+async def create_notice(session: AsyncSession, scope: Actor, draft: NoticeDraft, target: Target,
                         *, author_telegram_id: int, author_name: str, author_locale: str,
                         progress_chat_id: int, progress_message_id: int | None,
                         now: datetime) -> Notice:
     """The confirmed notice, due at once or at its time (audited)."""
     notice = Notice(
-        author_member_id=scope.actor_member_id, author_telegram_id=author_telegram_id,
+        author_member_id=scope.member_id, author_telegram_id=author_telegram_id,
         author_name=author_name[:64], author_locale=author_locale, unit_id=target.unit_id,
         scope_path=target.path, leaders_only=target.leaders_only, text=draft.text,
         media_kind=draft.media_kind, media_file_id=draft.media_file_id,
@@ -297,7 +297,7 @@ async def create_notice(session: AsyncSession, scope: Scope, draft: NoticeDraft,
         progress_text="", progress_done=False, created_at=now)
     session.add(notice)
     await session.flush()
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="notice", now=now, target=f"notice:{notice.id}",
                        details={"unit": target.unit_id, "leaders_only": target.leaders_only,
                                 "ack": notice.ack_required, "media": draft.media_kind,

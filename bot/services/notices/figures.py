@@ -30,7 +30,6 @@ from bot.db.models import (
 from bot.i18n import resolve_locale, use_locale
 from bot.outbox.queue import NewMessage, enqueue_many
 from bot.render import notices as render
-from bot.services.members.leaves import Scope
 from bot.services.notices.broadcast import (
     KIND_NOTICE_REMINDER,
     REMIND_EVERY,
@@ -39,6 +38,7 @@ from bot.services.notices.broadcast import (
     view_of,
 )
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 from bot.services.org.units import in_subtree
 
 # --- progress -------------------------------------------------------------------------------
@@ -111,15 +111,15 @@ async def record_progress(session: AsyncSession, notice_id: int, *, text: str,
 # --- what senders see: /notices -------------------------------------------------------------
 
 
-def visible(scope: Scope) -> Any:
+def visible(scope: Actor) -> Any:
     """Notices a scope may look at: every one for an admin; for a leader those aimed at
     their subtree, at a unit above it (their part of it), and their own."""
-    if scope.unit_path is None:
+    if scope.root_path is None:
         return Notice.id.is_not(None)
-    path = scope.unit_path
+    path = scope.root_path
     return (Notice.scope_path.is_(None) | Notice.scope_path.startswith(path, autoescape=True)
             | literal(path, String).startswith(Notice.scope_path)
-            | (Notice.author_member_id == scope.actor_member_id))
+            | (Notice.author_member_id == scope.member_id))
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class NoticeLine:
     figures: Progress
 
 
-async def recent(session: AsyncSession, scope: Scope, *, limit: int = 8) -> list[NoticeLine]:
+async def recent(session: AsyncSession, scope: Actor, *, limit: int = 8) -> list[NoticeLine]:
     notices = list((await session.scalars(
         select(Notice).where(visible(scope), Notice.status != NoticeStatus.CANCELLED)
         .order_by(Notice.scheduled_at.desc(), Notice.id.desc()).limit(limit))).all())
@@ -143,7 +143,7 @@ async def recent(session: AsyncSession, scope: Scope, *, limit: int = 8) -> list
     return [await _line(session, scope, n, names) for n in notices]
 
 
-async def _line(session: AsyncSession, scope: Scope, notice: Notice,
+async def _line(session: AsyncSession, scope: Actor, notice: Notice,
                 names: dict[int, tuple[str, ...]]) -> NoticeLine:
     figures = await progress(session, notice.id, _narrow(scope, notice))
     return NoticeLine(notice.id, notice.scheduled_at, notice.author_name,
@@ -152,13 +152,13 @@ async def _line(session: AsyncSession, scope: Scope, notice: Notice,
                       " ".join(notice.text.split())[:60], figures)
 
 
-def _narrow(scope: Scope, notice: Notice) -> str | None:
+def _narrow(scope: Actor, notice: Notice) -> str | None:
     """A leader looking at a notice aimed above their unit sees their own subtree's part."""
-    if scope.unit_path is None or notice.author_member_id == scope.actor_member_id:
+    if scope.root_path is None or notice.author_member_id == scope.member_id:
         return None
-    if notice.scope_path is not None and notice.scope_path.startswith(scope.unit_path):
+    if notice.scope_path is not None and notice.scope_path.startswith(scope.root_path):
         return None
-    return scope.unit_path
+    return scope.root_path
 
 
 class ViewStatus(enum.StrEnum):
@@ -181,16 +181,16 @@ class NoticeDetail:
     can_remind: bool = False
 
 
-async def _find(session: AsyncSession, scope: Scope, notice_id: int, action: str,
+async def _find(session: AsyncSession, scope: Actor, notice_id: int, action: str,
                 now: datetime) -> Notice | None:
     notice = await session.scalar(select(Notice).where(Notice.id == notice_id, visible(scope)))
     if notice is None:
-        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action=f"{action}_denied", now=now, target=f"notice:{notice_id}")
     return notice
 
 
-async def detail(session: AsyncSession, scope: Scope, notice_id: int,
+async def detail(session: AsyncSession, scope: Actor, notice_id: int,
                  *, now: datetime) -> NoticeDetail | None:
     """Per unit, who has not acknowledged; kept apart, who cannot be reached (audited)."""
     notice = await _find(session, scope, notice_id, "notice_view", now)
@@ -226,7 +226,7 @@ async def detail(session: AsyncSession, scope: Scope, notice_id: int,
         elif notice.ack_required:
             pending[unit_id].append(Person(name))
     unit_names = await unit_names_by_id(session, set(pending) | set(unreachable))
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="notice_view", now=now, target=f"notice:{notice.id}")
     return NoticeDetail(
         line,
@@ -253,7 +253,7 @@ class RemindResult:
     next_at: datetime | None = None
 
 
-async def remind(session: AsyncSession, scope: Scope, notice_id: int, *, now: datetime,
+async def remind(session: AsyncSession, scope: Actor, notice_id: int, *, now: datetime,
                  default_locale: str) -> RemindResult:
     """Send the notice again to the scope's reachable recipients who have not acknowledged
     it; at most once per REMIND_EVERY per notice (the audit log is the record)."""
@@ -299,7 +299,7 @@ async def remind(session: AsyncSession, scope: Scope, notice_id: int, *, now: da
     count = len(await enqueue_many(session, messages, now=now))
     if count == 0:
         return RemindResult(RemindStatus.NOBODY)
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="notice_remind", now=now, target=target,
                        details={"count": count})
     return RemindResult(RemindStatus.SENT, count)

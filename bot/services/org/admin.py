@@ -1,7 +1,7 @@
 """Running the organisation from the chat: /import (a roster file, dry run, then confirm),
 /invite, role changes (the CLI's `org admin|role`) and the Draft row of the import.
 
-Who may do what is services.members.leaves.Scope: an admin (ADMIN_TELEGRAM_IDS or role admin) the
+Who may do what is services.members.leaves.Actor: an admin (ADMIN_TELEGRAM_IDS or role admin) the
 whole organisation, a leader their own unit's subtree. /import is for admins only; the file
 is applied by the same code as `selfreport org import` (services.roster.apply).
 """
@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Invite, Member, Role, Unit
 from bot.services.drafts import DraftKind
-from bot.services.members.leaves import Scope
 from bot.services.members.onboarding import MAX_INVITE_DAYS, MAX_INVITE_USES, create_invite
 from bot.services.members.phones import InvalidPhone, normalize_phone
 from bot.services.org import audit
 from bot.services.org.contacts import UnitRef, find_units, home_unit
+from bot.services.org.permissions import Actor
 from bot.services.org.units import unit_names
 from bot.services.roster.apply import ImportSummary, import_roster
 from bot.services.roster.file import MAX_ROSTER_BYTES, read_roster
@@ -103,7 +103,7 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def preview_import(session: AsyncSession, scope: Scope, telegram_user_id: int, *,
+async def preview_import(session: AsyncSession, scope: Actor, telegram_user_id: int, *,
                          data: bytes, file_id: str, file_name: str,
                          now: datetime) -> ImportSummary:
     """The dry run of a file; when it could be applied, the draft waits for the Confirm
@@ -111,7 +111,7 @@ async def preview_import(session: AsyncSession, scope: Scope, telegram_user_id: 
     parsed = read_roster(data, filename=file_name)
     skip_bad = bool(parsed.errors)
     summary = await import_roster(session, parsed, now=now, dry_run=True, skip_bad=skip_bad,
-                                  actor=scope.actor, actor_member_id=scope.actor_member_id,
+                                  actor=scope.audit_name, actor_member_id=scope.member_id,
                                   source=file_name)
     if summary.problems or not parsed.rows:
         await drop_import(session, telegram_user_id)
@@ -125,14 +125,14 @@ async def preview_import(session: AsyncSession, scope: Scope, telegram_user_id: 
     return summary
 
 
-async def apply_import(session: AsyncSession, scope: Scope, telegram_user_id: int,
+async def apply_import(session: AsyncSession, scope: Actor, telegram_user_id: int,
                        pending: PendingImport, *, data: bytes, now: datetime) -> ImportSummary:
     """Confirm: the same code as `selfreport org import` (with --skip-bad when the dry run
     had bad rows); audited there."""
     parsed = read_roster(data, filename=pending.file_name)
     summary = await import_roster(session, parsed, now=now, dry_run=False,
-                                  skip_bad=pending.skip_bad, actor=scope.actor,
-                                  actor_member_id=scope.actor_member_id,
+                                  skip_bad=pending.skip_bad, actor=scope.audit_name,
+                                  actor_member_id=scope.member_id,
                                   source=pending.file_name)
     await drop_import(session, telegram_user_id)
     return summary
@@ -207,7 +207,7 @@ class UnitStatus(enum.StrEnum):
     AMBIGUOUS = "ambiguous"
 
 
-async def resolve_unit(session: AsyncSession, scope: Scope, query: str, *, what: str,
+async def resolve_unit(session: AsyncSession, scope: Actor, query: str, *, what: str,
                        now: datetime) -> tuple[UnitStatus, Unit | None, tuple[UnitRef, ...]]:
     """The unit a command names (or the asker's own); one outside the scope is refused and
     the refusal audited."""
@@ -219,26 +219,26 @@ async def resolve_unit(session: AsyncSession, scope: Scope, query: str, *, what:
         return UnitStatus.AMBIGUOUS, None, tuple(refs)
     if refs:
         return UnitStatus.FOUND, await session.get(Unit, refs[0].unit_id), ()
-    everywhere = Scope(scope.actor, scope.actor_member_id, None, None)
-    if scope.unit_path is not None and await find_units(session, everywhere, query):
-        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    everywhere = scope.everywhere()
+    if scope.root_path is not None and await find_units(session, everywhere, query):
+        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action=f"{what}_denied", now=now, target=query[:128])
         return UnitStatus.OUTSIDE_SCOPE, None, ()
     return UnitStatus.NO_UNIT, None, ()
 
 
-async def actor_role(session: AsyncSession, scope: Scope) -> Role:
-    if scope.unit_path is None:
+async def actor_role(session: AsyncSession, scope: Actor) -> Role:
+    if scope.root_path is None:
         return Role.ADMIN
-    member = await session.get(Member, scope.actor_member_id) if scope.actor_member_id else None
+    member = await session.get(Member, scope.member_id) if scope.member_id else None
     return member.role if member else Role.MEMBER
 
 
-async def invite(session: AsyncSession, scope: Scope, args: InviteArgs, *,
+async def invite(session: AsyncSession, scope: Actor, args: InviteArgs, *,
                  now: datetime) -> InviteOutcome:
     """An invite to a unit of the asker's scope, for a role at most their own."""
     if RANK[args.role] > RANK[await actor_role(session, scope)]:
-        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action="invite_denied", now=now, target=args.role.value)
         return InviteOutcome(InviteStatus.ROLE_TOO_HIGH)
     status, unit, choices = await resolve_unit(session, scope, args.query, what="invite",
@@ -246,8 +246,8 @@ async def invite(session: AsyncSession, scope: Scope, args: InviteArgs, *,
     if unit is None:
         return InviteOutcome(InviteStatus(status.value), units=choices)
     created = await create_invite(session, unit=unit, role=args.role, uses=args.uses,
-                                  days=args.days, created_by=scope.actor_member_id, now=now,
-                                  actor=scope.actor)
+                                  days=args.days, created_by=scope.member_id, now=now,
+                                  actor=scope.audit_name)
     return InviteOutcome(InviteStatus.CREATED, created,
                          UnitRef(unit.id, tuple(await unit_names(session, unit))))
 

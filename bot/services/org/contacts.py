@@ -1,7 +1,7 @@
 """A unit's reporting chain (/contacts): who gets its digest and alerts, in order.
 
 Admins manage every unit's chain, a leader those of their own unit's subtree (the same scope
-as /leave: bot.services.members.leaves.Scope). A contact must be an active member of the unit or of
+as /leave: bot.services.members.leaves.Actor). A contact must be an active member of the unit or of
 its subtree. Every change is audited; refusals change nothing and are audited too.
 """
 
@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Member, Unit, UnitContact
 from bot.i18n import resolve_locale
-from bot.services.members.leaves import MAX_MATCHES, MAX_QUERY, Scope
+from bot.services.members.leaves import MAX_MATCHES, MAX_QUERY
 from bot.services.org import audit, recipients
+from bot.services.org.permissions import Actor
 from bot.services.org.units import in_subtree, unit_names
 
 MAX_CONTACTS = 10
@@ -66,14 +67,14 @@ async def _unit_ref(session: AsyncSession, unit: Unit) -> UnitRef:
     return UnitRef(unit.id, tuple(await unit_names(session, unit)))
 
 
-async def _refused(session: AsyncSession, scope: Scope, target: str, what: str,
+async def _refused(session: AsyncSession, scope: Actor, target: str, what: str,
                    now: datetime) -> None:
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="contacts_denied", now=now, target=target,
                        details={"attempt": what})
 
 
-async def unit_in_scope(session: AsyncSession, scope: Scope, unit_id: int, what: str,
+async def unit_in_scope(session: AsyncSession, scope: Actor, unit_id: int, what: str,
                         now: datetime) -> tuple[ContactStatus | None, Unit | None]:
     unit = await session.get(Unit, unit_id)
     if unit is None or not unit.active:
@@ -94,19 +95,19 @@ async def chain_of(session: AsyncSession, unit: Unit) -> Chain:
     return Chain(await _unit_ref(session, unit), contacts)
 
 
-async def home_unit(session: AsyncSession, scope: Scope) -> Unit | None:
+async def home_unit(session: AsyncSession, scope: Actor) -> Unit | None:
     """The unit /contacts opens on: the leader's own; for an admin their unit, else the root."""
-    if scope.unit_id is not None:
-        return await session.get(Unit, scope.unit_id)
-    if scope.actor_member_id is not None:
-        member = await session.get(Member, scope.actor_member_id)
+    if scope.root_unit_id is not None:
+        return await session.get(Unit, scope.root_unit_id)
+    if scope.member_id is not None:
+        member = await session.get(Member, scope.member_id)
         if member is not None:
             return await session.get(Unit, member.unit_id)
     return await session.scalar(
         select(Unit).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.id).limit(1))
 
 
-async def find_units(session: AsyncSession, scope: Scope, query: str) -> list[UnitRef]:
+async def find_units(session: AsyncSession, scope: Actor, query: str) -> list[UnitRef]:
     """Units in scope named `query` (a name in part, or a path "Group/Company A")."""
     text = " ".join(query.split())[:MAX_QUERY]
     if not text:
@@ -114,8 +115,8 @@ async def find_units(session: AsyncSession, scope: Scope, query: str) -> list[Un
     parts = [p.strip() for p in text.split("/") if p.strip()]
     stmt = select(Unit).where(Unit.active,
                               func.lower(Unit.name).contains(parts[-1].lower(), autoescape=True))
-    if scope.unit_path is not None:
-        stmt = stmt.where(in_subtree(scope.unit_path))
+    if scope.root_path is not None:
+        stmt = stmt.where(in_subtree(scope.root_path))
     units = list((await session.scalars(stmt.order_by(Unit.path).limit(50))).all())
     refs = [await _unit_ref(session, u) for u in units]
     if len(parts) > 1:  # a path: every part must match, from the end
@@ -152,7 +153,7 @@ def _renumber(rows: list[UnitContact]) -> None:
         row.position = position
 
 
-async def add_contact(session: AsyncSession, scope: Scope, *, unit_id: int, member_id: int,
+async def add_contact(session: AsyncSession, scope: Actor, *, unit_id: int, member_id: int,
                       now: datetime) -> ContactResult:
     refusal, unit = await unit_in_scope(session, scope, unit_id, "add", now)
     if refusal is not None or unit is None:
@@ -171,23 +172,23 @@ async def add_contact(session: AsyncSession, scope: Scope, *, unit_id: int, memb
         return ContactResult(ContactStatus.LIMIT)
     session.add(UnitContact(unit_id=unit.id, member_id=member_id, position=len(rows)))
     await session.flush()
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="contact_add", now=now, target=f"unit:{unit.id}",
                        details={"member": member_id})
     return ContactResult(ContactStatus.ADDED, await chain_of(session, unit), member.name)
 
 
-async def remove_contact(session: AsyncSession, scope: Scope, *, unit_id: int,
+async def remove_contact(session: AsyncSession, scope: Actor, *, unit_id: int,
                          member_id: int, now: datetime) -> ContactResult:
     return await _change(session, scope, unit_id, member_id, now, "remove")
 
 
-async def move_up(session: AsyncSession, scope: Scope, *, unit_id: int, member_id: int,
+async def move_up(session: AsyncSession, scope: Actor, *, unit_id: int, member_id: int,
                   now: datetime) -> ContactResult:
     return await _change(session, scope, unit_id, member_id, now, "up")
 
 
-async def _change(session: AsyncSession, scope: Scope, unit_id: int, member_id: int,
+async def _change(session: AsyncSession, scope: Actor, unit_id: int, member_id: int,
                   now: datetime, what: str) -> ContactResult:
     refusal, unit = await unit_in_scope(session, scope, unit_id, what, now)
     if refusal is not None or unit is None:
@@ -207,7 +208,7 @@ async def _change(session: AsyncSession, scope: Scope, unit_id: int, member_id: 
         status, action = ContactStatus.MOVED, "contact_move"
     _renumber(rows)
     await session.flush()
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action=action, now=now, target=f"unit:{unit.id}",
                        details={"member": member_id})
     return ContactResult(status, await chain_of(session, unit), name)

@@ -53,11 +53,18 @@ class Actor:
     deactivated: bool = False
     # Paths of the units whose reporting chain this member is on.
     contact_paths: tuple[str, ...] = field(default=())
+    # How the audit log names an actor that is not a Telegram user (the CLI: "cli").
+    label: str = ""
 
     @property
     def audit_name(self) -> str:
         """How the audit log names this actor."""
-        return f"tg:{self.telegram_user_id}"
+        return self.label or f"tg:{self.telegram_user_id}"
+
+    def everywhere(self) -> Actor:
+        """The same person with an admin's reach: to tell "outside your units" apart from
+        "no such unit" (never to act with)."""
+        return replace(self, role=Role.ADMIN)
 
     @property
     def is_member(self) -> bool:
@@ -157,3 +164,17 @@ async def resolve_actor(session: AsyncSession, telegram_user_id: int,
         actor = actor_from_row(telegram_user_id, admin_ids, member_id=row[0], name=row[1],
                                role=row[2], active=row[3], unit_id=row[4], unit_path=row[5])
     return await with_contacts(session, actor)
+
+
+def operator(unit: Unit | None = None) -> Actor:
+    """The command line's actor: the whole organisation, or one unit's subtree."""
+    if unit is None:
+        return Actor(0, role=Role.ADMIN, label="cli")
+    return Actor(0, role=Role.LEADER, unit_id=unit.id, unit_path=unit.path, label="cli")
+
+
+async def manager_actor(session: AsyncSession, telegram_user_id: int,
+                        admin_ids: Collection[int]) -> Actor | None:
+    """The actor when they manage a subtree (an admin or a leader), else None."""
+    actor = await resolve_actor(session, telegram_user_id, admin_ids)
+    return actor if actor.manages else None

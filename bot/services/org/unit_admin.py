@@ -1,6 +1,6 @@
 """A unit's settings and people from the chat: /setschedule and /members.
 
-Scope as everywhere (services.members.leaves.Scope): admins everything, leaders their own subtree;
+Actor as everywhere (services.members.leaves.Actor): admins everything, leaders their own subtree;
 the unit is named by the command and checked by services.org.admin.resolve_unit, buttons carry
 ids that are checked again. Schedule changes and every look at a member's details are
 audited.
@@ -18,8 +18,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, HouseholdEntry, Leave, LeaveKind, Member, Report, Role, Unit
-from bot.services.members.leaves import Scope
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 from bot.services.org.units import in_subtree, unit_names
 from bot.services.reports.schedule import (
     ScheduleError,
@@ -172,7 +172,7 @@ def _check(chain: list[Unit], default_timezone: str) -> None:
                               format_times(tuple(outside)))
 
 
-async def set_schedule(session: AsyncSession, scope: Scope, unit: Unit,
+async def set_schedule(session: AsyncSession, scope: Actor, unit: Unit,
                        changes: dict[Setting, Value], *, now: datetime,
                        default_timezone: str) -> ScheduleView:
     """Apply `changes` to `unit` (None: inherit again) when the result is a sane day;
@@ -195,7 +195,7 @@ async def set_schedule(session: AsyncSession, scope: Scope, unit: Unit,
         for setting, value in before.items():
             setattr(unit, COLUMNS[setting], value)
         raise
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="schedule_change", now=now, target=f"unit:{unit.id}",
                        details={s.value: v for s, v in changes.items()})
     return await schedule_view(session, unit, default_timezone, tuple(changes))
@@ -270,13 +270,13 @@ class MemberDetail:
     reported_today: bool
 
 
-async def member_detail(session: AsyncSession, scope: Scope, member_id: int, *,
+async def member_detail(session: AsyncSession, scope: Actor, member_id: int, *,
                         now: datetime, default_timezone: str) -> MemberDetail | None:
     """One member of the scope; None (and the refusal audited) for anyone else. Audited."""
     member = await session.get(Member, member_id)
     unit = await session.get(Unit, member.unit_id) if member is not None else None
     if member is None or unit is None or not scope.covers(unit):
-        await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action="member_view_denied", now=now, target=f"member:{member_id}")
         return None
     today = await _today(session, unit, default_timezone, now)
@@ -292,7 +292,7 @@ async def member_detail(session: AsyncSession, scope: Scope, member_id: int, *,
         .order_by(HouseholdEntry.position, HouseholdEntry.id))).all()
     last = await session.scalar(select(func.max(Report.report_date)).where(
         and_(Report.member_id == member.id, Report.report_date <= today)))
-    await audit.record(session, actor=scope.actor, actor_member_id=scope.actor_member_id,
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="member_view", now=now, target=f"member:{member.id}")
     return MemberDetail(
         member.id, member.name, tuple(await unit_names(session, unit)), member.role,
