@@ -1,0 +1,92 @@
+"""The data model, one module per domain; import from here (`from bot.db.models import Unit`).
+
+Health data (reports) lives in its own tables (models.reports).
+"""
+
+from bot.db.models.base import NAMING_CONVENTION, ROLE_TYPE, Base, Role, utcnow
+from bot.db.models.duty import (
+    Shift,
+    SwapRequest,
+    SwapStatus,
+    VolunteerOffer,
+)
+from bot.db.models.faq import (
+    FaqAddition,
+    FaqFeedback,
+    FaqVote,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+)
+from bot.db.models.machinery import (
+    BotInstance,
+    OutboxMessage,
+    OutboxStatus,
+    SeenUpdate,
+)
+from bot.db.models.notices import (
+    Notice,
+    NoticeRecipient,
+    NoticeStatus,
+)
+from bot.db.models.org import (
+    Account,
+    AuditEntry,
+    Holiday,
+    HouseholdEntry,
+    Invite,
+    Leave,
+    LeaveKind,
+    Member,
+    Unit,
+    UnitContact,
+)
+from bot.db.models.reports import (
+    Alert,
+    Draft,
+    HouseholdReport,
+    Report,
+    ReportRevision,
+    ReportStatus,
+)
+
+__all__ = [
+    "Account",
+    "Alert",
+    "AuditEntry",
+    "Base",
+    "BotInstance",
+    "Draft",
+    "FaqAddition",
+    "FaqFeedback",
+    "FaqVote",
+    "Holiday",
+    "HouseholdEntry",
+    "HouseholdReport",
+    "Invite",
+    "Leave",
+    "LeaveKind",
+    "Member",
+    "NAMING_CONVENTION",
+    "Notice",
+    "NoticeRecipient",
+    "NoticeStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Question",
+    "QuestionKind",
+    "QuestionStatus",
+    "ROLE_TYPE",
+    "Report",
+    "ReportRevision",
+    "ReportStatus",
+    "Role",
+    "SeenUpdate",
+    "Shift",
+    "SwapRequest",
+    "SwapStatus",
+    "Unit",
+    "UnitContact",
+    "VolunteerOffer",
+    "utcnow",
+]
