@@ -20,8 +20,8 @@ from bot.services.org.permissions import Actor
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from bot.db.seen import SeenUpdates
     from bot.outbox.dispatcher import Dispatcher
-    from bot.runtime.dedup import SeenUpdates
     from bot.runtime.instances import Heartbeat
     from bot.runtime.metrics import Metrics
     from bot.services.faq.service import Faq

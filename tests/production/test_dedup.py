@@ -12,7 +12,8 @@ from telegram import Update
 
 from bot.db import Database
 from bot.db.models import SeenUpdate
-from bot.runtime.dedup import SeenUpdates, digest_of
+from bot.db.seen import SeenUpdates
+from bot.runtime.dedup import digest_of
 from bot.sandbox import SandboxClient
 
 

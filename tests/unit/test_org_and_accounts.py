@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import Account, Member, Role, SeenUpdate, Unit
-from bot.runtime.dedup import SeenUpdates
+from bot.db.seen import SeenUpdates
 from bot.services.org import accounts
 from bot.services.org import units as org
 

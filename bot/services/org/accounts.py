@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, bindparam, exists, insert, literal, se
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Draft, Member, Role, Unit, UnitContact
-from bot.runtime.dedup import SeenUpdates, take_update_cte
+from bot.db.seen import SeenUpdates, take_update_cte
 
 # Writing last_seen on every update would make each update a write; once a minute is enough.
 _SEEN_GRANULARITY = timedelta(minutes=1)
