@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,16 @@ SUPPORTED_LOCALES = ("zh_CN", "en")
 
 class ConfigError(Exception):
     """A setting is missing or invalid; the message is one line for the operator."""
+
+
+# Telegram's rule for a webhook's secret_token: 1-256 of these characters. We want 32 or
+# more, and none of the placeholders that example files ship with.
+WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MIN_SECRET = 32
+PLACEHOLDER = re.compile(r"change.?me|example|placeholder|your.?secret|secret.?here|xxxx",
+                         re.IGNORECASE)
+SECRET_HINT = ("32 to 256 random letters, digits, _ or - (e.g. the output of "
+               "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
 
 
 class Settings(BaseSettings):
@@ -31,7 +42,9 @@ class Settings(BaseSettings):
     default_locale: str = "zh_CN"
     admin_telegram_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     webhook_url: str | None = None
-    webhook_secret: str | None = None
+    # Required with WEBHOOK_URL: whoever knows the webhook's address could otherwise post
+    # forged updates (as any user, the admins included).
+    webhook_secret: str | None = Field(default=None, validate_default=True)
     webhook_listen: str = "0.0.0.0:8443"
     # /healthz, /readyz and /metrics (bot.runtime.web), in polling and webhook mode;
     # "" turns it off.
@@ -78,6 +91,20 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _strong_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = value or None  # WEBHOOK_SECRET= (empty) is no secret
+        if not info.data.get("webhook_url"):
+            return value
+        if value is None:
+            raise ValueError(f"required with WEBHOOK_URL: {SECRET_HINT}")
+        if not WEBHOOK_SECRET_CHARS.fullmatch(value):
+            raise ValueError(f"only letters, digits, _ and - are allowed: {SECRET_HINT}")
+        if len(value) < MIN_SECRET or PLACEHOLDER.search(value) or len(set(value)) < 10:
+            raise ValueError(f"too short or a placeholder: {SECRET_HINT}")
+        return value
 
     @field_validator("metrics_listen")
     @classmethod

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.outbox.dispatcher import Dispatcher
     from bot.runtime.instances import Heartbeat
     from bot.runtime.metrics import Metrics
+    from bot.runtime.webhook import WebhookServer
     from bot.services.faq.service import Faq
 
 
@@ -67,6 +68,8 @@ class BotData:
     metrics: Metrics | None = None
     seen_updates: SeenUpdates | None = None
     heartbeat: Heartbeat | None = None
+    # Serves WEBHOOK_URL in webhook mode (bot.runtime.webhook); None when polling.
+    webhook: WebhookServer | None = None
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

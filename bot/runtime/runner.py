@@ -6,7 +6,6 @@ import asyncio
 import logging
 import signal
 from contextlib import suppress
-from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -14,6 +13,7 @@ from bot.config import Settings
 from bot.db import Database, migrate
 from bot.runtime.app import SelfreportApp, build_application
 from bot.runtime.web import WebServer
+from bot.runtime.webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +35,8 @@ async def start_bot(settings: Settings, db: Database, *, poll_timeout: int = 30)
     await app.start()
     assert app.updater is not None
     if settings.webhook_url:
-        host, _, port = settings.webhook_listen.rpartition(":")
-        await app.updater.start_webhook(
-            listen=host or "0.0.0.0",
-            port=int(port),
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        logger.info("receiving updates by webhook at %s", settings.webhook_url)
+        webhook = app.bot_data.webhook = WebhookServer(app, settings)
+        await webhook.start()
     else:
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
         logger.info("receiving updates by long polling from %s", settings.telegram_api_base_url)
@@ -52,6 +44,9 @@ async def start_bot(settings: Settings, db: Database, *, poll_timeout: int = 30)
 
 
 async def stop_bot(app: SelfreportApp) -> None:
+    if app.bot_data.webhook is not None:
+        await app.bot_data.webhook.stop()
+        app.bot_data.webhook = None
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     if app.running:

@@ -20,7 +20,7 @@ from bot.db import Database
 from bot.sandbox import SandboxServer
 from tests.machinery.helpers import bot_env
 
-SECRET = "s3cret-token"
+SECRET = "k3J9_x-Qm2Lp7Rt5Vw8Yz1Ab4Cd6Ef0Gh"
 
 
 def free_port() -> int:

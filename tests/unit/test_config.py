@@ -48,3 +48,31 @@ def test_base_url_derives_bot_and_file_urls() -> None:
     settings = load_settings({"TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/"})
     assert settings.bot_api_url == "http://127.0.0.1:8081/bot"
     assert settings.bot_file_url == "http://127.0.0.1:8081/file/bot"
+
+
+GOOD_SECRET = "k3J9_x-Qm2Lp7Rt5Vw8Yz1Ab4Cd6Ef0Gh"  # 34 characters of Telegram's set
+HOOK = {"WEBHOOK_URL": "https://bot.example.org/telegram"}
+
+
+@pytest.mark.parametrize("secret, why", [
+    (None, "required with WEBHOOK_URL"),
+    ("", "required with WEBHOOK_URL"),  # WEBHOOK_SECRET= : one line, not a traceback
+    ("s3cret", "too short"),
+    ("change-me-to-a-long-random-string", "placeholder"),
+    ("a" * 40, "placeholder"),  # long but predictable
+    (GOOD_SECRET[:-2] + "!!", "only letters"),
+    ("x" * 300, "only letters"),  # over Telegram's 256
+])
+def test_webhook_mode_refuses_a_weak_secret(secret: str | None, why: str) -> None:
+    env = dict(HOOK) if secret is None else {**HOOK, "WEBHOOK_SECRET": secret}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    message = str(caught.value)
+    assert message.startswith("WEBHOOK_SECRET: ") and "\n" not in message
+    assert why in message
+
+
+def test_a_strong_secret_starts_webhook_mode_and_polling_needs_none() -> None:
+    assert load_settings({**HOOK, "WEBHOOK_SECRET": GOOD_SECRET}).webhook_secret == GOOD_SECRET
+    assert load_settings({"WEBHOOK_SECRET": ""}).webhook_secret is None
+    assert load_settings({}).webhook_url is None
