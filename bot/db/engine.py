@@ -49,6 +49,8 @@ def create_engine(url: str, *, foreign_keys: bool = True,
     foreign keys on fires ON DELETE CASCADE.
     """
     parsed = async_url(url)
+    # Statement parameters hold health data and phones: never in a log line or an error's text.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         server = create_async_engine(parsed, **kwargs)
         if not kwargs.get("pool_pre_ping"):
