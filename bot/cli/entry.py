@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.cli.common import CliError
 from bot.config import ConfigError, Settings, load_settings
 from bot.runtime.logs import setup_logging
@@ -175,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _missing_table(exc: DBAPIError) -> bool:
+    """SQLite's "no such table", PostgreSQL's undefined table (42P01) or column (42703)."""
+    text = str(exc.orig)
+    return ("no such table" in text or "no such column" in text
+            or getattr(exc.orig, "sqlstate", None) in ("42P01", "42703")
+            or "UndefinedTable" in type(exc.orig).__name__)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -183,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(args.handler(args, settings))
     except (ConfigError, CliError) as exc:
         print(f"selfreport: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:
+        if not _missing_table(exc):
+            raise
+        print("selfreport: the database at DATABASE_URL has no schema yet (or an old one): "
+              "run `selfreport db upgrade` first", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,3 +70,55 @@ def test_db_upgrade_then_org_tree_counts_members(
     assert lines[0].startswith("平安集团") and "members 2, linked 2" in lines[0]
     branch = next(line for line in lines if "一支部" in line)
     assert branch.startswith("    ") and "members 4, linked 3" in branch
+
+
+NOT_MIGRATED = ("selfreport: the database at DATABASE_URL has no schema yet (or an old one): "
+                "run `selfreport db upgrade` first")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database that exists but was never migrated."""
+    import asyncio
+    import uuid
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.sqlite3"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL: TEST_DATABASE_URL is not set")
+    admin = make_url(PG_URL).set(drivername="postgresql")
+    name = f"selfreport_empty_{uuid.uuid4().hex[:10]}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.mark.parametrize("command", [
+    ["org", "tree"], ["tick"], ["audit"], ["purge"], ["export"],
+    ["org", "import", str(ROOT / "samples" / "roster.csv")],
+])
+def test_a_database_never_migrated_is_one_line(
+    empty_database: str, command: list[str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_database)
+    monkeypatch.chdir(ROOT)
+    assert main(command) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == NOT_MIGRATED
