@@ -12,6 +12,8 @@ notice copy) into its payload; each render module registers the views it draws.
 from __future__ import annotations
 
 import base64
+import html
+import re
 from collections.abc import Sequence
 from functools import singledispatch
 from pathlib import Path
@@ -27,6 +29,20 @@ Buttons = list[list[tuple[str, str]]]
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def visible_length(html_text: str) -> int:
+    """How long Telegram finds an HTML text: the characters left once the markup is parsed
+    (tdlib compares utf8_length — characters, not UTF-16 units — with the limit), without
+    the leading and trailing white space it trims."""
+    return len(html.unescape(_TAG.sub("", html_text)).strip())
+
+
+def fits(html_text: str, limit: int = MAX_TEXT) -> bool:
+    return visible_length(html_text) <= limit
 
 
 @singledispatch

@@ -25,7 +25,8 @@ answerCallbackQuery, sendPhoto, sendDocument (multipart upload or a known file_i
 sendChatAction, setMyCommands / getMyCommands / deleteMyCommands, getFile (then
 ``/file/bot<token>/<file_path>``), getChat.
 
-Limits: text 4096 UTF-16 units after HTML parsing, caption 1024, callback_data 1-64 bytes,
+Limits: text 4096 characters after HTML parsing (as tdlib counts), caption 1024,
+callback_data 1-64 bytes,
 100 inline buttons, callback answers 200 characters; parse_mode HTML is validated like
 Telegram (tdlib's parser and messages); Markdown text is kept as written. Message-creating
 calls (sendMessage, sendPhoto, sendDocument, copyMessage, forwardMessage) are rate limited

@@ -93,7 +93,7 @@ def send_text(state: SandboxState, user_id: int, text: Any) -> JSON:
     user = require_user(state, user_id)
     if not isinstance(text, str) or not text.strip():
         raise ControlError(400, "text must be a non-empty string")
-    if utf16_length(text) > MAX_TEXT:
+    if len(text) > MAX_TEXT:  # characters, as Telegram counts (see messages.formatted)
         raise ControlError(400, f"text is longer than {MAX_TEXT} characters")
     content: JSON = {"text": text}
     entities = command_entities(text)

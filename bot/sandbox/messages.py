@@ -49,7 +49,9 @@ def formatted(params: Params, field: str, limit: int, too_long: str) -> tuple[st
         explicit = params.json("entities" if field == "text" else "caption_entities")
         entities = list(explicit) if isinstance(explicit, list) else []
     text, entities = trim(raw, entities)
-    if utf16_length(text) > limit:
+    # Telegram counts characters (tdlib: utf8_length(text) > message_text_length_max), not
+    # the UTF-16 units that entity offsets use: 4,096 emoji fit in one message.
+    if len(text) > limit:
         raise bad_request(too_long)
     return text, entities
 

@@ -29,7 +29,7 @@ def keyboard(*data: str) -> InlineKeyboardMarkup:
         ("   \n ", None, "^Message text is empty$"),
         ("<b> </b>", ParseMode.HTML, "^Message text is empty$"),
         ("x" * 4097, None, "^Message is too long$"),
-        ("😀" * 2049, None, "^Message is too long$"),  # 2049 characters, 4098 UTF-16 units
+        ("😀" * 4097, None, "^Message is too long$"),  # Telegram counts characters
         ("Hello <foo>bar</foo>", ParseMode.HTML, (
             '^Can\'t parse entities: unsupported start tag "foo" at byte offset 6$'
         )),
@@ -48,7 +48,17 @@ async def test_bad_texts(
 async def test_length_counts_text_after_parsing(bot: Bot, alice: int) -> None:
     sent = await bot.send_message(alice, "<b>" + "x" * 4096 + "</b>", parse_mode=ParseMode.HTML)
     assert sent.text == "x" * 4096
-    assert (await bot.send_message(alice, "😀" * 2048)).text == "😀" * 2048
+    # Telegram (tdlib: utf8_length against message_text_length_max) counts characters, not
+    # UTF-16 units: 4,096 emoji are one message, as a live test showed.
+    assert (await bot.send_message(alice, "😀" * 4096)).text == "😀" * 4096
+    header = "<b>📢 Notice</b>\n"
+    assert len((await bot.send_message(alice, header + "😀" * 2040,
+                                       parse_mode=ParseMode.HTML)).text) == 9 + 2040
+
+
+async def test_caption_counts_characters_too(bot: Bot, alice: int) -> None:
+    sent = await bot.send_photo(alice, png(2, 2), caption="😀" * 1024)
+    assert sent.caption == "😀" * 1024
 
 
 async def test_caption_too_long(bot: Bot, alice: int) -> None:
