@@ -14,6 +14,7 @@ from html import escape
 
 from bot.i18n import _, fmt_date, ngettext
 from bot.render.payloads import Payload, inline_keyboard, message_payload
+from bot.render.roster import row_reason
 from bot.services.duty.file import DutyErrorCode, DutyRowError
 from bot.services.duty.importer import DutyImportSummary
 from bot.services.duty.shifts import (
@@ -276,9 +277,7 @@ def _reason(error: DutyRowError) -> str:
     try:
         return texts[DutyErrorCode(error.code)]()
     except ValueError:
-        from bot.render.roster import _row_reason
-
-        return _row_reason(RowError(error.line, None, RowErrorCode(error.code), error.params))
+        return row_reason(RowError(error.line, None, RowErrorCode(error.code), error.params))
 
 
 def describe_duty_error(error: DutyRowError) -> str:
