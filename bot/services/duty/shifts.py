@@ -1,7 +1,7 @@
 """Duty rosters: importing shifts, leaders adding, reassigning and cancelling them within
 their scope, members confirming and swapping them, and today's roster by post.
 
-Who may touch which unit is decided here (`leaves.Actor`: a leader's own subtree, an admin's
+Who may touch which unit is decided here (`permissions.Actor`: a leader's own subtree, an admin's
 the whole organisation); refusals are audited and write nothing else.
 """
 
@@ -28,9 +28,8 @@ from bot.db.models import (
     Unit,
 )
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
+from bot.services.org.permissions import Actor, in_subtree, subtree_clause
 from bot.services.org.recipients import Recipient
-from bot.services.org.units import in_subtree
 from bot.services.outgoing import Outgoing
 from bot.services.reports.schedule import all_schedules
 
@@ -203,7 +202,7 @@ async def shifts_on(session: AsyncSession, unit_path: str | None, *, now: dateti
     stmt = (select(Shift, Unit, Member).join(Unit, Unit.id == Shift.unit_id)
             .join(Member, Member.id == Shift.member_id).where(~Shift.cancelled))
     if unit_path is not None:
-        stmt = stmt.where(in_subtree(unit_path))
+        stmt = stmt.where(subtree_clause(Unit.path, unit_path))
     if member_id is not None:
         stmt = stmt.where(Shift.member_id == member_id)
     today = min((s.local_date(now) for s in schedules.values()), default=now.date())
@@ -234,7 +233,7 @@ async def shift_figures(session: AsyncSession, digests: Mapping[int, UnitDigest]
         .where(Shift.day.in_(days), ~Shift.cancelled)
         .group_by(Unit.path, Shift.day))).all()
     for digest in digests.values():
-        mine = [r for r in rows if r[1] == digest.day and r[0].startswith(digest.unit_path)]
+        mine = [r for r in rows if r[1] == digest.day and in_subtree(r[0], digest.unit_path)]
         digest.shifts = (sum(int(r[2]) for r in mine), sum(int(r[3]) for r in mine))
 
 

@@ -18,7 +18,6 @@ from bot.services.duty.shifts import KIND_DUTY_NOTE, note_to, reach
 from bot.services.members.settings import InvalidText, clean_text
 from bot.services.org import audit
 from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree
 from bot.services.outgoing import Outgoing
 
 VOLUNTEER_DRAFT = DraftKind.VOLUNTEER
@@ -138,8 +137,9 @@ async def offers_in(session: AsyncSession, scope: Actor) -> list[Offer]:
             .join(Unit, Unit.id == Member.unit_id)
             .where(VolunteerOffer.withdrawn_at.is_(None), Member.active)
             .order_by(Unit.path, Member.name, Member.id))
-    if scope.root_path is not None:
-        stmt = stmt.where(in_subtree(scope.root_path))
+    subtree = scope.subtree(Unit.path)
+    if subtree is not None:
+        stmt = stmt.where(subtree)
     return [Offer(o.id, m.id, m.name, u.name, tuple(o.posts), tuple(o.days), o.note)
             for o, m, u in (await session.execute(stmt)).all()]
 
