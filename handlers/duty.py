@@ -11,7 +11,6 @@ from bot.outbox.send import send
 from bot.render import duty as render
 from bot.render.callbacks import Codec
 from bot.render.onboarding import not_linked
-from bot.render.roster import describe_problem
 from bot.services.duty import commands, swaps
 from bot.services.duty import shifts as duty
 from bot.services.duty.commands import Command, CommandResult
@@ -119,7 +118,7 @@ async def duty_document(update: Update, context: Context) -> None:
     data = bytes(await file.download_as_bytearray())
     parsed = read_duty(data, filename=document.file_name or "roster.csv")
     if parsed.problems:
-        await tg.reply(update, describe_problem(parsed.problems[0]))
+        await tg.reply(update, render.file_problem(parsed.problems[0]))
         return
     manager = context.manager
     if manager is None:
@@ -129,7 +128,7 @@ async def duty_document(update: Update, context: Context) -> None:
         summary = await commands.import_file(session, manager, user.id, parsed, skip_bad=skip,
                                              source=document.file_name or "",
                                              now=context.now())
-    await tg.reply(update, "\n".join(render.import_lines(summary)))
+    await tg.reply(update, render.import_reply(summary))
 
 
 # --- buttons: confirm, swap, remove ----------------------------------------------------------

@@ -14,7 +14,7 @@ from html import escape
 from bot.i18n import _, fmt_date, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
-from bot.render.roster import row_reason
+from bot.render.roster import describe_problem, row_reason
 from bot.services.duty.file import DutyErrorCode, DutyRowError
 from bot.services.duty.importer import DutyImportSummary
 from bot.services.duty.reminders import DutyAlert, DutyReminder
@@ -26,7 +26,7 @@ from bot.services.duty.shifts import (
     SwapOutcome,
 )
 from bot.services.duty.swaps import SwapAnswered, SwapAsked, SwapDone
-from bot.services.roster.file import RowError, RowErrorCode
+from bot.services.roster.file import FileProblem, RowError, RowErrorCode
 
 CONFIRM = Codec("dc", Int("shift", digits=12))
 SWAP = Codec("dw", Int("shift", digits=12))
@@ -308,6 +308,16 @@ def import_lines(summary: DutyImportSummary) -> list[str]:
         text = _("Dry run, nothing written. ") + text
     lines.append(text)
     return lines
+
+
+def import_reply(summary: DutyImportSummary) -> str:
+    """import_lines for the chat (HTML: the file's own words escaped)."""
+    return escape("\n".join(import_lines(summary)))
+
+
+def file_problem(problem: FileProblem) -> str:
+    """Why the file cannot be read, for the chat (HTML)."""
+    return escape(describe_problem(problem))
 
 
 def import_prompt() -> str:
