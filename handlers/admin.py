@@ -1,6 +1,7 @@
 """Admins' and leaders' organisation commands: /import (a roster file, its dry run, Confirm),
-/invite, /setschedule, /members. Who may act on what is
-services.members.leaves.Actor, checked again on every button.
+/invite, /setschedule, /members. Who may act on what is the update's actor
+(bot.services.org.permissions), checked again on every button; the import's draft is
+bot.services.org.admin's.
 """
 
 from __future__ import annotations
@@ -8,44 +9,26 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from bot.context import Context
 from bot.render import admin as render
+from bot.render.payloads import Buttons
 from bot.services.org import admin
 from bot.services.org import unit_admin as admin_units
-from bot.services.org.permissions import Actor
 from bot.services.roster.file import MAX_ROSTER_BYTES
-from handlers.family import keyboard
+from handlers import tg
+from handlers.common import other_message
 
 logger = logging.getLogger(__name__)
 
 IMPORT_CAPTION = re.compile(r"^/import(?:@\w+)?(?:\s|$)")
-_IMPORT = re.compile(r"im:(?:ok:([0-9a-f]{8})|no)")
-_MEMBERS = re.compile(r"mb:(?:p:([0-9]{1,12}):([0-9]{1,6})|m:([0-9]{1,12}))")
 
 
 def _args(context: Context) -> str:
     # Over-long arguments are refused by the parsers (they see one character too many).
     return " ".join(context.args or [])[:400]
-
-
-async def _reply(update: Update, text: str, buttons: render.Buttons | None = None) -> None:
-    assert update.effective_message
-    await update.effective_message.reply_text(
-        text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons) if buttons else None,
-        disable_web_page_preview=True)
-
-
-async def _scope(context: Context, session: AsyncSession, user_id: int) -> Actor | None:
-    return context.manager
-
-
-def _is_admin(scope: Actor | None) -> bool:
-    return scope is not None and scope.root_path is None
 
 
 # --- /import -------------------------------------------------------------------------------
@@ -54,13 +37,12 @@ def _is_admin(scope: Actor | None) -> bool:
 async def start_import(update: Update, context: Context) -> None:
     """`/import`: the next document is a roster to check."""
     assert update.effective_user
+    if not context.actor.is_admin:
+        await tg.reply(update, render.admins_only())
+        return
     async with context.transaction() as session:
-        if not _is_admin(await _scope(context, session, update.effective_user.id)):
-            text = render.admins_only()
-        else:
-            await admin.await_file(session, update.effective_user.id, context.now())
-            text = render.import_ask_file()
-    await _reply(update, text)
+        await admin.await_file(session, update.effective_user.id, context.now())
+    await tg.reply(update, render.import_ask_file())
 
 
 async def _download(context: Context, file_id: str) -> bytes | None:
@@ -79,89 +61,87 @@ async def import_file(update: Update, context: Context) -> None:
     captioned = bool(IMPORT_CAPTION.match(message.caption or ""))
     now = context.now()
     async with context.transaction() as session:
-        scope = await _scope(context, session, user.id)
         waiting = await admin.pending_import(session, user.id, now) is not None
     if not captioned and not waiting:  # /import's form expired meanwhile
-        from handlers.common import other_message
-
         await other_message(update, context)
         return
-    if not _is_admin(scope):
-        await _reply(update, render.admins_only())
+    if not context.actor.is_admin:
+        await tg.reply(update, render.admins_only())
         return
-    assert scope is not None
     document = message.document
     if document is None:
-        await _reply(update, render.import_not_a_file())
+        await tg.reply(update, render.import_not_a_file())
         return
     if admin.too_large(document.file_size):  # before downloading anything
-        await _reply(update, render.import_too_large(document.file_size or 0, MAX_ROSTER_BYTES))
+        await tg.reply(update, render.import_too_large(document.file_size or 0,
+                                                       MAX_ROSTER_BYTES))
         return
     data = await _download(context, document.file_id)
     if data is None:
-        await _reply(update, render.import_download_failed())
+        await tg.reply(update, render.import_download_failed())
         return
     if len(data) > MAX_ROSTER_BYTES:
-        await _reply(update, render.import_too_large(len(data), MAX_ROSTER_BYTES))
+        await tg.reply(update, render.import_too_large(len(data), MAX_ROSTER_BYTES))
         return
     async with context.transaction() as session:
-        summary = await admin.preview_import(
-            session, scope, user.id, data=data, file_id=document.file_id,
+        summary, token = await admin.preview_import(
+            session, context.actor, user.id, data=data, file_id=document.file_id,
             file_name=document.file_name or "roster", now=now)
-        pending = await admin.pending_import(session, user.id, now)
-    token = pending.token if pending and pending.step is admin.ImportStep.CONFIRM else None
-    text, buttons = render.import_preview(summary, token)
-    await _reply(update, text, buttons)
+    await tg.reply(update, *render.import_preview(summary, token))
 
 
 async def import_text(update: Update, context: Context) -> None:
     """Text while /import waits for a file."""
-    await _reply(update, render.import_ask_file())
+    await tg.reply(update, render.import_ask_file())
 
 
-async def import_button(update: Update, context: Context) -> None:
-    """Confirm or cancel the import whose dry run is shown; the token must be the draft's."""
+async def import_cancel(update: Update, context: Context) -> None:
+    """`im:no`: the dry run shown is not applied."""
     query, user = update.callback_query, update.effective_user
-    assert query and user and query.message
-    match = _IMPORT.fullmatch(query.data or "")
+    assert query and user
+    async with context.transaction() as session:
+        await admin.drop_import(session, user.id)
+    if not context.actor.is_admin:
+        await tg.answer(query, render.admins_only(), alert=True)
+        return
+    await tg.answer(query)
+    await tg.keep_buttons_or_drop(query, None)
+    await tg.reply(update, render.import_cancelled())
+
+
+async def import_confirm(update: Update, context: Context) -> None:
+    """`im:ok:<token>`: apply the dry run shown; the token must be the draft's."""
+    query, user = update.callback_query, update.effective_user
+    assert query and user
+    decoded = render.IMPORT_CONFIRM.decode(query.data)
     now = context.now()
     async with context.transaction() as session:
-        scope = await _scope(context, session, user.id)
-        pending = await admin.pending_import(session, user.id, now)
-        if match and match[1] is None and pending is not None:
-            await admin.drop_import(session, user.id)
-    if match is None or not _is_admin(scope):
-        await query.answer(render.admins_only() if match else None, show_alert=bool(match))
+        pending = None if decoded is None else await admin.confirmable(
+            session, user.id, decoded[0], now)
+    if decoded is None:
+        await tg.answer(query)
         return
-    assert scope is not None
-    if match[1] is None:
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await _reply(update, render.import_cancelled())
+    if not context.actor.is_admin:
+        await tg.answer(query, render.admins_only(), alert=True)
         return
-    if pending is None or pending.step is not admin.ImportStep.CONFIRM \
-            or pending.token != match[1]:
-        await query.answer(render.import_expired(), show_alert=True)
+    if pending is None:
+        await tg.answer(query, render.import_expired(), alert=True)
         return
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await tg.answer(query)
+    await tg.keep_buttons_or_drop(query, None)
     data = await _download(context, pending.file_id)
     if data is None:
-        await _reply(update, render.import_download_failed())
-        return
-    if admin.fingerprint(data) != pending.sha256:
-        await _reply(update, render.import_changed_file())
+        await tg.reply(update, render.import_download_failed())
         return
     async with context.transaction() as session:
-        # Another tap (or instance) may have applied it meanwhile: the draft decides.
-        again = await admin.pending_import(session, user.id, now)
-        if again is None or again.token != pending.token:
-            text = render.import_expired()
-        else:
-            summary = await admin.apply_import(session, scope, user.id, pending, data=data,
-                                               now=now)
-            text = render.import_done(summary)
-    await _reply(update, text)
+        applied, summary = await admin.apply_confirmed(session, context.actor, user.id,
+                                                       pending, data=data, now=now)
+    if applied is admin.Applied.CHANGED_FILE:
+        await tg.reply(update, render.import_changed_file())
+    elif summary is None:
+        await tg.reply(update, render.import_expired())
+    else:
+        await tg.reply(update, render.import_done(summary))
 
 
 # --- /invite -------------------------------------------------------------------------------
@@ -169,21 +149,19 @@ async def import_button(update: Update, context: Context) -> None:
 
 async def create_invite(update: Update, context: Context) -> None:
     """`/invite [UNIT] [role [uses [days]]]`: a t.me link that joins someone to the unit."""
-    assert update.effective_user
     try:
         args = admin.parse_invite_args(_args(context))
     except admin.InvalidArgs as error:
-        await _reply(update, render.invite_args_problem(error.code))
+        await tg.reply(update, render.invite_args_problem(error.code))
+        return
+    manager = context.manager
+    if manager is None:
+        await tg.reply(update, render.leaders_only())
         return
     async with context.transaction() as session:
-        scope = await _scope(context, session, update.effective_user.id)
-        if scope is None:
-            text = render.leaders_only()
-        else:
-            outcome = await admin.invite(session, scope, args, now=context.now())
-            text = render.invite_result(outcome, context.bot.username,
-                                        context.settings.default_timezone)
-    await _reply(update, text)
+        outcome = await admin.invite(session, manager, args, now=context.now())
+    await tg.reply(update, render.invite_result(outcome, context.bot.username,
+                                                context.settings.default_timezone))
 
 
 # --- /setschedule --------------------------------------------------------------------------
@@ -191,19 +169,18 @@ async def create_invite(update: Update, context: Context) -> None:
 
 async def set_schedule(update: Update, context: Context) -> None:
     """`/setschedule [UNIT] key=value…`: change a unit's schedule; without values, show it."""
-    assert update.effective_user
     try:
         args = admin_units.parse_schedule_args(_args(context))
     except admin_units.InvalidSchedule as error:
-        await _reply(update, render.schedule_problem(error.code, error.key, error.value))
+        await tg.reply(update, render.schedule_problem(error.code, error.key, error.value))
+        return
+    manager = context.manager
+    if manager is None:
+        await tg.reply(update, render.leaders_only())
         return
     now, zone = context.now(), context.settings.default_timezone
     async with context.transaction() as session:
-        scope = await _scope(context, session, update.effective_user.id)
-        if scope is None:
-            await _reply(update, render.leaders_only())
-            return
-        status, unit, choices = await admin.resolve_unit(session, scope, args.query,
+        status, unit, choices = await admin.resolve_unit(session, manager, args.query,
                                                          what="schedule", now=now)
         if unit is None:
             text = render.unit_problem(status.value, choices)
@@ -212,10 +189,10 @@ async def set_schedule(update: Update, context: Context) -> None:
         else:
             try:
                 text = render.schedule_text(await admin_units.set_schedule(
-                    session, scope, unit, args.changes, now=now, default_timezone=zone))
+                    session, manager, unit, args.changes, now=now, default_timezone=zone))
             except admin_units.InvalidSchedule as error:
                 text = render.schedule_problem(error.code, error.key, error.value)
-    await _reply(update, text)
+    await tg.reply(update, text)
 
 
 # --- /members ------------------------------------------------------------------------------
@@ -223,66 +200,61 @@ async def set_schedule(update: Update, context: Context) -> None:
 
 async def show_members(update: Update, context: Context) -> None:
     """`/members [UNIT]`: the members of a unit's subtree, a page at a time."""
-    assert update.effective_user
-    now, zone = context.now(), context.settings.default_timezone
-    buttons: render.Buttons = []
-    async with context.transaction() as session:
-        scope = await _scope(context, session, update.effective_user.id)
-        if scope is None:
-            text = render.leaders_only()
-        else:
-            status, unit, choices = await admin.resolve_unit(
-                session, scope, " ".join(_args(context).split())[:200], what="members",
-                now=now)
-            if unit is None:
-                text = render.unit_problem(status.value, choices)
-            else:
-                page = await admin_units.member_page(session, unit, 0, now=now,
-                                                     default_timezone=zone)
-                text, buttons = render.members_text(page)
-    await _reply(update, text, buttons)
-
-
-async def members_button(update: Update, context: Context) -> None:
-    """A page of /members, or one member's details (audited); both checked against the
-    presser's scope."""
-    query, user = update.callback_query, update.effective_user
-    assert query and user and query.message
-    match = _MEMBERS.fullmatch(query.data or "")
-    now, zone = context.now(), context.settings.default_timezone
-    buttons: render.Buttons = []
-    async with context.transaction() as session:
-        scope = await _scope(context, session, user.id)
-        if match is None or scope is None:
-            refusal = render.leaders_only() if match else None
-            text = ""
-        elif match[3] is not None:
-            detail = await admin_units.member_detail(session, scope, int(match[3]), now=now,
-                                                     default_timezone=zone)
-            refusal = None if detail else render.member_refused()
-            text = render.member_text(detail) if detail else ""
-        else:
-            from bot.db.models import Unit
-
-            unit = await session.get(Unit, int(match[1]))
-            if unit is None or not unit.active or not scope.covers(unit):
-                refusal, text = render.member_refused(), ""
-            else:
-                refusal = None
-                page = await admin_units.member_page(session, unit, int(match[2]), now=now,
-                                                     default_timezone=zone)
-                text, buttons = render.members_text(page)
-    if not text:
-        await query.answer(refusal or render.member_refused(), show_alert=True)
+    manager = context.manager
+    if manager is None:
+        await tg.reply(update, render.leaders_only())
         return
-    await query.answer()
-    if match is not None and match[3] is not None:
-        await query.get_bot().send_message(query.message.chat.id, text,
-                                           parse_mode=ParseMode.HTML)
+    now, zone = context.now(), context.settings.default_timezone
+    buttons: Buttons = []
+    async with context.transaction() as session:
+        status, unit, choices = await admin.resolve_unit(
+            session, manager, " ".join(_args(context).split())[:200], what="members", now=now)
+        if unit is None:
+            text = render.unit_problem(status.value, choices)
+        else:
+            page = await admin_units.member_page(session, unit, 0, now=now,
+                                                 default_timezone=zone)
+            text, buttons = render.members_text(page)
+    await tg.reply(update, text, buttons)
+
+
+async def members_page(update: Update, context: Context) -> None:
+    """`mb:p:<unit>:<page>`: another page of /members, checked against the presser's scope."""
+    query = update.callback_query
+    assert query
+    decoded = render.MEMBERS_PAGE.decode(query.data)
+    manager = context.manager
+    if decoded is None or manager is None:
+        await tg.answer(query, render.member_refused() if decoded is None
+                        else render.leaders_only(), alert=True)
         return
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML,
-                                      reply_markup=keyboard(buttons) if buttons else None)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    async with context.transaction() as session:
+        page = await admin_units.covered_page(
+            session, manager, decoded[0], decoded[1], now=context.now(),
+            default_timezone=context.settings.default_timezone)
+    if page is None:
+        await tg.answer(query, render.member_refused(), alert=True)
+        return
+    await tg.answer(query)
+    await tg.edit_or_keep(query, *render.members_text(page))
+
+
+async def member_details(update: Update, context: Context) -> None:
+    """`mb:m:<member>`: one member's details (audited), for a member of the presser's scope."""
+    query = update.callback_query
+    assert query
+    decoded = render.MEMBER.decode(query.data)
+    manager = context.manager
+    if decoded is None or manager is None:
+        await tg.answer(query, render.member_refused() if decoded is None
+                        else render.leaders_only(), alert=True)
+        return
+    async with context.transaction() as session:
+        detail = await admin_units.member_detail(
+            session, manager, decoded[0], now=context.now(),
+            default_timezone=context.settings.default_timezone)
+    if detail is None:
+        await tg.answer(query, render.member_refused(), alert=True)
+        return
+    await tg.answer(query)
+    await tg.send(update, render.member_text(detail))

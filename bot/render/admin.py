@@ -1,6 +1,6 @@
 """Texts (HTML) and buttons of the admins' commands: /import, /invite, /setschedule, /members.
 
-Callback data (validated by handlers.admin against these patterns, then the draft or scope):
+Callback data (the codecs below; handlers.admin checks the draft or the scope again):
 ``im:ok:<token>`` apply the import whose dry run is shown, ``im:no`` cancel it;
 ``mb:p:<unit>:<page>`` a page of a unit's members, ``mb:m:<member>`` one member's details.
 """
@@ -11,7 +11,9 @@ from html import escape
 
 from bot.db.models import Invite, LeaveKind
 from bot.i18n import _, fmt_date, fmt_datetime, ngettext
+from bot.render.callbacks import Codec, Int, Token
 from bot.render.onboarding import role_label
+from bot.render.payloads import Buttons
 from bot.render.roster import describe_change, describe_problem, describe_row_error
 from bot.services.org.admin import ArgsError, InviteOutcome, InviteStatus
 from bot.services.org.contacts import UnitRef
@@ -25,10 +27,10 @@ from bot.services.org.unit_admin import (
 )
 from bot.services.roster.apply import ImportSummary
 
-Buttons = list[list[tuple[str, str]]]
-
-IMPORT_PATTERN = r"^im:(?:ok:[0-9a-f]{8}|no)\Z"
-MEMBERS_PATTERN = r"^mb:(?:p:[0-9]{1,12}:[0-9]{1,6}|m:[0-9]{1,12})\Z"
+IMPORT_CONFIRM = Codec("im:ok", Token("token", 8, charset="[0-9a-f]"))
+IMPORT_CANCEL = Codec("im:no")
+MEMBERS_PAGE = Codec("mb:p", Int("unit", digits=12), Int("page", digits=6))
+MEMBER = Codec("mb:m", Int("member", digits=12))
 INVITE_LINK = "https://t.me/{bot}?start={code}"
 # Room left for the verdict lines under a long list of changes or bad rows.
 MAX_TEXT = 3800
@@ -145,8 +147,8 @@ def import_preview(summary: ImportSummary, token: str | None) -> tuple[str, Butt
     if token is None:
         return _limited(lines, header, footer), []
     ok = _("✅ Import the good rows") if bad else _("✅ Confirm import")
-    return _limited(lines, header, footer), [[(ok, f"im:ok:{token}"),
-                                              (_("✖️ Cancel"), "im:no")]]
+    return _limited(lines, header, footer), [[(ok, IMPORT_CONFIRM.encode(token)),
+                                              (_("✖️ Cancel"), IMPORT_CANCEL.encode())]]
 
 
 def import_done(summary: ImportSummary) -> str:
@@ -271,13 +273,13 @@ def members_text(page: MemberPage) -> tuple[str, Buttons]:
     lines += ["", _("⚪ not linked · ⛔ blocked the bot · 🏖 on leave today"),
               _("Page {page} of {pages}. Tap a name for details.").format(
                   page=page.page + 1, pages=page.pages)]
-    buttons: Buttons = [[(m.name[:30], f"mb:m:{m.member_id}") for m in page.members[i:i + 4]]
+    buttons: Buttons = [[(m.name[:30], MEMBER.encode(m.member_id)) for m in page.members[i:i + 4]]
                         for i in range(0, len(page.members), 4)]
     nav = []
     if page.page > 0:
-        nav.append((_("◀️ Previous"), f"mb:p:{page.unit_id}:{page.page - 1}"))
+        nav.append((_("◀️ Previous"), MEMBERS_PAGE.encode(page.unit_id, page.page - 1)))
     if page.page + 1 < page.pages:
-        nav.append((_("Next ▶️"), f"mb:p:{page.unit_id}:{page.page + 1}"))
+        nav.append((_("Next ▶️"), MEMBERS_PAGE.encode(page.unit_id, page.page + 1)))
     if nav:
         buttons.append(nav)
     return "\n".join(lines), buttons

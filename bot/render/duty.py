@@ -1,21 +1,23 @@
 """Texts and buttons of the duty roster (render inside the reader's locale).
 
-Callback data: ``dc:<shift>`` confirm, ``dw:<shift>`` ask to swap, ``dsa:<request>`` /
-``dsd:<request>`` accept / decline a swap, ``dx:<shift>`` remove (leaders). The post and
-weekday labels are shared with bot.render.volunteers.
+Callback data (the codecs below): ``dc:<shift>`` confirm, ``dw:<shift>`` ask to swap,
+``dsa:<request>`` / ``dsd:<request>`` accept / decline a swap, ``dx:<shift>`` remove
+(leaders). The post and weekday labels are shared with bot.render.volunteers.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from html import escape
 
 from bot.i18n import _, fmt_date, ngettext
-from bot.render.payloads import Payload, inline_keyboard, message_payload
+from bot.render.callbacks import Codec, Int
+from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
+from bot.render.roster import describe_problem, row_reason
 from bot.services.duty.file import DutyErrorCode, DutyRowError
 from bot.services.duty.importer import DutyImportSummary
+from bot.services.duty.reminders import DutyAlert, DutyReminder
 from bot.services.duty.shifts import (
     ConfirmStatus,
     EditResult,
@@ -23,16 +25,15 @@ from bot.services.duty.shifts import (
     ShiftView,
     SwapOutcome,
 )
-from bot.services.roster.file import RowError, RowErrorCode
+from bot.services.duty.swaps import SwapAnswered, SwapAsked, SwapDone
+from bot.services.roster.file import FileProblem, RowError, RowErrorCode
 
-DUTY_PATTERN = r"^(?:dc|dw|dsa|dsd|dx):\d{1,12}\Z"
-_DUTY = re.compile(r"(dc|dw|dsa|dsd|dx):(\d{1,12})")
+CONFIRM = Codec("dc", Int("shift", digits=12))
+SWAP = Codec("dw", Int("shift", digits=12))
+SWAP_ACCEPT = Codec("dsa", Int("request", digits=12))
+SWAP_DECLINE = Codec("dsd", Int("request", digits=12))
+REMOVE = Codec("dx", Int("shift", digits=12))
 MAX_ERRORS_SHOWN = 20
-
-
-def parse_duty_callback(data: str | None) -> tuple[str, int] | None:
-    match = _DUTY.fullmatch(data or "")
-    return (match[1], int(match[2])) if match else None
 
 
 def post_label(key: str) -> str:
@@ -55,29 +56,29 @@ def _when(v: ShiftView | None, day: date, start: str, end: str) -> str:
 # --- reminders and alerts ----------------------------------------------------------------------
 
 
-def reminder_payload(*, name: str, post: str, day: date, start: str, end: str,
-                     shift_id: int, evening: bool, confirmed: bool) -> Payload:
-    when = _when(None, day, start, end)
-    if evening:
+@payload_for.register
+def reminder_payload(view: DutyReminder) -> Payload:
+    when = _when(None, view.day, view.start, view.end)
+    if view.evening:
         text = _("🛡 {name}, tomorrow you are on duty: <b>{post}</b>, {when}.").format(
-            name=escape(name), post=escape(post), when=when)
+            name=escape(view.name), post=escape(view.post), when=when)
     else:
         text = _("🛡 {name}, your duty starts in one hour: <b>{post}</b>, {when}.").format(
-            name=escape(name), post=escape(post), when=when)
-    if confirmed:
+            name=escape(view.name), post=escape(view.post), when=when)
+    if view.confirmed:
         return message_payload(text + "\n" + _("You have confirmed this shift. Thank you!"))
     text += "\n" + _("Please confirm that you will be there.")
     return message_payload(text, reply_markup=inline_keyboard(
-        [[(_("✅ Confirm"), f"dc:{shift_id}")]]))
+        [[(_("✅ Confirm"), CONFIRM.encode(view.shift_id))]]))
 
 
-def alert_payload(*, member_name: str, unit_name: str, post: str, day: date, start: str,
-                  end: str) -> Payload:
+@payload_for.register
+def alert_payload(view: DutyAlert) -> Payload:
     return message_payload(_(
         "⚠️ <b>Unconfirmed duty</b>: {name} ({unit}) has not confirmed the shift "
         "<b>{post}</b>, {when}, which starts in 30 minutes.").format(
-        name=escape(member_name), unit=escape(unit_name), post=escape(post),
-        when=_when(None, day, start, end)))
+        name=escape(view.member_name), unit=escape(view.unit_name), post=escape(view.post),
+        when=_when(None, view.day, view.start, view.end)))
 
 
 def confirm_reply(status: ConfirmStatus) -> str:
@@ -113,7 +114,7 @@ def duty_today(views: Sequence[ShiftView], *, title: str, with_unit: bool) -> st
     return "\n".join(lines)
 
 
-def my_shifts(views: Sequence[ShiftView]) -> tuple[str, list[list[tuple[str, str]]]]:
+def my_shifts(views: Sequence[ShiftView]) -> tuple[str, Buttons]:
     if not views:
         return "", []
     lines = [_("<b>Your coming shifts:</b>")]
@@ -122,14 +123,14 @@ def my_shifts(views: Sequence[ShiftView]) -> tuple[str, list[list[tuple[str, str
         lines.append(("✅ " if v.confirmed else "⏳ ") + _("{post}, {when}").format(
             post=escape(v.post), when=_when(v, v.day, v.start, v.end)))
         row = [(_("🔁 Swap {date} {start}").format(date=fmt_date(v.day, "short"),
-                                                 start=v.start), f"dw:{v.id}")]
+                                                 start=v.start), SWAP.encode(v.id))]
         if not v.confirmed:
-            row.insert(0, (_("✅ Confirm"), f"dc:{v.id}"))
+            row.insert(0, (_("✅ Confirm"), CONFIRM.encode(v.id)))
         buttons.append(row)
     return "\n".join(lines), buttons
 
 
-def shifts_list(views: Sequence[ShiftView]) -> tuple[str, list[list[tuple[str, str]]]]:
+def shifts_list(views: Sequence[ShiftView]) -> tuple[str, Buttons]:
     usage = _("Add: /shift_add DATE START-END POST / NAME\n"
               "Hand over: /shift_assign ID NAME\nImport a file: /duty_import")
     if not views:
@@ -139,7 +140,7 @@ def shifts_list(views: Sequence[ShiftView]) -> tuple[str, list[list[tuple[str, s
     for v in views[:30]:
         lines.append(f"#{v.id} " + fmt_date(v.day, "short") + " " + escape(v.post) + " "
                      + _shift_line(v, with_unit=True))
-        buttons.append([(_("✖ Remove #{id}").format(id=v.id), f"dx:{v.id}")])
+        buttons.append([(_("✖ Remove #{id}").format(id=v.id), REMOVE.encode(v.id))])
     if len(views) > 30:
         lines.append(_("… and {n} more").format(n=len(views) - 30))
     return "\n".join(lines) + "\n\n" + escape(usage), buttons
@@ -208,13 +209,14 @@ def swap_ask_name() -> str:
     return _("Who should take this shift? Write your colleague's name (same unit).")
 
 
-def swap_request_payload(*, from_name: str, post: str, day: date, start: str, end: str,
-                         request_id: int) -> Payload:
+@payload_for.register
+def swap_request_payload(view: SwapAsked) -> Payload:
     return message_payload(
         _("🔁 {name} asks you to take their shift <b>{post}</b>, {when}.").format(
-            name=escape(from_name), post=escape(post), when=_when(None, day, start, end)),
-        reply_markup=inline_keyboard([[(_("✅ Accept"), f"dsa:{request_id}"),
-                                       (_("✖ Decline"), f"dsd:{request_id}")]]))
+            name=escape(view.from_name), post=escape(view.post),
+            when=_when(None, view.day, view.start, view.end)),
+        reply_markup=inline_keyboard([[(_("✅ Accept"), SWAP_ACCEPT.encode(view.request_id)),
+                                       (_("✖ Decline"), SWAP_DECLINE.encode(view.request_id))]]))
 
 
 def swap_reply(outcome: SwapOutcome, colleague: str = "") -> str:
@@ -231,23 +233,26 @@ def swap_reply(outcome: SwapOutcome, colleague: str = "") -> str:
     }[outcome]
 
 
-def swap_answer_payload(*, colleague: str, post: str, day: date, start: str, end: str,
-                        accepted: bool) -> Payload:
-    when = _when(None, day, start, end)
-    if accepted:
+@payload_for.register
+def swap_answer_payload(view: SwapAnswered) -> Payload:
+    when = _when(None, view.day, view.start, view.end)
+    if view.accepted:
         text = _("🔁 {name} accepted: they take your shift <b>{post}</b>, {when}.")
     else:
         text = _("🔁 {name} declined to take your shift <b>{post}</b>, {when}. "
                  "It stays yours.")
-    return message_payload(text.format(name=escape(colleague), post=escape(post), when=when))
+    return message_payload(text.format(name=escape(view.colleague), post=escape(view.post),
+                                       when=when))
 
 
-def swap_leader_payload(*, from_name: str, to_name: str, post: str, day: date, start: str,
-                        end: str) -> Payload:
+@payload_for.register
+def swap_leader_payload(view: SwapDone) -> Payload:
     return message_payload(_("🔁 Duty swap: {to} takes over from {old} — <b>{post}</b>, "
-                             "{when}.").format(to=escape(to_name), old=escape(from_name),
-                                               post=escape(post),
-                                               when=_when(None, day, start, end)))
+                             "{when}.").format(to=escape(view.to_name),
+                                               old=escape(view.from_name),
+                                               post=escape(view.post),
+                                               when=_when(None, view.day, view.start,
+                                                          view.end)))
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -276,9 +281,7 @@ def _reason(error: DutyRowError) -> str:
     try:
         return texts[DutyErrorCode(error.code)]()
     except ValueError:
-        from bot.render.roster import _row_reason
-
-        return _row_reason(RowError(error.line, None, RowErrorCode(error.code), error.params))
+        return row_reason(RowError(error.line, None, RowErrorCode(error.code), error.params))
 
 
 def describe_duty_error(error: DutyRowError) -> str:
@@ -305,6 +308,16 @@ def import_lines(summary: DutyImportSummary) -> list[str]:
         text = _("Dry run, nothing written. ") + text
     lines.append(text)
     return lines
+
+
+def import_reply(summary: DutyImportSummary) -> str:
+    """import_lines for the chat (HTML: the file's own words escaped)."""
+    return escape("\n".join(import_lines(summary)))
+
+
+def file_problem(problem: FileProblem) -> str:
+    """Why the file cannot be read, for the chat (HTML)."""
+    return escape(describe_problem(problem))
 
 
 def import_prompt() -> str:

@@ -106,7 +106,7 @@ def phone_reason(reason: Param) -> str:
         return _("not a phone number")
 
 
-def _row_reason(error: RowError) -> str:
+def row_reason(error: RowError) -> str:
     p = error.params
     code = error.code
     if code is RowErrorCode.REQUIRED:
@@ -165,7 +165,7 @@ def _row_reason(error: RowError) -> str:
 
 def describe_row_error(error: RowError) -> str:
     """`Line 7, phone: not a valid phone number: too short`."""
-    reason = _row_reason(error)
+    reason = row_reason(error)
     if error.column is None:
         return _("Line {line}: {reason}").format(line=error.line, reason=reason)
     return _("Line {line}, {column}: {reason}").format(

@@ -1,7 +1,7 @@
 """Texts and buttons of the volunteer form and the leaders' list (render in the reader's locale).
 
-Callback data: ``vo:<p|d>:<i>`` toggle a post or weekday, ``vo:s`` save, ``vo:w`` withdraw,
-``vt:<offer>`` a leader thanks a volunteer.
+Callback data (the codecs below): ``vo:<p|d>:<i>`` toggle a post or weekday, ``vo:s`` save,
+``vo:w`` withdraw, ``vt:<offer>`` a leader thanks a volunteer.
 """
 
 from __future__ import annotations
@@ -10,29 +10,40 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.i18n import _
+from bot.render.callbacks import Codec, Int, Word
 from bot.render.duty import post_label, weekday_label
-from bot.render.payloads import Payload, inline_keyboard, message_payload
-from bot.services.duty.volunteers import POSTS, Offer, VolunteerForm
+from bot.render.payloads import Buttons, Payload, message_payload, payload_for
+from bot.services.duty.volunteers import (
+    POSTS,
+    FormAction,
+    Offer,
+    VolunteerForm,
+    VolunteerThanks,
+)
 
-VOLUNTEER_PATTERN = r"^(?:vo:(?:[pd]:\d{1,2}|s|w)|vt:\d{1,12})\Z"
+TOGGLE = Codec("vo", Word("field", (FormAction.POST.value, FormAction.DAY.value)),
+               Int("index", digits=2))
+SAVE = Codec("vo:s")
+WITHDRAW = Codec("vo:w")
+THANK = Codec("vt", Int("offer", digits=12))
 
 
-def volunteer_form(form: VolunteerForm, *, has_offer: bool) -> tuple[str, Payload]:
+def volunteer_form(form: VolunteerForm, *, has_offer: bool) -> tuple[str, Buttons]:
     posts = ", ".join(post_label(p) for p in form.posts) or "—"
     days = ", ".join(weekday_label(d) for d in form.days) or "—"
     text = _("🙋 <b>Volunteer for front-line work</b>\nPosts: {posts}\nDays: {days}\n"
              "Note: {note}\n\nTap posts and days to choose; write a short note as a message "
              "if you like; then Save.").format(posts=escape(posts), days=escape(days),
                                                note=escape(form.note) or "—")
-    rows = [[(("☑ " if key in form.posts else "☐ ") + post_label(key), f"vo:p:{i}")]
-            for i, key in enumerate(POSTS)]
-    rows.append([(("☑" if i in form.days else "") + weekday_label(i), f"vo:d:{i}")
-                 for i in range(7)])
-    last = [(_("💾 Save"), "vo:s")]
+    rows = [[(("☑ " if key in form.posts else "☐ ") + post_label(key),
+              TOGGLE.encode(FormAction.POST, i))] for i, key in enumerate(POSTS)]
+    rows.append([(("☑" if i in form.days else "") + weekday_label(i),
+                  TOGGLE.encode(FormAction.DAY, i)) for i in range(7)])
+    last = [(_("💾 Save"), SAVE.encode())]
     if has_offer:
-        last.append((_("Withdraw my offer"), "vo:w"))
+        last.append((_("Withdraw my offer"), WITHDRAW.encode()))
     rows.append(last)
-    return text, message_payload(text, reply_markup=inline_keyboard(rows))
+    return text, rows
 
 
 def note_problem() -> str:
@@ -54,7 +65,7 @@ def volunteer_withdrawn(done: bool) -> str:
             if done else _("You have no offer to withdraw."))
 
 
-def volunteers_list(offers: Sequence[Offer]) -> tuple[str, list[list[tuple[str, str]]]]:
+def volunteers_list(offers: Sequence[Offer]) -> tuple[str, Buttons]:
     if not offers:
         return _("No volunteers in your units yet."), []
     lines = [_("🙋 <b>Volunteers in your units:</b>")]
@@ -67,7 +78,7 @@ def volunteers_list(offers: Sequence[Offer]) -> tuple[str, list[list[tuple[str, 
         if o.note:
             line += f" — <i>{escape(o.note)}</i>"
         lines.append(line)
-        buttons.append([(_("🙏 Thank {name}").format(name=o.name[:20]), f"vt:{o.id}")])
+        buttons.append([(_("🙏 Thank {name}").format(name=o.name[:20]), THANK.encode(o.id))])
     lines.append("\n" + escape(_("Assign one to a shift: /shift_add DATE START-END POST / NAME "
                                  "or /shift_assign ID NAME")))
     return "\n".join(lines), buttons
@@ -77,10 +88,12 @@ def volunteers_not_allowed() -> str:
     return _("Only unit leaders and admins can see the volunteers.")
 
 
-def thanks_payload(leader: str) -> Payload:
+@payload_for.register
+def thanks_payload(view: VolunteerThanks) -> Payload:
     return message_payload(_("🙏 {leader} thanks you for volunteering for front-line work!")
-                           .format(leader=escape(leader)))
+                           .format(leader=escape(view.leader)))
 
 
 def thanks_sent(name: str) -> str:
+    """A plain text (a button's answer): the name as written."""
     return _("Thanks sent to {name}.").format(name=name)

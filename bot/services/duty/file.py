@@ -9,14 +9,33 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import TypeVar
 
-from bot.services.roster import file as rf
-from bot.services.roster.file import FileProblem, FileProblemCode, Param, RowErrorCode
+from bot.services.roster.file import MAX_ROSTER_BYTES, MAX_ROSTER_ROWS, MAX_XLSX_UNCOMPRESSED
+from bot.services.roster.tabular import (
+    CellError,
+    FileProblem,
+    Param,
+    RowErrorCode,
+    TableProblem,
+    TableRow,
+    clean_text,
+    open_table,
+    parse_phone,
+    parse_unit,
+    read_cell,
+    table_rows,
+)
+
+__all__ = [
+    "MAX_POST", "CellError", "DutyColumn", "DutyErrorCode", "DutyParseResult", "DutyRow",
+    "DutyRowError", "ShiftArgs", "ShiftArgsError", "parse_day", "parse_post",
+    "parse_shift_add", "parse_shift_assign", "parse_time", "read_duty",
+]
 
 MAX_POST = 64
 T = TypeVar("T")
@@ -77,39 +96,24 @@ class DutyParseResult:
     problems: list[FileProblem] = field(default_factory=list)
 
 
-class CellError(Exception):
-    def __init__(self, code: str, **params: Param) -> None:
-        self.code, self.params = code, params
-
-
 def read_duty(data: bytes, *, filename: str) -> DutyParseResult:
     result = DutyParseResult()
     try:
-        if len(data) > rf.MAX_ROSTER_BYTES:
-            raise rf._Problem(FileProblemCode.TOO_LARGE, size=len(data),
-                              limit=rf.MAX_ROSTER_BYTES)
-        if not data.strip():
-            raise rf._Problem(FileProblemCode.EMPTY)
-        _format, records = rf._open(data, filename)
+        _format, records = open_table(data, filename=filename, max_bytes=MAX_ROSTER_BYTES,
+                                      max_inflated=MAX_XLSX_UNCOMPRESSED)
         with closing(records):
-            _read(records, result)
-    except rf._Problem as exc:
+            _read(table_rows(records, _HEADERS, DutyColumn, max_rows=MAX_ROSTER_ROWS), result)
+    except TableProblem as exc:
         result.problems.append(exc.problem)
         result.rows.clear()
     return result
 
 
-def _read(records: Generator[rf.Record, None, None], result: DutyParseResult) -> None:
-    columns = _header(records)
+def _read(rows: Iterable[TableRow[DutyColumn]], result: DutyParseResult) -> None:
     seen: dict[tuple[object, ...], int] = {}
-    count = 0
-    for line, cells in records:
-        if not any(cell.strip() for cell in cells):
-            continue
-        count += 1
-        if count > rf.MAX_ROSTER_ROWS:
-            raise rf._Problem(FileProblemCode.TOO_MANY_ROWS, limit=rf.MAX_ROSTER_ROWS)
-        row, errors = _row(line, columns, cells)
+    for table_row in rows:
+        line = table_row.line
+        row, errors = _row(table_row)
         if row is not None:
             key = (row.unit_path, row.day, row.start, row.post.casefold(), row.phone)
             first = seen.setdefault(key, line)
@@ -120,61 +124,26 @@ def _read(records: Generator[rf.Record, None, None], result: DutyParseResult) ->
             result.errors.extend(errors)
         elif row is not None:
             result.rows.append(row)
-    if count == 0:
-        raise rf._Problem(FileProblemCode.NO_ROWS)
 
 
-def _header(records: Generator[rf.Record, None, None]) -> list[DutyColumn | None]:
-    cells = next((cells for _, cells in records if any(c.strip() for c in cells)), None)
-    if cells is None:
-        raise rf._Problem(FileProblemCode.EMPTY)
-    keys = [unicodedata.normalize("NFKC", cell).strip().casefold() for cell in cells]
-    columns = [_HEADERS.get(key) for key in keys]
-    unknown = tuple(cell.strip() for cell, key, column in zip(cells, keys, columns, strict=True)
-                    if key and column is None)
-    present = [c for c in columns if c is not None]
-    missing = tuple(c.value for c in DutyColumn if c not in present)
-    if missing:
-        raise rf._Problem(FileProblemCode.MISSING_COLUMNS, missing=missing, unknown=unknown)
-    if unknown:
-        raise rf._Problem(FileProblemCode.UNKNOWN_COLUMNS, unknown=unknown)
-    duplicates = tuple(dict.fromkeys(c.value for c in present if present.count(c) > 1))
-    if duplicates:
-        raise rf._Problem(FileProblemCode.DUPLICATE_COLUMNS, columns=duplicates)
-    return columns
-
-
-def _row(line: int, columns: list[DutyColumn | None],
-         cells: list[str]) -> tuple[DutyRow | None, list[DutyRowError]]:
-    errors: list[DutyRowError] = []
-    values = dict.fromkeys(DutyColumn, "")
-    for position, text in enumerate(cells, start=1):
-        column = columns[position - 1] if position <= len(columns) else None
-        if column is not None:
-            values[column] = text
-        elif text.strip():
-            errors.append(DutyRowError(line, None, RowErrorCode.UNEXPECTED_CELL,
-                                       {"position": position}))
+def _row(table_row: TableRow[DutyColumn]) -> tuple[DutyRow | None, list[DutyRowError]]:
+    line, values = table_row.line, table_row.values
+    errors = [DutyRowError(line, None, RowErrorCode.UNEXPECTED_CELL, {"position": position})
+              for position in table_row.unexpected]
 
     def read(column: DutyColumn, parse: Callable[[str], T]) -> T | None:
-        text = values[column]
         try:
-            if len(text) > rf.MAX_CELL_CHARS:
-                raise CellError(RowErrorCode.CELL_TOO_LONG, length=len(text),
-                           limit=rf.MAX_CELL_CHARS)
-            return parse(text)
+            return read_cell(values[column], parse)
         except CellError as bad:
             errors.append(DutyRowError(line, column, bad.code, bad.params))
-        except rf._Bad as bad:
-            errors.append(DutyRowError(line, column, bad.code.value, bad.params))
         return None
 
-    unit = read(DutyColumn.UNIT, rf._unit)
+    unit = read(DutyColumn.UNIT, parse_unit)
     day = read(DutyColumn.DATE, parse_day)
     start = read(DutyColumn.START, parse_time)
     end = read(DutyColumn.END, parse_time)
     post = read(DutyColumn.POST, parse_post)
-    phone = read(DutyColumn.PHONE, rf._phone)
+    phone = read(DutyColumn.PHONE, parse_phone)
     if start is not None and start == end:
         errors.append(DutyRowError(line, DutyColumn.END, DutyErrorCode.SAME_TIMES))
     if (unit is None or day is None or start is None or end is None or post is None
@@ -221,10 +190,7 @@ def parse_post(value: str) -> str:
         raise CellError(RowErrorCode.REQUIRED)
     if len(post) > MAX_POST:
         raise CellError(DutyErrorCode.POST_TOO_LONG, length=len(post), limit=MAX_POST)
-    try:
-        return rf._text(post)
-    except rf._Bad as bad:
-        raise CellError(bad.code.value, **bad.params) from None
+    return clean_text(post)
 
 
 # --- parsing the leaders' commands -----------------------------------------------------------

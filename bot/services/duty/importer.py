@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Member, Shift, Unit
 from bot.services.duty.file import DutyErrorCode, DutyParseResult, DutyRow, DutyRowError
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
+from bot.services.org.permissions import Actor, in_subtree
 
 
 @dataclass
@@ -68,7 +68,7 @@ async def import_duty(session: AsyncSession, parsed: DutyParseResult, *, scope: 
                                                {"phone": row.phone}))
             continue
         member_unit = await session.get(Unit, member.unit_id)
-        if member_unit is None or not member_unit.path.startswith(unit.path):
+        if member_unit is None or not in_subtree(member_unit.path, unit.path):
             summary.errors.append(DutyRowError(row.line, None, DutyErrorCode.OTHER_UNIT,
                                                {"phone": row.phone}))
             continue

@@ -1,7 +1,7 @@
 """Duty rosters: importing shifts, leaders adding, reassigning and cancelling them within
 their scope, members confirming and swapping them, and today's roster by post.
 
-Who may touch which unit is decided here (`leaves.Actor`: a leader's own subtree, an admin's
+Who may touch which unit is decided here (`permissions.Actor`: a leader's own subtree, an admin's
 the whole organisation); refusals are audited and write nothing else.
 """
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import SUPPORTED_LOCALES
 from bot.db.models import (
     Account,
     Member,
@@ -27,9 +28,9 @@ from bot.db.models import (
     Unit,
 )
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
+from bot.services.org.permissions import Actor, in_subtree, subtree_clause
 from bot.services.org.recipients import Recipient
-from bot.services.org.units import in_subtree
+from bot.services.outgoing import Outgoing
 from bot.services.reports.schedule import all_schedules
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ async def shifts_on(session: AsyncSession, unit_path: str | None, *, now: dateti
     stmt = (select(Shift, Unit, Member).join(Unit, Unit.id == Shift.unit_id)
             .join(Member, Member.id == Shift.member_id).where(~Shift.cancelled))
     if unit_path is not None:
-        stmt = stmt.where(in_subtree(unit_path))
+        stmt = stmt.where(subtree_clause(Unit.path, unit_path))
     if member_id is not None:
         stmt = stmt.where(Shift.member_id == member_id)
     today = min((s.local_date(now) for s in schedules.values()), default=now.date())
@@ -232,7 +233,7 @@ async def shift_figures(session: AsyncSession, digests: Mapping[int, UnitDigest]
         .where(Shift.day.in_(days), ~Shift.cancelled)
         .group_by(Unit.path, Shift.day))).all()
     for digest in digests.values():
-        mine = [r for r in rows if r[1] == digest.day and r[0].startswith(digest.unit_path)]
+        mine = [r for r in rows if r[1] == digest.day and in_subtree(r[0], digest.unit_path)]
         digest.shifts = (sum(int(r[2]) for r in mine), sum(int(r[3]) for r in mine))
 
 
@@ -259,6 +260,23 @@ async def confirm_shift(session: AsyncSession, *, member_id: int, shift_id: int,
 async def reach(session: AsyncSession, member_id: int) -> Recipient | None:
     """How to write to a member on the bot's own initiative; None if they cannot be reached."""
     return (await reach_many(session, [member_id])).get(member_id)
+
+
+def note_to(recipient: Recipient, dedup_key: str, kind: str, view: object,
+            default_locale: str) -> Outgoing:
+    """A message to a reached member, in their language."""
+    return Outgoing(dedup_key, kind, recipient.chat_id,
+                    locale_for(recipient.locale, recipient.language_code, default_locale),
+                    view, member_id=recipient.member_id)
+
+
+def locale_for(stored: str | None, language_code: str | None, default: str) -> str:
+    """The member's own choice, else their Telegram app's language, else the organisation's:
+    bot.i18n.resolve_locale's rule, for services (which do not import bot.i18n)."""
+    if stored in SUPPORTED_LOCALES:
+        return stored
+    primary = (language_code or "").replace("_", "-").split("-", 1)[0].lower()
+    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
 
 
 async def reach_many(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Recipient]:

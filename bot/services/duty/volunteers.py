@@ -3,6 +3,7 @@ they fill it in as a draft row, and the leaders' view of their subtree's offers.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Member, Unit, VolunteerOffer
 from bot.services import drafts
 from bot.services.drafts import DraftKind
-from bot.services.members.settings import clean_text
+from bot.services.duty.shifts import KIND_DUTY_NOTE, note_to, reach
+from bot.services.members.settings import InvalidText, clean_text
 from bot.services.org import audit
 from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree
+from bot.services.outgoing import Outgoing
 
 VOLUNTEER_DRAFT = DraftKind.VOLUNTEER
 POSTS = ("checkpoint", "screening", "publicity", "hygiene")
@@ -135,8 +137,9 @@ async def offers_in(session: AsyncSession, scope: Actor) -> list[Offer]:
             .join(Unit, Unit.id == Member.unit_id)
             .where(VolunteerOffer.withdrawn_at.is_(None), Member.active)
             .order_by(Unit.path, Member.name, Member.id))
-    if scope.root_path is not None:
-        stmt = stmt.where(in_subtree(scope.root_path))
+    subtree = scope.subtree(Unit.path)
+    if subtree is not None:
+        stmt = stmt.where(subtree)
     return [Offer(o.id, m.id, m.name, u.name, tuple(o.posts), tuple(o.days), o.note)
             for o, m, u in (await session.execute(stmt)).all()]
 
@@ -150,3 +153,101 @@ async def offer_in_scope(session: AsyncSession, scope: Actor, offer_id: int, *,
         await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action="volunteer_denied", now=now, target=f"offer:{offer_id}")
     return offer
+
+
+# --- the form as a flow ----------------------------------------------------------------------
+
+
+class FormOutcome(enum.StrEnum):
+    FORM = "form"  # show `form`
+    EXPIRED = "expired"  # no form open (or it expired): /volunteer again
+    BAD_NOTE = "bad_note"
+    INCOMPLETE = "incomplete"  # Save with no post or no day: nothing saved
+    SAVED = "saved"
+    WITHDRAWN = "withdrawn"  # `withdrawn`: whether there was an offer to withdraw
+
+
+class FormAction(enum.StrEnum):
+    POST = "p"
+    DAY = "d"
+    SAVE = "s"
+    WITHDRAW = "w"
+
+
+@dataclass(frozen=True)
+class FormResult:
+    outcome: FormOutcome
+    form: VolunteerForm | None = None
+    has_offer: bool = False
+    withdrawn: bool = False
+
+
+async def _shown(session: AsyncSession, member: Member, form: VolunteerForm) -> FormResult:
+    return FormResult(FormOutcome.FORM, form, await current_offer(session, member.id) is not None)
+
+
+async def write_note(session: AsyncSession, member: Member | None, telegram_user_id: int,
+                     text: str, *, now: datetime) -> FormResult:
+    """Free text while the form is open: its note."""
+    try:
+        form = await update_form(session, telegram_user_id, now=now, note=text)
+    except InvalidText:
+        return FormResult(FormOutcome.BAD_NOTE)
+    if form is None or member is None:
+        return FormResult(FormOutcome.EXPIRED)
+    return await _shown(session, member, form)
+
+
+async def press(session: AsyncSession, member: Member, telegram_user_id: int,
+                action: FormAction, index: int = 0, *, now: datetime) -> FormResult:
+    """A button of the form: toggle a post or a day, Save, or Withdraw."""
+    if action is FormAction.WITHDRAW:
+        done = await withdraw(session, member, now=now)
+        await drop_draft(session, telegram_user_id)
+        return FormResult(FormOutcome.WITHDRAWN, withdrawn=done)
+    if action is FormAction.SAVE:
+        form = await form_of(session, telegram_user_id, now)
+        if form is None:
+            return FormResult(FormOutcome.EXPIRED)
+        if not await save_offer(session, member, form, now=now):
+            return FormResult(FormOutcome.INCOMPLETE)
+        await drop_draft(session, telegram_user_id)
+        return FormResult(FormOutcome.SAVED)
+    form = await update_form(session, telegram_user_id, now=now,
+                             post=index if action is FormAction.POST else None,
+                             day=index if action is FormAction.DAY else None)
+    if form is None:
+        return FormResult(FormOutcome.EXPIRED)
+    return await _shown(session, member, form)
+
+
+# --- a leader's thanks -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolunteerThanks:
+    """To the volunteer: a leader thanks them."""
+
+    leader: str
+
+
+@dataclass(frozen=True)
+class ThanksResult:
+    offer: Offer | None  # None: not an offer the leader's units hold (refused, audited)
+    outgoing: tuple[Outgoing, ...] = ()
+
+
+async def thank(session: AsyncSession, manager: Actor, offer_id: int, *, full_name: str,
+                now: datetime, default_locale: str) -> ThanksResult:
+    """A leader's thanks to a volunteer of their units (once a day per offer); signed with
+    their roster name (`full_name`, their Telegram name, for an admin not on the roster)."""
+    offer = await offer_in_scope(session, manager, offer_id, now=now)
+    if offer is None:
+        return ThanksResult(None)
+    leader_name = manager.name if manager.is_member else full_name
+    recipient = await reach(session, offer.member_id)
+    if recipient is None:
+        return ThanksResult(offer)
+    key = f"volunteer_thanks:{offer.id}:{now.date().isoformat()}"
+    return ThanksResult(offer, (note_to(recipient, key, KIND_DUTY_NOTE,
+                                        VolunteerThanks(leader_name), default_locale),))

@@ -105,9 +105,10 @@ def fingerprint(data: bytes) -> str:
 
 async def preview_import(session: AsyncSession, scope: Actor, telegram_user_id: int, *,
                          data: bytes, file_id: str, file_name: str,
-                         now: datetime) -> ImportSummary:
-    """The dry run of a file; when it could be applied, the draft waits for the Confirm
-    button (the file is read again from Telegram then, and must be the same bytes)."""
+                         now: datetime) -> tuple[ImportSummary, str | None]:
+    """The dry run of a file, and the token of its Confirm button when it could be applied:
+    the draft waits for it (the file is read again from Telegram then, and must be the same
+    bytes)."""
     parsed = read_roster(data, filename=file_name)
     skip_bad = bool(parsed.errors)
     summary = await import_roster(session, parsed, now=now, dry_run=True, skip_bad=skip_bad,
@@ -115,14 +116,43 @@ async def preview_import(session: AsyncSession, scope: Actor, telegram_user_id: 
                                   source=file_name)
     if summary.problems or not parsed.rows:
         await drop_import(session, telegram_user_id)
-        return summary
+        return summary, None
     draft = await _draft(session, telegram_user_id)
     draft.kind, draft.step = IMPORT_DRAFT, ImportStep.CONFIRM.value
-    draft.data = {"token": secrets.token_hex(4), "file_id": file_id,
-                  "file_name": file_name[:128], "sha256": fingerprint(data),
-                  "skip_bad": skip_bad}
+    token = secrets.token_hex(4)
+    draft.data = {"token": token, "file_id": file_id, "file_name": file_name[:128],
+                  "sha256": fingerprint(data), "skip_bad": skip_bad}
     draft.expires_at, draft.updated_at = now + IMPORT_TTL, now
-    return summary
+    return summary, token
+
+
+async def confirmable(session: AsyncSession, telegram_user_id: int, token: str,
+                      now: datetime) -> PendingImport | None:
+    """The dry run waiting for the Confirm button that carries `token`, if it still waits."""
+    pending = await pending_import(session, telegram_user_id, now)
+    if pending is None or pending.step is not ImportStep.CONFIRM or pending.token != token:
+        return None
+    return pending
+
+
+class Applied(enum.StrEnum):
+    DONE = "done"  # see the summary
+    CHANGED_FILE = "changed_file"  # the file read again is not the one the dry run read
+    EXPIRED = "expired"  # applied or cancelled meanwhile (another tap, another instance)
+
+
+async def apply_confirmed(session: AsyncSession, scope: Actor, telegram_user_id: int,
+                          pending: PendingImport, *, data: bytes,
+                          now: datetime) -> tuple[Applied, ImportSummary | None]:
+    """Confirm, with the file downloaded again: applied if it is the same file and the
+    draft still waits for it."""
+    if fingerprint(data) != pending.sha256:
+        return Applied.CHANGED_FILE, None
+    again = await pending_import(session, telegram_user_id, now)
+    if again is None or again.token != pending.token:
+        return Applied.EXPIRED, None
+    return Applied.DONE, await apply_import(session, scope, telegram_user_id, pending,
+                                            data=data, now=now)
 
 
 async def apply_import(session: AsyncSession, scope: Actor, telegram_user_id: int,

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, HouseholdEntry, Leave, LeaveKind, Member, Report, Role, Unit
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree, unit_names
+from bot.services.org.permissions import Actor, subtree_clause
+from bot.services.org.units import unit_names
 from bot.services.reports.schedule import (
     ScheduleError,
     format_times,
@@ -183,7 +183,7 @@ async def set_schedule(session: AsyncSession, scope: Actor, unit: Unit,
     try:
         # The unit's own day, and every unit below it that inherits part of the change.
         units = {u.id: u for u in await session.scalars(
-            select(Unit).where(Unit.active, in_subtree(unit.path)))}
+            select(Unit).where(Unit.active, subtree_clause(Unit.path, unit.path)))}
         units[unit.id] = unit
         ancestors = await unit_chain(session, unit)
         for below in sorted(units.values(), key=lambda u: u.path):
@@ -234,7 +234,7 @@ async def member_page(session: AsyncSession, unit: Unit, page: int, *, now: date
                       default_timezone: str) -> MemberPage:
     """Active members of the unit's subtree, by name, PAGE_SIZE a page (clamped)."""
     today = await _today(session, unit, default_timezone, now)
-    where = (Member.active, in_subtree(unit.path))
+    where = (Member.active, subtree_clause(Unit.path, unit.path))
     total = int(await session.scalar(select(func.count()).select_from(Member)
                                      .join(Unit, Unit.id == Member.unit_id).where(*where)) or 0)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -253,6 +253,16 @@ async def member_page(session: AsyncSession, unit: Unit, page: int, *, now: date
                   for mid, name, unit_name, role, tg, blocked, away in rows.all())
     return MemberPage(unit.id, tuple(await unit_names(session, unit)), page, pages, total,
                       lines)
+
+
+async def covered_page(session: AsyncSession, scope: Actor, unit_id: int, page: int, *,
+                       now: datetime, default_timezone: str) -> MemberPage | None:
+    """A page of a unit the scope covers (a button's, checked again); None for a unit gone,
+    inactive or outside the scope."""
+    unit = await session.get(Unit, unit_id)
+    if unit is None or not unit.active or not scope.covers(unit):
+        return None
+    return await member_page(session, unit, page, now=now, default_timezone=default_timezone)
 
 
 @dataclass(frozen=True)
