@@ -38,8 +38,9 @@ def csv_value(value: Any) -> Any:
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     """Rows as UTF-8 CSV with a BOM (so Excel and WPS read Chinese), every field quoted when
     needed and neutralised as `csv_value` says."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out = io.StringIO(newline="")
+    # CRLF, as RFC 4180 and Excel want; a field holding CR or LF is then always quoted.
+    writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
         writer.writerow([csv_value(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
