@@ -27,19 +27,17 @@ from bot.db.models import (
     OutboxStatus,
     Unit,
 )
-from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, enqueue_many
-from bot.render import notices as render
 from bot.services.notices.broadcast import (
     KIND_NOTICE_REMINDER,
     REMIND_EVERY,
+    copy_of,
     key_expr,
+    recipient_locale,
     unit_names_by_id,
-    view_of,
 )
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree
+from bot.services.org.permissions import Actor, in_subtree, subtree_clause
+from bot.services.outgoing import Outgoing
 
 # --- progress -------------------------------------------------------------------------------
 
@@ -74,7 +72,8 @@ async def progress(session: AsyncSession, notice_id: int, scope_path: str | None
         .where(NoticeRecipient.notice_id == notice_id)
     )
     if scope_path is not None:
-        stmt = stmt.join(Unit, Unit.id == NoticeRecipient.unit_id).where(in_subtree(scope_path))
+        stmt = stmt.join(Unit, Unit.id == NoticeRecipient.unit_id).where(
+            subtree_clause(Unit.path, scope_path))
     result = Progress()
     for status, acked in (await session.execute(stmt)).all():
         result.recipients += 1
@@ -117,7 +116,8 @@ def visible(scope: Actor) -> Any:
     if scope.root_path is None:
         return Notice.id.is_not(None)
     path = scope.root_path
-    return (Notice.scope_path.is_(None) | Notice.scope_path.startswith(path, autoescape=True)
+    return (Notice.scope_path.is_(None) | subtree_clause(Notice.scope_path, path)
+            # a unit above theirs: their part of it (figures narrowed by `_narrow`)
             | literal(path, String).startswith(Notice.scope_path)
             | (Notice.author_member_id == scope.member_id))
 
@@ -156,7 +156,7 @@ def _narrow(scope: Actor, notice: Notice) -> str | None:
     """A leader looking at a notice aimed above their unit sees their own subtree's part."""
     if scope.root_path is None or notice.author_member_id == scope.member_id:
         return None
-    if notice.scope_path is not None and notice.scope_path.startswith(scope.root_path):
+    if notice.scope_path is not None and in_subtree(notice.scope_path, scope.root_path):
         return None
     return scope.root_path
 
@@ -211,7 +211,7 @@ async def detail(session: AsyncSession, scope: Actor, notice_id: int,
         .order_by(Unit.path, Member.name)
     )
     if narrow is not None:
-        stmt = stmt.where(in_subtree(narrow))
+        stmt = stmt.where(subtree_clause(Unit.path, narrow))
     pending: dict[int, list[Person]] = defaultdict(list)
     unreachable: dict[int, list[Person]] = defaultdict(list)
     for name, unit_id, acked, tg, _blocked, status in (await session.execute(stmt)).all():
@@ -251,19 +251,21 @@ class RemindResult:
     status: RemindStatus
     count: int = 0
     next_at: datetime | None = None
+    # SENT by `remind`: the reminders for the caller to send before it calls `reminded`
+    items: tuple[Outgoing, ...] = ()
 
 
 async def remind(session: AsyncSession, scope: Actor, notice_id: int, *, now: datetime,
                  default_locale: str) -> RemindResult:
-    """Send the notice again to the scope's reachable recipients who have not acknowledged
-    it; at most once per REMIND_EVERY per notice (the audit log is the record)."""
+    """The notice again for the scope's reachable recipients who have not acknowledged it
+    (SENT with `items`); at most once per REMIND_EVERY per notice (the audit log is the
+    record, written by `reminded` once the items are sent)."""
     notice = await _find(session, scope, notice_id, "notice_remind", now)
     if notice is None or not notice.ack_required or notice.status != NoticeStatus.QUEUED:
         return RemindResult(RemindStatus.NOT_FOUND)
-    target = f"notice:{notice.id}"
     last = await session.scalar(
         select(AuditEntry.at).where(AuditEntry.action == "notice_remind",
-                                    AuditEntry.target == target,
+                                    AuditEntry.target == f"notice:{notice.id}",
                                     AuditEntry.at > now - REMIND_EVERY)
         .order_by(AuditEntry.at.desc()).limit(1))
     if last is not None:
@@ -283,23 +285,25 @@ async def remind(session: AsyncSession, scope: Actor, notice_id: int, *, now: da
     )
     narrow = _narrow(scope, notice)
     if narrow is not None:
-        stmt = stmt.where(in_subtree(narrow))
+        stmt = stmt.where(subtree_clause(Unit.path, narrow))
     names = await unit_names_by_id(session, {notice.unit_id} if notice.unit_id else set())
-    view = view_of(notice, names.get(notice.unit_id, ()) if notice.unit_id else ())
-    payloads: dict[str, dict[str, Any]] = {}
-    messages = []
-    for r in (await session.execute(stmt)).all():
-        locale = resolve_locale(r.locale, r.language_code, default_locale)
-        if locale not in payloads:
-            with use_locale(locale):
-                payloads[locale] = render.notice_payload(view, reminder=True)
-        messages.append(NewMessage(f"notice_remind:{notice.id}:{now:%Y%m%d%H%M}:{r.id}",
-                                   KIND_NOTICE_REMINDER, r.chat_id or r.telegram_user_id,
-                                   payloads[locale], member_id=r.id))
-    count = len(await enqueue_many(session, messages, now=now))
-    if count == 0:
+    view = copy_of(notice, names.get(notice.unit_id, ()) if notice.unit_id else (),
+                   reminder=True)
+    items = tuple(
+        Outgoing(f"notice_remind:{notice.id}:{now:%Y%m%d%H%M}:{r.id}", KIND_NOTICE_REMINDER,
+                 r.chat_id or r.telegram_user_id,
+                 recipient_locale(r.locale, r.language_code, default_locale), view,
+                 member_id=r.id)
+        for r in (await session.execute(stmt)).all())
+    return RemindResult(RemindStatus.SENT, len(items), items=items)
+
+
+async def reminded(session: AsyncSession, scope: Actor, notice_id: int, *, queued: int,
+                   now: datetime) -> RemindResult:
+    """After `remind`'s items were sent: `queued` of them went into the outbox (audited)."""
+    if queued == 0:
         return RemindResult(RemindStatus.NOBODY)
     await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
-                       action="notice_remind", now=now, target=target,
-                       details={"count": count})
-    return RemindResult(RemindStatus.SENT, count)
+                       action="notice_remind", now=now, target=f"notice:{notice_id}",
+                       details={"count": queued})
+    return RemindResult(RemindStatus.SENT, queued)

@@ -35,6 +35,7 @@ from bot.db.models import (
 )
 from bot.i18n import DEFAULT_LOCALE, resolve_locale, use_locale
 from bot.outbox.queue import NewMessage, enqueue_many
+from bot.outbox.send import send as send_outgoing
 from bot.render.prompts import prompt_payload, reminder_payload
 from bot.services import purge
 from bot.services.digest import alerts
@@ -144,8 +145,8 @@ async def run_tick(
                                                default_timezone=default_timezone,
                                                default_locale=default_locale)
     # Scheduled notices; the bot's notice job does this every few seconds too (idempotent).
-    result.notices = sum(q.messages for q in await notices.queue_due(
-        session, now=now, default_locale=default_locale))
+    result.notices = len(await send_outgoing(session, await notices.queue_due(
+        session, now=now, default_locale=default_locale), now=now))
     result.duty = await duty_tick.queue_due(session, now=now, default_timezone=default_timezone,
                                             default_locale=default_locale)
     if retention_days is not None:  # once a day (services.purge keeps the marker)
