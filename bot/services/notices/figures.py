@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, literal, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -118,8 +118,15 @@ def visible(scope: Actor) -> Any:
     path = scope.root_path
     return (Notice.scope_path.is_(None) | subtree_clause(Notice.scope_path, path)
             # a unit above theirs: their part of it (figures narrowed by `_narrow`)
-            | literal(path, String).startswith(Notice.scope_path)
+            | Notice.scope_path.in_(_paths_above(path))
             | (Notice.author_member_id == scope.member_id))
+
+
+def _paths_above(path: str) -> list[str]:
+    """The paths of the units whose subtree holds the unit at `path` ("/1/4/" → "/1/",
+    "/1/4/"): those `path` is `in_subtree` of."""
+    ids = [part for part in path.strip("/").split("/") if part]
+    return [f"/{'/'.join(ids[:n])}/" for n in range(1, len(ids) + 1)]
 
 
 @dataclass(frozen=True)
