@@ -76,19 +76,19 @@ async def unit_names_by_id(session: AsyncSession,
             for uid, path in paths.items()}
 
 
-async def resolve_target(session: AsyncSession, scope: Actor, draft: NoticeDraft,
+async def resolve_target(session: AsyncSession, actor: Actor, draft: NoticeDraft,
                          *, now: datetime) -> Target | None:
-    """The draft's target if the scope still allows it (rights are checked again at every
-    step: a leader moved since, a forged unit button); refusals are audited."""
+    """The draft's target if the actor may still send there (rights are checked again at
+    every step: a leader moved since, a forged unit button); refusals are audited."""
     if draft.target == "org":
-        if scope.root_path is not None:
-            await _denied(session, scope, "org", now)
+        if actor.root_path is not None:
+            await _denied(session, actor, "org", now)
             return None
         return Target(None, None, (), False)
     if draft.target == "leaders":
-        if scope.root_unit_id is None:
+        if actor.root_unit_id is None:
             return Target(None, None, (), True)
-        unit_id: int | None = scope.root_unit_id
+        unit_id: int | None = actor.root_unit_id
     elif draft.target == "unit" and draft.unit_id is not None:
         unit_id = draft.unit_id
     else:
@@ -96,26 +96,26 @@ async def resolve_target(session: AsyncSession, scope: Actor, draft: NoticeDraft
     unit = await session.get(Unit, unit_id)
     if unit is None or not unit.active:
         return None
-    if not scope.covers(unit):
-        await _denied(session, scope, f"unit:{unit.id}", now)
+    if not actor.covers(unit):
+        await _denied(session, actor, f"unit:{unit.id}", now)
         return None
     names = (await unit_names_by_id(session, {unit.id}))[unit.id]
     return Target(unit.id, unit.path, names, draft.target == "leaders")
 
 
-async def _denied(session: AsyncSession, scope: Actor, target: str, now: datetime) -> None:
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+async def _denied(session: AsyncSession, actor: Actor, target: str, now: datetime) -> None:
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="notice_denied", now=now, target=target)
 
 
-async def scope_units(session: AsyncSession, scope: Actor) -> list[tuple[int, tuple[str, ...]]]:
+async def scope_units(session: AsyncSession, actor: Actor) -> list[tuple[int, tuple[str, ...]]]:
     """The units a sender picks from: their own unit and the units right below it (the
     organisation's top units for an admin)."""
-    if scope.root_unit_id is None:
+    if actor.root_unit_id is None:
         stmt = select(Unit.id).where(Unit.active, Unit.parent_id.is_(None))
     else:
-        stmt = select(Unit.id).where(Unit.active, (Unit.id == scope.root_unit_id)
-                                     | (Unit.parent_id == scope.root_unit_id))
+        stmt = select(Unit.id).where(Unit.active, (Unit.id == actor.root_unit_id)
+                                     | (Unit.parent_id == actor.root_unit_id))
     ids = set((await session.scalars(stmt.order_by(Unit.path).limit(24))).all())
     names = await unit_names_by_id(session, ids)
     return sorted(names.items(), key=lambda item: item[1])
@@ -159,13 +159,13 @@ async def audience_size(session: AsyncSession, target: Target,
 # --- creating and fanning out ---------------------------------------------------------------
 
 
-async def create_notice(session: AsyncSession, scope: Actor, draft: NoticeDraft, target: Target,
+async def create_notice(session: AsyncSession, actor: Actor, draft: NoticeDraft, target: Target,
                         *, author_telegram_id: int, author_name: str, author_locale: str,
                         progress_chat_id: int, progress_message_id: int | None,
                         now: datetime) -> Notice:
     """The confirmed notice, due at once or at its time (audited)."""
     notice = Notice(
-        author_member_id=scope.member_id, author_telegram_id=author_telegram_id,
+        author_member_id=actor.member_id, author_telegram_id=author_telegram_id,
         author_name=author_name[:64], author_locale=author_locale, unit_id=target.unit_id,
         scope_path=target.path, leaders_only=target.leaders_only, text=draft.text,
         media_kind=draft.media_kind, media_file_id=draft.media_file_id,
@@ -176,7 +176,7 @@ async def create_notice(session: AsyncSession, scope: Actor, draft: NoticeDraft,
         progress_text="", progress_done=False, created_at=now)
     session.add(notice)
     await session.flush()
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="notice", now=now, target=f"notice:{notice.id}",
                        details={"unit": target.unit_id, "leaders_only": target.leaders_only,
                                 "ack": notice.ack_required, "media": draft.media_kind,
