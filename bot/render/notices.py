@@ -1,30 +1,33 @@
 """Notices: the copy each recipient gets, the /notice flow's steps, the sender's progress
 message, /notices and its drill-down (HTML).
 
-Callback data (checked by handlers.notices against these patterns, then the draft and the
-sender's rights): ``nf:x`` cancel, ``nf:o`` whole organisation, ``nf:l`` leaders only,
-``nf:u:<unit>`` a unit's subtree, ``nf:k:1|0`` acknowledgement or not, ``nf:n`` send now,
-``nf:s`` confirm; ``na:<notice>`` acknowledge (the presser must be a recipient);
-``nv:<notice>`` drill into a notice, ``nr:<notice>`` remind who has not acknowledged.
+Callback data, one codec per button (handlers.notices checks the draft and the sender's
+rights): ``nf:x`` cancel, ``nf:o`` whole organisation, ``nf:l`` leaders only, ``nf:u:<unit>``
+a unit's subtree, ``nf:k:1|0`` acknowledgement or not, ``nf:n`` send now, ``nf:s`` confirm;
+``na:<notice>`` acknowledge (the presser must be a recipient); ``nv:<notice>`` drill into a
+notice, ``nr:<notice>`` remind who has not acknowledged.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import _, fmt_datetime, fmt_number, ngettext
+from bot.render.callbacks import Codec, Int, Word
 from bot.render.payloads import (
+    Buttons,
     Payload,
     document_payload,
     file_spec,
     inline_keyboard,
     message_payload,
+    payload_for,
     photo_payload,
 )
+from bot.services.notices.broadcast import NoticeCopy
+from bot.services.notices.compose import Action
 
 if TYPE_CHECKING:
     from bot.services.notices.figures import (
@@ -35,12 +38,16 @@ if TYPE_CHECKING:
         RemindResult,
     )
 
-Buttons = list[list[tuple[str, str]]]
-
-FLOW_PATTERN = r"^nf:(?:[xolns]|k:[01]|u:[0-9]{1,12})\Z"
-ACK_PATTERN = r"^na:[0-9]{1,12}\Z"
-LIST_PATTERN = r"^n[vr]:[0-9]{1,12}\Z"
-_ID = re.compile(r"n[avr]:([0-9]{1,12})")
+# The /notice form's buttons (services.notices.compose.Action), one codec each.
+FLOW_CANCEL = Codec(f"nf:{Action.CANCEL}")
+FLOW_TARGET = Codec("nf", Word("target", (Action.ORG.value, Action.LEADERS.value)))
+FLOW_UNIT = Codec(f"nf:{Action.UNIT}", Int("unit", 12))
+FLOW_ACK = Codec(f"nf:{Action.ACK}", Word("ack", ("1", "0")))
+FLOW_NOW = Codec(f"nf:{Action.NOW}")
+FLOW_SEND = Codec(f"nf:{Action.SEND}")
+ACKNOWLEDGE = Codec("na", Int("notice", 12))  # the recipient's button
+LIST_VIEW = Codec("nv", Int("notice", 12))  # /notices: drill into one
+LIST_REMIND = Codec("nr", Int("notice", 12))  # the drill-down: remind who has not acknowledged
 # What the drill-down lists before "+N more": the message stays under Telegram's 4096.
 MAX_DETAIL = 3600
 # Telegram allows 4096 characters of text and 1024 of caption; the frame takes the rest.
@@ -48,23 +55,9 @@ MAX_TEXT = 3500
 MAX_CAPTION = 700
 
 
-def parse_id(data: str | None, prefix: str) -> int | None:
-    """The notice id of an ``na:``/``nv:``/``nr:`` button; None for anything malformed."""
-    match = _ID.fullmatch(data or "")
-    if match is None or not (data or "").startswith(prefix):
-        return None
-    return int(match[1])
-
-
-@dataclass(frozen=True)
-class NoticeView:
-    notice_id: int
-    author: str
-    unit_names: tuple[str, ...]  # () for the whole organisation
-    text: str
-    media_kind: str | None
-    media_file_id: str | None
-    ack_required: bool
+def content_limit(media: bool) -> int:
+    """The most characters a notice's text may have (its caption, with a photo or file)."""
+    return MAX_CAPTION if media else MAX_TEXT
 
 
 # --- the recipient's copy -------------------------------------------------------------------
@@ -74,14 +67,14 @@ def ack_label() -> str:
     return _("✅ Acknowledge")
 
 
-def notice_text(view: NoticeView, *, reminder: bool = False) -> str:
+def notice_text(view: NoticeCopy) -> str:
     if view.unit_names:
         head = _("📢 <b>Notice from {author}</b> · {unit}").format(
             author=escape(view.author), unit=escape(view.unit_names[-1]))
     else:
         head = _("📢 <b>Notice from {author}</b>").format(author=escape(view.author))
     lines = []
-    if reminder:
+    if view.reminder:
         lines.append(_("🔔 <b>Reminder:</b> please read this notice and acknowledge it."))
     lines += [head, "", escape(view.text)] if view.text else [head]
     if view.ack_required:
@@ -89,16 +82,25 @@ def notice_text(view: NoticeView, *, reminder: bool = False) -> str:
     return "\n".join(lines)
 
 
-def notice_payload(view: NoticeView, *, reminder: bool = False) -> Payload:
+@payload_for.register
+def notice_payload(view: NoticeCopy) -> Payload:
     """The copy a recipient gets, with the acknowledge button when one is asked for."""
-    markup = (inline_keyboard([[(ack_label(), f"na:{view.notice_id}")]])
+    markup = (inline_keyboard([[(ack_label(), ACKNOWLEDGE.encode(view.notice_id))]])
               if view.ack_required else None)
-    text = notice_text(view, reminder=reminder)
+    text = notice_text(view)
     if view.media_kind and view.media_file_id:
         spec = file_spec(file_id=view.media_file_id)
         make = photo_payload if view.media_kind == "photo" else document_payload
         return make(spec, caption=text, reply_markup=markup)
     return message_payload(text, reply_markup=markup)
+
+
+def preview_payload(view: NoticeCopy) -> Payload:
+    """The copy as the sender previews it: without the button, which would acknowledge
+    nothing."""
+    payload = notice_payload(view)
+    payload.pop("reply_markup", None)
+    return payload
 
 
 def acknowledged_line(at: datetime, timezone: str) -> str:
@@ -123,7 +125,7 @@ def not_allowed() -> str:
 
 
 def cancel_row() -> list[tuple[str, str]]:
-    return [(_("✖️ Cancel"), "nf:x")]
+    return [(_("✖️ Cancel"), FLOW_CANCEL.encode())]
 
 
 def ask_content() -> tuple[str, Buttons]:
@@ -148,11 +150,11 @@ def ask_target(units: list[tuple[int, tuple[str, ...]]], *, admin: bool) -> tupl
              "it), or send a unit's name.")
     rows: Buttons = []
     if admin:
-        rows.append([(_("🏢 The whole organisation"), "nf:o")])
-    rows += [[("📁 " + " / ".join(names[-2:])[:48], f"nf:u:{unit_id}")]
+        rows.append([(_("🏢 The whole organisation"), FLOW_TARGET.encode(Action.ORG))])
+    rows += [[("📁 " + " / ".join(names[-2:])[:48], FLOW_UNIT.encode(unit_id))]
              for unit_id, names in units]
     label = _("👔 Leaders only (whole organisation)") if admin else _("👔 Leaders only")
-    rows.append([(label, "nf:l")])
+    rows.append([(label, FLOW_TARGET.encode(Action.LEADERS))])
     rows.append(cancel_row())
     return text, rows
 
@@ -161,7 +163,7 @@ def unit_choices(units: list[tuple[int, tuple[str, ...]]]) -> tuple[str, Buttons
     if not units:
         return (_("None of the units you may send to has that name. Pick one above or send "
                   "another name."), [cancel_row()])
-    rows: Buttons = [[("📁 " + " / ".join(names[-2:])[:48], f"nf:u:{unit_id}")]
+    rows: Buttons = [[("📁 " + " / ".join(names[-2:])[:48], FLOW_UNIT.encode(unit_id))]
                      for unit_id, names in units]
     return _("Which unit?"), [*rows, cancel_row()]
 
@@ -176,7 +178,8 @@ def target_label(names: tuple[str, ...], leaders_only: bool) -> str:
 def ask_ack() -> tuple[str, Buttons]:
     return (_("<b>Ask recipients to acknowledge it?</b> They get an “Acknowledge” button, and "
               "you see who has not pressed it."),
-            [[(_("Yes, ask for acknowledgement"), "nf:k:1"), (_("No"), "nf:k:0")],
+            [[(_("Yes, ask for acknowledgement"), FLOW_ACK.encode("1")),
+              (_("No"), FLOW_ACK.encode("0"))],
              cancel_row()])
 
 
@@ -184,7 +187,7 @@ def ask_when(timezone: str) -> tuple[str, Buttons]:
     return (_("<b>When?</b> Send it now, or send a time: <code>18:30</code> (the next 18:30) "
               "or <code>2026-12-01 08:00</code>, time zone {zone}.").format(
                   zone=escape(timezone)),
-            [[(_("🚀 Now"), "nf:n")], cancel_row()])
+            [[(_("🚀 Now"), FLOW_NOW.encode())], cancel_row()])
 
 
 def when_problem(code: str) -> str:
@@ -209,7 +212,7 @@ def preview_summary(*, target: str, total: int, reachable: int, ack: bool,
     lines.append(_("Acknowledgement: asked") if ack else _("Acknowledgement: not asked"))
     lines.append(_("When: now") if when is None else _("When: {time}").format(
         time=escape(fmt_datetime(when, "short", tz=timezone))))
-    return "\n".join(lines), [[(_("📤 Send"), "nf:s")], cancel_row()]
+    return "\n".join(lines), [[(_("📤 Send"), FLOW_SEND.encode())], cancel_row()]
 
 
 def use_buttons() -> str:
@@ -283,7 +286,8 @@ def notices_list(lines: list[NoticeLine], timezone: str) -> tuple[str, Buttons]:
     out = [_("<b>Recent notices</b>")]
     for line in lines:
         out += ["", _head(line, timezone), f"<i>{escape(line.snippet)}</i>", _figures(line)]
-    buttons = [[(f"🔎 #{line.notice_id}", f"nv:{line.notice_id}")] for line in lines]
+    buttons = [[(f"🔎 #{line.notice_id}", LIST_VIEW.encode(line.notice_id))]
+               for line in lines]
     return "\n".join(out), buttons
 
 
@@ -337,7 +341,8 @@ def notice_detail(d: NoticeDetail, timezone: str) -> tuple[str, Buttons]:
                        lambda p: f"{escape(p.name)} ({_reason(p.reason)})", budget)
     buttons: Buttons = []
     if d.can_remind and d.pending:
-        buttons.append([(_("🔔 Remind who has not acknowledged"), f"nr:{d.line.notice_id}")])
+        buttons.append([(_("🔔 Remind who has not acknowledged"),
+                         LIST_REMIND.encode(d.line.notice_id))])
     return "\n".join(out), buttons
 
 

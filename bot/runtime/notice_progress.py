@@ -1,6 +1,7 @@
 """The notices job: every few seconds, due notices go into the outbox
-(services.notices.broadcast) and each sender's progress message is brought up to date — edited
-at most once a run, and only when its figures changed, until nothing is pending.
+(services.notices.broadcast, sent with bot.outbox.send) and each sender's progress message is
+brought up to date — edited at most once a run, and only when its figures changed, until
+nothing is pending.
 
 Like the dispatcher it holds nothing that matters: what is due and what the message last said
 are in the database, so a restart picks up where the last run stopped.
@@ -13,12 +14,12 @@ import logging
 import weakref
 from typing import Any
 
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot.context import BotData, Context
 from bot.i18n import use_locale
+from bot.outbox.send import send
 from bot.render import notices as render
 from bot.services.notices import broadcast as notices
 from bot.services.notices import figures
@@ -41,8 +42,10 @@ async def run_notices(app: Application[Any, Any, Any, Any, BotData, Any]) -> Non
         data = app.bot_data
         assert data.db is not None and data.settings is not None
         async with data.db.transaction() as session:
-            queued = await notices.queue_due(session, now=data.clock(),
-                                             default_locale=data.settings.default_locale)
+            now = data.clock()
+            due = await notices.queue_due(session, now=now,
+                                          default_locale=data.settings.default_locale)
+            queued = await send(session, due, now=now)
             open_ = await figures.open_progress(session)
         if queued and data.dispatcher is not None:
             data.dispatcher.poke()
@@ -67,12 +70,10 @@ async def _update_progress(app: Application[Any, Any, Any, Any, BotData, Any],
         return
     try:
         if message_id is None:
-            sent = await app.bot.send_message(notice.progress_chat_id, text,
-                                              parse_mode=ParseMode.HTML)
+            sent = await app.bot.send_message(notice.progress_chat_id, text)
             message_id = sent.message_id
         elif text != notice.progress_text:
-            await app.bot.edit_message_text(text, notice.progress_chat_id, message_id,
-                                            parse_mode=ParseMode.HTML)
+            await app.bot.edit_message_text(text, notice.progress_chat_id, message_id)
     except Forbidden:
         done = True  # the sender blocked the bot: nobody to show progress to
     except BadRequest as error:

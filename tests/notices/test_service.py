@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Draft, OutboxMessage
+from bot.outbox.send import send
 from bot.services.notices import broadcast as notices
-from bot.services.notices.broadcast import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
+from bot.services.notices import draft as drafts
+from bot.services.notices.draft import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
 from bot.services.org.permissions import manager_actor
 from tests.leaders.helpers import ALAN, CARA, MIA, NOW
 from tests.notices.helpers import recipients, seed
@@ -73,7 +75,8 @@ async def test_fan_out_is_idempotent_and_acknowledging_counts_once(db: Database)
             author_locale="en", progress_chat_id=ALAN, progress_message_id=1, now=NOW)
     for _ in range(2):
         async with db.transaction() as s:
-            queued = await notices.queue_due(s, now=NOW, default_locale="zh_CN")
+            queued = await send(s, await notices.queue_due(s, now=NOW, default_locale="zh_CN"),
+                                now=NOW)
     assert queued == []  # the second run finds nothing due
     async with db.transaction() as s:
         rows = (await s.scalars(select(OutboxMessage))).all()
@@ -98,13 +101,13 @@ async def test_a_draft_survives_a_round_trip_and_a_corrupt_one_is_dropped(db: Da
     when = NOW + timedelta(hours=2)
     draft = NoticeDraft(Step.WHEN, "Text", "photo", "file-1", "unit", 7, True, when)
     async with db.transaction() as s:
-        await notices.save_draft(s, ALAN, draft, NOW)
+        await drafts.save_draft(s, ALAN, draft, NOW)
     async with db.transaction() as s:
-        assert await notices.read_draft(s, ALAN, NOW) == draft
-        assert await notices.read_draft(s, ALAN, NOW + timedelta(hours=1)) is None  # expired
+        assert await drafts.read_draft(s, ALAN, NOW) == draft
+        assert await drafts.read_draft(s, ALAN, NOW + timedelta(hours=1)) is None  # expired
     async with db.transaction() as s:
-        s.add(Draft(telegram_user_id=MIA, kind=notices.NOTICE_DRAFT, step="nonsense",
+        s.add(Draft(telegram_user_id=MIA, kind=drafts.NOTICE_DRAFT, step="nonsense",
                     data={}, expires_at=NOW + timedelta(hours=1)))
     async with db.transaction() as s:
-        assert await notices.read_draft(s, MIA, NOW) is None
+        assert await drafts.read_draft(s, MIA, NOW) is None
         assert await s.get(Draft, MIA) is None

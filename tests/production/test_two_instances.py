@@ -33,6 +33,7 @@ from bot.db.models import (
 )
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 from bot.services.notices import broadcast as notices
+from bot.services.notices.draft import NoticeDraft, Step
 from bot.services.org.permissions import Actor
 from tests.machinery.helpers import seed_members, seed_unit, started, zone_where_it_is
 from tests.production.helpers_instances import (
@@ -91,7 +92,7 @@ async def create_notice(db: Database) -> int:
     now = datetime.now(UTC)
     async with db.transaction() as s:
         scope = Actor(ADMIN, role=Role.ADMIN)
-        draft = notices.NoticeDraft(notices.Step.PREVIEW, NOTICE_TEXT, target="org", ack=True)
+        draft = NoticeDraft(Step.PREVIEW, NOTICE_TEXT, target="org", ack=True)
         target = await notices.resolve_target(s, scope, draft, now=now)
         assert target is not None
         notice = await notices.create_notice(

@@ -1,31 +1,28 @@
-"""Notices: composing one (a Draft row), fanning it out through the outbox, acknowledgements,
-reminders to those who have not acknowledged.
+"""Notices: who may send one where, its audience, fanning it out, acknowledgements.
 
-Who may send to whom is services.members.leaves.Actor: an admin the whole organisation, a leader
-their own unit's subtree. The audience is drawn when the notice is due (at once, or at its
-scheduled time) and kept as NoticeRecipient rows; each reachable recipient gets one outbox
-row keyed ``notice:<id>:<member>``, so a fan-out that runs twice (the tick and the notice job,
-two instances, a restart half-way) writes every row once. Like services.reports.prompts, this
-module renders: outbox rows hold the finished message in the recipient's language.
+Who may send to whom is the sender's Actor (services.org.permissions): an admin the whole
+organisation, a leader their own unit's subtree. The audience is drawn when the notice is due
+(at once, or at its scheduled time) and kept as NoticeRecipient rows; each reachable recipient
+gets one copy (a `NoticeCopy` view, sent through bot.outbox.send) keyed
+``notice:<id>:<member>``, so a fan-out that runs twice (the tick and the notice job, two
+instances, a restart half-way) queues every copy once. The form that composes a notice is
+services.notices.compose; what senders see of their notices, services.notices.figures.
 """
 
 from __future__ import annotations
 
 import enum
-import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, delete, literal, select, update
+from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import SUPPORTED_LOCALES
 from bot.db.models import (
     Account,
-    Draft,
     Member,
     Notice,
     NoticeRecipient,
@@ -33,30 +30,15 @@ from bot.db.models import (
     Role,
     Unit,
 )
-from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, enqueue_many
-from bot.render import notices as render
-from bot.services import drafts
-from bot.services.drafts import DraftKind
+from bot.services.notices.draft import NoticeDraft
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree
+from bot.services.org.permissions import Actor, subtree_clause
+from bot.services.outgoing import Outgoing
 
-NOTICE_DRAFT = DraftKind.NOTICE
-DRAFT_TTL = timedelta(minutes=30)
 KIND_NOTICE = "notice"
 KIND_NOTICE_REMINDER = "notice_reminder"
 REMIND_EVERY = timedelta(hours=1)
-MAX_TEXT, MAX_CAPTION = render.MAX_TEXT, render.MAX_CAPTION
 _INSERT_CHUNK = 500
-
-
-class Step(enum.StrEnum):
-    CONTENT = "content"
-    TARGET = "target"
-    ACK = "ack"
-    WHEN = "when"
-    PREVIEW = "preview"
 
 
 def notice_key(notice_id: int, member_id: int) -> str:
@@ -67,109 +49,6 @@ def key_expr(notice_id: Any) -> Any:
     """notice:<notice>:<member> in SQL, so joins to the outbox use its unique index."""
     return (literal(f"{KIND_NOTICE}:", String) + cast(notice_id, String) + literal(":", String)
             + cast(NoticeRecipient.member_id, String))
-
-
-# --- the draft ------------------------------------------------------------------------------
-
-
-@dataclass
-class NoticeDraft:
-    """The notice being composed; `data` of the Draft row, step in `step`."""
-
-    step: Step = Step.CONTENT
-    text: str = ""
-    media_kind: str | None = None
-    media_file_id: str | None = None
-    # "org" (admins), "unit" (unit_id) or "leaders" (the sender's whole scope, leaders only)
-    target: str | None = None
-    unit_id: int | None = None
-    ack: bool | None = None
-    scheduled_at: datetime | None = None  # None: at once
-
-    def as_data(self) -> dict[str, Any]:
-        return {"text": self.text, "media_kind": self.media_kind,
-                "media_file_id": self.media_file_id, "target": self.target,
-                "unit_id": self.unit_id, "ack": self.ack,
-                "at": self.scheduled_at.isoformat() if self.scheduled_at else None}
-
-    @classmethod
-    def from_row(cls, draft: Draft) -> NoticeDraft:
-        d = draft.data
-        at = d.get("at")
-        return cls(Step(draft.step), str(d.get("text") or ""), d.get("media_kind"),
-                   d.get("media_file_id"), d.get("target"), d.get("unit_id"), d.get("ack"),
-                   datetime.fromisoformat(at) if at else None)
-
-
-async def read_draft(session: AsyncSession, telegram_user_id: int,
-                     now: datetime) -> NoticeDraft | None:
-    """The user's notice draft; None when there is none (or it expired: then removed)."""
-    draft = await session.get(Draft, telegram_user_id)
-    if draft is None or draft.kind != NOTICE_DRAFT:
-        return None
-    if draft.expires_at <= now:
-        await drop_draft(session, telegram_user_id)
-        return None
-    try:
-        return NoticeDraft.from_row(draft)
-    except (ValueError, TypeError):
-        await drop_draft(session, telegram_user_id)
-        return None
-
-
-async def save_draft(session: AsyncSession, telegram_user_id: int, draft: NoticeDraft,
-                     now: datetime) -> None:
-    await drafts.put(session, telegram_user_id, kind=NOTICE_DRAFT, step=draft.step.value,
-                     data=draft.as_data(), now=now, ttl=DRAFT_TTL)
-
-
-async def drop_draft(session: AsyncSession, telegram_user_id: int) -> None:
-    await session.execute(delete(Draft).where(Draft.telegram_user_id == telegram_user_id,
-                                              Draft.kind == NOTICE_DRAFT))
-
-
-# --- the schedule time ----------------------------------------------------------------------
-
-
-MAX_AHEAD = timedelta(days=30)
-_WHEN = re.compile(r"(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s+)?(\d{1,2}):(\d{2})")
-
-
-class WhenError(enum.StrEnum):
-    FORMAT = "format"
-    PAST = "past"
-    TOO_FAR = "too_far"
-
-
-class InvalidWhen(ValueError):
-    def __init__(self, code: WhenError) -> None:
-        super().__init__(code.value)
-        self.code = code
-
-
-def parse_when(text: str, *, now: datetime, timezone: str) -> datetime:
-    """`HH:MM` (the next such time) or `YYYY-MM-DD HH:MM`, in `timezone`, as an aware UTC
-    datetime between now and MAX_AHEAD from now; InvalidWhen otherwise."""
-    cleaned = " ".join(unicodedata.normalize("NFKC", text[:64]).split())
-    match = _WHEN.fullmatch(cleaned)
-    if match is None or len(text) > 64:
-        raise InvalidWhen(WhenError.FORMAT)
-    zone = ZoneInfo(timezone)
-    local_now = now.astimezone(zone)
-    try:
-        hhmm = time(int(match[4]), int(match[5]))
-        day = (date(int(match[1]), int(match[2]), int(match[3])) if match[1]
-               else local_now.date())
-    except ValueError:
-        raise InvalidWhen(WhenError.FORMAT) from None
-    moment = datetime.combine(day, hhmm, tzinfo=zone)
-    if not match[1] and moment <= local_now:
-        moment = datetime.combine(day + timedelta(days=1), hhmm, tzinfo=zone)
-    if moment <= local_now:
-        raise InvalidWhen(WhenError.PAST)
-    if moment - local_now > MAX_AHEAD:
-        raise InvalidWhen(WhenError.TOO_FAR)
-    return moment.astimezone(UTC)
 
 
 # --- targets --------------------------------------------------------------------------------
@@ -197,19 +76,19 @@ async def unit_names_by_id(session: AsyncSession,
             for uid, path in paths.items()}
 
 
-async def resolve_target(session: AsyncSession, scope: Actor, draft: NoticeDraft,
+async def resolve_target(session: AsyncSession, actor: Actor, draft: NoticeDraft,
                          *, now: datetime) -> Target | None:
-    """The draft's target if the scope still allows it (rights are checked again at every
-    step: a leader moved since, a forged unit button); refusals are audited."""
+    """The draft's target if the actor may still send there (rights are checked again at
+    every step: a leader moved since, a forged unit button); refusals are audited."""
     if draft.target == "org":
-        if scope.root_path is not None:
-            await _denied(session, scope, "org", now)
+        if actor.root_path is not None:
+            await _denied(session, actor, "org", now)
             return None
         return Target(None, None, (), False)
     if draft.target == "leaders":
-        if scope.root_unit_id is None:
+        if actor.root_unit_id is None:
             return Target(None, None, (), True)
-        unit_id: int | None = scope.root_unit_id
+        unit_id: int | None = actor.root_unit_id
     elif draft.target == "unit" and draft.unit_id is not None:
         unit_id = draft.unit_id
     else:
@@ -217,26 +96,26 @@ async def resolve_target(session: AsyncSession, scope: Actor, draft: NoticeDraft
     unit = await session.get(Unit, unit_id)
     if unit is None or not unit.active:
         return None
-    if not scope.covers(unit):
-        await _denied(session, scope, f"unit:{unit.id}", now)
+    if not actor.covers(unit):
+        await _denied(session, actor, f"unit:{unit.id}", now)
         return None
     names = (await unit_names_by_id(session, {unit.id}))[unit.id]
     return Target(unit.id, unit.path, names, draft.target == "leaders")
 
 
-async def _denied(session: AsyncSession, scope: Actor, target: str, now: datetime) -> None:
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+async def _denied(session: AsyncSession, actor: Actor, target: str, now: datetime) -> None:
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="notice_denied", now=now, target=target)
 
 
-async def scope_units(session: AsyncSession, scope: Actor) -> list[tuple[int, tuple[str, ...]]]:
+async def scope_units(session: AsyncSession, actor: Actor) -> list[tuple[int, tuple[str, ...]]]:
     """The units a sender picks from: their own unit and the units right below it (the
     organisation's top units for an admin)."""
-    if scope.root_unit_id is None:
+    if actor.root_unit_id is None:
         stmt = select(Unit.id).where(Unit.active, Unit.parent_id.is_(None))
     else:
-        stmt = select(Unit.id).where(Unit.active, (Unit.id == scope.root_unit_id)
-                                     | (Unit.parent_id == scope.root_unit_id))
+        stmt = select(Unit.id).where(Unit.active, (Unit.id == actor.root_unit_id)
+                                     | (Unit.parent_id == actor.root_unit_id))
     ids = set((await session.scalars(stmt.order_by(Unit.path).limit(24))).all())
     names = await unit_names_by_id(session, ids)
     return sorted(names.items(), key=lambda item: item[1])
@@ -255,7 +134,7 @@ def _audience(path: str | None, leaders_only: bool, exclude_member: int | None) 
         .order_by(Member.id)
     )
     if path is not None:
-        stmt = stmt.where(in_subtree(path))
+        stmt = stmt.where(subtree_clause(Unit.path, path))
     if leaders_only:
         stmt = stmt.where(Member.role.in_([Role.LEADER, Role.ADMIN]))
     if exclude_member is not None:
@@ -280,13 +159,13 @@ async def audience_size(session: AsyncSession, target: Target,
 # --- creating and fanning out ---------------------------------------------------------------
 
 
-async def create_notice(session: AsyncSession, scope: Actor, draft: NoticeDraft, target: Target,
+async def create_notice(session: AsyncSession, actor: Actor, draft: NoticeDraft, target: Target,
                         *, author_telegram_id: int, author_name: str, author_locale: str,
                         progress_chat_id: int, progress_message_id: int | None,
                         now: datetime) -> Notice:
     """The confirmed notice, due at once or at its time (audited)."""
     notice = Notice(
-        author_member_id=scope.member_id, author_telegram_id=author_telegram_id,
+        author_member_id=actor.member_id, author_telegram_id=author_telegram_id,
         author_name=author_name[:64], author_locale=author_locale, unit_id=target.unit_id,
         scope_path=target.path, leaders_only=target.leaders_only, text=draft.text,
         media_kind=draft.media_kind, media_file_id=draft.media_file_id,
@@ -297,7 +176,7 @@ async def create_notice(session: AsyncSession, scope: Actor, draft: NoticeDraft,
         progress_text="", progress_done=False, created_at=now)
     session.add(notice)
     await session.flush()
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="notice", now=now, target=f"notice:{notice.id}",
                        details={"unit": target.unit_id, "leaders_only": target.leaders_only,
                                 "ack": notice.ack_required, "media": draft.media_kind,
@@ -305,27 +184,48 @@ async def create_notice(session: AsyncSession, scope: Actor, draft: NoticeDraft,
     return notice
 
 
-def view_of(notice: Notice, names: tuple[str, ...]) -> render.NoticeView:
-    return render.NoticeView(notice.id, notice.author_name, names, notice.text,
-                             notice.media_kind, notice.media_file_id, notice.ack_required)
-
-
 @dataclass(frozen=True)
-class Queued:
+class NoticeCopy:
+    """What a recipient gets: the notice (with an acknowledge button when one is asked
+    for); a reminder says so above it."""
+
     notice_id: int
-    recipients: int
-    messages: int
+    author: str
+    unit_names: tuple[str, ...]  # () for the whole organisation
+    text: str
+    media_kind: str | None
+    media_file_id: str | None
+    ack_required: bool
+    reminder: bool = False
+
+
+def copy_of(notice: Notice, names: tuple[str, ...], *, reminder: bool = False) -> NoticeCopy:
+    return NoticeCopy(notice.id, notice.author_name, names, notice.text, notice.media_kind,
+                      notice.media_file_id, notice.ack_required, reminder)
+
+
+def recipient_locale(stored: str | None, language_code: str | None, default: str) -> str:
+    """The member's own choice, else their Telegram app's language, else the organisation's
+    (bot.i18n.resolve_locale's rule: services do not import bot.i18n)."""
+    if stored in SUPPORTED_LOCALES:
+        return stored
+    if not language_code:
+        return default
+    primary = language_code.replace("_", "-").split("-", 1)[0].lower()
+    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
 
 
 async def queue_due(session: AsyncSession, *, now: datetime,
-                    default_locale: str) -> list[Queued]:
-    """Fan out every notice whose time has come; idempotent, and safe beside another
-    instance doing the same (the notice row is locked, SKIP LOCKED on PostgreSQL)."""
+                    default_locale: str) -> list[Outgoing]:
+    """Fan out every notice whose time has come: its recipients recorded, the notice marked
+    queued, and one copy for each reachable recipient for the caller to send
+    (bot.outbox.send, in this transaction). Idempotent, and safe beside another instance
+    doing the same (the notice row is locked, SKIP LOCKED on PostgreSQL)."""
     due = list((await session.scalars(
         select(Notice).where(Notice.status == NoticeStatus.SCHEDULED, Notice.scheduled_at <= now)
         .order_by(Notice.id).limit(20).with_for_update(skip_locked=True))).all())
-    return [await _fan_out(session, notice, now=now, default_locale=default_locale)
-            for notice in due]
+    return [item for notice in due
+            for item in await _fan_out(session, notice, now=now, default_locale=default_locale)]
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -334,7 +234,7 @@ def _insert(session: AsyncSession) -> Any:
 
 
 async def _fan_out(session: AsyncSession, notice: Notice, *, now: datetime,
-                   default_locale: str) -> Queued:
+                   default_locale: str) -> list[Outgoing]:
     rows = (await session.execute(_audience(notice.scope_path, notice.leaders_only,
                                             notice.author_member_id))).all()
     for start in range(0, len(rows), _INSERT_CHUNK):
@@ -345,22 +245,14 @@ async def _fan_out(session: AsyncSession, notice: Notice, *, now: datetime,
     names: tuple[str, ...] = ()
     if notice.unit_id is not None:
         names = (await unit_names_by_id(session, {notice.unit_id})).get(notice.unit_id, ())
-    view = view_of(notice, names)
-    payloads: dict[str, dict[str, Any]] = {}
-    messages = []
-    for r in rows:
-        if r.telegram_user_id is None or r.blocked_at is not None:
-            continue  # cannot be reached: shown apart in the drill-down
-        locale = resolve_locale(r.locale, r.language_code, default_locale)
-        if locale not in payloads:
-            with use_locale(locale):
-                payloads[locale] = render.notice_payload(view)
-        messages.append(NewMessage(notice_key(notice.id, r.id), KIND_NOTICE,
-                                   r.chat_id or r.telegram_user_id, payloads[locale],
-                                   member_id=r.id))
-    inserted = await enqueue_many(session, messages, now=now)
+    view = copy_of(notice, names)
     notice.status, notice.queued_at, notice.recipients = NoticeStatus.QUEUED, now, len(rows)
-    return Queued(notice.id, len(rows), len(inserted))
+    return [Outgoing(notice_key(notice.id, r.id), KIND_NOTICE, r.chat_id or r.telegram_user_id,
+                     recipient_locale(r.locale, r.language_code, default_locale), view,
+                     member_id=r.id)
+            for r in rows
+            # those who cannot be reached are shown apart in the drill-down
+            if r.telegram_user_id is not None and r.blocked_at is None]
 
 
 # --- acknowledging --------------------------------------------------------------------------

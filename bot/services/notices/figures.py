@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, literal, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -27,19 +27,17 @@ from bot.db.models import (
     OutboxStatus,
     Unit,
 )
-from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, enqueue_many
-from bot.render import notices as render
 from bot.services.notices.broadcast import (
     KIND_NOTICE_REMINDER,
     REMIND_EVERY,
+    copy_of,
     key_expr,
+    recipient_locale,
     unit_names_by_id,
-    view_of,
 )
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree
+from bot.services.org.permissions import Actor, in_subtree, subtree_clause
+from bot.services.outgoing import Outgoing
 
 # --- progress -------------------------------------------------------------------------------
 
@@ -74,7 +72,8 @@ async def progress(session: AsyncSession, notice_id: int, scope_path: str | None
         .where(NoticeRecipient.notice_id == notice_id)
     )
     if scope_path is not None:
-        stmt = stmt.join(Unit, Unit.id == NoticeRecipient.unit_id).where(in_subtree(scope_path))
+        stmt = stmt.join(Unit, Unit.id == NoticeRecipient.unit_id).where(
+            subtree_clause(Unit.path, scope_path))
     result = Progress()
     for status, acked in (await session.execute(stmt)).all():
         result.recipients += 1
@@ -111,15 +110,23 @@ async def record_progress(session: AsyncSession, notice_id: int, *, text: str,
 # --- what senders see: /notices -------------------------------------------------------------
 
 
-def visible(scope: Actor) -> Any:
-    """Notices a scope may look at: every one for an admin; for a leader those aimed at
+def visible(actor: Actor) -> Any:
+    """Notices an actor may look at: every one for an admin; for a leader those aimed at
     their subtree, at a unit above it (their part of it), and their own."""
-    if scope.root_path is None:
+    if actor.root_path is None:
         return Notice.id.is_not(None)
-    path = scope.root_path
-    return (Notice.scope_path.is_(None) | Notice.scope_path.startswith(path, autoescape=True)
-            | literal(path, String).startswith(Notice.scope_path)
-            | (Notice.author_member_id == scope.member_id))
+    path = actor.root_path
+    return (Notice.scope_path.is_(None) | subtree_clause(Notice.scope_path, path)
+            # a unit above theirs: their part of it (figures narrowed by `_narrow`)
+            | Notice.scope_path.in_(_paths_above(path))
+            | (Notice.author_member_id == actor.member_id))
+
+
+def _paths_above(path: str) -> list[str]:
+    """The paths of the units whose subtree holds the unit at `path` ("/1/4/" → "/1/",
+    "/1/4/"): those `path` is `in_subtree` of."""
+    ids = [part for part in path.strip("/").split("/") if part]
+    return [f"/{'/'.join(ids[:n])}/" for n in range(1, len(ids) + 1)]
 
 
 @dataclass(frozen=True)
@@ -135,35 +142,35 @@ class NoticeLine:
     figures: Progress
 
 
-async def recent(session: AsyncSession, scope: Actor, *, limit: int = 8) -> list[NoticeLine]:
+async def recent(session: AsyncSession, actor: Actor, *, limit: int = 8) -> list[NoticeLine]:
     notices = list((await session.scalars(
-        select(Notice).where(visible(scope), Notice.status != NoticeStatus.CANCELLED)
+        select(Notice).where(visible(actor), Notice.status != NoticeStatus.CANCELLED)
         .order_by(Notice.scheduled_at.desc(), Notice.id.desc()).limit(limit))).all())
     names = await unit_names_by_id(session, {n.unit_id for n in notices if n.unit_id})
-    return [await _line(session, scope, n, names) for n in notices]
+    return [await _line(session, actor, n, names) for n in notices]
 
 
-async def _line(session: AsyncSession, scope: Actor, notice: Notice,
+async def _line(session: AsyncSession, actor: Actor, notice: Notice,
                 names: dict[int, tuple[str, ...]]) -> NoticeLine:
-    figures = await progress(session, notice.id, _narrow(scope, notice))
+    figures = await progress(session, notice.id, _narrow(actor, notice))
     return NoticeLine(notice.id, notice.scheduled_at, notice.author_name,
                       names.get(notice.unit_id, ()) if notice.unit_id else (),
                       notice.leaders_only, notice.ack_required, notice.status,
                       " ".join(notice.text.split())[:60], figures)
 
 
-def _narrow(scope: Actor, notice: Notice) -> str | None:
+def _narrow(actor: Actor, notice: Notice) -> str | None:
     """A leader looking at a notice aimed above their unit sees their own subtree's part."""
-    if scope.root_path is None or notice.author_member_id == scope.member_id:
+    if actor.root_path is None or notice.author_member_id == actor.member_id:
         return None
-    if notice.scope_path is not None and notice.scope_path.startswith(scope.root_path):
+    if notice.scope_path is not None and in_subtree(notice.scope_path, actor.root_path):
         return None
-    return scope.root_path
+    return actor.root_path
 
 
 class ViewStatus(enum.StrEnum):
     OK = "ok"
-    NOT_FOUND = "not_found"  # no such notice, or not one this scope may see
+    NOT_FOUND = "not_found"  # no such notice, or not one this actor may see
 
 
 @dataclass(frozen=True)
@@ -181,24 +188,24 @@ class NoticeDetail:
     can_remind: bool = False
 
 
-async def _find(session: AsyncSession, scope: Actor, notice_id: int, action: str,
+async def _find(session: AsyncSession, actor: Actor, notice_id: int, action: str,
                 now: datetime) -> Notice | None:
-    notice = await session.scalar(select(Notice).where(Notice.id == notice_id, visible(scope)))
+    notice = await session.scalar(select(Notice).where(Notice.id == notice_id, visible(actor)))
     if notice is None:
-        await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                            action=f"{action}_denied", now=now, target=f"notice:{notice_id}")
     return notice
 
 
-async def detail(session: AsyncSession, scope: Actor, notice_id: int,
+async def detail(session: AsyncSession, actor: Actor, notice_id: int,
                  *, now: datetime) -> NoticeDetail | None:
     """Per unit, who has not acknowledged; kept apart, who cannot be reached (audited)."""
-    notice = await _find(session, scope, notice_id, "notice_view", now)
+    notice = await _find(session, actor, notice_id, "notice_view", now)
     if notice is None:
         return None
     names = await unit_names_by_id(session, {notice.unit_id} if notice.unit_id else set())
-    line = await _line(session, scope, notice, names)
-    narrow = _narrow(scope, notice)
+    line = await _line(session, actor, notice, names)
+    narrow = _narrow(actor, notice)
     stmt = (
         select(Member.name, NoticeRecipient.unit_id, NoticeRecipient.acknowledged_at,
                Member.telegram_user_id, Account.blocked_at, OutboxMessage.status)
@@ -211,7 +218,7 @@ async def detail(session: AsyncSession, scope: Actor, notice_id: int,
         .order_by(Unit.path, Member.name)
     )
     if narrow is not None:
-        stmt = stmt.where(in_subtree(narrow))
+        stmt = stmt.where(subtree_clause(Unit.path, narrow))
     pending: dict[int, list[Person]] = defaultdict(list)
     unreachable: dict[int, list[Person]] = defaultdict(list)
     for name, unit_id, acked, tg, _blocked, status in (await session.execute(stmt)).all():
@@ -226,7 +233,7 @@ async def detail(session: AsyncSession, scope: Actor, notice_id: int,
         elif notice.ack_required:
             pending[unit_id].append(Person(name))
     unit_names = await unit_names_by_id(session, set(pending) | set(unreachable))
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="notice_view", now=now, target=f"notice:{notice.id}")
     return NoticeDetail(
         line,
@@ -251,19 +258,21 @@ class RemindResult:
     status: RemindStatus
     count: int = 0
     next_at: datetime | None = None
+    # SENT by `remind`: the reminders for the caller to send before it calls `reminded`
+    items: tuple[Outgoing, ...] = ()
 
 
-async def remind(session: AsyncSession, scope: Actor, notice_id: int, *, now: datetime,
+async def remind(session: AsyncSession, actor: Actor, notice_id: int, *, now: datetime,
                  default_locale: str) -> RemindResult:
-    """Send the notice again to the scope's reachable recipients who have not acknowledged
-    it; at most once per REMIND_EVERY per notice (the audit log is the record)."""
-    notice = await _find(session, scope, notice_id, "notice_remind", now)
+    """The notice again for the actor's reachable recipients who have not acknowledged it
+    (SENT with `items`); at most once per REMIND_EVERY per notice (the audit log is the
+    record, written by `reminded` once the items are sent)."""
+    notice = await _find(session, actor, notice_id, "notice_remind", now)
     if notice is None or not notice.ack_required or notice.status != NoticeStatus.QUEUED:
         return RemindResult(RemindStatus.NOT_FOUND)
-    target = f"notice:{notice.id}"
     last = await session.scalar(
         select(AuditEntry.at).where(AuditEntry.action == "notice_remind",
-                                    AuditEntry.target == target,
+                                    AuditEntry.target == f"notice:{notice.id}",
                                     AuditEntry.at > now - REMIND_EVERY)
         .order_by(AuditEntry.at.desc()).limit(1))
     if last is not None:
@@ -281,25 +290,27 @@ async def remind(session: AsyncSession, scope: Actor, notice_id: int, *, now: da
                Member.telegram_user_id.is_not(None), Account.blocked_at.is_(None),
                OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.PENDING]))
     )
-    narrow = _narrow(scope, notice)
+    narrow = _narrow(actor, notice)
     if narrow is not None:
-        stmt = stmt.where(in_subtree(narrow))
+        stmt = stmt.where(subtree_clause(Unit.path, narrow))
     names = await unit_names_by_id(session, {notice.unit_id} if notice.unit_id else set())
-    view = view_of(notice, names.get(notice.unit_id, ()) if notice.unit_id else ())
-    payloads: dict[str, dict[str, Any]] = {}
-    messages = []
-    for r in (await session.execute(stmt)).all():
-        locale = resolve_locale(r.locale, r.language_code, default_locale)
-        if locale not in payloads:
-            with use_locale(locale):
-                payloads[locale] = render.notice_payload(view, reminder=True)
-        messages.append(NewMessage(f"notice_remind:{notice.id}:{now:%Y%m%d%H%M}:{r.id}",
-                                   KIND_NOTICE_REMINDER, r.chat_id or r.telegram_user_id,
-                                   payloads[locale], member_id=r.id))
-    count = len(await enqueue_many(session, messages, now=now))
-    if count == 0:
+    view = copy_of(notice, names.get(notice.unit_id, ()) if notice.unit_id else (),
+                   reminder=True)
+    items = tuple(
+        Outgoing(f"notice_remind:{notice.id}:{now:%Y%m%d%H%M}:{r.id}", KIND_NOTICE_REMINDER,
+                 r.chat_id or r.telegram_user_id,
+                 recipient_locale(r.locale, r.language_code, default_locale), view,
+                 member_id=r.id)
+        for r in (await session.execute(stmt)).all())
+    return RemindResult(RemindStatus.SENT, len(items), items=items)
+
+
+async def reminded(session: AsyncSession, actor: Actor, notice_id: int, *, queued: int,
+                   now: datetime) -> RemindResult:
+    """After `remind`'s items were sent: `queued` of them went into the outbox (audited)."""
+    if queued == 0:
         return RemindResult(RemindStatus.NOBODY)
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
-                       action="notice_remind", now=now, target=target,
-                       details={"count": count})
-    return RemindResult(RemindStatus.SENT, count)
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
+                       action="notice_remind", now=now, target=f"notice:{notice_id}",
+                       details={"count": queued})
+    return RemindResult(RemindStatus.SENT, queued)

@@ -145,8 +145,8 @@ async def run_tick(
                                                default_timezone=default_timezone,
                                                default_locale=default_locale)
     # Scheduled notices; the bot's notice job does this every few seconds too (idempotent).
-    result.notices = sum(q.messages for q in await notices.queue_due(
-        session, now=now, default_locale=default_locale))
+    result.notices = len(await send(session, await notices.queue_due(
+        session, now=now, default_locale=default_locale), now=now))
     result.duty = len(await send(session, await duty_tick.due(
         session, now=now, default_timezone=default_timezone, default_locale=default_locale),
         now=now))
