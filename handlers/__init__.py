@@ -110,9 +110,10 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("check", faq.check_command),
             CommandHandler("questions", faq.list_questions),
             CommandHandler("answer", faq.answer_command),
-            CommandHandler("faq_stats", faq.show_stats),
-            CommandHandler("faq_reload", faq.reload_kb),
-            CommandHandler("faq_add", faq_add.start_faq_add),
+            CommandHandler("faq_stats", faq.show_stats, filters=routes.ADMIN),
+            CommandHandler("faq_reload", faq.reload_kb, filters=routes.ADMIN),
+            CommandHandler("faq_add", faq_add.start_faq_add, filters=routes.ADMIN),
+            CommandHandler(["faq_stats", "faq_reload", "faq_add"], faq.admins_only),
             CallbackQueryHandler(faq_add.faq_add_button, pattern=faq_add.FAQ_ADD_PATTERN),
             CallbackQueryHandler(faq.faq_button, pattern=faq.FAQ_PATTERN),
             # A forwarded message is a claim to check against the rumour list, never a form's

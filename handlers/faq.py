@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context
-from bot.db.models import QuestionKind, Role
+from bot.db.models import QuestionKind
 from bot.i18n import LOCALES_DIR, current_locale
 from bot.render import faq as render
 from bot.render import faq_add as render_faq_add
@@ -26,9 +26,8 @@ from bot.services.faq import feedback as faq_feedback
 from bot.services.faq import promote as faq_promote
 from bot.services.faq import questions
 from bot.services.faq.kb import KbError, KnowledgeBase
-from bot.services.faq.questions import MAX_QUESTION, AnswerResult, AnswerStatus, AskStatus
+from bot.services.faq.questions import MAX_QUESTION, AnswerStatus, AskStatus
 from bot.services.faq.service import Faq
-from bot.services.org.accounts import role_of
 from handlers.family import keyboard, plain_text
 
 logger = logging.getLogger(__name__)
@@ -274,14 +273,12 @@ async def list_questions(update: Update, context: Context) -> None:
     """/questions: the open questions a leader, contact or admin may answer."""
     user, message = update.effective_user, update.effective_message
     assert user and message
-    async with context.transaction() as session:
-        scope = await questions.staff_scope(session, user.id,
-                                            context.settings.admin_telegram_ids)
-        found = await questions.open_questions(session, scope) if scope else None
-    if found is None:
+    actor = context.actor
+    if not actor.is_staff:
         await _reply(message, render.not_allowed())
         return
-    items, total = found
+    async with context.transaction() as session:
+        items, total = await questions.open_questions(session, actor)
     await _reply(message, render.questions_list(items, total,
                                                 context.settings.default_timezone))
 
@@ -302,42 +299,35 @@ async def answer_command(update: Update, context: Context) -> None:
 async def _answer(update: Update, context: Context, question_id: int, text: str) -> None:
     user, message = update.effective_user, update.effective_message
     assert user and message
-    result: AnswerResult | None = None
-    async with context.transaction() as session:
-        scope = await questions.staff_scope(session, user.id,
-                                            context.settings.admin_telegram_ids)
-        if scope is not None:
-            result = await questions.answer(
-                session, scope, question_id=question_id, text=text,
-                render=render.answer_payload, default_locale=context.settings.default_locale,
-                now=context.now())
-    if result is None:
+    actor = context.actor
+    if not actor.is_staff:
         await _reply(message, render.not_allowed())
         return
+    async with context.transaction() as session:
+        result = await questions.answer(
+            session, actor, question_id=question_id, text=text,
+            render=render.answer_payload, default_locale=context.settings.default_locale,
+            now=context.now())
     if result.status is AnswerStatus.ANSWERED:
         context.wake_dispatcher()
         logger.info("question %s answered by user %s", question_id, user.id)
     await _reply(message, render.answer_result(result))
 
 
-# --- admin ---------------------------------------------------------------------------------
+# --- admin (registered with routes.ADMIN; anyone else gets `admins_only`) ------------------
 
 
-async def _is_admin(update: Update, context: Context) -> bool:
-    assert update.effective_user
-    async with context.transaction() as session:
-        role = await role_of(session, update.effective_user.id,
-                             context.settings.admin_telegram_ids)
-    return role is Role.ADMIN
+async def admins_only(update: Update, context: Context) -> None:
+    """An admin's command (/faq_stats, /faq_reload, /faq_add) from someone else."""
+    message = update.effective_message
+    assert message
+    await _reply(message, render.admins_only())
 
 
 async def show_stats(update: Update, context: Context) -> None:
     """/faq_stats: helpful / not helpful per entry, weakest first (admins)."""
     message, faq = update.effective_message, _faq(context)
     assert message
-    if not await _is_admin(update, context):
-        await _reply(message, render.admins_only())
-        return
     async with context.transaction() as session:
         rows = await faq_feedback.feedback(session)
 
@@ -353,9 +343,6 @@ async def reload_kb(update: Update, context: Context) -> None:
     """/faq_reload: read the knowledge-base files again; on errors keep the loaded ones."""
     message, faq = update.effective_message, _faq(context)
     assert message
-    if not await _is_admin(update, context):
-        await _reply(message, render.admins_only())
-        return
     async with context.transaction() as session:  # promoted entries (/faq_add) go on top
         additions = await faq_promote.additions(session)
     try:

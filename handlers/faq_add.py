@@ -19,7 +19,6 @@ from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.context import BotData, Context
-from bot.db.models import Role
 from bot.i18n import current_locale
 from bot.render import faq as render_faq
 from bot.render import faq_add as render
@@ -27,7 +26,6 @@ from bot.services.faq import promote as faq_promote
 from bot.services.faq.kb import Category
 from bot.services.faq.promote import Outcome, Result
 from bot.services.faq.service import Faq
-from bot.services.org.accounts import member_for, role_of
 from handlers.family import keyboard, plain_text
 
 if TYPE_CHECKING:
@@ -67,15 +65,6 @@ def _categories(faq: Faq, locale: str) -> list[Category]:
     return [c for c in kb.categories if c.id in ids] if kb else []
 
 
-async def _admin(update: Update, context: Context) -> tuple[bool, int | None]:
-    assert update.effective_user
-    async with context.transaction() as session:
-        role = await role_of(session, update.effective_user.id,
-                             context.settings.admin_telegram_ids)
-        member = await member_for(session, update.effective_user.id)
-    return role is Role.ADMIN, member.id if member else None
-
-
 Send = Callable[..., Awaitable[Any]]  # Message.reply_text, or send_message bound to a chat
 
 
@@ -100,12 +89,10 @@ async def _refresh(context: Context, faq: Faq) -> list[str]:
 
 
 async def start_faq_add(update: Update, context: Context) -> None:
-    """/faq_add QID [ID]: begin turning an answered question into an entry (admins)."""
+    """/faq_add QID [ID]: begin turning an answered question into an entry (admins: routed
+    with routes.ADMIN)."""
     user, message, faq = update.effective_user, update.effective_message, context.bot_data.faq
     assert user and message
-    if not (await _admin(update, context))[0]:
-        await message.reply_text(render_faq.admins_only(), parse_mode=ParseMode.HTML)
-        return
     parts = (message.text or "").split(maxsplit=1)
     args = parse_faq_add_args(parts[1] if len(parts) > 1 else "")
     if args is None:
@@ -126,8 +113,8 @@ async def faq_add_button(update: Update, context: Context) -> None:
     query, user, faq = update.callback_query, update.effective_user, context.bot_data.faq
     assert query and user
     parsed = parse_faq_add_callback(query.data)
-    is_admin, member_id = await _admin(update, context)
-    if not is_admin:
+    actor = context.actor
+    if not actor.is_admin:
         await query.answer(plain_text(render_faq.admins_only()), show_alert=True)
         return
     if parsed is None or faq is None:
@@ -138,7 +125,7 @@ async def faq_add_button(update: Update, context: Context) -> None:
     async with context.transaction() as session:
         if action == "s":
             result = await faq_promote.save(session, faq, telegram_user_id=user.id,
-                                            question_id=question_id, member_id=member_id,
+                                            question_id=question_id, member_id=actor.member_id,
                                             now=context.now())
         else:
             result = await faq_promote.press(session, faq, telegram_user_id=user.id,
@@ -170,7 +157,7 @@ async def faq_add_answer(update: Update, context: Context) -> None:
     """Text typed while a /faq_add step waits for a better question or answer."""
     user, message, faq = update.effective_user, update.effective_message, context.bot_data.faq
     assert user and message and message.text is not None
-    is_admin = (await _admin(update, context))[0]
+    is_admin = context.actor.is_admin
     if not is_admin or faq is None:
         async with context.transaction() as session:
             await faq_promote.clear(session, user.id)

@@ -4,6 +4,7 @@ and property tests for the parsers of /answer and of the Q&A buttons' callback d
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,6 +19,7 @@ from bot.render.payloads import message_payload
 from bot.services.faq import feedback as faq_feedback
 from bot.services.faq import questions
 from bot.services.org import units as org
+from bot.services.org.permissions import Actor, resolve_actor
 from handlers.faq import parse_faq_callback
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
@@ -73,6 +75,13 @@ async def test_recipients_are_the_nearest_chain_then_leaders_then_admins(db: Dat
         assert admin.id
 
 
+async def _staff(session: AsyncSession, telegram_user_id: int,
+                 admin_ids: Collection[int]) -> Actor | None:
+    """The actor when they answer anyone's questions (an admin, a leader or a contact)."""
+    actor = await resolve_actor(session, telegram_user_id, admin_ids)
+    return actor if actor.is_staff else None
+
+
 async def test_scope_of_leaders_contacts_and_admins(db: Database) -> None:
     async with db.transaction() as s:
         group = await _unit(s, "Group")
@@ -83,15 +92,15 @@ async def test_scope_of_leaders_contacts_and_admins(db: Database) -> None:
         await _member(s, company_b, "Plain", 12)
         s.add(UnitContact(unit_id=company_b.id, member_id=clerk.id))
         await s.flush()
-        leader = await questions.staff_scope(s, 10, ())
-        contact = await questions.staff_scope(s, 11, ())
-        admin = await questions.staff_scope(s, 13, {13})
-        assert await questions.staff_scope(s, 12, ()) is None
-        assert await questions.staff_scope(s, 14, ()) is None
+        leader = await _staff(s, 10, ())
+        contact = await _staff(s, 11, ())
+        admin = await _staff(s, 13, {13})
+        assert await _staff(s, 12, ()) is None
+        assert await _staff(s, 14, ()) is None
         assert leader and contact and admin
-        assert leader.covers(company_a.path) and not leader.covers(company_b.path)
-        assert contact.covers(company_b.path + "7/") and not contact.covers(group.path)
-        assert admin.covers(group.path)
+        assert leader.answers_for(company_a.path) and not leader.answers_for(company_b.path)
+        assert contact.answers_for(company_b.path + "7/") and not contact.answers_for(group.path)
+        assert admin.answers_for(group.path)
 
 
 async def test_answer_refuses_outside_the_scope_and_records_inside(db: Database) -> None:
@@ -108,8 +117,8 @@ async def test_answer_refuses_outside_the_scope_and_records_inside(db: Database)
                             chat_id=22, unit_id=company_a.id, locale="en", text="Why?")
         s.add(question)
         await s.flush()
-        scope_b = await questions.staff_scope(s, 21, ())
-        scope_a = await questions.staff_scope(s, 20, ())
+        scope_b = await _staff(s, 21, ())
+        scope_a = await _staff(s, 20, ())
         assert scope_a and scope_b
         refused = await questions.answer(s, scope_b, question_id=question.id, text="No.",
                                          render=render, default_locale="zh_CN", now=NOW)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -36,7 +36,8 @@ from bot.db.models import (
 from bot.i18n import resolve_locale
 from bot.outbox.queue import NewMessage, enqueue, enqueue_many
 from bot.render.payloads import Payload
-from bot.services.org.units import in_subtree, unit_names
+from bot.services.org.permissions import Actor, subtree_clause
+from bot.services.org.units import unit_names
 
 MAX_QUESTION = 1000
 MAX_ANSWER = 3000
@@ -68,42 +69,6 @@ class Recipient:
 class Asker:
     name: str
     unit_path: tuple[str, ...]
-
-
-# --- who may see and answer ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StaffScope:
-    """Whose questions someone may see and answer: `unit_paths` None means everyone's."""
-
-    telegram_user_id: int
-    member_id: int | None
-    name: str
-    unit_paths: tuple[str, ...] | None
-
-    def covers(self, unit_path: str) -> bool:
-        return self.unit_paths is None or any(unit_path.startswith(p) for p in self.unit_paths)
-
-
-async def staff_scope(session: AsyncSession, telegram_user_id: int,
-                      admin_ids: Collection[int]) -> StaffScope | None:
-    """Admins: all; leaders: their unit's subtree; chain contacts: their units' subtrees."""
-    member = await session.scalar(
-        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active))
-    member_id, name = (member.id, member.name) if member else (None, "")
-    if telegram_user_id in admin_ids or (member is not None and member.role is Role.ADMIN):
-        return StaffScope(telegram_user_id, member_id, name, None)
-    if member is None:
-        return None
-    paths = set((await session.scalars(
-        select(Unit.path).join(UnitContact, UnitContact.unit_id == Unit.id)
-        .where(UnitContact.member_id == member.id))).all())
-    if member.role is Role.LEADER:
-        own = await session.get(Unit, member.unit_id)
-        assert own is not None
-        paths.add(own.path)
-    return StaffScope(telegram_user_id, member_id, name, tuple(sorted(paths))) if paths else None
 
 
 # --- recipients ----------------------------------------------------------------------------
@@ -301,12 +266,15 @@ class OpenQuestion:
     created_at: datetime
 
 
-async def open_questions(session: AsyncSession, scope: StaffScope,
+async def open_questions(session: AsyncSession, actor: Actor,
                          limit: int = MAX_LISTED) -> tuple[list[OpenQuestion], int]:
-    """The oldest open questions in the scope (up to `limit`), and how many are open there."""
+    """The oldest open questions the actor answers for (up to `limit`), and how many are open
+    there (Actor.answers_for: an admin all, a leader their unit's subtree, a contact their
+    units' subtrees)."""
     where = [Question.status == QuestionStatus.OPEN]
-    if scope.unit_paths is not None:
-        where.append(or_(*(in_subtree(p) for p in scope.unit_paths)))
+    paths = actor.staff_paths
+    if paths is not None:
+        where.append(or_(false(), *(subtree_clause(Unit.path, p) for p in paths)))
     base = select(Question, Member.name, Unit).join(Member, Member.id == Question.member_id) \
         .join(Unit, Unit.id == Question.unit_id).where(*where)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
@@ -338,7 +306,7 @@ class AnswerResult:
 AnswerRenderer = Callable[[Question, str, str], Payload]
 
 
-async def answer(session: AsyncSession, scope: StaffScope, *, question_id: int, text: str,
+async def answer(session: AsyncSession, actor: Actor, *, question_id: int, text: str,
                  render: AnswerRenderer, default_locale: str, now: datetime) -> AnswerResult:
     """Record the answer and queue it to the asker; `render(question, answer, locale)`."""
     text = clean_text(text)
@@ -351,14 +319,14 @@ async def answer(session: AsyncSession, scope: StaffScope, *, question_id: int, 
         return AnswerResult(AnswerStatus.NOT_FOUND, question_id)
     unit = await session.get(Unit, question.unit_id)
     assert unit is not None
-    if not scope.covers(unit.path):
+    if not actor.answers_for(unit):
         return AnswerResult(AnswerStatus.OUT_OF_SCOPE, question_id)
     if question.status is QuestionStatus.ANSWERED:
         return AnswerResult(AnswerStatus.ALREADY, question_id)
     question.status = QuestionStatus.ANSWERED
     question.answer = text
-    question.answered_by = scope.member_id
-    question.answered_by_telegram_id = scope.telegram_user_id
+    question.answered_by = actor.member_id
+    question.answered_by_telegram_id = actor.telegram_user_id
     question.answered_at = now
     locale = await locale_of(session, question.telegram_user_id, default_locale)
     await enqueue(session, dedup_key=answer_key(question.id), kind=KIND_ANSWER,
