@@ -17,8 +17,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context
-from bot.db.models import QuestionKind
 from bot.i18n import LOCALES_DIR, current_locale
+from bot.outbox.send import send
 from bot.render import faq as render
 from bot.render import faq_add as render_faq_add
 from bot.render.faq import Buttons
@@ -87,25 +87,27 @@ async def answer_question(update: Update, context: Context) -> None:
         await _reply(message, render.candidates_text(),
                      render.candidate_buttons(found.candidates))
     else:
-        result = await _ask_person(update, context, text, QuestionKind.QUESTION, send=True)
-        await _reply(message, render.handed_over(result))
+        await _reply(message, render.handed_over(await _ask(update, context, text)))
 
 
-async def _ask_person(update: Update, context: Context, text: str, kind: QuestionKind, *,
-                      send: bool) -> questions.AskResult:
+async def _ask(update: Update, context: Context, text: str) -> questions.AskResult:
     user, chat = update.effective_user, update.effective_chat
     assert user and chat
     async with context.transaction() as session:
-        result = await questions.ask_person(
+        result = await questions.ask(
             session, telegram_user_id=user.id, chat_id=chat.id, locale=current_locale(),
-            text=text, kind=kind, send=send, render=render.handover_payload,
-            admin_ids=context.settings.admin_telegram_ids,
+            text=text, admin_ids=context.settings.admin_telegram_ids,
             default_locale=context.settings.default_locale, now=context.now())
+        await send(session, result.outgoing, now=context.now())
+    _handed_over(context, result)
+    return result
+
+
+def _handed_over(context: Context, result: questions.AskResult) -> None:
     if result.recipients:
         logger.info("question %s handed to %d recipient(s)", result.question_id,
                     result.recipients)
         context.wake_dispatcher()
-    return result
 
 
 async def answer_reply(update: Update, context: Context) -> None:
@@ -233,9 +235,12 @@ async def _check(update: Update, context: Context, text: str) -> None:
     if found.kind == "near" and found.rumour is not None:
         await _reply(message, render.rumour_near(found.rumour))
         return
-    # Kept as a draft, so that the button can send it without carrying the text.
-    stored = text if len(text) <= MAX_QUESTION else text[: MAX_QUESTION - 1] + "…"
-    result = await _ask_person(update, context, stored, QuestionKind.RUMOUR, send=False)
+    user, chat = update.effective_user, update.effective_chat
+    assert user and chat
+    async with context.transaction() as session:
+        result = await questions.keep_rumour(session, telegram_user_id=user.id,
+                                             chat_id=chat.id, locale=current_locale(),
+                                             text=text, now=context.now())
     linked = result.status is AskStatus.SENT and result.question_id is not None
     await _reply(message, render.rumour_none(linked=linked),
                  render.rumour_send_buttons(result.question_id)
@@ -248,13 +253,13 @@ async def _send_rumour(update: Update, context: Context, question_id: int) -> No
     async with context.transaction() as session:
         result = await questions.send_draft(
             session, question_id=question_id, telegram_user_id=user.id,
-            render=render.handover_payload, admin_ids=context.settings.admin_telegram_ids,
+            admin_ids=context.settings.admin_telegram_ids,
             default_locale=context.settings.default_locale, now=context.now())
+        await send(session, result.outgoing, now=context.now())
     if result.status is AskStatus.STALE:
         await query.answer(plain_text(render.handed_over(result)), show_alert=True)
         return
-    if result.recipients:
-        context.wake_dispatcher()
+    _handed_over(context, result)
     await query.answer()
     try:
         await query.edit_message_reply_markup(reply_markup=None)
@@ -306,8 +311,8 @@ async def _answer(update: Update, context: Context, question_id: int, text: str)
     async with context.transaction() as session:
         result = await questions.answer(
             session, actor, question_id=question_id, text=text,
-            render=render.answer_payload, default_locale=context.settings.default_locale,
-            now=context.now())
+            default_locale=context.settings.default_locale, now=context.now())
+        await send(session, result.outgoing, now=context.now())
     if result.status is AnswerStatus.ANSWERED:
         context.wake_dispatcher()
         logger.info("question %s answered by user %s", question_id, user.id)

@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
 
-from bot.db.models import Question, QuestionKind
-from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext, use_locale
-from bot.render.payloads import Payload, message_payload
+from bot.db.models import QuestionKind
+from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
+from bot.render.payloads import Payload, message_payload, payload_for
 from bot.services.faq.feedback import Feedback
 from bot.services.faq.kb import Category, Entry, Rumour
 from bot.services.faq.questions import (
@@ -22,11 +22,11 @@ from bot.services.faq.questions import (
     MAX_QUESTION,
     AnswerResult,
     AnswerStatus,
-    Asker,
+    AnswerToMember,
     AskResult,
     AskStatus,
+    HandOver,
     OpenQuestion,
-    Recipient,
 )
 
 Buttons = list[list[tuple[str, str]]]
@@ -221,31 +221,31 @@ def nothing_to_check() -> str:
 # --- questions to people -------------------------------------------------------------------
 
 
-def handover_payload(question: Question, asker: Asker, recipient: Recipient) -> Payload:
-    """The question as a contact gets it, in the contact's language."""
-    with use_locale(recipient.locale):
-        who = _("{name} ({unit})").format(name=escape(asker.name),
-                                          unit=escape(" / ".join(asker.unit_path)))
-        if question.kind is QuestionKind.RUMOUR:
-            head = _("🔎 <b>Message #{id} to check</b>, forwarded by {who}. The rumour list "
-                     "does not know it:").format(id=question.id, who=who)
-        else:
-            head = _("❓ <b>Question #{id}</b> from {who}, which the rules do not answer:"
-                     ).format(id=question.id, who=who)
-        how = _("Reply to this message with your answer, or send <code>/answer {id} your "
-                "answer</code>. The answer goes to the member.").format(id=question.id)
-        return message_payload(f"{head}\n{_quote(question.text, MAX_QUESTION)}\n{how}")
+@payload_for.register
+def handover_payload(view: HandOver) -> Payload:
+    """The question as a contact gets it (in the contact's language: bot.outbox.send)."""
+    who = _("{name} ({unit})").format(name=escape(view.asker.name),
+                                      unit=escape(" / ".join(view.asker.unit_path)))
+    if view.kind is QuestionKind.RUMOUR:
+        head = _("🔎 <b>Message #{id} to check</b>, forwarded by {who}. The rumour list "
+                 "does not know it:").format(id=view.question_id, who=who)
+    else:
+        head = _("❓ <b>Question #{id}</b> from {who}, which the rules do not answer:"
+                 ).format(id=view.question_id, who=who)
+    how = _("Reply to this message with your answer, or send <code>/answer {id} your "
+            "answer</code>. The answer goes to the member.").format(id=view.question_id)
+    return message_payload(f"{head}\n{_quote(view.text, MAX_QUESTION)}\n{how}")
 
 
-def answer_payload(question: Question, answer: str, locale: str) -> Payload:
-    """The answer as the member gets it, in the member's language."""
-    with use_locale(locale):
-        if question.kind is QuestionKind.RUMOUR:
-            head = _("💬 <b>Your unit's contacts looked at the message you sent (#{id}):</b>"
-                     ).format(id=question.id)
-        else:
-            head = _("💬 <b>Answer to your question #{id}:</b>").format(id=question.id)
-        return message_payload(f"{head}\n{_quote(question.text)}\n{escape(answer)}")
+@payload_for.register
+def answer_payload(view: AnswerToMember) -> Payload:
+    """The answer as the member gets it (in the member's language: bot.outbox.send)."""
+    if view.kind is QuestionKind.RUMOUR:
+        head = _("💬 <b>Your unit's contacts looked at the message you sent (#{id}):</b>"
+                 ).format(id=view.question_id)
+    else:
+        head = _("💬 <b>Answer to your question #{id}:</b>").format(id=view.question_id)
+    return message_payload(f"{head}\n{_quote(view.question)}\n{escape(view.answer)}")
 
 
 def _fit(head: list[str], items: Sequence[str], total: int, tail: Sequence[str] = ()) -> str:

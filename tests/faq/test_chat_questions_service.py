@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import Database
 from bot.db.models import Account, Member, Question, QuestionKind, Role, Unit, UnitContact
 from bot.render.faq import MAX_CALLBACK_BYTES
-from bot.render.payloads import message_payload
 from bot.services.faq import feedback as faq_feedback
 from bot.services.faq import questions
 from bot.services.org import units as org
@@ -104,9 +103,6 @@ async def test_scope_of_leaders_contacts_and_admins(db: Database) -> None:
 
 
 async def test_answer_refuses_outside_the_scope_and_records_inside(db: Database) -> None:
-    def render(question: Question, text: str, locale: str) -> dict[str, object]:
-        return message_payload(f"{question.id}:{text}:{locale}")
-
     async with db.transaction() as s:
         company_a = await _unit(s, "Group", "A")
         company_b = await _unit(s, "Group", "B")
@@ -121,10 +117,10 @@ async def test_answer_refuses_outside_the_scope_and_records_inside(db: Database)
         scope_a = await _staff(s, 20, ())
         assert scope_a and scope_b
         refused = await questions.answer(s, scope_b, question_id=question.id, text="No.",
-                                         render=render, default_locale="zh_CN", now=NOW)
+                                         default_locale="zh_CN", now=NOW)
         assert refused.status is questions.AnswerStatus.OUT_OF_SCOPE
         done = await questions.answer(s, scope_a, question_id=question.id, text="Because.",
-                                      render=render, default_locale="zh_CN", now=NOW)
+                                      default_locale="zh_CN", now=NOW)
         assert done.status is questions.AnswerStatus.ANSWERED
         assert question.answer == "Because." and question.answered_at == NOW
 
