@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.db.models import Account, Member, Question, QuestionKind, Role, Unit, UnitContact
-from bot.render.faq import MAX_CALLBACK_BYTES
+from bot.render.faq import MAX_CALLBACK_BYTES, parse_faq_callback
 from bot.services.faq import feedback as faq_feedback
 from bot.services.faq import questions
 from bot.services.org import units as org
 from bot.services.org.permissions import Actor, resolve_actor
-from handlers.faq import parse_faq_callback
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
