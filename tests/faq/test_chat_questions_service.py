@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.db.models import Account, Member, Question, QuestionKind, Role, Unit, UnitContact
 from bot.render.faq import MAX_CALLBACK_BYTES, parse_faq_callback
 from bot.services.faq import feedback as faq_feedback
-from bot.services.faq import questions
+from bot.services.faq import questions, recipients
 from bot.services.org import units as org
 from bot.services.org.permissions import Actor, resolve_actor
 
@@ -39,7 +39,7 @@ async def _member(session: AsyncSession, unit: Unit, name: str, uid: int | None,
 
 async def _recipients(session: AsyncSession, unit: Unit, asker: int = 1,
                       admins: frozenset[int] = frozenset()) -> list[int]:
-    found = await questions.recipients_for(session, unit, exclude_telegram_id=asker,
+    found = await recipients.recipients_for(session, unit, exclude_telegram_id=asker,
                                            admin_ids=admins, default_locale="zh_CN")
     return [r.telegram_user_id for r in found]
 
@@ -67,7 +67,7 @@ async def test_recipients_are_the_nearest_chain_then_leaders_then_admins(db: Dat
         assert await _recipients(s, branch) == [905, 904]  # the chain's order
         # The asker is never their own recipient.
         assert await _recipients(s, branch, asker=905) == [904]
-        found = await questions.recipients_for(s, branch, exclude_telegram_id=1, admin_ids=(),
+        found = await recipients.recipients_for(s, branch, exclude_telegram_id=1, admin_ids=(),
                                                default_locale="zh_CN")
         assert [r.locale for r in found] == ["zh_CN", "en"]
         assert admin.id

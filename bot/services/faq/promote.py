@@ -128,7 +128,7 @@ async def stamp(session: AsyncSession) -> tuple[int, int]:
 
 
 async def drop(session: AsyncSession, *, locale: str | None, entry_ids: set[str] | None,
-               actor: str, now: datetime) -> list[Addition]:
+               actor: Actor, now: datetime) -> list[Addition]:
     """Delete additions (of `locale`, with one of `entry_ids`; None = any); audited."""
     query = select(FaqAddition).order_by(FaqAddition.id)
     if locale is not None:
@@ -138,7 +138,8 @@ async def drop(session: AsyncSession, *, locale: str | None, entry_ids: set[str]
     for row in rows:
         await session.delete(row)
     if rows:
-        await audit.record(session, actor=actor, action="faq_drop_additions", now=now,
+        await audit.record(session, actor=actor.audit_name, action="faq_drop_additions",
+                           now=now,
                            details={"entries": [f"{r.locale}:{r.entry_id}" for r in rows]})
     return [_addition(r) for r in rows]
 
