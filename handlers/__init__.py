@@ -13,6 +13,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, T
 from bot.render import admin as render_admin
 from bot.render import alerts as render_alerts
 from bot.render import duty as render_duty
+from bot.render import faq as render_faq
+from bot.render import faq_add as render_faq_add
 from bot.render import leaders as render_leaders
 from bot.render import notices as render_notices
 from bot.render import reports as render_reports
@@ -130,11 +132,24 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("check", faq.check_command),
             CommandHandler("questions", faq.list_questions),
             CommandHandler("answer", faq.answer_command),
-            CommandHandler("faq_stats", faq.show_stats),
-            CommandHandler("faq_reload", faq.reload_kb),
-            CommandHandler("faq_add", faq_add.start_faq_add),
-            CallbackQueryHandler(faq_add.faq_add_button, pattern=faq_add.FAQ_ADD_PATTERN),
-            CallbackQueryHandler(faq.faq_button, pattern=faq.FAQ_PATTERN),
+            CommandHandler("faq_stats", faq.show_stats, filters=routes.ADMIN),
+            CommandHandler("faq_reload", faq.reload_kb, filters=routes.ADMIN),
+            CommandHandler("faq_add", faq_add.start_faq_add, filters=routes.ADMIN),
+            CommandHandler(["faq_stats", "faq_reload", "faq_add"], faq.admins_only),
+            CallbackQueryHandler(faq_add.topic_button, pattern=render_faq_add.TOPIC.pattern),
+            CallbackQueryHandler(faq_add.keep_button, pattern=render_faq_add.KEEP.pattern),
+            CallbackQueryHandler(faq_add.edit_question_button,
+                                 pattern=render_faq_add.EDIT_QUESTION.pattern),
+            CallbackQueryHandler(faq_add.edit_answer_button,
+                                 pattern=render_faq_add.EDIT_ANSWER.pattern),
+            CallbackQueryHandler(faq_add.save_button, pattern=render_faq_add.SAVE.pattern),
+            CallbackQueryHandler(faq_add.cancel_button, pattern=render_faq_add.CANCEL.pattern),
+            CallbackQueryHandler(faq.menu_button, pattern=render_faq.MENU.pattern),
+            CallbackQueryHandler(faq.topic_button, pattern=render_faq.TOPIC.pattern),
+            CallbackQueryHandler(faq.entry_button, pattern=render_faq.ENTRY.pattern),
+            CallbackQueryHandler(faq.candidate_button, pattern=render_faq.CANDIDATE.pattern),
+            CallbackQueryHandler(faq.vote_button, pattern=render_faq.VOTE.pattern),
+            CallbackQueryHandler(faq.send_rumour_button, pattern=render_faq.SEND_RUMOUR.pattern),
             # A forwarded message is a claim to check against the rumour list, never a form's
             # answer or a question.
             MessageHandler(filters.FORWARDED & (filters.TEXT | filters.CAPTION)

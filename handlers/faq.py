@@ -1,55 +1,35 @@
 """Rules Q&A in the chat: free-text questions, /rules, the rumour check, and the questions
 handed to people (/questions, /answer, replying to a hand-over); /faq_stats, /faq_reload.
 
-Free text reaches `answer_question` last (handlers.onboarding.answer_text routes form steps
-first); forwarded messages and replies are routed here before it (see handlers/__init__.py).
+Free text with no form open reaches `answer_question` last; forwarded messages and replies to
+hand-overs are routed here before the forms (see handlers/__init__.py). Each of the Q&A's
+buttons is one codec of bot.render.faq and one handler here.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import CallbackQuery, Update
 
 from bot.context import Context
-from bot.db.models import QuestionKind, Role
 from bot.i18n import LOCALES_DIR, current_locale
+from bot.outbox.send import send
 from bot.render import faq as render
 from bot.render import faq_add as render_faq_add
-from bot.render.faq import Buttons
+from bot.render.callbacks import Codec
 from bot.services.faq import feedback as faq_feedback
 from bot.services.faq import promote as faq_promote
 from bot.services.faq import questions
-from bot.services.faq.kb import KbError, KnowledgeBase
-from bot.services.faq.questions import MAX_QUESTION, AnswerResult, AnswerStatus, AskStatus
+from bot.services.faq.kb import Entry, KbError, KnowledgeBase
+from bot.services.faq.questions import MAX_QUESTION, AnswerStatus, AskStatus
 from bot.services.faq.service import Faq
-from bot.services.org.accounts import role_of
-from handlers.family import keyboard, plain_text
+from handlers import tg
 
 logger = logging.getLogger(__name__)
-
-FAQ_PATTERN = rf"^{render.PREFIX}"
-_ID = r"[a-z0-9-]{1,60}"
-_CALLBACK = re.compile(rf"fq:(?:(m)|([cea]):({_ID})|(v):({_ID}):([01])|(rs):(\d{{1,9}}))")
-
-
-def parse_faq_callback(data: str | None) -> tuple[str, str, str] | None:
-    """(action, argument, flag) of a button we sent; None for anything else."""
-    match = _CALLBACK.fullmatch(data or "")
-    if match is None:
-        return None
-    if match[1]:
-        return "m", "", ""
-    if match[2]:
-        return match[2], match[3], ""
-    if match[4]:
-        return "v", match[5], match[6]
-    return "rs", match[8], ""
 
 
 def _faq(context: Context) -> Faq | None:
@@ -61,136 +41,165 @@ def _kb(context: Context) -> KnowledgeBase | None:
     return faq.kb(current_locale()) if faq is not None else None
 
 
-async def _reply(message: Message, text: str, buttons: Buttons | None = None) -> None:
-    await message.reply_text(text, parse_mode=ParseMode.HTML,
-                             reply_markup=keyboard(buttons) if buttons else None)
-
-
 # --- asking --------------------------------------------------------------------------------
 
 
 async def answer_question(update: Update, context: Context) -> None:
     """Free text: the matching answer, close candidates, or a hand-over to a person."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message and message.text is not None
+    message = update.effective_message
+    assert message and message.text is not None
     text, faq = message.text, _faq(context)
     if len(text) > MAX_QUESTION:
-        await _reply(message, render.question_too_long(len(text)))
+        await tg.reply(update, render.question_too_long(len(text)))
         return
     if faq is None:
-        await _reply(message, render.faq_unavailable())
+        await tg.reply(update, render.faq_unavailable())
         return
     found = faq.ask(current_locale(), text)
     if found.kind == "confident" and found.entry is not None:
-        await _reply(message, render.entry_answer(found.entry, matched=True),
-                     render.vote_buttons(found.entry))
+        await tg.reply(update, render.entry_answer(found.entry, matched=True),
+                       render.vote_buttons(found.entry))
     elif found.kind == "candidates" and found.candidates:
-        await _reply(message, render.candidates_text(),
-                     render.candidate_buttons(found.candidates))
+        await tg.reply(update, render.candidates_text(),
+                       render.candidate_buttons(found.candidates))
     else:
-        result = await _ask_person(update, context, text, QuestionKind.QUESTION, send=True)
-        await _reply(message, render.handed_over(result))
+        await tg.reply(update, render.handed_over(await _ask(update, context, text)))
 
 
-async def _ask_person(update: Update, context: Context, text: str, kind: QuestionKind, *,
-                      send: bool) -> questions.AskResult:
-    user, chat = update.effective_user, update.effective_chat
-    assert user and chat
+async def _ask(update: Update, context: Context, text: str) -> questions.AskResult:
+    chat = update.effective_chat
+    assert chat
     async with context.transaction() as session:
-        result = await questions.ask_person(
-            session, telegram_user_id=user.id, chat_id=chat.id, locale=current_locale(),
-            text=text, kind=kind, send=send, render=render.handover_payload,
-            admin_ids=context.settings.admin_telegram_ids,
+        result = await questions.ask(
+            session, telegram_user_id=context.actor.telegram_user_id, chat_id=chat.id,
+            locale=current_locale(), text=text, admin_ids=context.settings.admin_telegram_ids,
             default_locale=context.settings.default_locale, now=context.now())
+        await send(session, result.outgoing, now=context.now())
+    _handed_over(context, result)
+    return result
+
+
+def _handed_over(context: Context, result: questions.AskResult) -> None:
     if result.recipients:
         logger.info("question %s handed to %d recipient(s)", result.question_id,
                     result.recipients)
         context.wake_dispatcher()
-    return result
 
 
 async def answer_reply(update: Update, context: Context) -> None:
     """A staff member's reply to a hand-over (routes.HANDOVER_REPLY): the question's answer.
     A reply that only looks like one (no hand-over of that id reached this user as that very
     message) is taken as a question, like any other text."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
+    message = update.effective_message
+    assert message
     replied = message.reply_to_message
     question_id = None
     if replied is not None and replied.from_user is not None and replied.from_user.is_bot:
         async with context.transaction() as session:
             question_id = await questions.question_for_reply(
-                session, telegram_user_id=user.id, replied_message_id=replied.message_id,
-                replied_text=replied.text or "")
+                session, telegram_user_id=context.actor.telegram_user_id,
+                replied_message_id=replied.message_id, replied_text=replied.text or "")
     if question_id is None:
         await answer_question(update, context)
         return
     await _answer(update, context, question_id, message.text or "")
 
 
-# --- /rules --------------------------------------------------------------------------------
+# --- /rules and the Q&A's buttons ----------------------------------------------------------
 
 
 async def show_rules(update: Update, context: Context) -> None:
     """The topics of the knowledge base, as buttons."""
-    message = update.effective_message
-    assert message
     kb = _kb(context)
     if kb is None:
-        await _reply(message, render.faq_unavailable())
+        await tg.reply(update, render.faq_unavailable())
         return
-    await _reply(message, render.menu_text(), render.menu_buttons(kb.categories))
+    await tg.reply(update, render.menu_text(), render.menu_buttons(kb.categories))
 
 
-async def _edit(query: CallbackQuery, text: str, buttons: Buttons) -> None:
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML,
-                                      reply_markup=keyboard(buttons) if buttons else None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-
-
-async def faq_button(update: Update, context: Context) -> None:
-    """A Q&A button: the menu's steps, a candidate, a vote, or sending a rumour for a look."""
+async def _pressed(update: Update, context: Context, codec: Codec
+                   ) -> tuple[CallbackQuery, KnowledgeBase, tuple[Any, ...]] | None:
+    """The button's query, the knowledge base and the button's values; None (the user told)
+    when there is no knowledge base."""
     query = update.callback_query
     assert query
-    parsed, kb = parse_faq_callback(query.data), _kb(context)
-    if parsed is None or kb is None:
-        await query.answer(render.stale_button() if kb else plain_text(render.faq_unavailable()),
-                           show_alert=True)
+    values, kb = codec.decode(query.data), _kb(context)
+    assert values is not None  # registered with codec.pattern
+    if kb is None:
+        await tg.answer(query, render.toast(render.faq_unavailable()), alert=True)
+        return None
+    return query, kb, values
+
+
+async def _entry_pressed(update: Update, context: Context, codec: Codec
+                         ) -> tuple[CallbackQuery, KnowledgeBase, Entry, str] | None:
+    """As `_pressed`, for a button that names an entry (and maybe a flag): None (the user
+    told) when the entry is gone."""
+    pressed = await _pressed(update, context, codec)
+    if pressed is None:
+        return None
+    query, kb, values = pressed
+    entry = kb.entry(values[0])
+    if entry is None:
+        await tg.answer(query, render.stale_button(), alert=True)
+        return None
+    return query, kb, entry, str(values[1]) if len(values) > 1 else ""
+
+
+async def menu_button(update: Update, context: Context) -> None:
+    """Back to the topics."""
+    pressed = await _pressed(update, context, render.MENU)
+    if pressed is not None:
+        query, kb, _ = pressed
+        await tg.answer(query)
+        await tg.edit_or_keep(query, render.menu_text(), render.menu_buttons(kb.categories))
+
+
+async def topic_button(update: Update, context: Context) -> None:
+    """A topic: its questions."""
+    pressed = await _pressed(update, context, render.TOPIC)
+    if pressed is None:
         return
-    action, arg, flag = parsed
-    if action == "rs":
-        await _send_rumour(update, context, int(arg))
+    query, kb, (topic,) = pressed
+    category = kb.category(topic)
+    if category is None:
+        await tg.answer(query, render.stale_button(), alert=True)
         return
-    category = next((c for c in kb.categories if c.id == arg), None) if action == "c" else None
-    entry = kb.entry(arg) if action in ("e", "a", "v") else None
-    if (action == "c" and category is None) or (action in ("e", "a", "v") and entry is None):
-        await query.answer(render.stale_button(), show_alert=True)
+    await tg.answer(query)
+    entries = [e for e in kb.entries if e.category == category.id]
+    await tg.edit_or_keep(query, render.category_text(category, len(entries)),
+                          render.category_buttons(entries))
+
+
+async def entry_button(update: Update, context: Context) -> None:
+    """A question of a topic: its answer, in place of the list."""
+    pressed = await _entry_pressed(update, context, render.ENTRY)
+    if pressed is not None:
+        query, _, entry, _ = pressed
+        await tg.answer(query)
+        await tg.edit_or_keep(query, render.entry_answer(entry), render.entry_buttons(entry))
+
+
+async def candidate_button(update: Update, context: Context) -> None:
+    """One of the close candidates: its answer as a new message, to rate."""
+    pressed = await _entry_pressed(update, context, render.CANDIDATE)
+    if pressed is not None:
+        query, _, entry, _ = pressed
+        await tg.answer(query)
+        await tg.send(update, render.entry_answer(entry), render.vote_buttons(entry))
+
+
+async def vote_button(update: Update, context: Context) -> None:
+    """Helpful / not helpful: counted once per user, entry and day."""
+    pressed = await _entry_pressed(update, context, render.VOTE)
+    if pressed is None:
         return
-    if action == "v":
-        assert entry is not None and update.effective_user
-        async with context.transaction() as session:
-            counted = await faq_feedback.vote(
-                session, telegram_user_id=update.effective_user.id, entry_id=entry.id,
-                locale=kb.locale, helpful=flag == "1", day=_today(context), now=context.now())
-        await query.answer(render.vote_thanks(counted))
-        return
-    await query.answer()
-    if action == "m":
-        await _edit(query, render.menu_text(), render.menu_buttons(kb.categories))
-    elif category is not None:
-        entries = [e for e in kb.entries if e.category == category.id]
-        await _edit(query, render.category_text(category, len(entries)),
-                    render.category_buttons(entries))
-    elif action == "e" and entry is not None:
-        await _edit(query, render.entry_answer(entry), render.entry_buttons(entry))
-    elif entry is not None:  # a candidate: its answer as a new message, to rate
-        assert query.message is not None
-        await query.get_bot().send_message(
-            query.message.chat.id, render.entry_answer(entry), parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(render.vote_buttons(entry)))
+    query, kb, entry, helpful = pressed
+    async with context.transaction() as session:
+        counted = await faq_feedback.vote(
+            session, telegram_user_id=context.actor.telegram_user_id, entry_id=entry.id,
+            locale=kb.locale, helpful=helpful == "1", day=_today(context), now=context.now())
+    await tg.answer(query, render.vote_thanks(counted))
 
 
 def _today(context: Context) -> date:
@@ -213,58 +222,57 @@ async def check_command(update: Update, context: Context) -> None:
     assert message
     parts = (message.text or "").split(maxsplit=1)
     if len(parts) < 2:
-        await _reply(message, render.check_usage())
+        await tg.reply(update, render.check_usage())
         return
     await _check(update, context, parts[1])
 
 
 async def _check(update: Update, context: Context, text: str) -> None:
-    message, faq = update.effective_message, _faq(context)
-    assert message
+    faq, chat = _faq(context), update.effective_chat
+    assert chat
     if not text.strip():
-        await _reply(message, render.nothing_to_check())
+        await tg.reply(update, render.nothing_to_check())
         return
     if faq is None:
-        await _reply(message, render.faq_unavailable())
+        await tg.reply(update, render.faq_unavailable())
         return
     found = faq.check_rumour(current_locale(), text)
     if found.kind == "match" and found.rumour is not None:
-        await _reply(message, render.rumour_match(found.rumour))
+        await tg.reply(update, render.rumour_match(found.rumour))
         return
     if found.kind == "near" and found.rumour is not None:
-        await _reply(message, render.rumour_near(found.rumour))
+        await tg.reply(update, render.rumour_near(found.rumour))
         return
-    # Kept as a draft, so that the button can send it without carrying the text.
-    stored = text if len(text) <= MAX_QUESTION else text[: MAX_QUESTION - 1] + "…"
-    result = await _ask_person(update, context, stored, QuestionKind.RUMOUR, send=False)
+    async with context.transaction() as session:
+        result = await questions.keep_rumour(
+            session, telegram_user_id=context.actor.telegram_user_id, chat_id=chat.id,
+            locale=current_locale(), text=text, now=context.now())
     linked = result.status is AskStatus.SENT and result.question_id is not None
-    await _reply(message, render.rumour_none(linked=linked),
-                 render.rumour_send_buttons(result.question_id)
-                 if linked and result.question_id else None)
+    await tg.reply(update, render.rumour_none(linked=linked),
+                   render.rumour_send_buttons(result.question_id)
+                   if linked and result.question_id else None)
 
 
-async def _send_rumour(update: Update, context: Context, question_id: int) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query and user
+async def send_rumour_button(update: Update, context: Context) -> None:
+    """"Send it to my unit's contacts": the member's kept rumour, handed over once."""
+    pressed = await _pressed(update, context, render.SEND_RUMOUR)
+    if pressed is None:
+        return
+    query, _, (question_id,) = pressed
     async with context.transaction() as session:
         result = await questions.send_draft(
-            session, question_id=question_id, telegram_user_id=user.id,
-            render=render.handover_payload, admin_ids=context.settings.admin_telegram_ids,
+            session, question_id=question_id,
+            telegram_user_id=context.actor.telegram_user_id,
+            admin_ids=context.settings.admin_telegram_ids,
             default_locale=context.settings.default_locale, now=context.now())
+        await send(session, result.outgoing, now=context.now())
     if result.status is AskStatus.STALE:
-        await query.answer(plain_text(render.handed_over(result)), show_alert=True)
+        await tg.answer(query, render.toast(render.handed_over(result)), alert=True)
         return
-    if result.recipients:
-        context.wake_dispatcher()
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-    assert query.message is not None
-    await query.get_bot().send_message(query.message.chat.id, render.handed_over(result),
-                                       parse_mode=ParseMode.HTML)
+    _handed_over(context, result)
+    await tg.answer(query)
+    await tg.keep_buttons_or_drop(query, None)
+    await tg.send(update, render.handed_over(result))
 
 
 # --- questions to people -------------------------------------------------------------------
@@ -272,18 +280,14 @@ async def _send_rumour(update: Update, context: Context, question_id: int) -> No
 
 async def list_questions(update: Update, context: Context) -> None:
     """/questions: the open questions a leader, contact or admin may answer."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
-    async with context.transaction() as session:
-        scope = await questions.staff_scope(session, user.id,
-                                            context.settings.admin_telegram_ids)
-        found = await questions.open_questions(session, scope) if scope else None
-    if found is None:
-        await _reply(message, render.not_allowed())
+    actor = context.actor
+    if not actor.is_staff:
+        await tg.reply(update, render.not_allowed())
         return
-    items, total = found
-    await _reply(message, render.questions_list(items, total,
-                                                context.settings.default_timezone))
+    async with context.transaction() as session:
+        items, total = await questions.open_questions(session, actor)
+    await tg.reply(update, render.questions_list(items, total,
+                                                 context.settings.default_timezone))
 
 
 async def answer_command(update: Update, context: Context) -> None:
@@ -294,50 +298,38 @@ async def answer_command(update: Update, context: Context) -> None:
     try:
         question_id, text = questions.parse_answer_args(parts[1] if len(parts) > 1 else "")
     except questions.InvalidAnswerArgs:
-        await _reply(message, render.answer_usage())
+        await tg.reply(update, render.answer_usage())
         return
     await _answer(update, context, question_id, text)
 
 
 async def _answer(update: Update, context: Context, question_id: int, text: str) -> None:
-    user, message = update.effective_user, update.effective_message
-    assert user and message
-    result: AnswerResult | None = None
-    async with context.transaction() as session:
-        scope = await questions.staff_scope(session, user.id,
-                                            context.settings.admin_telegram_ids)
-        if scope is not None:
-            result = await questions.answer(
-                session, scope, question_id=question_id, text=text,
-                render=render.answer_payload, default_locale=context.settings.default_locale,
-                now=context.now())
-    if result is None:
-        await _reply(message, render.not_allowed())
+    actor = context.actor
+    if not actor.is_staff:
+        await tg.reply(update, render.not_allowed())
         return
+    async with context.transaction() as session:
+        result = await questions.answer(
+            session, actor, question_id=question_id, text=text,
+            default_locale=context.settings.default_locale, now=context.now())
+        await send(session, result.outgoing, now=context.now())
     if result.status is AnswerStatus.ANSWERED:
         context.wake_dispatcher()
-        logger.info("question %s answered by user %s", question_id, user.id)
-    await _reply(message, render.answer_result(result))
+        logger.info("question %s answered by user %s", question_id, actor.telegram_user_id)
+    await tg.reply(update, render.answer_result(result))
 
 
-# --- admin ---------------------------------------------------------------------------------
+# --- admin (registered with routes.ADMIN; anyone else gets `admins_only`) ------------------
 
 
-async def _is_admin(update: Update, context: Context) -> bool:
-    assert update.effective_user
-    async with context.transaction() as session:
-        role = await role_of(session, update.effective_user.id,
-                             context.settings.admin_telegram_ids)
-    return role is Role.ADMIN
+async def admins_only(update: Update, context: Context) -> None:
+    """An admin's command (/faq_stats, /faq_reload, /faq_add) from someone else."""
+    await tg.reply(update, render.admins_only())
 
 
 async def show_stats(update: Update, context: Context) -> None:
     """/faq_stats: helpful / not helpful per entry, weakest first (admins)."""
-    message, faq = update.effective_message, _faq(context)
-    assert message
-    if not await _is_admin(update, context):
-        await _reply(message, render.admins_only())
-        return
+    faq = _faq(context)
     async with context.transaction() as session:
         rows = await faq_feedback.feedback(session)
 
@@ -346,16 +338,12 @@ async def show_stats(update: Update, context: Context) -> None:
         entry = kb.entry(entry_id) if kb is not None else None
         return entry.question if entry is not None else None
 
-    await _reply(message, render.faq_stats(rows, question_of))
+    await tg.reply(update, render.faq_stats(rows, question_of))
 
 
 async def reload_kb(update: Update, context: Context) -> None:
     """/faq_reload: read the knowledge-base files again; on errors keep the loaded ones."""
-    message, faq = update.effective_message, _faq(context)
-    assert message
-    if not await _is_admin(update, context):
-        await _reply(message, render.admins_only())
-        return
+    faq = _faq(context)
     async with context.transaction() as session:  # promoted entries (/faq_add) go on top
         additions = await faq_promote.additions(session)
     try:
@@ -366,10 +354,10 @@ async def reload_kb(update: Update, context: Context) -> None:
             left_out = faq.reload(additions)
     except KbError as error:
         logger.warning("knowledge base reload refused: %d problem(s)", len(error.problems))
-        await _reply(message, render.reload_failed(error.problems))
+        await tg.reply(update, render.reload_failed(error.problems))
         return
     bases = [kb for kb in (faq.kb(locale) for locale in faq.locales) if kb is not None]
     counts = [(kb.locale, len(kb.entries), len(kb.rumours)) for kb in bases]
     logger.info("knowledge base reloaded: %s", counts)
-    await _reply(message, render.reload_ok(counts) + (
+    await tg.reply(update, render.reload_ok(counts) + (
         "\n\n" + render_faq_add.left_out(left_out) if left_out else ""))

@@ -1,34 +1,28 @@
 """/faq_add QID [ID]: an admin turns an answered question into a knowledge-base entry, step
 by step (topic → question → answer → preview → save); the entry answers members at once.
 
-Text typed during the form reaches `faq_add_answer` through handlers.onboarding.answer_text
-(the Draft row of kind "faq_add"); its buttons are `fa:` callbacks.
+The form is bot.services.faq.promote's state machine (a Draft row of kind "faq_add"): the
+command starts it, each button is one action (bot.render.faq_add's codecs, one handler
+each), and text typed at a step reaches `faq_add_answer` (routes.open_form(FAQ_ADD)).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.context import BotData, Context
-from bot.db.models import Role
-from bot.i18n import current_locale
 from bot.render import faq as render_faq
 from bot.render import faq_add as render
+from bot.render.callbacks import Codec
 from bot.services.faq import promote as faq_promote
-from bot.services.faq.kb import Category
 from bot.services.faq.promote import Outcome, Result
 from bot.services.faq.service import Faq
-from bot.services.org.accounts import member_for, role_of
-from handlers.family import keyboard, plain_text
+from handlers import tg
 
 if TYPE_CHECKING:
     from bot.runtime.app import SelfreportApp
@@ -38,150 +32,115 @@ logger = logging.getLogger(__name__)
 # Seconds: how soon an entry promoted on another instance (sharing the database) answers here.
 SYNC_INTERVAL = 30.0
 
-FAQ_ADD_PATTERN = render.PATTERN
-_CALLBACK = re.compile(r"fa:(?:(c):(\d{1,9}):([a-z0-9-]{1,40})|([kxsqa]):(\d{1,9}))")
-_ARGS = re.compile(r"\s*#?(\d{1,9})(?:\s+(\S+))?\s*")
-
-
-def parse_faq_add_callback(data: str | None) -> tuple[str, int, str] | None:
-    """(action, question id, category) of a /faq_add button; None for anything else."""
-    match = _CALLBACK.fullmatch(data or "")
-    if match is None:
-        return None
-    if match[1]:
-        return "c", int(match[2]), match[3]
-    return match[4], int(match[5]), ""
-
-
-def parse_faq_add_args(text: str) -> tuple[int, str | None] | None:
-    """`QID [ID]` → (QID, ID or None); None when it is not that."""
-    match = _ARGS.fullmatch(text or "")
-    return (int(match[1]), match[2]) if match else None
-
-
-def _categories(faq: Faq, locale: str) -> list[Category]:
-    """The topics with their titles in the admin's language (ids are the same in each)."""
-    kb = faq.kb(current_locale()) or faq.kb(locale)
-    own = faq.kb(locale)
-    ids = {c.id for c in own.categories} if own else set()
-    return [c for c in kb.categories if c.id in ids] if kb else []
-
-
-async def _admin(update: Update, context: Context) -> tuple[bool, int | None]:
-    assert update.effective_user
-    async with context.transaction() as session:
-        role = await role_of(session, update.effective_user.id,
-                             context.settings.admin_telegram_ids)
-        member = await member_for(session, update.effective_user.id)
-    return role is Role.ADMIN, member.id if member else None
-
-
-Send = Callable[..., Awaitable[Any]]  # Message.reply_text, or send_message bound to a chat
-
-
-async def _show(send: Send, faq: Faq, result: Result) -> None:
-    """The step the proposal is at (with the problems of what was refused), or the outcome."""
-    if result.outcome in (Outcome.STEP, Outcome.INVALID) and result.proposal is not None:
-        categories = _categories(faq, result.proposal.locale)
-        text = render.step_text(result.proposal, categories)
-        if result.outcome is Outcome.INVALID and result.problems:
-            text = render.problems_text(result.problems) + "\n\n" + text
-        await send(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(
-            render.step_buttons(result.proposal, categories)))
-        return
-    await send(render.outcome_text(result), parse_mode=ParseMode.HTML)
-
-
-async def _refresh(context: Context, faq: Faq) -> list[str]:
-    """Lay every stored addition on the knowledge base (the matchers are rebuilt)."""
-    async with context.transaction() as session:
-        additions = await faq_promote.additions(session)
-    return faq.set_additions(additions)
-
 
 async def start_faq_add(update: Update, context: Context) -> None:
-    """/faq_add QID [ID]: begin turning an answered question into an entry (admins)."""
-    user, message, faq = update.effective_user, update.effective_message, context.bot_data.faq
-    assert user and message
-    if not (await _admin(update, context))[0]:
-        await message.reply_text(render_faq.admins_only(), parse_mode=ParseMode.HTML)
-        return
+    """/faq_add QID [ID]: begin turning an answered question into an entry (admins: routed
+    with routes.ADMIN)."""
+    message, faq = update.effective_message, context.bot_data.faq
+    assert message
     parts = (message.text or "").split(maxsplit=1)
-    args = parse_faq_add_args(parts[1] if len(parts) > 1 else "")
+    args = faq_promote.parse_faq_add_args(parts[1] if len(parts) > 1 else "")
     if args is None:
-        await message.reply_text(render.usage(), parse_mode=ParseMode.HTML)
+        await tg.reply(update, render.usage())
         return
     if faq is None:
-        await message.reply_text(render_faq.faq_unavailable(), parse_mode=ParseMode.HTML)
+        await tg.reply(update, render_faq.faq_unavailable())
         return
     async with context.transaction() as session:
-        result = await faq_promote.begin(session, faq, telegram_user_id=user.id,
-                                         question_id=args[0], entry_id=args[1],
-                                         now=context.now())
-    await _show(message.reply_text, faq, result)
+        result = await faq_promote.begin(session, faq, telegram_user_id=context.actor.
+                                         telegram_user_id, question_id=args[0],
+                                         entry_id=args[1], now=context.now())
+    await tg.reply(update, *render.shown(result, faq))
 
 
-async def faq_add_button(update: Update, context: Context) -> None:
+async def topic_button(update: Update, context: Context) -> None:
+    """Step 1: the topic chosen."""
+    await _press(update, context, "c", render.TOPIC)
+
+
+async def keep_button(update: Update, context: Context) -> None:
+    """Steps 2 and 3: the question / the answer kept as shown."""
+    await _press(update, context, "k", render.KEEP)
+
+
+async def edit_question_button(update: Update, context: Context) -> None:
+    """The preview: back to the question."""
+    await _press(update, context, "q", render.EDIT_QUESTION)
+
+
+async def edit_answer_button(update: Update, context: Context) -> None:
+    """The preview: back to the answer."""
+    await _press(update, context, "a", render.EDIT_ANSWER)
+
+
+async def save_button(update: Update, context: Context) -> None:
+    """The preview: save the entry."""
+    await _press(update, context, "s", render.SAVE)
+
+
+async def cancel_button(update: Update, context: Context) -> None:
+    """Any step: drop the form."""
+    await _press(update, context, "x", render.CANCEL)
+
+
+async def _press(update: Update, context: Context, action: str, codec: Codec) -> None:
     """A /faq_add button, checked against the admin's form and its step."""
-    query, user, faq = update.callback_query, update.effective_user, context.bot_data.faq
-    assert query and user
-    parsed = parse_faq_add_callback(query.data)
-    is_admin, member_id = await _admin(update, context)
-    if not is_admin:
-        await query.answer(plain_text(render_faq.admins_only()), show_alert=True)
+    query, faq, actor = update.callback_query, context.bot_data.faq, context.actor
+    assert query
+    values = codec.decode(query.data)
+    assert values is not None  # registered with codec.pattern
+    if not actor.is_admin:
+        await tg.answer(query, render_faq.toast(render_faq.admins_only()), alert=True)
         return
-    if parsed is None or faq is None:
-        await query.answer(plain_text(render_faq.stale_button() if faq is not None
-                                      else render_faq.faq_unavailable()), show_alert=True)
+    if faq is None:
+        await tg.answer(query, render_faq.toast(render_faq.faq_unavailable()), alert=True)
         return
-    action, question_id, category = parsed
     async with context.transaction() as session:
-        if action == "s":
-            result = await faq_promote.save(session, faq, telegram_user_id=user.id,
-                                            question_id=question_id, member_id=member_id,
-                                            now=context.now())
-        else:
-            result = await faq_promote.press(session, faq, telegram_user_id=user.id,
-                                             action=action, question_id=question_id,
-                                             category=category, now=context.now())
+        result = await faq_promote.press(
+            session, faq, actor=actor, action=action, question_id=values[0],
+            category=values[1] if len(values) > 1 else "", now=context.now())
     if result.outcome is Outcome.STALE:
-        await query.answer(plain_text(render.outcome_text(result)), show_alert=True)
+        await tg.answer(query, render_faq.toast(render.outcome_text(result)), alert=True)
         return
-    await query.answer()
+    await tg.answer(query)
     try:  # the buttons of a step are used once
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:  # e.g. "message is not modified": nothing to do
+        await tg.keep_buttons_or_drop(query, None)
+    except BadRequest as exc:  # e.g. an old message that can no longer be edited
         logger.debug("faq_add: buttons not removed: %s", exc)
-    # An old message may be inaccessible: then the chat with the admin.
-    send: Send = (query.message.reply_text if isinstance(query.message, Message)
-                  else partial(context.bot.send_message, user.id))
     if result.outcome is Outcome.SAVED:
-        left_out = await _refresh(context, faq)
-        logger.info("faq addition %s saved by user %s", result.entry_id, user.id)
-        assert result.proposal is not None
-        if (result.proposal.locale, result.entry_id) not in {
-                (a.locale, a.entry_id) for a in faq.additions}:
-            await send(render.left_out(left_out), parse_mode=ParseMode.HTML)
-            return
-    await _show(send, faq, result)
+        async with context.transaction() as session:
+            result = await faq_promote.laid(session, faq, result)
+        logger.info("faq addition %s saved by user %s", result.entry_id,
+                    actor.telegram_user_id)
+    await _show(update, faq, result)
+
+
+async def _show(update: Update, faq: Faq, result: Result) -> None:
+    """The next step after a button: a reply to its message, or (an old message that is no
+    longer accessible) a new message in the chat."""
+    query = update.callback_query
+    assert query
+    if isinstance(query.message, Message):
+        await tg.reply(update, *render.shown(result, faq))
+    else:
+        await tg.send(update, *render.shown(result, faq))
 
 
 async def faq_add_answer(update: Update, context: Context) -> None:
     """Text typed while a /faq_add step waits for a better question or answer."""
-    user, message, faq = update.effective_user, update.effective_message, context.bot_data.faq
-    assert user and message and message.text is not None
-    is_admin = (await _admin(update, context))[0]
-    if not is_admin or faq is None:
+    message, faq, actor = update.effective_message, context.bot_data.faq, context.actor
+    assert message and message.text is not None
+    if not actor.is_admin or faq is None:
         async with context.transaction() as session:
-            await faq_promote.clear(session, user.id)
-        await message.reply_text(render_faq.admins_only() if not is_admin
-                                 else render_faq.faq_unavailable(), parse_mode=ParseMode.HTML)
+            await faq_promote.clear(session, actor.telegram_user_id)
+        await tg.reply(update, render_faq.admins_only() if not actor.is_admin
+                       else render_faq.faq_unavailable())
         return
     async with context.transaction() as session:
-        result = await faq_promote.answer(session, faq, telegram_user_id=user.id,
+        result = await faq_promote.answer(session, faq, telegram_user_id=actor.telegram_user_id,
                                           text=message.text, html_text=message.text_html,
                                           now=context.now())
-    await _show(message.reply_text, faq, result)
+    await tg.reply(update, *render.shown(result, faq))
 
 
 async def sync_additions(app: Application[Any, Any, Any, Any, BotData, Any],

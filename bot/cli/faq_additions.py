@@ -72,6 +72,7 @@ async def cmd_drop_additions(args: argparse.Namespace, settings: Settings) -> in
     from bot.db import Database
     from bot.services.faq.kb import KbError, load_all
     from bot.services.faq.promote import drop
+    from bot.services.org.permissions import operator
 
     locale = _locale(args)
     merged: set[str] | None = None
@@ -87,7 +88,7 @@ async def cmd_drop_additions(args: argparse.Namespace, settings: Settings) -> in
     db = Database.from_url(settings.database_url)
     try:
         async with db.transaction() as session:
-            dropped = await drop(session, locale=locale, entry_ids=merged, actor="cli",
+            dropped = await drop(session, locale=locale, entry_ids=merged, actor=operator(),
                                  now=datetime.now(UTC))
             kept = await _count(session, locale)
     finally:

@@ -7,45 +7,59 @@ Telegram objects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
-from html import escape
+from html import escape, unescape
 
-from bot.db.models import Question, QuestionKind
-from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext, use_locale
-from bot.render.payloads import Payload, message_payload
+from bot.db.models import QuestionKind
+from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
+from bot.render.callbacks import Codec, Int, Token, Word
+from bot.render.payloads import MAX_CALLBACK_DATA, Buttons, Payload, message_payload, payload_for
 from bot.services.faq.feedback import Feedback
-from bot.services.faq.kb import Category, Entry, Rumour
+from bot.services.faq.kb import MAX_ID, Category, Entry, Rumour
 from bot.services.faq.questions import (
     MAX_ANSWER,
     MAX_PER_DAY,
     MAX_QUESTION,
     AnswerResult,
     AnswerStatus,
-    Asker,
+    AnswerToMember,
     AskResult,
     AskStatus,
+    HandOver,
     OpenQuestion,
-    Recipient,
 )
 
-Buttons = list[list[tuple[str, str]]]
-
-PREFIX = "fq:"
-MAX_CALLBACK_BYTES = 64
 _QUOTE = 300  # characters of a question quoted back in a list or an answer
 MESSAGE_BUDGET = 4000  # of Telegram's 4096, for lists cut to fit
+MAX_CALLBACK_BYTES = MAX_CALLBACK_DATA
+
+# The Q&A's buttons, one codec per action (the data is what it always was: "fq:c:<topic>").
+# Knowledge-base ids are at most MAX_ID (40) characters of [a-z0-9-].
+_KB_ID = r"[a-z0-9-]"
+MENU = Codec("fq:m")
+TOPIC = Codec("fq:c", Token("topic", MAX_ID, _KB_ID))
+ENTRY = Codec("fq:e", Token("entry", MAX_ID, _KB_ID))
+CANDIDATE = Codec("fq:a", Token("entry", MAX_ID, _KB_ID))
+VOTE = Codec("fq:v", Token("entry", MAX_ID, _KB_ID), Word("helpful", ("1", "0")))
+SEND_RUMOUR = Codec("fq:rs", Int("question", 9))
+_ACTIONS = {"m": MENU, "c": TOPIC, "e": ENTRY, "a": CANDIDATE, "v": VOTE, "rs": SEND_RUMOUR}
 
 
-def data(*parts: str) -> str | None:
-    """Callback data for a button, or None when an id would make it longer than Telegram takes
-    (the button is then left out rather than sent broken)."""
-    value = PREFIX + ":".join(parts)
-    return value if len(value.encode()) <= MAX_CALLBACK_BYTES else None
+def parse_faq_callback(data: str | None) -> tuple[str, str, str] | None:
+    """(action, argument, flag) of a Q&A button; None for anything else."""
+    for action, codec in _ACTIONS.items():
+        values = codec.decode(data)
+        if values is not None:
+            parts = [str(v) for v in values] + ["", ""]
+            return action, parts[0], parts[1]
+    return None
 
 
-def _rows(buttons: Sequence[tuple[str, str | None]]) -> Buttons:
-    return [[(label, value)] for label, value in buttons if value is not None]
+def toast(html_text: str) -> str:
+    """A text for a button's answer (a toast or an alert): plain, at most 200 characters."""
+    return unescape(re.sub(r"<[^>]+>", "", html_text))[:200]
 
 
 def _quote(text: str, limit: int = _QUOTE) -> str:
@@ -78,9 +92,8 @@ def entry_answer(entry: Entry, *, matched: bool = False) -> str:
 
 
 def vote_buttons(entry: Entry) -> Buttons:
-    return [[(label, value) for label, value in (
-        (_("👍 Helpful"), data("v", entry.id, "1")),
-        (_("👎 Not helpful"), data("v", entry.id, "0"))) if value is not None]]
+    return [[(_("👍 Helpful"), VOTE.encode(entry.id, "1")),
+             (_("👎 Not helpful"), VOTE.encode(entry.id, "0"))]]
 
 
 def vote_thanks(counted: bool) -> str:
@@ -95,7 +108,7 @@ def candidates_text() -> str:
 
 
 def candidate_buttons(entries: Sequence[Entry]) -> Buttons:
-    return _rows([(e.question, data("a", e.id)) for e in entries[:3]])
+    return [[(e.question, CANDIDATE.encode(e.id))] for e in entries[:3]]
 
 
 def question_too_long(length: int) -> str:
@@ -145,7 +158,7 @@ def menu_text() -> str:
 
 
 def menu_buttons(categories: Sequence[Category]) -> Buttons:
-    return _rows([(c.title, data("c", c.id)) for c in categories])
+    return [[(c.title, TOPIC.encode(c.id))] for c in categories]
 
 
 def category_text(category: Category, count: int) -> str:
@@ -159,12 +172,12 @@ def back_label() -> str:
 
 
 def category_buttons(entries: Sequence[Entry]) -> Buttons:
-    return _rows([*((e.question, data("e", e.id)) for e in entries),
-                  (back_label(), data("m"))])
+    return [*([(e.question, ENTRY.encode(e.id))] for e in entries),
+            [(back_label(), MENU.encode())]]
 
 
 def entry_buttons(entry: Entry) -> Buttons:
-    return _rows([(back_label(), data("c", entry.category))])
+    return [[(back_label(), TOPIC.encode(entry.category))]]
 
 
 # --- rumour check --------------------------------------------------------------------------
@@ -205,7 +218,7 @@ def rumour_none(*, linked: bool) -> str:
 
 
 def rumour_send_buttons(question_id: int) -> Buttons:
-    return _rows([(_("📨 Send it to my unit's contacts"), data("rs", str(question_id)))])
+    return [[(_("📨 Send it to my unit's contacts"), SEND_RUMOUR.encode(question_id))]]
 
 
 def check_usage() -> str:
@@ -221,31 +234,31 @@ def nothing_to_check() -> str:
 # --- questions to people -------------------------------------------------------------------
 
 
-def handover_payload(question: Question, asker: Asker, recipient: Recipient) -> Payload:
-    """The question as a contact gets it, in the contact's language."""
-    with use_locale(recipient.locale):
-        who = _("{name} ({unit})").format(name=escape(asker.name),
-                                          unit=escape(" / ".join(asker.unit_path)))
-        if question.kind is QuestionKind.RUMOUR:
-            head = _("🔎 <b>Message #{id} to check</b>, forwarded by {who}. The rumour list "
-                     "does not know it:").format(id=question.id, who=who)
-        else:
-            head = _("❓ <b>Question #{id}</b> from {who}, which the rules do not answer:"
-                     ).format(id=question.id, who=who)
-        how = _("Reply to this message with your answer, or send <code>/answer {id} your "
-                "answer</code>. The answer goes to the member.").format(id=question.id)
-        return message_payload(f"{head}\n{_quote(question.text, MAX_QUESTION)}\n{how}")
+@payload_for.register
+def handover_payload(view: HandOver) -> Payload:
+    """The question as a contact gets it (in the contact's language: bot.outbox.send)."""
+    who = _("{name} ({unit})").format(name=escape(view.asker.name),
+                                      unit=escape(" / ".join(view.asker.unit_path)))
+    if view.kind is QuestionKind.RUMOUR:
+        head = _("🔎 <b>Message #{id} to check</b>, forwarded by {who}. The rumour list "
+                 "does not know it:").format(id=view.question_id, who=who)
+    else:
+        head = _("❓ <b>Question #{id}</b> from {who}, which the rules do not answer:"
+                 ).format(id=view.question_id, who=who)
+    how = _("Reply to this message with your answer, or send <code>/answer {id} your "
+            "answer</code>. The answer goes to the member.").format(id=view.question_id)
+    return message_payload(f"{head}\n{_quote(view.text, MAX_QUESTION)}\n{how}")
 
 
-def answer_payload(question: Question, answer: str, locale: str) -> Payload:
-    """The answer as the member gets it, in the member's language."""
-    with use_locale(locale):
-        if question.kind is QuestionKind.RUMOUR:
-            head = _("💬 <b>Your unit's contacts looked at the message you sent (#{id}):</b>"
-                     ).format(id=question.id)
-        else:
-            head = _("💬 <b>Answer to your question #{id}:</b>").format(id=question.id)
-        return message_payload(f"{head}\n{_quote(question.text)}\n{escape(answer)}")
+@payload_for.register
+def answer_payload(view: AnswerToMember) -> Payload:
+    """The answer as the member gets it (in the member's language: bot.outbox.send)."""
+    if view.kind is QuestionKind.RUMOUR:
+        head = _("💬 <b>Your unit's contacts looked at the message you sent (#{id}):</b>"
+                 ).format(id=view.question_id)
+    else:
+        head = _("💬 <b>Answer to your question #{id}:</b>").format(id=view.question_id)
+    return message_payload(f"{head}\n{_quote(view.question)}\n{escape(view.answer)}")
 
 
 def _fit(head: list[str], items: Sequence[str], total: int, tail: Sequence[str] = ()) -> str:

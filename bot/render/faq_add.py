@@ -6,13 +6,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.i18n import _
-from bot.render.faq import Buttons, entry_answer, stale_button
-from bot.services.faq.kb import Category, Entry
+from bot.i18n import _, current_locale
+from bot.render.callbacks import Codec, Int, Token
+from bot.render.faq import entry_answer, stale_button
+from bot.render.payloads import Buttons
+from bot.services.faq.kb import MAX_ID, Category, Entry
 from bot.services.faq.promote import FAQ_ADD_TTL, Outcome, Proposal, Result, Step
+from bot.services.faq.service import Faq
 
-PREFIX = "fa:"
-PATTERN = rf"^{PREFIX}"
+# The form's buttons, one codec per action ("fa:c:<question>:<topic>", "fa:s:<question>"…).
+_QID = Int("question", 9)
+TOPIC = Codec("fa:c", _QID, Token("topic", MAX_ID, r"[a-z0-9-]"))
+KEEP = Codec("fa:k", _QID)
+EDIT_QUESTION = Codec("fa:q", _QID)
+EDIT_ANSWER = Codec("fa:a", _QID)
+SAVE = Codec("fa:s", _QID)
+CANCEL = Codec("fa:x", _QID)
+_ACTIONS = {"c": TOPIC, "k": KEEP, "q": EDIT_QUESTION, "a": EDIT_ANSWER, "s": SAVE,
+            "x": CANCEL}
+
+
+def parse_faq_add_callback(data: str | None) -> tuple[str, int, str] | None:
+    """(action, question id, topic) of a /faq_add button; None for anything else."""
+    for action, codec in _ACTIONS.items():
+        values = codec.decode(data)
+        if values is not None:
+            return action, values[0], values[1] if len(values) > 1 else ""
+    return None
 
 
 def _quote(text: str, limit: int) -> str:
@@ -27,7 +47,7 @@ def usage() -> str:
 
 
 def _cancel(question_id: int) -> tuple[str, str]:
-    return _("✖ Cancel"), f"{PREFIX}x:{question_id}"
+    return _("✖ Cancel"), CANCEL.encode(question_id)
 
 
 def _category_title(categories: Sequence[Category], category_id: str) -> str:
@@ -64,13 +84,36 @@ def step_text(proposal: Proposal, categories: Sequence[Category]) -> str:
 def step_buttons(proposal: Proposal, categories: Sequence[Category]) -> Buttons:
     qid = proposal.question_id
     if proposal.step is Step.CATEGORY:
-        # Ids are at most 40 characters: "fa:c:<qid>:<id>" stays within the 64 bytes.
-        return [*([(c.title, f"{PREFIX}c:{qid}:{c.id}")] for c in categories), [_cancel(qid)]]
+        return [*([(c.title, TOPIC.encode(qid, c.id))] for c in categories), [_cancel(qid)]]
     if proposal.step in (Step.QUESTION, Step.ANSWER):
-        return [[(_("✅ Keep it"), f"{PREFIX}k:{qid}")], [_cancel(qid)]]
-    return [[(_("💾 Save"), f"{PREFIX}s:{qid}")],
-            [(_("✏️ Question"), f"{PREFIX}q:{qid}"), (_("✏️ Answer"), f"{PREFIX}a:{qid}")],
+        return [[(_("✅ Keep it"), KEEP.encode(qid))], [_cancel(qid)]]
+    return [[(_("💾 Save"), SAVE.encode(qid))],
+            [(_("✏️ Question"), EDIT_QUESTION.encode(qid)),
+             (_("✏️ Answer"), EDIT_ANSWER.encode(qid))],
             [_cancel(qid)]]
+
+
+def topics(faq: Faq, locale: str) -> list[Category]:
+    """The topics of the question's knowledge base, titled in the admin's language (ids are
+    the same in each)."""
+    kb = faq.kb(current_locale()) or faq.kb(locale)
+    own = faq.kb(locale)
+    ids = {c.id for c in own.categories} if own else set()
+    return [c for c in kb.categories if c.id in ids] if kb else []
+
+
+def shown(result: Result, faq: Faq) -> tuple[str, Buttons | None]:
+    """What the admin sees after a step: the step the proposal is at (with the problems of
+    what was refused), or the outcome."""
+    if result.outcome in (Outcome.STEP, Outcome.INVALID) and result.proposal is not None:
+        categories = topics(faq, result.proposal.locale)
+        text = step_text(result.proposal, categories)
+        if result.outcome is Outcome.INVALID and result.problems:
+            text = problems_text(result.problems) + "\n\n" + text
+        return text, step_buttons(result.proposal, categories)
+    if result.outcome is Outcome.SAVED and not result.in_effect:
+        return left_out(result.left_out), None
+    return outcome_text(result), None
 
 
 def problems_text(problems: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ and property tests for the parsers of /answer and of the Q&A buttons' callback d
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.db.models import Account, Member, Question, QuestionKind, Role, Unit, UnitContact
-from bot.render.faq import MAX_CALLBACK_BYTES
-from bot.render.payloads import message_payload
+from bot.render.faq import MAX_CALLBACK_BYTES, parse_faq_callback
 from bot.services.faq import feedback as faq_feedback
-from bot.services.faq import questions
+from bot.services.faq import questions, recipients
 from bot.services.org import units as org
-from handlers.faq import parse_faq_callback
+from bot.services.org.permissions import Actor, resolve_actor
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
@@ -39,7 +39,7 @@ async def _member(session: AsyncSession, unit: Unit, name: str, uid: int | None,
 
 async def _recipients(session: AsyncSession, unit: Unit, asker: int = 1,
                       admins: frozenset[int] = frozenset()) -> list[int]:
-    found = await questions.recipients_for(session, unit, exclude_telegram_id=asker,
+    found = await recipients.recipients_for(session, unit, exclude_telegram_id=asker,
                                            admin_ids=admins, default_locale="zh_CN")
     return [r.telegram_user_id for r in found]
 
@@ -67,10 +67,17 @@ async def test_recipients_are_the_nearest_chain_then_leaders_then_admins(db: Dat
         assert await _recipients(s, branch) == [905, 904]  # the chain's order
         # The asker is never their own recipient.
         assert await _recipients(s, branch, asker=905) == [904]
-        found = await questions.recipients_for(s, branch, exclude_telegram_id=1, admin_ids=(),
+        found = await recipients.recipients_for(s, branch, exclude_telegram_id=1, admin_ids=(),
                                                default_locale="zh_CN")
         assert [r.locale for r in found] == ["zh_CN", "en"]
         assert admin.id
+
+
+async def _staff(session: AsyncSession, telegram_user_id: int,
+                 admin_ids: Collection[int]) -> Actor | None:
+    """The actor when they answer anyone's questions (an admin, a leader or a contact)."""
+    actor = await resolve_actor(session, telegram_user_id, admin_ids)
+    return actor if actor.is_staff else None
 
 
 async def test_scope_of_leaders_contacts_and_admins(db: Database) -> None:
@@ -83,21 +90,18 @@ async def test_scope_of_leaders_contacts_and_admins(db: Database) -> None:
         await _member(s, company_b, "Plain", 12)
         s.add(UnitContact(unit_id=company_b.id, member_id=clerk.id))
         await s.flush()
-        leader = await questions.staff_scope(s, 10, ())
-        contact = await questions.staff_scope(s, 11, ())
-        admin = await questions.staff_scope(s, 13, {13})
-        assert await questions.staff_scope(s, 12, ()) is None
-        assert await questions.staff_scope(s, 14, ()) is None
+        leader = await _staff(s, 10, ())
+        contact = await _staff(s, 11, ())
+        admin = await _staff(s, 13, {13})
+        assert await _staff(s, 12, ()) is None
+        assert await _staff(s, 14, ()) is None
         assert leader and contact and admin
-        assert leader.covers(company_a.path) and not leader.covers(company_b.path)
-        assert contact.covers(company_b.path + "7/") and not contact.covers(group.path)
-        assert admin.covers(group.path)
+        assert leader.answers_for(company_a.path) and not leader.answers_for(company_b.path)
+        assert contact.answers_for(company_b.path + "7/") and not contact.answers_for(group.path)
+        assert admin.answers_for(group.path)
 
 
 async def test_answer_refuses_outside_the_scope_and_records_inside(db: Database) -> None:
-    def render(question: Question, text: str, locale: str) -> dict[str, object]:
-        return message_payload(f"{question.id}:{text}:{locale}")
-
     async with db.transaction() as s:
         company_a = await _unit(s, "Group", "A")
         company_b = await _unit(s, "Group", "B")
@@ -108,14 +112,14 @@ async def test_answer_refuses_outside_the_scope_and_records_inside(db: Database)
                             chat_id=22, unit_id=company_a.id, locale="en", text="Why?")
         s.add(question)
         await s.flush()
-        scope_b = await questions.staff_scope(s, 21, ())
-        scope_a = await questions.staff_scope(s, 20, ())
+        scope_b = await _staff(s, 21, ())
+        scope_a = await _staff(s, 20, ())
         assert scope_a and scope_b
         refused = await questions.answer(s, scope_b, question_id=question.id, text="No.",
-                                         render=render, default_locale="zh_CN", now=NOW)
+                                         default_locale="zh_CN", now=NOW)
         assert refused.status is questions.AnswerStatus.OUT_OF_SCOPE
         done = await questions.answer(s, scope_a, question_id=question.id, text="Because.",
-                                      render=render, default_locale="zh_CN", now=NOW)
+                                      default_locale="zh_CN", now=NOW)
         assert done.status is questions.AnswerStatus.ANSWERED
         assert question.answer == "Because." and question.answered_at == NOW
 

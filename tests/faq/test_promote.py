@@ -19,13 +19,14 @@ from sqlalchemy import delete, select
 from bot.cli.entry import main
 from bot.db import Database
 from bot.db.models import AuditEntry, Draft, FaqAddition, Role
+from bot.render.faq_add import parse_faq_add_callback
 from bot.sandbox import SandboxClient
 from bot.services.faq.additions import Addition, check_entry
 from bot.services.faq.kb import KnowledgeBase, load_faq_file
-from bot.services.faq.promote import clean_question
+from bot.services.faq.promote import clean_question, parse_faq_add_args
 from bot.services.faq.questions import clean_text
 from bot.services.faq.service import Faq
-from handlers.faq_add import parse_faq_add_args, parse_faq_add_callback, sync_additions
+from handlers.faq_add import sync_additions
 from tests.faq.chat_helpers import JSON, KB_DIR, add_linked, labels, one_reply, say
 
 ADMIN, LEADER, MEMBER, OTHER = 3601, 3602, 3603, 3604

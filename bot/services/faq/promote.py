@@ -28,6 +28,7 @@ from bot.services.faq.kb import ID_PATTERN, MAX_ANSWER, MAX_ID, KnowledgeBase
 from bot.services.faq.questions import clean_text
 from bot.services.faq.service import Faq
 from bot.services.org import audit
+from bot.services.org.permissions import Actor
 
 FAQ_ADD_DRAFT = DraftKind.FAQ_ADD
 FAQ_ADD_TTL = timedelta(minutes=30)
@@ -97,6 +98,10 @@ class Result:
     problems: list[str] = field(default_factory=list)
     question_id: int | None = None
     entry_id: str | None = None
+    # After SAVED and `laid`: the problems of additions the files no longer take, and whether
+    # the saved entry answers members now (it does unless it is among those left out).
+    left_out: tuple[str, ...] = ()
+    in_effect: bool = True
 
 
 # --- stored additions ----------------------------------------------------------------------
@@ -123,7 +128,7 @@ async def stamp(session: AsyncSession) -> tuple[int, int]:
 
 
 async def drop(session: AsyncSession, *, locale: str | None, entry_ids: set[str] | None,
-               actor: str, now: datetime) -> list[Addition]:
+               actor: Actor, now: datetime) -> list[Addition]:
     """Delete additions (of `locale`, with one of `entry_ids`; None = any); audited."""
     query = select(FaqAddition).order_by(FaqAddition.id)
     if locale is not None:
@@ -133,7 +138,8 @@ async def drop(session: AsyncSession, *, locale: str | None, entry_ids: set[str]
     for row in rows:
         await session.delete(row)
     if rows:
-        await audit.record(session, actor=actor, action="faq_drop_additions", now=now,
+        await audit.record(session, actor=actor.audit_name, action="faq_drop_additions",
+                           now=now,
                            details={"entries": [f"{r.locale}:{r.entry_id}" for r in rows]})
     return [_addition(r) for r in rows]
 
@@ -234,10 +240,13 @@ def _with_question(faq: Faq, proposal: Proposal, question: str) -> Proposal:
 _NEXT = {Step.QUESTION: Step.ANSWER, Step.ANSWER: Step.PREVIEW}
 
 
-async def press(session: AsyncSession, faq: Faq, *, telegram_user_id: int, action: str,
+async def press(session: AsyncSession, faq: Faq, *, actor: Actor, action: str,
                 question_id: int, category: str = "", now: datetime) -> Result:
     """A button: c (category), k (keep the text shown), q / a (edit the question / answer
-    from the preview), x (cancel). Saving is `save`."""
+    from the preview), s (save, from the preview), x (cancel). The caller checked: an admin."""
+    if action == "s":
+        return await save(session, faq, actor=actor, question_id=question_id, now=now)
+    telegram_user_id = actor.telegram_user_id
     draft, stale = await _current(session, telegram_user_id, now)
     if draft is None:
         return stale or Result(Outcome.STALE)
@@ -298,9 +307,11 @@ async def answer(session: AsyncSession, faq: Faq, *, telegram_user_id: int, text
     return Result(Outcome.STEP, changed)
 
 
-async def save(session: AsyncSession, faq: Faq, *, telegram_user_id: int, question_id: int,
-               member_id: int | None, now: datetime) -> Result:
-    """The preview's Save: the entry is stored (and audited) when it is still valid."""
+async def save(session: AsyncSession, faq: Faq, *, actor: Actor, question_id: int,
+               now: datetime) -> Result:
+    """The preview's Save: the entry is stored (and audited) when it is still valid; lay it
+    on the knowledge base with `laid` once this transaction is committed."""
+    telegram_user_id, member_id = actor.telegram_user_id, actor.member_id
     draft, stale = await _current(session, telegram_user_id, now)
     if draft is None:
         return stale or Result(Outcome.STALE)
@@ -328,7 +339,25 @@ async def save(session: AsyncSession, faq: Faq, *, telegram_user_id: int, questi
         return Result(Outcome.ALREADY if promoted else Outcome.CLASH, question_id=question_id,
                       entry_id=promoted or proposal.entry_id)
     await session.delete(draft)
-    await audit.record(session, actor=f"tg:{telegram_user_id}", actor_member_id=member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=member_id,
                        action="faq_add", target=f"faq:{proposal.locale}:{proposal.entry_id}",
                        now=now, details={"question": question_id})
     return Result(Outcome.SAVED, proposal, entry_id=proposal.entry_id)
+
+
+async def laid(session: AsyncSession, faq: Faq, result: Result) -> Result:
+    """After a save: every stored addition laid on the knowledge base (the matchers are
+    rebuilt), and whether the saved entry is among those in effect."""
+    left_out = faq.set_additions(await additions(session))
+    in_effect = result.proposal is None or (result.proposal.locale, result.entry_id) in {
+        (a.locale, a.entry_id) for a in faq.additions}
+    return replace(result, left_out=tuple(left_out), in_effect=in_effect)
+
+
+_ARGS = re.compile(r"\s*#?(\d{1,9})(?:\s+(\S+))?\s*")
+
+
+def parse_faq_add_args(text: str) -> tuple[int, str | None] | None:
+    """`QID [ID]` → (QID, ID or None); None when it is not that."""
+    match = _ARGS.fullmatch(text or "")
+    return (int(match[1]), match[2]) if match else None

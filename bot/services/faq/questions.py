@@ -1,13 +1,13 @@
 """Questions the knowledge base could not answer, handed to people, and their answers.
 
 A member's unanswered question (or an unknown rumour they want looked at) is stored and sent
-through the outbox to their unit's contacts — the nearest unit up the tree that has a
-reporting chain, else the nearest leaders, else the admins. Whoever answers (a leader in
-whose subtree the question was asked, a contact of one of its units, or an admin) has the
-answer delivered to the member through the outbox and recorded on the row.
+to their unit's contacts (bot.services.faq.recipients). Whoever answers (Actor.answers_for:
+a leader in whose subtree the question was asked, a contact of one of its units, or an admin)
+has the answer delivered to the member and recorded on the row.
 
-The caller passes the renderers (question → payload in the recipient's language): no texts
-and no Telegram here.
+What is to be sent is returned as `Outgoing` items whose views (`HandOver`, `AnswerToMember`)
+bot.render.faq draws in each recipient's language; the caller queues them (bot.outbox.send):
+no texts and no Telegram here.
 """
 
 from __future__ import annotations
@@ -15,28 +15,18 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    Account,
-    Member,
-    OutboxMessage,
-    Question,
-    QuestionKind,
-    QuestionStatus,
-    Role,
-    Unit,
-    UnitContact,
-)
-from bot.i18n import resolve_locale
-from bot.outbox.queue import NewMessage, enqueue, enqueue_many
-from bot.render.payloads import Payload
-from bot.services.org.units import in_subtree, unit_names
+from bot.db.models import Member, OutboxMessage, Question, QuestionKind, QuestionStatus, Unit
+from bot.services.faq.recipients import locale_of, recipients_for
+from bot.services.org.permissions import Actor, subtree_clause
+from bot.services.org.units import unit_names
+from bot.services.outgoing import Outgoing
 
 MAX_QUESTION = 1000
 MAX_ANSWER = 3000
@@ -57,125 +47,30 @@ def answer_key(question_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class Recipient:
-    telegram_user_id: int
-    chat_id: int
-    member_id: int | None
-    locale: str
-
-
-@dataclass(frozen=True)
 class Asker:
     name: str
     unit_path: tuple[str, ...]
 
 
-# --- who may see and answer ----------------------------------------------------------------
+@dataclass(frozen=True)
+class HandOver:
+    """A member's question as a contact gets it: it names the question ("#ID"), which is how
+    a reply to it is recognised as the answer (handlers.routes.HANDOVER_REPLY)."""
+
+    question_id: int
+    kind: QuestionKind
+    text: str
+    asker: Asker
 
 
 @dataclass(frozen=True)
-class StaffScope:
-    """Whose questions someone may see and answer: `unit_paths` None means everyone's."""
+class AnswerToMember:
+    """The answer as the member who asked gets it."""
 
-    telegram_user_id: int
-    member_id: int | None
-    name: str
-    unit_paths: tuple[str, ...] | None
-
-    def covers(self, unit_path: str) -> bool:
-        return self.unit_paths is None or any(unit_path.startswith(p) for p in self.unit_paths)
-
-
-async def staff_scope(session: AsyncSession, telegram_user_id: int,
-                      admin_ids: Collection[int]) -> StaffScope | None:
-    """Admins: all; leaders: their unit's subtree; chain contacts: their units' subtrees."""
-    member = await session.scalar(
-        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active))
-    member_id, name = (member.id, member.name) if member else (None, "")
-    if telegram_user_id in admin_ids or (member is not None and member.role is Role.ADMIN):
-        return StaffScope(telegram_user_id, member_id, name, None)
-    if member is None:
-        return None
-    paths = set((await session.scalars(
-        select(Unit.path).join(UnitContact, UnitContact.unit_id == Unit.id)
-        .where(UnitContact.member_id == member.id))).all())
-    if member.role is Role.LEADER:
-        own = await session.get(Unit, member.unit_id)
-        assert own is not None
-        paths.add(own.path)
-    return StaffScope(telegram_user_id, member_id, name, tuple(sorted(paths))) if paths else None
-
-
-# --- recipients ----------------------------------------------------------------------------
-
-
-async def _linked(session: AsyncSession, member_ids: Sequence[int], default_locale: str
-                  ) -> list[Recipient]:
-    if not member_ids:
-        return []
-    rows = (await session.execute(
-        select(Member.id, Member.telegram_user_id, Account.chat_id, Account.locale,
-               Account.language_code)
-        .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
-        .where(Member.id.in_(member_ids), Member.active, Member.telegram_user_id.is_not(None))
-    )).all()
-    by_id = {row[0]: row for row in rows}
-    result = []
-    for member_id in member_ids:  # keep the chain's order
-        row = by_id.get(member_id)
-        if row is None:
-            continue
-        _, uid, chat_id, locale, language_code = row
-        assert uid is not None  # filtered above
-        result.append(Recipient(uid, chat_id or uid, member_id,
-                                resolve_locale(locale, language_code, default_locale)))
-    return result
-
-
-async def recipients_for(session: AsyncSession, unit: Unit, *, exclude_telegram_id: int,
-                         admin_ids: Collection[int], default_locale: str) -> list[Recipient]:
-    """The unit's chain, else the nearest ancestor's; else the nearest leaders; else admins."""
-    chain = [int(part) for part in reversed(unit.path.strip("/").split("/")) if part]
-
-    def usable(found: list[Recipient]) -> list[Recipient]:
-        return [r for r in found if r.telegram_user_id != exclude_telegram_id]
-
-    contacts = (await session.execute(
-        select(UnitContact.unit_id, UnitContact.member_id)
-        .where(UnitContact.unit_id.in_(chain)).order_by(UnitContact.position, UnitContact.id)
-    )).all()
-    leaders = (await session.execute(
-        select(Member.unit_id, Member.id)
-        .where(Member.unit_id.in_(chain), Member.role == Role.LEADER, Member.active)
-        .order_by(Member.id))).all()
-    for rows in (contacts, leaders):
-        for unit_id in chain:
-            ids = [member_id for u, member_id in rows if u == unit_id]
-            found = usable(await _linked(session, ids, default_locale))
-            if found:
-                return found
-    admin_members = list((await session.scalars(
-        select(Member.id).where(Member.role == Role.ADMIN, Member.active).order_by(Member.id)
-    )).all())
-    admins = usable(await _linked(session, admin_members, default_locale))
-    known = {r.telegram_user_id for r in admins}
-    extra = sorted(set(admin_ids) - known - {exclude_telegram_id})
-    if extra:
-        accounts = {a.telegram_user_id: a for a in (await session.scalars(
-            select(Account).where(Account.telegram_user_id.in_(extra)))).all()}
-        for uid in extra:
-            account = accounts.get(uid)
-            locale = resolve_locale(account.locale if account else None,
-                                    account.language_code if account else None, default_locale)
-            admins.append(Recipient(uid, (account.chat_id if account else None) or uid, None,
-                                    locale))
-    return admins
-
-
-async def locale_of(session: AsyncSession, telegram_user_id: int, default_locale: str) -> str:
-    account = await session.get(Account, telegram_user_id)
-    return resolve_locale(account.locale if account else None,
-                          account.language_code if account else None, default_locale)
+    question_id: int
+    kind: QuestionKind
+    question: str
+    answer: str
 
 
 # --- asking --------------------------------------------------------------------------------
@@ -195,10 +90,12 @@ class AskStatus(enum.StrEnum):
 class AskResult:
     status: AskStatus
     question_id: int | None = None
-    recipients: int = 0
+    # The hand-overs to queue (one per recipient).
+    outgoing: tuple[Outgoing, ...] = ()
 
-
-HandOverRenderer = Callable[[Question, Asker, Recipient], Payload]
+    @property
+    def recipients(self) -> int:
+        return len(self.outgoing)
 
 
 def clean_text(text: str) -> str:
@@ -216,7 +113,6 @@ async def ask_person(
     text: str,
     kind: QuestionKind,
     send: bool,
-    render: HandOverRenderer,
     admin_ids: Collection[int],
     default_locale: str,
     now: datetime,
@@ -242,12 +138,31 @@ async def ask_person(
     await session.flush()
     if not send:
         return AskResult(AskStatus.SENT, question.id)
-    return await _hand_over(session, question, member, render=render, admin_ids=admin_ids,
-                            default_locale=default_locale, now=now)
+    return await _hand_over(session, question, member, admin_ids=admin_ids,
+                            default_locale=default_locale)
+
+
+async def ask(session: AsyncSession, *, telegram_user_id: int, chat_id: int, locale: str,
+              text: str, admin_ids: Collection[int], default_locale: str,
+              now: datetime) -> AskResult:
+    """A question the knowledge base could not answer, handed to the member's contacts."""
+    return await ask_person(session, telegram_user_id=telegram_user_id, chat_id=chat_id,
+                            locale=locale, text=text, kind=QuestionKind.QUESTION, send=True,
+                            admin_ids=admin_ids, default_locale=default_locale, now=now)
+
+
+async def keep_rumour(session: AsyncSession, *, telegram_user_id: int, chat_id: int,
+                      locale: str, text: str, now: datetime) -> AskResult:
+    """A message the rumour list does not know, kept as a draft (cut to MAX_QUESTION) so that
+    a button can send it for a look (`send_draft`) without carrying its text."""
+    stored = text if len(text) <= MAX_QUESTION else text[: MAX_QUESTION - 1] + "…"
+    return await ask_person(session, telegram_user_id=telegram_user_id, chat_id=chat_id,
+                            locale=locale, text=stored, kind=QuestionKind.RUMOUR, send=False,
+                            admin_ids=(), default_locale=locale, now=now)
 
 
 async def send_draft(session: AsyncSession, *, question_id: int, telegram_user_id: int,
-                     render: HandOverRenderer, admin_ids: Collection[int],
+                     admin_ids: Collection[int],
                      default_locale: str, now: datetime) -> AskResult:
     """The member's "send it for a look": their own draft, once."""
     question = await session.get(Question, question_id, with_for_update=True)
@@ -261,8 +176,8 @@ async def send_draft(session: AsyncSession, *, question_id: int, telegram_user_i
         return AskResult(AskStatus.TOO_MANY)
     question.status = QuestionStatus.OPEN
     question.created_at = now
-    return await _hand_over(session, question, member, render=render, admin_ids=admin_ids,
-                            default_locale=default_locale, now=now)
+    return await _hand_over(session, question, member, admin_ids=admin_ids,
+                            default_locale=default_locale)
 
 
 async def _sent_today(session: AsyncSession, member_id: int, now: datetime) -> int:
@@ -274,19 +189,19 @@ async def _sent_today(session: AsyncSession, member_id: int, now: datetime) -> i
 
 
 async def _hand_over(session: AsyncSession, question: Question, member: Member, *,
-                     render: HandOverRenderer, admin_ids: Collection[int],
-                     default_locale: str, now: datetime) -> AskResult:
+                     admin_ids: Collection[int], default_locale: str) -> AskResult:
     unit = await session.get(Unit, question.unit_id)
     assert unit is not None
     asker = Asker(member.name, tuple(await unit_names(session, unit)))
     recipients = await recipients_for(session, unit, exclude_telegram_id=member.telegram_user_id
                                       or 0, admin_ids=admin_ids, default_locale=default_locale)
-    await enqueue_many(session, [
-        NewMessage(question_key(question.id, r.telegram_user_id), KIND_QUESTION, r.chat_id,
-                   render(question, asker, r), member_id=r.member_id)
-        for r in recipients], now=now)
+    view = HandOver(question.id, question.kind, question.text, asker)
+    outgoing = tuple(
+        Outgoing(question_key(question.id, r.telegram_user_id), KIND_QUESTION, r.chat_id,
+                 r.locale, view, member_id=r.member_id)
+        for r in recipients)
     status = AskStatus.SENT if recipients else AskStatus.NO_RECIPIENTS
-    return AskResult(status, question.id, len(recipients))
+    return AskResult(status, question.id, outgoing)
 
 
 # --- listing and answering -----------------------------------------------------------------
@@ -301,12 +216,15 @@ class OpenQuestion:
     created_at: datetime
 
 
-async def open_questions(session: AsyncSession, scope: StaffScope,
+async def open_questions(session: AsyncSession, actor: Actor,
                          limit: int = MAX_LISTED) -> tuple[list[OpenQuestion], int]:
-    """The oldest open questions in the scope (up to `limit`), and how many are open there."""
+    """The oldest open questions the actor answers for (up to `limit`), and how many are open
+    there (Actor.answers_for: an admin all, a leader their unit's subtree, a contact their
+    units' subtrees)."""
     where = [Question.status == QuestionStatus.OPEN]
-    if scope.unit_paths is not None:
-        where.append(or_(*(in_subtree(p) for p in scope.unit_paths)))
+    paths = actor.staff_paths
+    if paths is not None:
+        where.append(or_(false(), *(subtree_clause(Unit.path, p) for p in paths)))
     base = select(Question, Member.name, Unit).join(Member, Member.id == Question.member_id) \
         .join(Unit, Unit.id == Question.unit_id).where(*where)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
@@ -333,14 +251,13 @@ class AnswerStatus(enum.StrEnum):
 class AnswerResult:
     status: AnswerStatus
     question_id: int | None = None
+    # The answer to queue for the member.
+    outgoing: tuple[Outgoing, ...] = ()
 
 
-AnswerRenderer = Callable[[Question, str, str], Payload]
-
-
-async def answer(session: AsyncSession, scope: StaffScope, *, question_id: int, text: str,
-                 render: AnswerRenderer, default_locale: str, now: datetime) -> AnswerResult:
-    """Record the answer and queue it to the asker; `render(question, answer, locale)`."""
+async def answer(session: AsyncSession, actor: Actor, *, question_id: int, text: str,
+                 default_locale: str, now: datetime) -> AnswerResult:
+    """Record the answer; the result carries it for the asker, in their language."""
     text = clean_text(text)
     if not text:
         return AnswerResult(AnswerStatus.EMPTY, question_id)
@@ -351,20 +268,20 @@ async def answer(session: AsyncSession, scope: StaffScope, *, question_id: int, 
         return AnswerResult(AnswerStatus.NOT_FOUND, question_id)
     unit = await session.get(Unit, question.unit_id)
     assert unit is not None
-    if not scope.covers(unit.path):
+    if not actor.answers_for(unit):
         return AnswerResult(AnswerStatus.OUT_OF_SCOPE, question_id)
     if question.status is QuestionStatus.ANSWERED:
         return AnswerResult(AnswerStatus.ALREADY, question_id)
     question.status = QuestionStatus.ANSWERED
     question.answer = text
-    question.answered_by = scope.member_id
-    question.answered_by_telegram_id = scope.telegram_user_id
+    question.answered_by = actor.member_id
+    question.answered_by_telegram_id = actor.telegram_user_id
     question.answered_at = now
     locale = await locale_of(session, question.telegram_user_id, default_locale)
-    await enqueue(session, dedup_key=answer_key(question.id), kind=KIND_ANSWER,
-                  chat_id=question.chat_id, member_id=question.member_id,
-                  payload=render(question, text, locale), now=now)
-    return AnswerResult(AnswerStatus.ANSWERED, question_id)
+    view = AnswerToMember(question.id, question.kind, question.text, text)
+    return AnswerResult(AnswerStatus.ANSWERED, question_id, (
+        Outgoing(answer_key(question.id), KIND_ANSWER, question.chat_id, locale, view,
+                 member_id=question.member_id),))
 
 
 _HANDOVER_ID = re.compile(r"#(\d{1,9})\b")
