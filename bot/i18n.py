@@ -25,12 +25,16 @@ from babel.numbers import format_decimal
 from babel.support import LazyProxy, NullTranslations, Translations
 
 from bot.config import PROJECT_ROOT, SUPPORTED_LOCALES
+from bot.locales import (  # noqa: F401  (part of bot.i18n's API)
+    DEFAULT_LOCALE,
+    negotiate,
+    resolve_locale,
+)
 
 logger = logging.getLogger(__name__)
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DOMAIN = "messages"
-DEFAULT_LOCALE = "zh_CN"
 
 _current: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
@@ -108,25 +112,6 @@ def lazy_gettext(message: str) -> LazyProxy:
     Uncached: a cached proxy would keep the first user's language for everyone after.
     """
     return LazyProxy(gettext, message, enable_cache=False)
-
-
-def negotiate(language_code: str | None, default: str = DEFAULT_LOCALE) -> str:
-    """Map Telegram's IETF `language_code` ("zh-hans", "en-GB", "zh-TW") to a locale we have.
-
-    Babel cannot parse "zh-hans", so map by the primary subtag; any Chinese gets zh_CN, as
-    the organisation's notices are in Simplified Chinese.
-    """
-    if not language_code:
-        return default
-    primary = language_code.replace("_", "-").split("-", 1)[0].lower()
-    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
-
-
-def resolve_locale(stored: str | None, language_code: str | None, default: str) -> str:
-    """The user's own choice, else what their Telegram app says, else the organisation's."""
-    if stored in SUPPORTED_LOCALES:
-        return stored
-    return negotiate(language_code, default)
 
 
 def _babel_locale() -> Locale:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
 from bot.db.models import (
     Account,
     Member,
@@ -27,6 +26,7 @@ from bot.db.models import (
     SwapStatus,
     Unit,
 )
+from bot.locales import resolve_locale
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, in_subtree, subtree_clause
 from bot.services.org.recipients import Recipient
@@ -266,17 +266,8 @@ def note_to(recipient: Recipient, dedup_key: str, kind: str, view: object,
             default_locale: str) -> Outgoing:
     """A message to a reached member, in their language."""
     return Outgoing(dedup_key, kind, recipient.chat_id,
-                    locale_for(recipient.locale, recipient.language_code, default_locale),
+                    resolve_locale(recipient.locale, recipient.language_code, default_locale),
                     view, member_id=recipient.member_id)
-
-
-def locale_for(stored: str | None, language_code: str | None, default: str) -> str:
-    """The member's own choice, else their Telegram app's language, else the organisation's:
-    bot.i18n.resolve_locale's rule, for services (which do not import bot.i18n)."""
-    if stored in SUPPORTED_LOCALES:
-        return stored
-    primary = (language_code or "").replace("_", "-").split("-", 1)[0].lower()
-    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
 
 
 async def reach_many(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Recipient]:

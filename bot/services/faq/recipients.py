@@ -10,17 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
 from bot.db.models import Account, Member, Role, Unit, UnitContact
-
-
-def resolve_locale(stored: str | None, language_code: str | None, default: str) -> str:
-    """The user's own choice, else their Telegram app's language, else the organisation's:
-    bot.i18n.resolve_locale's rule, for services (which do not import bot.i18n)."""
-    if stored in SUPPORTED_LOCALES:
-        return stored
-    primary = (language_code or "").replace("_", "-").split("-", 1)[0].lower()
-    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
+from bot.locales import resolve_locale
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
 from bot.db.models import (
     Account,
     Member,
@@ -30,6 +29,7 @@ from bot.db.models import (
     Role,
     Unit,
 )
+from bot.locales import resolve_locale
 from bot.services.notices.draft import NoticeDraft
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, subtree_clause
@@ -204,17 +204,6 @@ def copy_of(notice: Notice, names: tuple[str, ...], *, reminder: bool = False) -
                       notice.media_file_id, notice.ack_required, reminder)
 
 
-def recipient_locale(stored: str | None, language_code: str | None, default: str) -> str:
-    """The member's own choice, else their Telegram app's language, else the organisation's
-    (bot.i18n.resolve_locale's rule: services do not import bot.i18n)."""
-    if stored in SUPPORTED_LOCALES:
-        return stored
-    if not language_code:
-        return default
-    primary = language_code.replace("_", "-").split("-", 1)[0].lower()
-    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
-
-
 async def queue_due(session: AsyncSession, *, now: datetime,
                     default_locale: str) -> list[Outgoing]:
     """Fan out every notice whose time has come: its recipients recorded, the notice marked
@@ -248,7 +237,7 @@ async def _fan_out(session: AsyncSession, notice: Notice, *, now: datetime,
     view = copy_of(notice, names)
     notice.status, notice.queued_at, notice.recipients = NoticeStatus.QUEUED, now, len(rows)
     return [Outgoing(notice_key(notice.id, r.id), KIND_NOTICE, r.chat_id or r.telegram_user_id,
-                     recipient_locale(r.locale, r.language_code, default_locale), view,
+                     resolve_locale(r.locale, r.language_code, default_locale), view,
                      member_id=r.id)
             for r in rows
             # those who cannot be reached are shown apart in the drill-down

@@ -27,12 +27,12 @@ from bot.db.models import (
     OutboxStatus,
     Unit,
 )
+from bot.locales import resolve_locale
 from bot.services.notices.broadcast import (
     KIND_NOTICE_REMINDER,
     REMIND_EVERY,
     copy_of,
     key_expr,
-    recipient_locale,
     unit_names_by_id,
 )
 from bot.services.org import audit
@@ -299,7 +299,7 @@ async def remind(session: AsyncSession, actor: Actor, notice_id: int, *, now: da
     items = tuple(
         Outgoing(f"notice_remind:{notice.id}:{now:%Y%m%d%H%M}:{r.id}", KIND_NOTICE_REMINDER,
                  r.chat_id or r.telegram_user_id,
-                 recipient_locale(r.locale, r.language_code, default_locale), view,
+                 resolve_locale(r.locale, r.language_code, default_locale), view,
                  member_id=r.id)
         for r in (await session.execute(stmt)).all())
     return RemindResult(RemindStatus.SENT, len(items), items=items)
