@@ -14,7 +14,7 @@ from bot.render.onboarding import not_linked
 from bot.services.duty import commands, swaps
 from bot.services.duty import shifts as duty
 from bot.services.duty.commands import Command, CommandResult
-from bot.services.duty.file import read_duty
+from bot.services.duty.file import load_duty
 from bot.services.duty.swaps import Named, NameResult
 from bot.services.org.accounts import member_for
 from bot.services.roster.file import MAX_ROSTER_BYTES
@@ -116,7 +116,7 @@ async def duty_document(update: Update, context: Context) -> None:
         return
     file = await context.bot.get_file(document.file_id)
     data = bytes(await file.download_as_bytearray())
-    parsed = read_duty(data, filename=document.file_name or "roster.csv")
+    parsed = await load_duty(data, filename=document.file_name or "roster.csv")
     if parsed.problems:
         await tg.reply(update, render.file_problem(parsed.problems[0]))
         return

@@ -23,7 +23,7 @@ from bot.db import Database, migrate
 from bot.db.models import Member, Unit, UnitContact
 from bot.runtime.app import SelfreportApp
 from bot.runtime.jobs import tick_now
-from bot.runtime.runner import start_bot, stop_bot, stop_on_signals
+from bot.runtime.runner import settle_heap, start_bot, stop_bot, stop_on_signals
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 from bot.sandbox.models import JSON
 from bot.services.demo_seed import LANGUAGE_CODES, DemoPerson, seed_demo
@@ -73,6 +73,7 @@ async def run_demo(
                                          phone_number=person.phone)
         mark_started(sandbox, [user_id for user_id, person in people if person.linked])
         app = await start_bot(settings, db)
+        settle_heap()
         try:
             control = DemoControl(app, db, settings, sandbox, people)
             sandbox.attach_demo(control)

@@ -32,7 +32,7 @@ class Int:
     signed: bool = False
 
     def regex(self) -> str:
-        return f"{'-?' if self.signed else ''}\\d{{1,{self.digits}}}"
+        return f"{'-?' if self.signed else ''}[0-9]{{1,{self.digits}}}"
 
     def encode(self, value: Any) -> str:
         if not isinstance(value, int) or isinstance(value, bool):

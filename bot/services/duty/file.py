@@ -24,6 +24,7 @@ from bot.services.roster.tabular import (
     TableProblem,
     TableRow,
     clean_text,
+    cooperatively,
     open_table,
     parse_phone,
     parse_unit,
@@ -96,13 +97,20 @@ class DutyParseResult:
     problems: list[FileProblem] = field(default_factory=list)
 
 
-def read_duty(data: bytes, *, filename: str) -> DutyParseResult:
+async def load_duty(data: bytes, *, filename: str) -> DutyParseResult:
+    """`read_duty`, letting every other chat go on meanwhile (see roster.file.load_roster)."""
+    return await cooperatively(lambda pause: read_duty(data, filename=filename, pause=pause))
+
+
+def read_duty(data: bytes, *, filename: str,
+              pause: Callable[[], None] | None = None) -> DutyParseResult:
     result = DutyParseResult()
     try:
         _format, records = open_table(data, filename=filename, max_bytes=MAX_ROSTER_BYTES,
                                       max_inflated=MAX_XLSX_UNCOMPRESSED)
         with closing(records):
-            _read(table_rows(records, _HEADERS, DutyColumn, max_rows=MAX_ROSTER_ROWS), result)
+            _read(table_rows(records, _HEADERS, DutyColumn, max_rows=MAX_ROSTER_ROWS,
+                             pause=pause), result)
     except TableProblem as exc:
         result.problems.append(exc.problem)
         result.rows.clear()

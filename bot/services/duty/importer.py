@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,7 @@ from bot.db.models import Member, Shift, Unit
 from bot.services.duty.file import DutyErrorCode, DutyParseResult, DutyRow, DutyRowError
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, in_subtree
+from bot.services.roster.apply import BATCH
 
 
 @dataclass
@@ -51,7 +53,9 @@ async def import_duty(session: AsyncSession, parsed: DutyParseResult, *, scope: 
     summary = DutyImportSummary(errors=list(parsed.errors), dry_run=dry_run)
     units: dict[tuple[str, ...], Unit | None] = {}
     planned: list[tuple[Unit, Member, DutyRow]] = []
-    for row in parsed.rows:
+    for index, row in enumerate(parsed.rows, start=1):
+        if index % BATCH == 0:
+            await asyncio.sleep(0)  # let other chats in (SQLite runs on the event loop)
         unit = await _unit_by_path(session, row.unit_path, units)
         if unit is None:
             summary.errors.append(DutyRowError(row.line, None, DutyErrorCode.UNKNOWN_UNIT,
@@ -77,7 +81,9 @@ async def import_duty(session: AsyncSession, parsed: DutyParseResult, *, scope: 
     if summary.errors and not skip_bad:
         summary.stopped = True
         return summary
-    for unit, member, row in planned:
+    for index, (unit, member, row) in enumerate(planned, start=1):
+        if index % BATCH == 0:
+            await asyncio.sleep(0)
         existing = await session.scalar(select(Shift).where(
             Shift.unit_id == unit.id, Shift.day == row.day, Shift.start == row.start,
             Shift.post == row.post, Shift.member_id == member.id))

@@ -29,7 +29,7 @@ from bot.services.org.contacts import UnitRef, find_units, home_unit
 from bot.services.org.permissions import Actor
 from bot.services.org.units import unit_names
 from bot.services.roster.apply import ImportSummary, import_roster
-from bot.services.roster.file import MAX_ROSTER_BYTES, read_roster
+from bot.services.roster.file import MAX_ROSTER_BYTES, load_roster
 
 IMPORT_DRAFT = DraftKind.ROSTER_IMPORT
 IMPORT_TTL = timedelta(minutes=30)
@@ -109,7 +109,7 @@ async def preview_import(session: AsyncSession, scope: Actor, telegram_user_id: 
     """The dry run of a file, and the token of its Confirm button when it could be applied:
     the draft waits for it (the file is read again from Telegram then, and must be the same
     bytes)."""
-    parsed = read_roster(data, filename=file_name)
+    parsed = await load_roster(data, filename=file_name)
     skip_bad = bool(parsed.errors)
     summary = await import_roster(session, parsed, now=now, dry_run=True, skip_bad=skip_bad,
                                   actor=scope.audit_name, actor_member_id=scope.member_id,
@@ -159,7 +159,7 @@ async def apply_import(session: AsyncSession, scope: Actor, telegram_user_id: in
                        pending: PendingImport, *, data: bytes, now: datetime) -> ImportSummary:
     """Confirm: the same code as `selfreport org import` (with --skip-bad when the dry run
     had bad rows); audited there."""
-    parsed = read_roster(data, filename=pending.file_name)
+    parsed = await load_roster(data, filename=pending.file_name)
     summary = await import_roster(session, parsed, now=now, dry_run=False,
                                   skip_bad=pending.skip_bad, actor=scope.audit_name,
                                   actor_member_id=scope.member_id,

@@ -9,6 +9,7 @@ order. Applying the same file twice changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 from collections import defaultdict
@@ -130,6 +131,17 @@ async def import_roster(
     return summary
 
 
+# Rows written between two chances for other updates to run: SQLite runs on the event
+# loop's thread, and a 50,000-row import in one flush held every chat for half a minute.
+BATCH = 100
+
+
+async def yield_to_others(session: AsyncSession) -> None:
+    """Write what is pending, then let the event loop run other tasks for a moment."""
+    await session.flush()
+    await asyncio.sleep(0)
+
+
 async def _apply(session: AsyncSession, rows: list[RosterRow], summary: ImportSummary, *,
                  now: datetime, bad_rows_skipped: bool) -> None:
     units_before = await _count_units(session)
@@ -153,7 +165,9 @@ async def _apply(session: AsyncSession, rows: list[RosterRow], summary: ImportSu
         chains[contact.unit_id].append(contact.member_id)
 
     in_file: list[tuple[RosterRow, Member]] = []
-    for row in rows:
+    for index, row in enumerate(rows, start=1):
+        if index % BATCH == 0:
+            await yield_to_others(session)
         unit = units[row.unit_path]
         member = members.get(row.phone)
         if member is None:
@@ -267,6 +281,7 @@ async def _units_for(session: AsyncSession, rows: list[RosterRow],
     units: dict[tuple[str, ...], Unit] = {}
     for row in rows:
         if row.unit_path not in units:
+            await asyncio.sleep(0)  # a query or two per new unit: let other chats in between
             unit = await ensure_unit(session, row.unit_path, now=now)
             if not unit.active:
                 unit.active = True

@@ -27,6 +27,7 @@ from bot.services.roster.tabular import (
     TableProblem,
     TableRow,
     clean_text,
+    cooperatively,
     keyword,
     open_table,
     parse_phone,
@@ -118,7 +119,14 @@ class RosterParseResult:
         return not self.problems and not self.errors
 
 
-def read_roster(data: bytes, *, filename: str) -> RosterParseResult:
+async def load_roster(data: bytes, *, filename: str) -> RosterParseResult:
+    """`read_roster`, letting every other chat go on while a large file is read
+    (tabular.cooperatively)."""
+    return await cooperatively(lambda pause: read_roster(data, filename=filename, pause=pause))
+
+
+def read_roster(data: bytes, *, filename: str,
+                pause: Callable[[], None] | None = None) -> RosterParseResult:
     result = RosterParseResult()
     try:
         result.format, records = open_table(
@@ -126,7 +134,7 @@ def read_roster(data: bytes, *, filename: str) -> RosterParseResult:
             max_inflated=MAX_XLSX_UNCOMPRESSED)
         with closing(records):
             _read_rows(table_rows(records, _HEADERS, REQUIRED_COLUMNS,
-                                  max_rows=MAX_ROSTER_ROWS), result)
+                                  max_rows=MAX_ROSTER_ROWS, pause=pause), result)
     except TableProblem as exc:
         result.problems.append(exc.problem)
         result.rows.clear()

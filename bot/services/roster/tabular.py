@@ -10,6 +10,7 @@ helpers at the end of this module.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import enum
 import io
@@ -20,9 +21,11 @@ import zipfile
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Generic, TypeVar
+from time import perf_counter
+from typing import Generic, TypeVar, cast
 
 import openpyxl
+from greenlet import greenlet
 
 from bot.services.members.phones import InvalidPhone, normalize_phone
 
@@ -30,6 +33,10 @@ MAX_CELL_CHARS = 256
 MAX_UNIT_DEPTH = 8
 MAX_UNIT_NAME = 64
 MAX_COLUMNS = 64
+# Blank rows are skipped, but they still cost reading: a small XLSX of 1.8 million
+# formatted-but-empty rows held the bot for a minute. Past max_rows plus this many lines,
+# blank or not, a file is refused as too long.
+MAX_BLANK_ROWS = 10_000
 
 Param = str | int | tuple[str, ...]
 C = TypeVar("C", bound=enum.Enum)
@@ -140,17 +147,49 @@ def open_table(data: bytes, *, filename: str, max_bytes: int,
     return TableFormat.CSV, _csv_records(_decode(data))
 
 
+# How long a file is read at a stretch before the event loop gets a turn (cooperatively).
+SLICE = 0.02
+
+
+async def cooperatively(read: Callable[[Callable[[], None]], T]) -> T:
+    """Run `read(pause)` on the event loop's thread, giving the loop a turn whenever
+    `pause()` finds SLICE seconds have passed (table_rows calls it every line): a large file
+    takes seconds to read, and every other chat must go on meanwhile. A greenlet (as
+    SQLAlchemy's asyncio layer uses) rather than a thread: a thread holding the GIL on a busy
+    machine held the loop up for half a second at a time; here a stretch is SLICE long."""
+    started = perf_counter()
+
+    def pause() -> None:
+        nonlocal started
+        if perf_counter() - started >= SLICE:
+            reader.parent.switch()
+            started = perf_counter()
+
+    reader = greenlet(lambda: read(pause))
+    result = reader.switch()
+    while not reader.dead:
+        await asyncio.sleep(0)
+        result = reader.switch()
+    return cast(T, result)
+
+
 def table_rows(
     records: Iterable[Record], headers: Mapping[str, C], required_columns: Iterable[C], *,
-    max_rows: int,
+    max_rows: int, pause: Callable[[], None] | None = None,
 ) -> Generator[TableRow[C], None, None]:
     """The non-blank rows under the header; raises TableProblem for a bad header, more than
-    `max_rows` rows, or none at all. `headers` maps casefolded header texts to columns."""
+    `max_rows` rows (or more than `max_rows` + MAX_BLANK_ROWS lines, blank ones included),
+    or none at all. `headers` maps casefolded header texts to columns."""
     iterator = iter(records)
     columns = _header(iterator, headers, tuple(required_columns))
     every = dict.fromkeys(headers.values(), "")
-    count = 0
+    count = scanned = 0
     for line, cells in iterator:
+        scanned += 1
+        if pause is not None:
+            pause()
+        if scanned > max_rows + MAX_BLANK_ROWS:
+            raise TableProblem(FileProblemCode.TOO_MANY_ROWS, limit=max_rows)
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, and Excel's formatted-but-empty rows
         count += 1
