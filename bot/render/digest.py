@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from itertools import groupby
 
-from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
+from bot.i18n import _, current_locale, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, message_payload, payload_for
 from bot.render.reports import symptom_label, temperature_text
@@ -247,9 +248,15 @@ def parse_status_callback(data: str | None) -> int | None:
     return int(values[0])
 
 
+@lru_cache(maxsize=64)
+def _daily(view: DigestText, locale: str) -> str:
+    """One text per digest and language, however many recipients share them."""
+    return digest_text(view.digest)
+
+
 @payload_for.register
 def _digest(view: DigestText) -> Payload:
-    return message_payload(digest_text(view.digest))
+    return message_payload(_daily(view, current_locale()))
 
 
 def status_buttons(d: UnitDigest, *, up: int | None) -> Buttons:

@@ -53,9 +53,10 @@ class QueuedDigests:
     recipients: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DigestText:
-    """A unit's daily digest (bot.render.digest)."""
+    """A unit's daily digest (bot.render.digest). One object for all of the unit's
+    recipients: render draws it once per language (it compares and hashes by identity)."""
 
     digest: UnitDigest
 
