@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.outbox.send import send as send_items
 from bot.render import alerts as render_alerts
 from bot.render import leaders as render
+from bot.render.payloads import Buttons
 from bot.render.reports import temperature_problem
 from bot.services.digest import actions, alerts, contact_form, report_for_form
 from bot.services.digest.contact_form import ContactsStep
@@ -34,7 +35,7 @@ def _args(context: Context) -> str:
 # --- /contacts -----------------------------------------------------------------------------
 
 
-def _contacts_reply(step: ContactsStep) -> tuple[str, render.Buttons]:
+def _contacts_reply(step: ContactsStep) -> tuple[str, Buttons]:
     show = contact_form.Show
     if step.show is show.CHAIN:
         assert step.chain is not None
@@ -154,7 +155,7 @@ async def export_reports(update: Update, context: Context) -> None:
 # --- /report_for ---------------------------------------------------------------------------
 
 
-def _report_for_reply(step: ReportForStep) -> tuple[str, render.Buttons]:
+def _report_for_reply(step: ReportForStep) -> tuple[str, Buttons]:
     show = report_for_form.Show
     if step.show is show.CHOICE:
         assert step.target is not None

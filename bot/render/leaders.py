@@ -36,8 +36,6 @@ from bot.services.members.leaves import MAX_MATCHES, Candidate, FindResult, Find
 from bot.services.org.contacts import Chain, ContactLine, ContactResult, ContactStatus, UnitRef
 from bot.services.reports.export import MAX_DAYS, ExportRow, RangeError
 
-__all__ = ["Buttons", "ReportForTarget"]  # the service's, for whoever draws them
-
 
 def _id(name: str) -> Int:
     return Int(name, 12)
