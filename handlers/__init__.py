@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, T
 
 from bot.render import admin as render_admin
 from bot.render import alerts as render_alerts
+from bot.render import digest as render_digest
 from bot.render import duty as render_duty
 from bot.render import faq as render_faq
 from bot.render import faq_add as render_faq_add
@@ -71,7 +72,7 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("leave", settings.record_leave),
             CallbackQueryHandler(settings.leave_button, pattern=settings.LEAVE_PATTERN),
             CommandHandler("status", status.show_status),
-            CallbackQueryHandler(status.status_button, pattern=status.STATUS_PATTERN),
+            CallbackQueryHandler(status.status_button, pattern=render_digest.STATUS.pattern),
             CommandHandler("report", report.show_report),
             CommandHandler("history", report.show_history),
             CommandHandler("cancel", report.cancel_form),
@@ -79,14 +80,15 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(report.report_button, pattern=render_reports.AMEND_PATTERN),
             CallbackQueryHandler(report.form_button, pattern=render_reports.FORM_PATTERN),
             CommandHandler("contacts", leaders.show_contacts),
-            CallbackQueryHandler(leaders.contacts_button,
-                                 pattern=render_leaders.CONTACTS_PATTERN),
+            *(CallbackQueryHandler(leaders.contacts_button(button), pattern=codec.pattern)
+              for button, codec in render_leaders.CONTACTS.items()),
             CommandHandler("remind", leaders.remind),
             CommandHandler("export", leaders.export_reports),
             CommandHandler("report_for", leaders.report_for),
-            CallbackQueryHandler(leaders.report_for_button,
-                                 pattern=render_leaders.REPORT_FOR_PATTERN),
-            CallbackQueryHandler(leaders.alert_handled, pattern=render_alerts.ALERT_PATTERN),
+            *(CallbackQueryHandler(leaders.report_for_button(button), pattern=codec.pattern)
+              for button, codec in render_leaders.REPORT_FOR.items()),
+            CallbackQueryHandler(leaders.alert_handled,
+                                 pattern=render_alerts.ALERT_HANDLED.pattern),
             CommandHandler("notice", notices.start_notice),
             CallbackQueryHandler(notices.notice_cancel,
                                  pattern=render_notices.FLOW_CANCEL.pattern),

@@ -3,51 +3,41 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.render.digest import (
-    STATUS_PATTERN,
     digest_text,
     parse_status_callback,
     status_buttons,
     status_refused,
     status_title,
 )
+from bot.render.payloads import Buttons
 from bot.services.digest.status import StatusRefusal, StatusView, status_view
-from handlers.family import keyboard
+from handlers import tg
 
-__all__ = ["STATUS_PATTERN", "show_status", "status_button"]
+__all__ = ["show_status", "status_button"]
 
 
-
-async def _view(update: Update, context: Context, unit_id: int | None) -> StatusView | \
-        StatusRefusal:
-    assert update.effective_user
+async def _view(context: Context, unit_id: int | None) -> StatusView | StatusRefusal:
     async with context.transaction() as session:
         return await status_view(
-            session, telegram_user_id=update.effective_user.id,
-            admin_ids=context.settings.admin_telegram_ids, unit_id=unit_id,
-            now=context.now(), default_timezone=context.settings.default_timezone)
+            session, context.manager, unit_id=unit_id, now=context.now(),
+            default_timezone=context.settings.default_timezone)
 
 
-def _reply(view: StatusView) -> tuple[str, list[list[tuple[str, str]]]]:
+def _shown(view: StatusView) -> tuple[str, Buttons]:
     text = digest_text(view.digest, title=status_title(view.digest), full_lists=True)
     return text, status_buttons(view.digest, up=view.up)
 
 
 async def show_status(update: Update, context: Context) -> None:
     """Today's figures for the asker's unit so far, a button per sub-unit."""
-    message = update.effective_message
-    assert message
-    view = await _view(update, context, None)
+    view = await _view(context, None)
     if isinstance(view, StatusRefusal):
-        await message.reply_text(status_refused(view), parse_mode=ParseMode.HTML)
+        await tg.reply(update, status_refused(view))
         return
-    text, buttons = _reply(view)
-    await message.reply_text(text, parse_mode=ParseMode.HTML,
-                             reply_markup=keyboard(buttons) if buttons else None)
+    await tg.reply(update, *_shown(view))
 
 
 async def status_button(update: Update, context: Context) -> None:
@@ -60,15 +50,9 @@ async def status_button(update: Update, context: Context) -> None:
 
         await stale_button(update, context)
         return
-    view = await _view(update, context, unit_id)
+    view = await _view(context, unit_id)
     if isinstance(view, StatusRefusal):
-        await query.answer(status_refused(view), show_alert=True)
+        await tg.answer(query, status_refused(view), alert=True)
         return
-    await query.answer()
-    text, buttons = _reply(view)
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML,
-                                      reply_markup=keyboard(buttons) if buttons else None)
-    except BadRequest as error:
-        if "not modified" not in error.message.lower():
-            raise
+    await tg.answer(query)
+    await tg.edit_or_keep(query, *_shown(view))

@@ -1,35 +1,35 @@
 """The alert about an abnormal report, its update, and the "handled" notice (HTML).
 
-Render inside ``use_locale(recipient's locale)``. The button carries ``al:h:<alert id>``.
+Drawn for services.digest.alerts' views (AlertView, AlertUpdate, HandledNotice) through
+`payload_for`, in the recipient's locale. The button carries ``al:h:<alert id>``.
 """
 
 from __future__ import annotations
 
-import re
 from html import escape
-from typing import TYPE_CHECKING
 
 from bot.i18n import _, fmt_date, fmt_datetime
-from bot.render.payloads import Payload, inline_keyboard, message_payload
+from bot.render.callbacks import Codec, Int
+from bot.render.payloads import Payload, inline_keyboard, message_payload, payload_for
 from bot.render.reports import symptom_label, temperature_text
+from bot.services.digest.alerts import AlertUpdate, AlertView, HandledNotice, Person
 from bot.services.reports.temperature import is_fever
 
-if TYPE_CHECKING:
-    from bot.services.digest.alerts import AlertView, Person
+ALERT_HANDLED = Codec("al:h", Int("alert", 12))
+ALERT_PATTERN = ALERT_HANDLED.pattern
 
-ALERT_HANDLED_PREFIX = "al:h:"
-ALERT_PATTERN = r"^al:h:[0-9]{1,12}\Z"
-_CALLBACK = re.compile(ALERT_PATTERN)
 
 def handled_callback(alert_id: int) -> str:
-    return f"{ALERT_HANDLED_PREFIX}{alert_id}"
+    return ALERT_HANDLED.encode(alert_id)
 
 
 def parse_handled_callback(data: str | None) -> int | None:
-    """The alert id from a "handled" button's data; None for anything malformed."""
-    if not data or not _CALLBACK.fullmatch(data):
+    """The alert id from a "handled" button's data; None for anything malformed (only the
+    data this module writes is taken: no leading zeros, ASCII digits)."""
+    values = ALERT_HANDLED.decode(data)
+    if values is None or handled_callback(values[0]) != data:
         return None
-    return int(data.removeprefix(ALERT_HANDLED_PREFIX))
+    return int(values[0])
 
 
 def _person(person: Person) -> str:
@@ -87,6 +87,21 @@ def handled_line(view: AlertView) -> str:
 
 def handled_button_label() -> str:
     return _("✅ Handled")
+
+
+@payload_for.register
+def _alert(view: AlertView) -> Payload:
+    return alert_payload(view)
+
+
+@payload_for.register
+def _update(view: AlertUpdate) -> Payload:
+    return alert_payload(view.view, update=True)
+
+
+@payload_for.register
+def _handled(notice: HandledNotice) -> Payload:
+    return handled_notice_payload(notice.view)
 
 
 def alert_payload(view: AlertView, *, update: bool = False) -> Payload:

@@ -15,14 +15,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 from pathlib import Path
 
 from babel.support import LazyProxy
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.i18n import _, lazy_gettext
+from bot.i18n import _, current_locale, lazy_gettext
+from bot.render.payloads import Payload, file_spec, payload_for, photo_payload
+from bot.services.digest.queue import DigestChart
 
 FONT_PATH = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "NotoSansSC-subset.otf"
 
@@ -112,3 +114,16 @@ def chart_caption(unit_name: str) -> str:
     """The photo's caption (HTML)."""
     return _("{unit}: reporting rate and abnormal cases, last 14 days").format(
         unit=escape(unit_name))
+
+
+@lru_cache(maxsize=32)
+def _png(points: tuple[Point, ...], locale: str) -> bytes:
+    """One drawing per chart and language, however many recipients share them."""
+    return trend_chart(points)
+
+
+@payload_for.register
+def _chart(view: DigestChart) -> Payload:
+    png = _png(view.points, current_locale())
+    return photo_payload(file_spec(data=png, filename=f"digest-{view.unit_id}-{view.day}.png"),
+                         caption=chart_caption(view.unit_name))

@@ -11,13 +11,15 @@ Render inside ``use_locale(recipient's locale)``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from itertools import groupby
 
-from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
+from bot.i18n import _, current_locale, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
+from bot.render.callbacks import Codec, Int
+from bot.render.payloads import Buttons, Payload, message_payload, payload_for
 from bot.render.reports import symptom_label, temperature_text
 from bot.services.digest.compute import (
     AbnormalCase,
@@ -28,15 +30,16 @@ from bot.services.digest.compute import (
     SubUnit,
     UnitDigest,
 )
+from bot.services.digest.queue import DigestText
 from bot.services.digest.status import StatusRefusal
 
 TEXT_LIMIT = 4096
 NAMES_PER_GROUP = 20
 # Room kept for each later section while an earlier one is being fitted.
 _RESERVE = 450
-STATUS_PREFIX = "st:"
-STATUS_PATTERN = rf"^{STATUS_PREFIX}"
-_STATUS_DATA = re.compile(rf"{STATUS_PREFIX}([1-9][0-9]{{0,8}})")  # fits a 32-bit id column
+# /status's drill-down buttons: "st:<unit id>" (fits a 32-bit id column).
+STATUS = Codec("st", Int("unit", 9))
+STATUS_PATTERN = STATUS.pattern
 MAX_BUTTONS = 98  # Telegram allows 100 a keyboard; one row is left for "up"
 
 
@@ -232,17 +235,31 @@ def status_title(d: UnitDigest) -> Callable[[], str]:
 
 
 def status_callback(unit_id: int) -> str:
-    return f"{STATUS_PREFIX}{unit_id}"
+    return STATUS.encode(unit_id)
 
 
 def parse_status_callback(data: str | None) -> int | None:
-    """The unit id of a /status button; None for anything malformed (it is attacker-made).
-    Whether the asker may see that unit is the service's to decide."""
-    match = _STATUS_DATA.fullmatch(data or "")
-    return int(match[1]) if match else None
+    """The unit id of a /status button; None for anything malformed (it is attacker-made:
+    only the data this module writes is taken). Whether the asker may see that unit is the
+    service's to decide."""
+    values = STATUS.decode(data)
+    if values is None or values[0] < 1 or status_callback(values[0]) != data:
+        return None
+    return int(values[0])
 
 
-def status_buttons(d: UnitDigest, *, up: int | None) -> list[list[tuple[str, str]]]:
+@lru_cache(maxsize=64)
+def _daily(view: DigestText, locale: str) -> str:
+    """One text per digest and language, however many recipients share them."""
+    return digest_text(view.digest)
+
+
+@payload_for.register
+def _digest(view: DigestText) -> Payload:
+    return message_payload(_daily(view, current_locale()))
+
+
+def status_buttons(d: UnitDigest, *, up: int | None) -> Buttons:
     """A button per sub-unit (lowest rate first, two a row), and one up to the parent."""
     buttons = [(f"{s.name[:40]} · {rate_text(s.figures)}", status_callback(s.unit_id))
                for s in d.subunits if s.unit_id is not None][:MAX_BUTTONS]

@@ -1,7 +1,7 @@
 """Texts (HTML), buttons and the XLSX file of the leaders' commands: /contacts, /remind,
 /export, /report_for.
 
-Callback data (validated by handlers.leaders against these patterns and then the scope):
+Callback data, one codec per button (each has its handler; the scope is checked again):
 ``ct:s:<unit>`` show a unit's chain, ``ct:a:<unit>`` add, ``ct:p:<unit>:<member>`` add this
 member, ``ct:u:<unit>:<member>`` move up, ``ct:r:<unit>:<member>`` remove;
 ``rb:m:<member>`` report for this member, ``rb:ok|sick:<member>:<YYYYMMDD>`` well / unwell.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -19,21 +18,46 @@ from typing import Any
 from openpyxl import Workbook
 
 from bot.i18n import _, fmt_date, fmt_time, ngettext
+from bot.render.callbacks import Codec, Int
+from bot.render.payloads import Buttons, Payload, payload_for
+from bot.render.prompts import reminder_payload
 from bot.render.reports import symptom_label
 from bot.services.digest.actions import (
+    ReminderView,
     RemindResult,
     RemindStatus,
     ReportForResult,
     ReportForStatus,
 )
+from bot.services.digest.contact_form import Press
+from bot.services.digest.report_for_form import Press as ReportForPress
+from bot.services.digest.report_for_form import ReportForTarget
 from bot.services.members.leaves import MAX_MATCHES, Candidate, FindResult, FindStatus
 from bot.services.org.contacts import Chain, ContactLine, ContactResult, ContactStatus, UnitRef
 from bot.services.reports.export import MAX_DAYS, ExportRow, RangeError
 
-Buttons = list[list[tuple[str, str]]]
 
-CONTACTS_PATTERN = r"^ct:(?:[sa]:[0-9]{1,12}|[pur]:[0-9]{1,12}:[0-9]{1,12})\Z"
-REPORT_FOR_PATTERN = r"^rb:(?:m:[0-9]{1,12}|(?:ok|sick):[0-9]{1,12}:[0-9]{8})\Z"
+def _id(name: str) -> Int:
+    return Int(name, 12)
+
+
+# /contacts: one codec per button, keyed by what it does.
+CONTACTS = {
+    Press.SHOW: Codec("ct:s", _id("unit")),
+    Press.ADD: Codec("ct:a", _id("unit")),
+    Press.PICK: Codec("ct:p", _id("unit"), _id("member")),
+    Press.UP: Codec("ct:u", _id("unit"), _id("member")),
+    Press.REMOVE: Codec("ct:r", _id("unit"), _id("member")),
+}
+# /report_for: pick a member; all well / unwell for the member's day (YYYYMMDD).
+REPORT_FOR = {
+    ReportForPress.MEMBER: Codec("rb:m", _id("member")),
+    ReportForPress.WELL: Codec("rb:ok", _id("member"), Int("day", 8)),
+    ReportForPress.SICK: Codec("rb:sick", _id("member"), Int("day", 8)),
+}
+# Any button of each family (for tests and docs; handlers use the codecs' own patterns).
+CONTACTS_PATTERN = "|".join(f"(?:{c.pattern})" for c in CONTACTS.values())
+REPORT_FOR_PATTERN = "|".join(f"(?:{c.pattern})" for c in REPORT_FOR.values())
 
 
 def _unit(ref: UnitRef) -> str:
@@ -67,16 +91,17 @@ def chain_text(chain: Chain) -> str:
 
 def chain_buttons(chain: Chain) -> Buttons:
     unit = chain.unit.unit_id
-    rows: Buttons = [[(f"⬆️ {c.name}"[:40], f"ct:u:{unit}:{c.member_id}"),
-                      (f"❌ {c.name}"[:40], f"ct:r:{unit}:{c.member_id}")]
+    rows: Buttons = [[(f"⬆️ {c.name}"[:40], CONTACTS[Press.UP].encode(unit, c.member_id)),
+                      (f"❌ {c.name}"[:40], CONTACTS[Press.REMOVE].encode(unit, c.member_id))]
                      for c in chain.contacts]
-    rows.append([(_("➕ Add a contact"), f"ct:a:{unit}")])
+    rows.append([(_("➕ Add a contact"), CONTACTS[Press.ADD].encode(unit))])
     return rows
 
 
 def unit_choices(units: list[UnitRef]) -> tuple[str, Buttons]:
     return (_("Several units match. Which one?"),
-            [[(" / ".join(u.names[-2:])[:60], f"ct:s:{u.unit_id}")] for u in units])
+            [[(" / ".join(u.names[-2:])[:60], CONTACTS[Press.SHOW].encode(u.unit_id))]
+             for u in units])
 
 
 def no_unit() -> str:
@@ -95,7 +120,8 @@ def contact_candidates(unit: UnitRef, found: list[ContactLine]) -> tuple[str, Bu
     if len(found) > MAX_MATCHES:
         return (_("Too many members match. Please send more of the name."), [])
     return (_("Whom do you want to add?"),
-            [[(c.name[:60], f"ct:p:{unit.unit_id}:{c.member_id}")] for c in found])
+            [[(c.name[:60], CONTACTS[Press.PICK].encode(unit.unit_id, c.member_id))]
+             for c in found])
 
 
 def contact_result(result: ContactResult) -> str:
@@ -131,6 +157,12 @@ def remind_result(result: RemindResult, timezone: str) -> str:
                  "from {time}.").format(time=fmt_time(result.next_at, "short", tz=timezone))
     return _("Nobody to remind: everyone due has reported, or today's question has not been "
              "asked yet.")
+
+
+@payload_for.register
+def _reminder(view: ReminderView) -> Payload:
+    return reminder_payload(name=view.name, day=view.day, deadline=view.deadline,
+                            timezone=view.timezone, offer_same=view.offer_same)
 
 
 # --- /export -------------------------------------------------------------------------------
@@ -233,24 +265,17 @@ def report_for_find_problem(result: FindResult) -> str:
 
 def report_for_pick(candidates: tuple[Candidate, ...]) -> tuple[str, Buttons]:
     return (_("Several members match. Whom do you mean?"),
-            [[(f"{c.name} · {' / '.join(c.unit_path[-2:])}"[:60], f"rb:m:{c.member_id}")]
-             for c in candidates])
-
-
-@dataclass(frozen=True)
-class ReportForTarget:
-    member_id: int
-    name: str
-    unit: tuple[str, ...]
-    day: date  # today in the member's unit
+            [[(f"{c.name} · {' / '.join(c.unit_path[-2:])}"[:60],
+               REPORT_FOR[ReportForPress.MEMBER].encode(c.member_id))] for c in candidates])
 
 
 def report_for_choice(target: ReportForTarget) -> tuple[str, Buttons]:
     text = _("Today's report ({date}) for <b>{name}</b> ({unit}):").format(
         date=escape(fmt_date(target.day)), name=escape(target.name),
         unit=escape(" / ".join(target.unit)))
-    suffix = f"{target.member_id}:{target.day:%Y%m%d}"
-    return text, [[(_("✅ All well"), f"rb:ok:{suffix}"), (_("🤒 Unwell"), f"rb:sick:{suffix}")]]
+    well = REPORT_FOR[ReportForPress.WELL].encode(target.member_id, target.stamp)
+    sick = REPORT_FOR[ReportForPress.SICK].encode(target.member_id, target.stamp)
+    return text, [[(_("✅ All well"), well), (_("🤒 Unwell"), sick)]]
 
 
 def ask_temperature(name: str) -> str:

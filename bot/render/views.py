@@ -3,4 +3,14 @@
 
 from __future__ import annotations
 
-from bot.render import alerts, duty, faq, notices, prompts, volunteers  # noqa: F401
+from bot.render import (  # noqa: F401
+    alerts,
+    chart,
+    digest,
+    duty,
+    faq,
+    leaders,
+    notices,
+    prompts,
+    volunteers,
+)

@@ -13,6 +13,7 @@ from bot.db.models import Alert, OutboxStatus
 from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.digest import alerts
+from bot.services.digest.open_alerts import open_alerts
 from bot.services.reports.prompts import run_tick
 from tests.leaders.helpers import (
     ALAN,
@@ -70,7 +71,7 @@ async def test_an_abnormal_report_alerts_its_units_chain_once(db: Database) -> N
 
 async def open_ids(db: Database) -> list[int]:
     async with db.transaction() as s:
-        return [a.alert_id for a in await alerts.open_alerts(s, "/")]
+        return [a.alert_id for a in await open_alerts(s, "/")]
 
 
 async def test_a_well_report_alerts_nobody_and_an_amendment_making_it_abnormal_does(
@@ -127,10 +128,10 @@ async def test_an_unhandled_alert_goes_up_to_the_parent_chain_after_the_timeout(
     async with db.transaction() as s:
         [alert] = (await s.scalars(select(Alert))).all()
         assert (alert.level, alert.unit_id, alert.top) == (1, o.units["Group"], True)
-        [open_alert] = await alerts.open_alerts(s, f"/{o.units['Group']}/")
+        [open_alert] = await open_alerts(s, f"/{o.units['Group']}/")
         assert open_alert.member_name == "Mia" and open_alert.level == 1
         # Company B's subtree has none of it.
-        assert await alerts.open_alerts(s, f"/{o.units['Group']}/{o.units['Company B']}/") == []
+        assert await open_alerts(s, f"/{o.units['Group']}/{o.units['Company B']}/") == []
 
 
 async def test_the_escalation_minutes_are_a_setting(db: Database) -> None:
@@ -180,9 +181,9 @@ async def test_the_handled_button_records_who_edits_the_alert_and_tells_the_othe
     # A handled alert is not escalated.
     bot_app.bot_data.clock = running_clock(QUIET + timedelta(hours=3))
     async with db.transaction() as s:
-        assert await alerts.escalate_due(s, now=QUIET + timedelta(hours=3),
-                                         after=timedelta(minutes=60), default_timezone=TZ,
-                                         default_locale="en") == 0
+        assert len(await alerts.escalate_due(s, now=QUIET + timedelta(hours=3),
+                                             after=timedelta(minutes=60), default_timezone=TZ,
+                                             default_locale="en")) == 0
     assert all(r.status != OutboxStatus.FAILED for r in await outbox(db))
     assert len(await outbox(db, "alert")) == 3
     assert len(await sb.chat(ALAN)) == 1 and len(await sb.chat(DORA)) == 2

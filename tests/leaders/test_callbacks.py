@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from bot.i18n import use_locale
 from bot.render.alerts import ALERT_PATTERN, handled_callback, parse_handled_callback
-from bot.render.leaders import CONTACTS_PATTERN, REPORT_FOR_PATTERN, ReportForTarget, chain_buttons
+from bot.render.leaders import CONTACTS_PATTERN, REPORT_FOR_PATTERN, chain_buttons
 from bot.render.leaders import report_for_choice as choice
+from bot.services.digest.report_for_form import ReportForTarget
 from bot.services.org.contacts import Chain, ContactLine, UnitRef
 
 ids = st.integers(min_value=1, max_value=10**12 - 1)

@@ -13,6 +13,8 @@ from bot.db.models import Alert, Member, OutboxMessage, Role, UnitContact
 from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.digest import alerts
+from bot.services.digest.open_alerts import open_alerts
+from bot.services.org.permissions import resolve_actor
 from bot.services.reports.prompts import run_tick
 from tests.leaders.helpers import (
     ALAN,
@@ -101,11 +103,11 @@ async def test_an_alert_raised_with_no_chain_is_sent_once_a_chain_exists(db: Dat
     async with db.transaction() as s:
         assert [(a.reached, a.top) for a in await s.scalars(select(Alert))] == [
             (False, True), (False, True)]
-        assert [a.member_name for a in await alerts.open_alerts(s, "/")] == ["Mia", "Ben"]
+        assert [a.member_name for a in await open_alerts(s, "/")] == ["Mia", "Ben"]
         # An admin handles Ben's alert meanwhile: it is not sent later.
         [ben_alert] = await s.scalars(select(Alert.id).where(Alert.report_id == ben))
         handled = await alerts.mark_handled(
-            s, alert_id=ben_alert, telegram_user_id=9999, admin_ids={9999},
+            s, alert_id=ben_alert, actor=await resolve_actor(s, 9999, {9999}),
             now=NOW + timedelta(minutes=2), default_timezone=TZ, default_locale="en")
         assert handled.status is alerts.HandleStatus.HANDLED
 
@@ -150,4 +152,4 @@ async def test_the_late_send_also_happens_through_the_bot(
     answer = await sb.press(ALAN, alert_msg["message_id"], button="✅ Handled")
     assert answer["text"] == "Marked as handled. Thank you."
     async with db.transaction() as s:
-        assert await alerts.open_alerts(s, "/") == []
+        assert await open_alerts(s, "/") == []

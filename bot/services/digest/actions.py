@@ -1,14 +1,14 @@
 """Leaders' actions on their subtree: an extra reminder now (/remind), a report recorded on
 a member's behalf (/report_for), and the Draft rows of their two-step forms.
 
-Actor (who may act on whom) is services.members.leaves.Actor: a leader's own subtree, an admin's
-whole organisation. Every action is audited.
+Who may act on whom is services.org.permissions.Actor: a leader's own subtree, an admin's
+whole organisation. Every action is audited. Messages to send come back as `Outgoing` items.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,15 +27,13 @@ from bot.db.models import (
     ReportStatus,
     Unit,
 )
-from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, enqueue_many
-from bot.render.prompts import reminder_payload
 from bot.services import drafts
 from bot.services.digest import alerts
 from bot.services.drafts import DraftKind
 from bot.services.org import audit
 from bot.services.org.permissions import Actor
-from bot.services.outgoing import KIND_REMINDER
+from bot.services.org.recipients import locale_of
+from bot.services.outgoing import KIND_REMINDER, Outgoing
 from bot.services.reports.prompts import in_quiet_hours
 from bot.services.reports.schedule import all_schedules, schedule_for
 from bot.services.reports.store import PersonHealth, ReportInput, save_report, well_input
@@ -48,6 +46,14 @@ REPORT_FOR_DRAFT = DraftKind.REPORT_FOR
 
 def _scope_target(scope: Actor) -> str:
     return f"unit:{scope.root_unit_id}" if scope.root_unit_id is not None else "org"
+
+
+async def timezone_of(session: AsyncSession, scope: Actor, default_timezone: str) -> str:
+    """The time zone of the unit at the root of the scope (the organisation's for admins)."""
+    unit = await session.get(Unit, scope.root_unit_id) if scope.root_unit_id is not None else None
+    if unit is None:
+        return default_timezone
+    return (await schedule_for(session, unit, default_timezone)).timezone
 
 
 # --- /remind -------------------------------------------------------------------------------
@@ -64,12 +70,25 @@ class RemindResult:
     status: RemindStatus
     count: int = 0
     next_at: datetime | None = None
+    items: tuple[Outgoing, ...] = field(default=(), compare=False)  # SENT: to send
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    """A reminder sent by /remind (drawn like the scheduled reminders)."""
+
+    name: str
+    day: date
+    deadline: datetime
+    timezone: str
+    offer_same: bool  # yesterday's report was abnormal: offer "same as yesterday"
 
 
 async def remind_now(session: AsyncSession, scope: Actor, *, now: datetime,
                      default_timezone: str, default_locale: str) -> RemindResult:
-    """Remind the linked members of the scope who have not reported today (each in their
-    unit's day, after its prompt time, on a working day, outside their quiet hours).
+    """The reminders for the linked members of the scope who have not reported today (each
+    in their unit's day, after its prompt time, on a working day, outside their quiet hours):
+    a SENT result whose items the caller sends, then tells `reminded` how many went out.
 
     At most once per REMIND_EVERY per scope unit: the audit log is the record of the last
     one. Queued as reminders, so the dispatcher drops one whose member reports meanwhile.
@@ -88,7 +107,7 @@ async def remind_now(session: AsyncSession, scope: Actor, *, now: datetime,
         Holiday.day <= now.date() + timedelta(days=1)))).all())
     due: dict[date, list[int]] = {}
     for unit_id, path in paths.items():
-        if scope.root_path is not None and not path.startswith(scope.root_path):
+        if not scope.covers(path):
             continue
         schedule = schedules[unit_id]
         local = schedule.local(now)
@@ -100,22 +119,27 @@ async def remind_now(session: AsyncSession, scope: Actor, *, now: datetime,
         if any((int(a), day) in holidays for a in path.strip("/").split("/") if a):
             continue
         due.setdefault(day, []).append(unit_id)
-    messages: list[NewMessage] = []
+    items: list[Outgoing] = []
     for day, unit_ids in due.items():
         for row in (await session.execute(_non_reporters(day, unit_ids))).all():
             schedule = schedules[row.unit_id]
             if in_quiet_hours(schedule.local(now).time().replace(tzinfo=None),
                               row.quiet_start, row.quiet_end):
                 continue
-            with use_locale(resolve_locale(row.locale, row.language_code, default_locale)):
-                payload = reminder_payload(
-                    name=row.name, day=day, deadline=schedule.at(day, schedule.deadline),
-                    timezone=schedule.timezone, offer_same=row.status == ReportStatus.ABNORMAL)
-            messages.append(NewMessage(
+            view = ReminderView(row.name, day, schedule.at(day, schedule.deadline),
+                                schedule.timezone, row.status == ReportStatus.ABNORMAL)
+            items.append(Outgoing(
                 f"remind:{day.isoformat()}:{now:%Y%m%d%H}:{row.id}", KIND_REMINDER,
-                row.chat_id or row.telegram_user_id, payload, member_id=row.id,
-                report_date=day))
-    count = len(await enqueue_many(session, messages, now=now))
+                row.chat_id or row.telegram_user_id,
+                locale_of(row.locale, row.language_code, default_locale), view,
+                member_id=row.id, report_date=day))
+    return RemindResult(RemindStatus.SENT, len(items), items=tuple(items))
+
+
+async def reminded(session: AsyncSession, scope: Actor, count: int, *,
+                   now: datetime) -> RemindResult:
+    """After sending `remind_now`'s items: `count` of them were new. Audited when any was."""
+    target = _scope_target(scope)
     if count == 0:
         return RemindResult(RemindStatus.NOBODY)
     await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
@@ -156,6 +180,7 @@ class ReportForResult:
     name: str = ""
     day: date | None = None
     abnormal: bool = False
+    items: tuple[Outgoing, ...] = field(default=(), compare=False)  # the alert, to send
 
 
 async def member_in_scope(session: AsyncSession, scope: Actor, member_id: int, *,
@@ -198,9 +223,10 @@ async def report_for(session: AsyncSession, scope: Actor, *, member_id: int, wel
     await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="report_for", now=now, target=f"member:{member.id}",
                        details={"report": saved.report.id, "revision": saved.report.revision})
-    await alerts.alert_report(session, report_id=saved.report.id, now=now,
-                              default_timezone=default_timezone, default_locale=default_locale)
-    return ReportForResult(ReportForStatus.SAVED, member.name, day, not well)
+    alert = await alerts.alert_report(session, report_id=saved.report.id, now=now,
+                                      default_timezone=default_timezone,
+                                      default_locale=default_locale)
+    return ReportForResult(ReportForStatus.SAVED, member.name, day, not well, alert.items)
 
 
 # --- drafts of the two-step forms ----------------------------------------------------------

@@ -7,8 +7,10 @@ idempotent: `alert:<report>:<level>:<member>` for the alert at each escalation l
 `alert_handled:<alert>:<member>` to tell the others someone handled it. The report handler
 calls `alert_report` right after saving; the tick's `scan` catches any report whose call was
 cut off, and sends an open alert raised while no chain existed anywhere (`reached` false) once
-one does; `escalate_due` moves unhandled alerts up. Like services.reports.prompts this renders
-(bot.render.alerts): outbox rows hold the finished message in each recipient's language.
+one does; `escalate_due` moves unhandled alerts up. None of them sends anything: each returns
+the messages to send as `Outgoing` items (an `AlertView`, `AlertUpdate` or `HandledNotice`,
+drawn by bot.render.alerts in each recipient's language), which the caller sends with
+bot.outbox.send in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ import enum
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,19 +35,16 @@ from bot.db.models import (
     OutboxMessage,
     Report,
     ReportStatus,
-    Role,
     Unit,
-    UnitContact,
 )
-from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, enqueue_many
-from bot.render import alerts as render
-from bot.render.payloads import Payload
 from bot.services.org import audit
 from bot.services.org.contacts import Recipient, chain_recipients, recipients_by_ids
+from bot.services.org.permissions import Actor
 from bot.services.org.recipients import chains_for
 from bot.services.org.units import unit_names
+from bot.services.outgoing import Outgoing
 from bot.services.reports.schedule import schedule_for
+from bot.services.reports.store import SaveResult
 
 logger = logging.getLogger(__name__)
 
@@ -125,16 +123,24 @@ async def view_of(session: AsyncSession, alert: Alert, report: Report,
         level=alert.level, handled_by=handled_by, handled_at=alert.handled_at)
 
 
-async def _queue(session: AsyncSession, recipients: Iterable[Recipient], key: str,
-                 render_payload: Callable[[Recipient], Payload], now: datetime) -> int:
-    """Render for each recipient in their language and queue under `key:<member>`."""
-    messages = []
-    for r in recipients:
-        with use_locale(r.locale):
-            payload = render_payload(r)
-        messages.append(NewMessage(f"{key}:{r.member_id}", KIND_ALERT, r.chat_id, payload,
-                                   member_id=r.member_id))
-    return len(await enqueue_many(session, messages, now=now))
+@dataclass(frozen=True)
+class AlertUpdate:
+    """An amendment changed what the alert said: sent to those who were alerted."""
+
+    view: AlertView
+
+
+@dataclass(frozen=True)
+class HandledNotice:
+    """Someone handled the alert: sent to the others who were alerted."""
+
+    view: AlertView
+
+
+def _items(recipients: Iterable[Recipient], key: str, view: object) -> list[Outgoing]:
+    """The view for each recipient, in their language, queued once under `key:<member>`."""
+    return [Outgoing(f"{key}:{r.member_id}", KIND_ALERT, r.chat_id, r.locale, view,
+                     member_id=r.member_id) for r in recipients]
 
 
 async def _alerted_members(session: AsyncSession, report_id: int) -> list[int]:
@@ -160,10 +166,24 @@ class AlertOutcome(enum.StrEnum):
 @dataclass(frozen=True)
 class AlertResult:
     outcome: AlertOutcome
-    queued: int = 0  # messages put in the outbox
+    messages: int = 0  # how many `items` holds
+    items: tuple[Outgoing, ...] = field(default=(), compare=False)  # to send
 
 
 _NOTHING = AlertResult(AlertOutcome.NONE)
+
+
+def _result(outcome: AlertOutcome, items: list[Outgoing]) -> AlertResult:
+    return AlertResult(outcome, len(items), tuple(items))
+
+
+def needs_check(saved: SaveResult | None) -> bool:
+    """Whether a report just saved may need an alert (or an update): not when nothing changed,
+    nor for a report stored just now that is well (alerts are raised for abnormal reports
+    only: the check would find nothing)."""
+    if saved is None or not saved.changed:
+        return False
+    return not saved.created or saved.report.status is ReportStatus.ABNORMAL
 
 
 def _insert_alert(session: AsyncSession) -> object:
@@ -193,10 +213,9 @@ async def alert_report(session: AsyncSession, *, report_id: int, now: datetime,
     alert.fingerprint = fingerprint
     recipients = await recipients_by_ids(session, await _alerted_members(session, report_id),
                                          default_locale)
-    queued = await _queue(session, recipients, f"alert_update:{report_id}:{report.revision}",
-                          lambda _r: render.alert_payload(view, update=True), now)
-    logger.info("alert %s: update for revision %s queued", alert.id, report.revision)
-    return AlertResult(AlertOutcome.UPDATED, queued)
+    items = _items(recipients, f"alert_update:{report_id}:{report.revision}", AlertUpdate(view))
+    logger.info("alert %s: update for revision %s", alert.id, report.revision)
+    return _result(AlertOutcome.UPDATED, items)
 
 
 async def _new_alert(session: AsyncSession, report: Report, now: datetime,
@@ -217,17 +236,16 @@ async def _new_alert(session: AsyncSession, report: Report, now: datetime,
     assert alert is not None
     view = await view_of(session, alert, report, default_timezone)
     alert.fingerprint = view.fingerprint()
-    queued = await _queue(session, recipients, f"{KIND_ALERT}:{report.id}:0",
-                          lambda _r: render.alert_payload(view), now)
+    items = _items(recipients, f"{KIND_ALERT}:{report.id}:0", view)
     logger.info("alert %s for report %s: %s recipient(s) in unit %s", alert.id, report.id,
-                queued, alert.unit_id)
-    return AlertResult(AlertOutcome.ALERTED, queued)
+                len(items), alert.unit_id)
+    return _result(AlertOutcome.ALERTED, items)
 
 
 async def scan(session: AsyncSession, *, now: datetime, default_timezone: str,
-               default_locale: str) -> int:
+               default_locale: str) -> list[Outgoing]:
     """Alerts (or updates) for recent reports that should have one and have not: a report
-    handler cut off between saving and alerting loses nothing. Returns the messages queued."""
+    handler cut off between saving and alerting loses nothing. Returns the messages."""
     since = now.date() - timedelta(days=SCAN_DAYS)
     rows = await session.scalars(
         select(Report.id).outerjoin(Alert, Alert.report_id == Report.id)
@@ -235,17 +253,17 @@ async def scan(session: AsyncSession, *, now: datetime, default_timezone: str,
                or_(and_(Alert.id.is_(None), Report.status == ReportStatus.ABNORMAL),
                    Alert.revision < Report.revision))
         .order_by(Report.id).limit(_SCAN_LIMIT))
-    done = 0
+    items: list[Outgoing] = []
     for report_id in list(rows):
         result = await alert_report(session, report_id=report_id, now=now,
                                     default_timezone=default_timezone,
                                     default_locale=default_locale)
-        done += result.queued
-    return done + await _send_unreached(session, now, default_timezone, default_locale)
+        items += result.items
+    return items + await _unreached(session, now, default_timezone, default_locale)
 
 
-async def _send_unreached(session: AsyncSession, now: datetime, default_timezone: str,
-                          default_locale: str) -> int:
+async def _unreached(session: AsyncSession, now: datetime, default_timezone: str,
+                     default_locale: str) -> list[Outgoing]:
     """Open alerts that reached nobody (no chain anywhere when they were raised) go to the
     chain of the report's unit as soon as there is one, as a first alert (level 0). The
     chains of all of them come from one lookup, so a tick with no chain anywhere stays cheap."""
@@ -255,36 +273,34 @@ async def _send_unreached(session: AsyncSession, now: datetime, default_timezone
                Report.status == ReportStatus.ABNORMAL)
         .order_by(Alert.id))).all()
     if not rows:
-        return 0
+        return []
     chains = await chains_for(session, {report.unit_id for _a, report in rows})
     due = [(alert, report, chain) for alert, report in rows
            if (chain := chains.get(report.unit_id)) and chain.source_unit_id is not None
            and chain.recipients]
-    queued = 0
+    items: list[Outgoing] = []
     for alert, report, chain in due[:_SCAN_LIMIT]:
         assert chain.source_unit_id is not None
         alert.reached, alert.top = True, False
         alert.unit_id, alert.escalated_at = chain.source_unit_id, now  # escalation starts now
         view = await view_of(session, alert, report, default_timezone)
-        targets = [Recipient(r.member_id, r.name, r.chat_id,
-                             resolve_locale(r.locale, r.language_code, default_locale))
+        targets = [Recipient(r.member_id, r.name, r.chat_id, r.locale_or(default_locale))
                    for r in chain.recipients]
-        queued += await _queue(session, targets, f"{KIND_ALERT}:{report.id}:{alert.level}",
-                               partial(_alert_payload, view), now)
+        items += _items(targets, f"{KIND_ALERT}:{report.id}:{alert.level}", view)
         logger.info("alert %s: a chain exists now, sent to unit %s", alert.id, alert.unit_id)
-    return queued
+    return items
 
 
 async def escalate_due(session: AsyncSession, *, now: datetime, after: timedelta,
-                       default_timezone: str, default_locale: str) -> int:
+                       default_timezone: str, default_locale: str) -> list[Outgoing]:
     """Alerts nobody handled within `after` of reaching a chain go to the next chain up;
-    returns the messages queued."""
+    returns the messages."""
     rows = (await session.execute(
         select(Alert, Report).join(Report, Report.id == Alert.report_id)
         .where(Alert.handled_at.is_(None), Alert.top.is_(False),
                Alert.escalated_at <= now - after, Report.status == ReportStatus.ABNORMAL)
         .order_by(Alert.id).limit(_ESCALATE_LIMIT))).all()
-    escalated = 0
+    items: list[Outgoing] = []
     for alert, report in rows:
         unit = await session.get(Unit, alert.unit_id)
         parent = await session.get(Unit, unit.parent_id) if unit and unit.parent_id else None
@@ -298,16 +314,11 @@ async def escalate_due(session: AsyncSession, *, now: datetime, after: timedelta
         alert.unit_id = reached.id
         alert.escalated_at = now
         view = await view_of(session, alert, report, default_timezone)
-        escalated += await _queue(session, [r for r in recipients if r.member_id not in already],
-                     f"{KIND_ALERT}:{report.id}:{alert.level}",
-                     partial(_alert_payload, view), now)
+        items += _items([r for r in recipients if r.member_id not in already],
+                        f"{KIND_ALERT}:{report.id}:{alert.level}", view)
         logger.info("alert %s escalated to unit %s (level %s)", alert.id, reached.id,
                     alert.level)
-    return escalated
-
-
-def _alert_payload(view: AlertView, _recipient: Recipient) -> Payload:
-    return render.alert_payload(view)
+    return items
 
 
 # --- handling ------------------------------------------------------------------------------
@@ -324,86 +335,43 @@ class HandleStatus(enum.StrEnum):
 class HandleResult:
     status: HandleStatus
     view: AlertView | None = None
+    items: tuple[Outgoing, ...] = ()  # the notice to the others, to send
 
 
-async def may_handle(session: AsyncSession, member: Member | None, report: Report,
-                     telegram_user_id: int, admin_ids: Collection[int]) -> bool:
+async def may_handle(session: AsyncSession, actor: Actor, report: Report) -> bool:
     """Admins; whoever was sent the alert; contacts and leaders of the unit or above it."""
-    if telegram_user_id in admin_ids:
+    if actor.is_admin:
         return True
-    if member is None:
+    if actor.member_id is None:
         return False
-    if member.role is Role.ADMIN or member.id in await _alerted_members(session, report.id):
+    if actor.member_id in await _alerted_members(session, report.id):
         return True
     unit = await session.get(Unit, report.unit_id)
     assert unit is not None
-    ancestors = [int(p) for p in unit.path.strip("/").split("/") if p]
-    contact = await session.scalar(select(UnitContact.id).where(
-        UnitContact.member_id == member.id, UnitContact.unit_id.in_(ancestors)).limit(1))
-    return contact is not None or (member.role is Role.LEADER and member.unit_id in ancestors)
+    return actor.answers_for(unit)
 
 
-async def mark_handled(session: AsyncSession, *, alert_id: int, telegram_user_id: int,
-                       admin_ids: Collection[int], now: datetime, default_timezone: str,
-                       default_locale: str) -> HandleResult:
-    """Record who handled the alert and tell the others who were sent it."""
+async def mark_handled(session: AsyncSession, *, alert_id: int, actor: Actor, now: datetime,
+                       default_timezone: str, default_locale: str) -> HandleResult:
+    """Record who handled the alert; the notice to the others who were sent it, to send."""
     alert = await session.get(Alert, alert_id, with_for_update=True)
     report = await session.get(Report, alert.report_id) if alert else None
     if alert is None or report is None:
         return HandleResult(HandleStatus.NOT_FOUND)
-    member = await session.scalar(select(Member).where(
-        Member.telegram_user_id == telegram_user_id, Member.active))
-    if not await may_handle(session, member, report, telegram_user_id, admin_ids):
-        await audit.record(session, actor=f"tg:{telegram_user_id}",
-                           actor_member_id=member.id if member else None,
+    if not await may_handle(session, actor, report):
+        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                            action="alert_denied", now=now, target=f"alert:{alert.id}")
         return HandleResult(HandleStatus.NOT_ALLOWED)
     if alert.handled_at is not None:
         return HandleResult(HandleStatus.ALREADY,
                             await view_of(session, alert, report, default_timezone))
     alert.handled_at = now
-    alert.handled_by = member.id if member else None
-    await audit.record(session, actor=f"tg:{telegram_user_id}",
-                       actor_member_id=member.id if member else None, action="alert_handled",
-                       now=now, target=f"alert:{alert.id}", details={"report": report.id})
+    alert.handled_by = actor.member_id
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
+                       action="alert_handled", now=now, target=f"alert:{alert.id}",
+                       details={"report": report.id})
     view = await view_of(session, alert, report, default_timezone)
-    others = [m for m in await _alerted_members(session, report.id)
-              if member is None or m != member.id]
-    await _queue(session, await recipients_by_ids(session, others, default_locale),
-                 f"alert_handled:{alert.id}", lambda _r: render.handled_notice_payload(view),
-                 now)
-    return HandleResult(HandleStatus.HANDLED, view)
-
-
-# --- open alerts (for the digest and /status) ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class OpenAlert:
-    alert_id: int
-    report_id: int
-    member_id: int
-    member_name: str
-    unit_id: int
-    report_date: date
-    level: int
-    created_at: datetime
-    escalated_at: datetime
-
-
-async def open_alerts(session: AsyncSession, unit_path: str | None) -> list[OpenAlert]:
-    """Alerts about reports made in the subtree at `unit_path` (None: the whole organisation)
-    that nobody has handled and whose report is still abnormal, oldest first. One query, so
-    the digests of every unit share it."""
-    stmt = (
-        select(Alert, Report.member_id, Member.name, Report.unit_id, Report.report_date)
-        .join(Report, Report.id == Alert.report_id)
-        .join(Member, Member.id == Report.member_id)
-        .where(Alert.handled_at.is_(None), Report.status == ReportStatus.ABNORMAL)
-        .order_by(Alert.created_at, Alert.id))
-    if unit_path is not None:
-        stmt = stmt.join(Unit, Unit.id == Report.unit_id).where(
-            Unit.path.startswith(unit_path, autoescape=True))
-    rows = await session.execute(stmt)
-    return [OpenAlert(a.id, a.report_id, member_id, name, unit_id, day, a.level, a.created_at,
-                      a.escalated_at) for a, member_id, name, unit_id, day in rows.all()]
+    others = [m for m in await _alerted_members(session, report.id) if m != actor.member_id]
+    items = _items(await recipients_by_ids(session, others, default_locale),
+                   f"alert_handled:{alert.id}", HandledNotice(view))
+    return HandleResult(HandleStatus.HANDLED, view, tuple(items))

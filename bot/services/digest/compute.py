@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Unit
 from bot.services.digest import queries as q
-from bot.services.digest.alerts import open_alerts
+from bot.services.digest.open_alerts import open_alerts
 from bot.services.digest.queries import Reach
 from bot.services.duty.shifts import shift_figures
 from bot.services.reports.schedule import Schedule

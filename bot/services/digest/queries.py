@@ -27,6 +27,7 @@ from bot.db.models import (
     ReportStatus,
     Unit,
 )
+from bot.services.org.permissions import subtree_clause
 from bot.services.reports.schedule import Schedule, resolve
 from bot.services.reports.temperature import is_fever
 
@@ -133,7 +134,7 @@ async def reports_on_leave(session: AsyncSession, first: date, last: date,
 def _in_scope(scope: str | None) -> Any:
     if scope is None:
         return True
-    return Member.unit_id.in_(select(Unit.id).where(Unit.path.startswith(scope, autoescape=True)))
+    return Member.unit_id.in_(select(Unit.id).where(subtree_clause(Unit.path, scope)))
 
 
 async def missing(session: AsyncSession, day: date, scope: str | None) -> list[MissingRow]:

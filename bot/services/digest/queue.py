@@ -7,39 +7,38 @@ with `:chart` (the PNG, right after); a key already in the outbox is skipped, so
 runs twice or late sends nothing twice. Only a unit's own chain receives its digest: a unit
 whose chain is escalated to an ancestor's is covered by that ancestor's digest.
 
-The texts of every due unit are queued in one go (the computation is a few aggregate queries
-for the whole organisation); charts cost a fraction of a second each, so a tick renders them
-for at most `CHART_SECONDS_PER_TICK` and the next ticks catch up with the rest.
+The texts of every due unit go in one go (the computation is a few aggregate queries for
+the whole organisation); charts cost a fraction of a second each to draw, so a tick takes
+the charts of as many units as fit `CHART_SECONDS_PER_TICK` and the next ticks catch up with
+the rest. Nothing is rendered or queued here: `queue_due_digests` returns `Outgoing` items
+(a `DigestText`, a `DigestChart` with the data bot.render.chart draws) for the caller to send
+with bot.outbox.send.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage
-from bot.i18n import resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, enqueue_many
-from bot.render.chart import chart_caption, trend_chart
-from bot.render.digest import digest_text
-from bot.render.payloads import file_spec, message_payload, photo_payload
 from bot.services.digest import queries as q
 from bot.services.digest.compute import UnitDigest, compute_digests
 from bot.services.org.recipients import Recipient, chains_for
+from bot.services.outgoing import Outgoing
 from bot.services.reports.schedule import Schedule
 
 logger = logging.getLogger(__name__)
 
 KIND_DIGEST = "digest"
 KIND_DIGEST_CHART = "digest_chart"
-# Charts take a fraction of a second each: a tick renders them for this long at most.
+# Charts take a fraction of a second each to draw: a tick takes this long's worth at most
+# (reckoned at CHART_SECONDS_EACH a unit; at least one unit's a tick, so it progresses).
 CHART_SECONDS_PER_TICK = 5.0
+CHART_SECONDS_EACH = 0.05
 _LOOKUP_CHUNK = 500
 
 
@@ -54,9 +53,35 @@ class QueuedDigests:
     recipients: int
 
 
+@dataclass(frozen=True, eq=False)
+class DigestText:
+    """A unit's daily digest (bot.render.digest). One object for all of the unit's
+    recipients: render draws it once per language (it compares and hashes by identity)."""
+
+    digest: UnitDigest
+
+
+@dataclass(frozen=True)
+class DigestChart:
+    """A unit's trend chart (bot.render.chart): (day, rate or None, abnormal count) points."""
+
+    unit_id: int
+    unit_name: str
+    day: date
+    points: tuple[tuple[date, float | None, int], ...]
+
+
+@dataclass(frozen=True)
+class DueDigests:
+    """The digests due: the units' texts and the charts of this tick, to send."""
+
+    queued: list[QueuedDigests] = field(default_factory=list)
+    items: list[Outgoing] = field(default_factory=list)
+
+
 async def queue_due_digests(session: AsyncSession, *, now: datetime, default_timezone: str,
-                            default_locale: str) -> list[QueuedDigests]:
-    """Queue the digests due at `now` that are not queued yet; returns what was queued."""
+                            default_locale: str) -> DueDigests:
+    """The digests due at `now` that are not in the outbox yet (texts first)."""
     units = await q.load_units(session)
     schedules = q.resolve_schedules(units, default_timezone)
     due: dict[int, date] = {}
@@ -65,7 +90,7 @@ async def queue_due_digests(session: AsyncSession, *, now: datetime, default_tim
         if local.time().replace(tzinfo=None) >= schedule.digest:
             due[unit_id] = local.date()
     if not due:
-        return []
+        return DueDigests()
     holidays = await q.holidays(session, min(due.values()), max(due.values()))
     paths = {u.id: u.path for u in units}
     due = {u: d for u, d in due.items() if not _day_off(u, d, paths, schedules, holidays)}
@@ -82,26 +107,19 @@ async def queue_due_digests(session: AsyncSession, *, now: datetime, default_tim
         if todo := [r for r in chain.recipients if f"{keys[r]}:chart" not in existing]:
             charts[unit_id] = todo
     if not texts and not charts:
-        return []
+        return DueDigests()
     digests = await compute_digests(session, now=now, default_timezone=default_timezone,
                                     unit_ids=sorted(texts.keys() | charts.keys()))
-    queued = []
+    result = DueDigests()
     for unit_id, recipients in texts.items():
-        inserted = await enqueue_many(
-            session, _messages(digests[unit_id], recipients, default_locale, chart=False),
-            now=now)
-        if inserted:
-            queued.append(QueuedDigests(unit_id, digests[unit_id].day, len(inserted)))
+        result.items.extend(_items(digests[unit_id], recipients, default_locale, chart=False))
+        result.queued.append(QueuedDigests(unit_id, digests[unit_id].day, len(recipients)))
     # Texts first (their ids, hence their turn, come before the charts'); charts within the
-    # time budget, the rest in the next ticks. At least one per tick, so it always progresses.
-    started = time.monotonic()
-    for unit_id, recipients in charts.items():
-        await enqueue_many(
-            session, _messages(digests[unit_id], recipients, default_locale, chart=True),
-            now=now)
-        if time.monotonic() - started > CHART_SECONDS_PER_TICK:
-            break
-    return queued
+    # time budget, the rest in the next ticks.
+    budget = max(1, int(CHART_SECONDS_PER_TICK / CHART_SECONDS_EACH))
+    for unit_id, recipients in list(charts.items())[:budget]:
+        result.items.extend(_items(digests[unit_id], recipients, default_locale, chart=True))
+    return result
 
 
 def _day_off(unit_id: int, day: date, paths: dict[int, str], schedules: dict[int, Schedule],
@@ -121,25 +139,18 @@ async def _queued_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     return found
 
 
-def _messages(digest: UnitDigest, recipients: list[Recipient], default_locale: str, *,
-              chart: bool) -> list[NewMessage]:
-    """The text (or the chart) for each recipient, rendered once per language."""
-    by_locale: dict[str, list[Recipient]] = defaultdict(list)
+def _items(digest: UnitDigest, recipients: list[Recipient], default_locale: str, *,
+           chart: bool) -> list[Outgoing]:
+    """The text (or the chart) for each recipient."""
+    view: DigestText | DigestChart = DigestText(digest)
+    if chart:
+        view = DigestChart(digest.unit_id, digest.unit_name, digest.day,
+                           tuple((d, f.rate, f.abnormal) for d, f in digest.history))
+    items = []
     for r in recipients:
-        by_locale[resolve_locale(r.locale, r.language_code, default_locale)].append(r)
-    messages = []
-    for locale, group in by_locale.items():
-        with use_locale(locale):
-            if chart:
-                png = trend_chart([(d, f.rate, f.abnormal) for d, f in digest.history])
-                payload = photo_payload(
-                    file_spec(data=png, filename=f"digest-{digest.unit_id}-{digest.day}.png"),
-                    caption=chart_caption(digest.unit_name))
-            else:
-                payload = message_payload(digest_text(digest))
-        for r in group:
-            key = digest_key(digest.day, digest.unit_id, r.member_id)
-            messages.append(NewMessage(
-                f"{key}:chart" if chart else key, KIND_DIGEST_CHART if chart else KIND_DIGEST,
-                r.chat_id, payload, member_id=r.member_id, report_date=digest.day))
-    return messages
+        key = digest_key(digest.day, digest.unit_id, r.member_id)
+        items.append(Outgoing(
+            f"{key}:chart" if chart else key, KIND_DIGEST_CHART if chart else KIND_DIGEST,
+            r.chat_id, r.locale_or(default_locale), view, member_id=r.member_id,
+            report_date=digest.day))
+    return items

@@ -8,7 +8,6 @@ and audited as such ("status_refused"), and shows nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Unit
 from bot.services.digest.compute import UnitDigest, compute_digests
 from bot.services.org import audit
-from bot.services.org.permissions import manager_actor
+from bot.services.org.permissions import Actor
 
 
 class StatusRefusal(enum.StrEnum):
@@ -35,15 +34,14 @@ class StatusView:
 
 async def status_view(
     session: AsyncSession,
+    scope: Actor | None,
     *,
-    telegram_user_id: int,
-    admin_ids: Collection[int],
     unit_id: int | None,
     now: datetime,
     default_timezone: str,
 ) -> StatusView | StatusRefusal:
-    """The asker's own unit (`unit_id` None) or a unit of their subtree, as of `now`."""
-    scope = await manager_actor(session, telegram_user_id, admin_ids)
+    """The asker's own unit (`unit_id` None) or a unit of their subtree, as of `now`;
+    `scope` is the asker when they manage a subtree (an admin or a leader), else None."""
     if scope is None:
         return StatusRefusal.NOT_ALLOWED
     if unit_id is None:

@@ -1,7 +1,7 @@
 """A unit's reporting chain (/contacts): who gets its digest and alerts, in order.
 
-Admins manage every unit's chain, a leader those of their own unit's subtree (the same scope
-as /leave: bot.services.members.leaves.Actor). A contact must be an active member of the unit or of
+Admins manage every unit's chain, a leader those of their own unit's subtree
+(bot.services.org.permissions.Actor.covers). A contact must be an active member of the unit or of
 its subtree. Every change is audited; refusals change nothing and are audited too.
 """
 
@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Member, Unit, UnitContact
-from bot.i18n import resolve_locale
 from bot.services.members.leaves import MAX_MATCHES, MAX_QUERY
 from bot.services.org import audit, recipients
-from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree, unit_names
+from bot.services.org.permissions import Actor, in_subtree, subtree_clause
+from bot.services.org.recipients import locale_of
+from bot.services.org.units import unit_names
 
 MAX_CONTACTS = 10
 
@@ -63,7 +63,7 @@ class ContactResult:
     name: str = ""
 
 
-async def _unit_ref(session: AsyncSession, unit: Unit) -> UnitRef:
+async def unit_ref(session: AsyncSession, unit: Unit) -> UnitRef:
     return UnitRef(unit.id, tuple(await unit_names(session, unit)))
 
 
@@ -92,7 +92,7 @@ async def chain_of(session: AsyncSession, unit: Unit) -> Chain:
         .where(UnitContact.unit_id == unit.id)
         .order_by(UnitContact.position, UnitContact.id))
     contacts = tuple(ContactLine(mid, name, tg is not None) for mid, name, tg in rows.all())
-    return Chain(await _unit_ref(session, unit), contacts)
+    return Chain(await unit_ref(session, unit), contacts)
 
 
 async def home_unit(session: AsyncSession, scope: Actor) -> Unit | None:
@@ -115,10 +115,10 @@ async def find_units(session: AsyncSession, scope: Actor, query: str) -> list[Un
     parts = [p.strip() for p in text.split("/") if p.strip()]
     stmt = select(Unit).where(Unit.active,
                               func.lower(Unit.name).contains(parts[-1].lower(), autoescape=True))
-    if scope.root_path is not None:
-        stmt = stmt.where(in_subtree(scope.root_path))
+    if (mine := scope.subtree(Unit.path)) is not None:
+        stmt = stmt.where(mine)
     units = list((await session.scalars(stmt.order_by(Unit.path).limit(50))).all())
-    refs = [await _unit_ref(session, u) for u in units]
+    refs = [await unit_ref(session, u) for u in units]
     if len(parts) > 1:  # a path: every part must match, from the end
         wanted = [p.lower() for p in parts]
         refs = [r for r in refs if [n.lower() for n in r.names[-len(wanted):]] == wanted]
@@ -134,7 +134,7 @@ async def find_candidates(session: AsyncSession, unit: Unit, query: str) -> list
     rows = await session.execute(
         select(Member.id, Member.name, Member.telegram_user_id)
         .join(Unit, Unit.id == Member.unit_id)
-        .where(Member.active, in_subtree(unit.path),
+        .where(Member.active, subtree_clause(Unit.path, unit.path),
                func.lower(Member.name).contains(needle, autoescape=True))
         .order_by(Member.name, Member.id).limit(MAX_MATCHES + 1))
     found = [ContactLine(mid, name, tg is not None) for mid, name, tg in rows.all()]
@@ -162,7 +162,7 @@ async def add_contact(session: AsyncSession, scope: Actor, *, unit_id: int, memb
     if member is None or not member.active:
         return ContactResult(ContactStatus.NOT_FOUND)
     home = await session.get(Unit, member.unit_id)
-    if home is None or not home.path.startswith(unit.path):
+    if home is None or not in_subtree(home.path, unit.path):
         await _refused(session, scope, f"member:{member_id}", "add_outside_unit", now)
         return ContactResult(ContactStatus.NOT_IN_UNIT)
     rows = await _contacts(session, unit.id)
@@ -235,7 +235,7 @@ def _recipient_query() -> Any:
 def _recipient(row: Sequence[Any], default_locale: str) -> Recipient:
     member_id, name, telegram_user_id, chat_id, locale, language_code = row[:6]
     return Recipient(int(member_id), str(name), int(chat_id or telegram_user_id),
-                     resolve_locale(locale, language_code, default_locale))
+                     locale_of(locale, language_code, default_locale))
 
 
 async def chain_recipients(session: AsyncSession, unit: Unit,
@@ -247,7 +247,7 @@ async def chain_recipients(session: AsyncSession, unit: Unit,
         return None, []
     return await session.get(Unit, chain.source_unit_id), [
         Recipient(r.member_id, r.name, r.chat_id,
-                  resolve_locale(r.locale, r.language_code, default_locale))
+                  locale_of(r.locale, r.language_code, default_locale))
         for r in chain.recipients]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, Unit
+from bot.services.org.permissions import subtree_clause
 
 
 async def ensure_unit(session: AsyncSession, parts: Sequence[str], *, now: datetime) -> Unit:
@@ -33,8 +34,9 @@ async def ensure_unit(session: AsyncSession, parts: Sequence[str], *, now: datet
 
 
 def in_subtree(unit_path: str) -> ColumnElement[bool]:
-    """A WHERE clause for units in the subtree rooted at the unit with `unit_path`."""
-    return Unit.path.startswith(unit_path, autoescape=True)
+    """A WHERE clause for units in the subtree rooted at the unit with `unit_path`
+    (services.org.permissions.subtree_clause on Unit.path)."""
+    return subtree_clause(Unit.path, unit_path)
 
 
 async def unit_names(session: AsyncSession, unit: Unit) -> list[str]:

@@ -120,6 +120,7 @@ async def run_tick(
     that are due (after `alert_escalate` unhandled); returns what was queued."""
     if now.tzinfo is None:
         raise ValueError("run_tick needs an aware datetime")
+    from bot.outbox.send import send  # moving to bot.runtime.tick, above services and render
     if not await _take_lock(session):
         logger.info("tick skipped: another instance is running it")
         return TickResult(skipped=True)
@@ -135,15 +136,18 @@ async def run_tick(
         result.entries += await _prompts(session, day, units, now, default_locale)
     for (day, slot), units in by_slot.items():
         result.entries += await _reminders(session, day, slot, units, now, default_locale)
-    for queued in await queue_due_digests(session, now=now, default_timezone=default_timezone,
-                                          default_locale=default_locale):
+    digests = await queue_due_digests(session, now=now, default_timezone=default_timezone,
+                                      default_locale=default_locale)
+    await send(session, digests.items, now=now)
+    for queued in digests.queued:
         result.entries.append(TickEntry(KIND_DIGEST, queued.unit_id, queued.day, None,
                                         queued.recipients))
-    result.alerts = await alerts.scan(session, now=now, default_timezone=default_timezone,
-                                      default_locale=default_locale)
-    result.alerts += await alerts.escalate_due(session, now=now, after=alert_escalate,
-                                               default_timezone=default_timezone,
-                                               default_locale=default_locale)
+    result.alerts = len(await send(session, await alerts.scan(
+        session, now=now, default_timezone=default_timezone, default_locale=default_locale),
+        now=now))
+    result.alerts += len(await send(session, await alerts.escalate_due(
+        session, now=now, after=alert_escalate, default_timezone=default_timezone,
+        default_locale=default_locale), now=now))
     # Scheduled notices; the bot's notice job does this every few seconds too (idempotent).
     result.notices = len(await send(session, await notices.queue_due(
         session, now=now, default_locale=default_locale), now=now))

@@ -1,0 +1,44 @@
+"""Open alerts, for the digest and /status: alerts nobody has marked handled whose report is
+still abnormal (services.digest.alerts raises and escalates them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Alert, Member, Report, ReportStatus, Unit
+from bot.services.org.permissions import subtree_clause
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    alert_id: int
+    report_id: int
+    member_id: int
+    member_name: str
+    unit_id: int
+    report_date: date
+    level: int
+    created_at: datetime
+    escalated_at: datetime
+
+
+async def open_alerts(session: AsyncSession, unit_path: str | None) -> list[OpenAlert]:
+    """Alerts about reports made in the subtree at `unit_path` (None: the whole organisation)
+    that nobody has handled and whose report is still abnormal, oldest first. One query, so
+    the digests of every unit share it."""
+    stmt = (
+        select(Alert, Report.member_id, Member.name, Report.unit_id, Report.report_date)
+        .join(Report, Report.id == Alert.report_id)
+        .join(Member, Member.id == Report.member_id)
+        .where(Alert.handled_at.is_(None), Report.status == ReportStatus.ABNORMAL)
+        .order_by(Alert.created_at, Alert.id))
+    if unit_path is not None:
+        stmt = stmt.join(Unit, Unit.id == Report.unit_id).where(
+            subtree_clause(Unit.path, unit_path))
+    rows = await session.execute(stmt)
+    return [OpenAlert(a.id, a.report_id, member_id, name, unit_id, day, a.level, a.created_at,
+                      a.escalated_at) for a, member_id, name, unit_id, day in rows.all()]
