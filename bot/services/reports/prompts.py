@@ -35,7 +35,6 @@ from bot.db.models import (
 )
 from bot.i18n import DEFAULT_LOCALE, resolve_locale, use_locale
 from bot.outbox.queue import NewMessage, enqueue_many
-from bot.outbox.send import send
 from bot.render.prompts import prompt_payload, reminder_payload
 from bot.services import purge
 from bot.services.digest import alerts
