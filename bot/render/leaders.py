@@ -9,8 +9,8 @@ member, ``ct:u:<unit>:<member>`` move up, ``ct:r:<unit>:<member>`` remove;
 
 from __future__ import annotations
 
-import csv
 import io
+from collections.abc import Iterator
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -22,6 +22,7 @@ from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
 from bot.render.prompts import reminder_payload
 from bot.render.reports import symptom_label
+from bot.render.sheets import append_row, csv_bytes
 from bot.services.digest.actions import (
     ReminderView,
     RemindResult,
@@ -218,24 +219,25 @@ def export_workbook(rows: list[ExportRow], timezone: str) -> bytes:
     """The rows as an XLSX sheet, headers in the current locale."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Reports"))
-    sheet.append(_header())
+    append_row(sheet, _header())
     for r in rows:
-        sheet.append(_cells(r, timezone))
+        append_row(sheet, _cells(r, timezone))  # names and notes people typed stay text
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def export_csv(rows: list[ExportRow], timezone: str) -> bytes:
-    """The same as CSV, UTF-8 with a BOM (Excel then reads the Chinese right)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_header())
-    for r in rows:
-        cells = _cells(r, timezone)
-        cells[13] = cells[13].isoformat(sep=" ", timespec="minutes")
-        writer.writerow("" if c is None else c for c in cells)
-    return ("\ufeff" + out.getvalue()).encode()
+    """The same as CSV, UTF-8 with a BOM (Excel then reads the Chinese right); a field that
+    would start a formula is neutralised (render.sheets)."""
+    def lines() -> Iterator[list[Any]]:
+        yield _header()
+        for r in rows:
+            cells = _cells(r, timezone)
+            cells[13] = cells[13].isoformat(sep=" ", timespec="minutes")
+            yield cells
+
+    return csv_bytes(lines())
 
 
 def _local(moment: datetime, timezone: str) -> datetime:

