@@ -240,3 +240,43 @@ async def test_the_shipped_samples_import_alike(db: Database) -> None:
                                      actor="test")
     assert first.added == len(csv_parsed.rows) > 0 and not first.bad_rows
     assert second.change_count == 0 and second.unchanged == first.added
+
+
+async def household_names(db: Database, phone: str) -> list[tuple[str, str]]:
+    async with db.transaction() as s:
+        return [(h.relation, h.name) for h in await s.scalars(
+            select(HouseholdEntry).join(Member, Member.id == HouseholdEntry.member_id)
+            .where(Member.phone == phone).order_by(HouseholdEntry.position))]
+
+
+async def test_a_reimport_keeps_who_members_added_in_the_chat(db: Database) -> None:
+    from bot.services.members.settings import add_household
+
+    await run_import(db, FIRST)
+    async with db.transaction() as s:  # Wang Wei adds his father with /family
+        wang = await s.scalar(select(Member.id).where(Member.phone == "+8613800138001"))
+        assert wang is not None
+        await add_household(s, member_id=wang, relation="father", name="Wang Jun")
+
+    def roster(household: str) -> bytes:
+        return csv_bytes([("G/A", "Wang Wei", "13800138001", "leader", household, "yes"),
+                          ("G/A", "Zhao Min", "13800138002", "", "", "yes"),
+                          ("G/A", "Sun Li", "13800138003", "member", "mother:Liu Fang", "no"),
+                          ("G/B", "Chen Jie", "13800138004", "leader", "", "yes")])
+
+    # The file adds a daughter: the roster's entries and his father all stay.
+    dry = await run_import(db, roster("spouse:Li Na;child:Wang Bo;daughter:Wang Xin"),
+                           dry_run=True)
+    assert [c.fields for c in dry.changes] == [(Field.HOUSEHOLD,)]  # the dry run says so
+    await run_import(db, roster("spouse:Li Na;child:Wang Bo;daughter:Wang Xin"))
+    assert await household_names(db, "+8613800138001") == [
+        ("spouse", "Li Na"), ("child", "Wang Bo"), ("daughter", "Wang Xin"),
+        ("father", "Wang Jun")]
+
+    # The file no longer lists the child and the daughter: they go, his father stays.
+    summary = await run_import(db, roster("spouse:Li Na"))
+    assert [c.fields for c in summary.changes] == [(Field.HOUSEHOLD,)]
+    assert await household_names(db, "+8613800138001") == [
+        ("spouse", "Li Na"), ("father", "Wang Jun")]
+    # The same file again changes nothing.
+    assert (await run_import(db, roster("spouse:Li Na"))).change_count == 0

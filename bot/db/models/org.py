@@ -82,6 +82,9 @@ class HouseholdEntry(Base):
     name: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Given by a roster file (a later import may change it) rather than added by the member
+    # in the chat (/family), which an import keeps.
+    from_roster: Mapped[bool] = mapped_column(Boolean, default=False)
 
     member: Mapped[Member] = relationship(back_populates="household")
 

@@ -174,7 +174,7 @@ async def _apply(session: AsyncSession, rows: list[RosterRow], summary: ImportSu
             member = Member(unit_id=unit.id, name=row.name, phone=row.phone,
                             role=Role(row.role.value), active=True, created_at=now,
                             updated_at=now)
-            member.household = [HouseholdEntry(relation=r, name=n, position=i)
+            member.household = [HouseholdEntry(relation=r, name=n, position=i, from_roster=True)
                                 for i, (r, n) in enumerate(row.household)]
             session.add(member)
             summary.added += 1
@@ -228,30 +228,41 @@ async def _update(session: AsyncSession, member: Member, row: RosterRow, unit: U
         changed.append(Field.ROLE)
     # An empty household cell leaves the household alone: rosters often leave it blank, and
     # the member may have listed their household with /family since.
-    if row.household and [(e.relation, e.name) for e in entries] != list(row.household):
-        await _replace_household(session, member, entries, row.household)
+    if row.household and await _merge_household(session, member, entries, row.household):
         changed.append(Field.HOUSEHOLD)
     if changed:
         member.updated_at = now
     return changed
 
 
-async def _replace_household(session: AsyncSession, member: Member,
-                             entries: list[HouseholdEntry],
-                             wanted: tuple[tuple[str, str], ...]) -> None:
-    """Keep the entries that are still listed (their ids, so past reports stay linked),
-    delete the others (reports keep a copy of relation and name), add the new ones."""
+async def _merge_household(session: AsyncSession, member: Member,
+                           entries: list[HouseholdEntry],
+                           wanted: tuple[tuple[str, str], ...]) -> bool:
+    """The file's household for this member, merged with what the member added in the chat:
+    entries the file lists are kept (their ids, so past reports stay linked) or added, in
+    the file's order; entries an earlier file gave and this one no longer lists are deleted
+    (reports keep a copy of relation and name); entries the member added with /family stay,
+    after the file's. Whether anything changed."""
     unused = list(entries)
+    changed = False
     for position, (relation, name) in enumerate(wanted):
         match = next((e for e in unused if (e.relation, e.name) == (relation, name)), None)
         if match is not None:
             unused.remove(match)
-            match.position = position
+            changed |= match.position != position
+            match.position, match.from_roster = position, True
         else:
             session.add(HouseholdEntry(member_id=member.id, relation=relation, name=name,
-                                       position=position))
-    for entry in unused:
+                                       position=position, from_roster=True))
+            changed = True
+    for position, entry in enumerate((e for e in unused if not e.from_roster),
+                                     start=len(wanted)):
+        changed |= entry.position != position
+        entry.position = position
+    for entry in (e for e in unused if e.from_roster):
         await session.delete(entry)
+        changed = True
+    return changed
 
 
 async def _rebuild_chains(session: AsyncSession, in_file: list[tuple[RosterRow, Member]],
