@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.context import Context
-from bot.db.models import LeaveKind
-from bot.render.onboarding import not_linked
+from bot.render.onboarding import not_linked, toast
+from bot.render.payloads import Buttons
 from bot.render.settings import (
-    LEAVE_CANCEL_PREFIX,
-    LEAVE_PICK_PREFIX,
+    LEAVE_CANCEL,
+    LEAVE_PICK,
     find_problem,
     leave_args_problem,
     leave_cancel_buttons,
@@ -21,6 +17,7 @@ from bot.render.settings import (
     leave_result,
     leave_usage,
     pick_member,
+    picked_leave,
     quiet_problem,
     quiet_set,
     quiet_usage,
@@ -29,11 +26,8 @@ from bot.services.members import leaves
 from bot.services.members.leaves import FindStatus, InvalidLeaveArgs
 from bot.services.members.settings import InvalidQuiet, parse_quiet, quiet_of, set_quiet
 from bot.services.org.accounts import member_for
-from handlers.family import keyboard, plain_text
-
-LEAVE_PATTERN = rf"^(?:{LEAVE_PICK_PREFIX}|{LEAVE_CANCEL_PREFIX})"
-_PICK = re.compile(r"lv:(\d{1,12}):(\d{8}):(\d{8}):([le])")
-_CANCEL = re.compile(r"lvx:(\d{1,12})")
+from handlers import tg
+from handlers.common import stale_button
 
 
 def _args(context: Context) -> str:
@@ -59,7 +53,7 @@ async def set_quiet_hours(update: Update, context: Context) -> None:
             else:
                 set_quiet(member, quiet)
                 reply = quiet_set(quiet)
-    await message.reply_text(reply, parse_mode=ParseMode.HTML)
+    await tg.reply(update, reply)
 
 
 async def record_leave(update: Update, context: Context) -> None:
@@ -67,13 +61,13 @@ async def record_leave(update: Update, context: Context) -> None:
     user, message = update.effective_user, update.effective_message
     assert user and message
     text, now, zone = _args(context), context.now(), context.settings.default_timezone
-    buttons: list[list[tuple[str, str]]] = []
+    buttons: Buttons = []
     async with context.transaction() as session:
-        scope = context.manager
-        if scope is None:
+        actor = context.manager
+        if actor is None:
             reply = leave_not_allowed()
         elif not text:
-            current = await leaves.current_leaves(session, scope, now=now, default_timezone=zone)
+            current = await leaves.current_leaves(session, actor, now=now, default_timezone=zone)
             reply, buttons = leave_usage(current), leave_cancel_buttons(current)
         else:
             try:
@@ -81,7 +75,7 @@ async def record_leave(update: Update, context: Context) -> None:
             except InvalidLeaveArgs as invalid:
                 reply = leave_args_problem(invalid.code)
             else:
-                found = await leaves.find_members(session, scope, request.query, now=now)
+                found = await leaves.find_members(session, actor, request.query, now=now)
                 if found.status is not FindStatus.FOUND:
                     reply = find_problem(found)
                 elif len(found.candidates) > 1:
@@ -89,50 +83,48 @@ async def record_leave(update: Update, context: Context) -> None:
                                                  request.kind)
                 else:
                     result = await leaves.set_leave(
-                        session, scope, member_id=found.candidates[0].member_id,
+                        session, actor, member_id=found.candidates[0].member_id,
                         start=request.start, end=request.end, kind=request.kind, now=now,
                         default_timezone=zone)
                     reply = leave_result(result)
-    await message.reply_text(reply, parse_mode=ParseMode.HTML,
-                             reply_markup=keyboard(buttons) if buttons else None)
+    await tg.reply(update, reply, buttons)
 
 
-def _day(text: str) -> date | None:
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
-
-
-async def leave_button(update: Update, context: Context) -> None:
-    """A leave button: pick one of several matches, or cancel a leave; scope checked again."""
-    query, user = update.callback_query, update.effective_user
-    assert query and user
-    data = query.data or ""
-    pick, cancel = _PICK.fullmatch(data), _CANCEL.fullmatch(data)
-    start, end = (_day(pick[2]), _day(pick[3])) if pick else (None, None)
-    now, zone = context.now(), context.settings.default_timezone
-    async with context.transaction() as session:
-        scope = context.manager
-        if scope is None:
-            reply = leave_not_allowed()
-        elif pick and start and end:
-            kind = LeaveKind.EXEMPT if pick[4] == "e" else LeaveKind.LEAVE
-            result = await leaves.set_leave(session, scope, member_id=int(pick[1]),
-                                            start=start, end=end, kind=kind, now=now,
-                                            default_timezone=zone)
-            reply = leave_result(result)
-        elif cancel:
-            result = await leaves.cancel_leave(session, scope, leave_id=int(cancel[1]),
-                                               now=now, default_timezone=zone)
-            reply = leave_result(result)
-        else:
-            reply = ""
-    if not reply:
-        from handlers.common import stale_button
-
+async def leave_picked(update: Update, context: Context) -> None:
+    """One of several matching members picked: record the leave; the scope checked again."""
+    query = update.callback_query
+    assert query
+    values = LEAVE_PICK.decode(query.data)
+    picked = None if values is None else picked_leave(values)
+    if picked is None:
         await stale_button(update, context)
         return
-    await query.answer(plain_text(reply)[:200])
-    assert query.message is not None
-    await query.get_bot().send_message(query.message.chat.id, reply, parse_mode=ParseMode.HTML)
+    async with context.transaction() as session:
+        actor = context.manager
+        reply = leave_not_allowed() if actor is None else leave_result(await leaves.set_leave(
+            session, actor, member_id=picked.member_id, start=picked.start, end=picked.end,
+            kind=picked.kind, now=context.now(),
+            default_timezone=context.settings.default_timezone))
+    await _leave_answered(update, reply)
+
+
+async def leave_cancelled(update: Update, context: Context) -> None:
+    """A leave's cancel button: cancel it; the scope checked again."""
+    query = update.callback_query
+    assert query
+    values = LEAVE_CANCEL.decode(query.data)
+    if values is None:
+        await stale_button(update, context)
+        return
+    async with context.transaction() as session:
+        actor = context.manager
+        reply = leave_not_allowed() if actor is None else leave_result(
+            await leaves.cancel_leave(session, actor, leave_id=values[0], now=context.now(),
+                                      default_timezone=context.settings.default_timezone))
+    await _leave_answered(update, reply)
+
+
+async def _leave_answered(update: Update, reply: str) -> None:
+    assert update.callback_query
+    await tg.answer(update.callback_query, toast(reply))
+    await tg.send(update, reply)
