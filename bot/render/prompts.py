@@ -3,7 +3,8 @@
 Buttons carry ``r:<YYYY-MM-DD>:<choice>`` (the `REPORT` codec): compact (Telegram allows 64
 bytes), stateless, and dated, so the handler can tell today's buttons from yesterday's.
 
-Render inside ``use_locale(recipient's locale)``: the text is fixed when the message is queued.
+Render inside ``use_locale(recipient's locale)``: the text is fixed when the message is queued
+(bot.outbox.send draws the services' `Prompt` and `Reminder` views through `payload_for`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from html import escape
 
 from bot.i18n import _, fmt_date, fmt_time
 from bot.render.callbacks import Codec, Token, Word
-from bot.render.payloads import InlineKeyboard, Payload, inline_keyboard, message_payload
+from bot.render.payloads import (
+    InlineKeyboard,
+    Payload,
+    inline_keyboard,
+    message_payload,
+    payload_for,
+)
+from bot.services.reports.prompts import Prompt, Reminder
 
 
 class ReportChoice(enum.StrEnum):
@@ -93,3 +101,14 @@ def reminder_payload(*, name: str, day: date, deadline: datetime, timezone: str,
     ).format(name=escape(name), date=escape(fmt_date(day, "long")),
              time=escape(fmt_time(deadline, "short", tz=timezone)))
     return message_payload(text, reply_markup=report_keyboard(day, offer_same=offer_same))
+
+
+@payload_for.register
+def _prompt(view: Prompt) -> Payload:
+    return prompt_payload(name=view.name, day=view.day, offer_same=view.offer_same)
+
+
+@payload_for.register
+def _reminder(view: Reminder) -> Payload:
+    return reminder_payload(name=view.name, day=view.day, deadline=view.deadline,
+                            timezone=view.timezone, offer_same=view.offer_same)
