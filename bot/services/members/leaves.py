@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Leave, LeaveKind, Member, Unit
 from bot.services.members.phones import InvalidPhone, normalize_phone
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree, unit_names
+from bot.services.org.permissions import Actor, subtree_clause
+from bot.services.org.units import unit_names
 from bot.services.reports.schedule import schedule_for
 
 MAX_LEAVE_DAYS = 366
@@ -139,7 +139,7 @@ async def find_members(
     needle = " ".join(query.split()).lower()
     where = func.lower(Member.name).contains(needle, autoescape=True)
     if scope.root_path is not None:
-        where = where & in_subtree(scope.root_path)
+        where = where & subtree_clause(Unit.path, scope.root_path)
     total = int(await session.scalar(
         select(func.count()).select_from(base.where(where).subquery())) or 0)
     if total == 0:
@@ -290,7 +290,7 @@ async def current_leaves(
              .where(Leave.end_date >= today, Member.active)
              .order_by(Leave.start_date, Leave.id).limit(limit))
     if scope.root_path is not None:
-        query = query.where(in_subtree(scope.root_path))
+        query = query.where(subtree_clause(Unit.path, scope.root_path))
     rows = (await session.execute(query)).all()
     return [LeaveLine(leave.id, await _candidate(session, member, unit), leave.start_date,
                       leave.end_date, leave.kind) for leave, member, unit in rows]

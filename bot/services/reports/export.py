@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import HouseholdReport, Member, Report, ReportStatus, Unit
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
+from bot.services.org.permissions import Actor, in_subtree, subtree_clause
 from bot.services.reports.temperature import is_fever
 
 MAX_DAYS = 92
@@ -98,14 +98,14 @@ async def _unit_paths(session: AsyncSession, scope: Actor) -> dict[int, str]:
     names = {uid: name for uid, name, _path in rows}
     return {uid: " / ".join(names.get(int(p), "?") for p in path.strip("/").split("/") if p)
             for uid, _name, path in rows
-            if scope.root_path is None or path.startswith(scope.root_path)}
+            if scope.root_path is None or in_subtree(path, scope.root_path)}
 
 
 def _reports_in(scope: Actor, start: date, end: date) -> Any:
     stmt = (select(Report.id).join(Unit, Unit.id == Report.unit_id)
             .where(Report.report_date >= start, Report.report_date <= end))
     if scope.root_path is not None:
-        stmt = stmt.where(Unit.path.startswith(scope.root_path, autoescape=True))
+        stmt = stmt.where(subtree_clause(Unit.path, scope.root_path))
     return stmt
 
 
@@ -126,7 +126,7 @@ async def export_rows(session: AsyncSession, scope: Actor, start: date,
             .outerjoin(leader, leader.id == Report.entered_by)
             .where(Report.report_date >= start, Report.report_date <= end))
     if scope.root_path is not None:
-        base = base.where(Unit.path.startswith(scope.root_path, autoescape=True))
+        base = base.where(subtree_clause(Unit.path, scope.root_path))
     reports = (await session.execute(base)).all()
     household: dict[int, list[HouseholdReport]] = {}
     ids = base.with_only_columns(Report.id).scalar_subquery()
