@@ -23,9 +23,8 @@ from bot.render.settings import (
     quiet_usage,
 )
 from bot.services.members import leaves
-from bot.services.members.leaves import FindStatus, InvalidLeaveArgs
-from bot.services.members.settings import InvalidQuiet, parse_quiet, quiet_of, set_quiet
-from bot.services.org.accounts import member_for
+from bot.services.members.leaves import FindStatus
+from bot.services.members.settings import quiet_command
 from handlers import tg
 from handlers.common import stale_button
 
@@ -36,57 +35,44 @@ def _args(context: Context) -> str:
 
 async def set_quiet_hours(update: Update, context: Context) -> None:
     """A linked member sets, clears or looks at their quiet hours."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
-    text = _args(context)
+    user = update.effective_user
+    assert user
     async with context.transaction() as session:
-        member = await member_for(session, user.id)
-        if member is None:
-            reply = not_linked()
-        elif not text:
-            reply = quiet_usage(quiet_of(member))
-        else:
-            try:
-                quiet = parse_quiet(text)
-            except InvalidQuiet as invalid:
-                reply = quiet_problem(invalid.code)
-            else:
-                set_quiet(member, quiet)
-                reply = quiet_set(quiet)
+        change = await quiet_command(session, user.id, _args(context))
+    if change is None:
+        reply = not_linked()
+    elif change.error is not None:
+        reply = quiet_problem(change.error)
+    elif change.changed:
+        reply = quiet_set(change.quiet)
+    else:
+        reply = quiet_usage(change.quiet)
     await tg.reply(update, reply)
 
 
 async def record_leave(update: Update, context: Context) -> None:
     """A leader or admin records leave: `/leave NAME FROM [TO] [exempt]`; no args lists."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
-    text, now, zone = _args(context), context.now(), context.settings.default_timezone
     buttons: Buttons = []
     async with context.transaction() as session:
         actor = context.manager
-        if actor is None:
-            reply = leave_not_allowed()
-        elif not text:
-            current = await leaves.current_leaves(session, actor, now=now, default_timezone=zone)
-            reply, buttons = leave_usage(current), leave_cancel_buttons(current)
-        else:
-            try:
-                request = leaves.parse_leave_args(text)
-            except InvalidLeaveArgs as invalid:
-                reply = leave_args_problem(invalid.code)
-            else:
-                found = await leaves.find_members(session, actor, request.query, now=now)
-                if found.status is not FindStatus.FOUND:
-                    reply = find_problem(found)
-                elif len(found.candidates) > 1:
-                    reply, buttons = pick_member(found.candidates, request.start, request.end,
-                                                 request.kind)
-                else:
-                    result = await leaves.set_leave(
-                        session, actor, member_id=found.candidates[0].member_id,
-                        start=request.start, end=request.end, kind=request.kind, now=now,
-                        default_timezone=zone)
-                    reply = leave_result(result)
+        done = None if actor is None else await leaves.leave_command(
+            session, actor, _args(context), now=context.now(),
+            default_timezone=context.settings.default_timezone)
+    if done is None:
+        reply = leave_not_allowed()
+    elif done.current is not None:
+        reply, buttons = leave_usage(done.current), leave_cancel_buttons(done.current)
+    elif done.args_error is not None:
+        reply = leave_args_problem(done.args_error)
+    elif done.found is not None and done.found.status is not FindStatus.FOUND:
+        reply = find_problem(done.found)
+    elif done.found is not None and done.request is not None:
+        request = done.request
+        reply, buttons = pick_member(done.found.candidates, request.start, request.end,
+                                     request.kind)
+    else:
+        assert done.result is not None
+        reply = leave_result(done.result)
     await tg.reply(update, reply, buttons)
 
 

@@ -294,3 +294,34 @@ async def current_leaves(
     rows = (await session.execute(query)).all()
     return [LeaveLine(leave.id, await _candidate(session, member, unit), leave.start_date,
                       leave.end_date, leave.kind) for leave, member, unit in rows]
+
+
+@dataclass(frozen=True)
+class LeaveCommand:
+    """/leave's outcome, one of: the current leaves (no arguments), why the arguments were
+    refused, why no single member was found, the members to pick from, or the leave's
+    result."""
+
+    current: list[LeaveLine] | None = None
+    args_error: LeaveArgsError | None = None
+    found: FindResult | None = None  # not FOUND, or several candidates to pick from
+    request: LeaveRequest | None = None
+    result: LeaveResult | None = None
+
+
+async def leave_command(session: AsyncSession, scope: Actor, text: str, *, now: datetime,
+                        default_timezone: str) -> LeaveCommand:
+    """`/leave NAME FROM [TO] [exempt]` by a leader or admin; without arguments, the list."""
+    if not text:
+        return LeaveCommand(current=await current_leaves(
+            session, scope, now=now, default_timezone=default_timezone))
+    try:
+        request = parse_leave_args(text)
+    except InvalidLeaveArgs as invalid:
+        return LeaveCommand(args_error=invalid.code)
+    found = await find_members(session, scope, request.query, now=now)
+    if found.status is not FindStatus.FOUND or len(found.candidates) > 1:
+        return LeaveCommand(found=found, request=request)
+    return LeaveCommand(result=await set_leave(
+        session, scope, member_id=found.candidates[0].member_id, start=request.start,
+        end=request.end, kind=request.kind, now=now, default_timezone=default_timezone))

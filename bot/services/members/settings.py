@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LOCALES
 from bot.db.models import HouseholdEntry, Member, Role, Unit
+from bot.services.org.accounts import member_for
 from bot.services.org.units import unit_names
 from bot.services.reports.schedule import ScheduleError, parse_hhmm
 
@@ -207,6 +208,33 @@ def quiet_of(member: Member) -> QuietHours | None:
 def set_quiet(member: Member, quiet: QuietHours | None) -> None:
     """Store the window in "HH:MM" (unit time), or clear it."""
     member.quiet_start, member.quiet_end = quiet.as_text() if quiet else (None, None)
+
+
+@dataclass(frozen=True)
+class QuietChange:
+    """/quiet's outcome: the window as it now is (shown, or just set), or why the text was
+    refused."""
+
+    changed: bool
+    quiet: QuietHours | None = None
+    error: QuietError | None = None
+
+
+async def quiet_command(session: AsyncSession, telegram_user_id: int,
+                        text: str) -> QuietChange | None:
+    """/quiet [text]: no text shows the window, a window sets it, `off` clears it; None when
+    the user is not linked to a member."""
+    member = await member_for(session, telegram_user_id)
+    if member is None:
+        return None
+    if not text:
+        return QuietChange(False, quiet_of(member))
+    try:
+        quiet = parse_quiet(text)
+    except InvalidQuiet as invalid:
+        return QuietChange(False, error=invalid.code)
+    set_quiet(member, quiet)
+    return QuietChange(True, quiet)
 
 
 # --- /me -----------------------------------------------------------------------------------
