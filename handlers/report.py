@@ -11,13 +11,7 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.render import reports as render
 from bot.render.onboarding import not_linked, toast
-from bot.render.payloads import Buttons
-from bot.render.prompts import (
-    ReportChoice,
-    parse_report_callback,
-    prompt_payload,
-    report_buttons,
-)
+from bot.render.prompts import ReportChoice, parse_report_callback
 from bot.services.org.accounts import member_for
 from bot.services.reports import form as report_form
 from bot.services.reports import store as reports
@@ -49,16 +43,6 @@ def _log_saved(saved: reports.SaveResult) -> None:
                 saved.changed, report.revision)
 
 
-def _today_message(t: Today) -> tuple[str, Buttons]:
-    """/report's text and buttons: the current report with amend buttons, or the question."""
-    if t.report is not None:
-        text = render.current_report_text(reports.view(t.report).entry, t.day,
-                                          t.report.updated_at, t.schedule.timezone)
-        return text, render.amend_buttons(t.day)
-    text = prompt_payload(name=t.name, day=t.day, offer_same=t.offer_same)["text"]
-    return text, [[b] for b in report_buttons(t.day, offer_same=t.offer_same)]
-
-
 async def show_report(update: Update, context: Context) -> None:
     """/report: today's question, or today's report with buttons to amend it."""
     user, message = update.effective_user, update.effective_message
@@ -70,7 +54,7 @@ async def show_report(update: Update, context: Context) -> None:
     if t is None:
         await tg.reply(update, not_linked())
         return
-    await tg.reply(update, *_today_message(t))
+    await tg.reply(update, *render.today_message(t))
 
 
 async def show_history(update: Update, context: Context) -> None:
@@ -183,7 +167,7 @@ async def _after_choice(update: Update, query: CallbackQuery, result: ChoiceResu
     else:  # a day that can no longer be reported: say so and offer today's
         assert t is not None
         await tg.answer(query, toast(render.stale_day(result.day)), alert=True)
-        await tg.send(update, *_today_message(t))
+        await tg.send(update, *render.today_message(t))
 
 
 async def form_button(update: Update, context: Context) -> None:

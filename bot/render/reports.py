@@ -16,8 +16,9 @@ from bot.db.models import ReportStatus
 from bot.i18n import _, fmt_date, fmt_number, fmt_time, pgettext
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import Buttons
-from bot.render.prompts import DAY, ReportChoice, iso_day
+from bot.render.prompts import DAY, ReportChoice, iso_day, prompt_payload, report_buttons
 from bot.services.members.settings import InvalidText, TextError
+from bot.services.reports.choice import Today
 from bot.services.reports.form import (
     NORMAL,
     QUICK_TEMPERATURES,
@@ -25,7 +26,14 @@ from bot.services.reports.form import (
     Outcome,
     Step,
 )
-from bot.services.reports.store import MAX_NOTE, SYMPTOMS, HistoryDay, PersonHealth, ReportInput
+from bot.services.reports.store import (
+    MAX_NOTE,
+    SYMPTOMS,
+    HistoryDay,
+    PersonHealth,
+    ReportInput,
+    view,
+)
 from bot.services.reports.temperature import MAX_C, MIN_C, TemperatureError, TemperatureErrorCode
 
 FORM_ACTIONS = ("w", "wd", "t", "s", "sd", "ns", "f", "fd", "ok", "re", "x")
@@ -153,6 +161,16 @@ def current_report_text(entry: ReportInput, day: date, when: datetime, timezone:
         date=fmt_date(day, "long"), time=fmt_time(when, "short", tz=timezone))
     tail = _("To change it, tap how things are now.")
     return "\n".join([f"<b>{escape(head)}</b>", *report_lines(entry), "", escape(tail)])
+
+
+def today_message(t: Today) -> tuple[str, Buttons]:
+    """/report's text and buttons: the current report with amend buttons, or the question."""
+    if t.report is not None:
+        text = current_report_text(view(t.report).entry, t.day, t.report.updated_at,
+                                   t.schedule.timezone)
+        return text, amend_buttons(t.day)
+    text = prompt_payload(name=t.name, day=t.day, offer_same=t.offer_same)["text"]
+    return text, [[b] for b in report_buttons(t.day, offer_same=t.offer_same)]
 
 
 def amend_buttons(day: date) -> Buttons:
