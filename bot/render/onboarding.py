@@ -291,4 +291,4 @@ def profile_text(p: Profile, locale: str) -> str:
 
 
 def not_linked() -> str:
-    return _("You are not linked to your unit yet: send /start to link your account.")
+    return escape(_("You are not linked to your unit yet: send /start to link your account."))
