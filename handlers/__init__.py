@@ -18,9 +18,11 @@ from bot.render import faq as render_faq
 from bot.render import faq_add as render_faq_add
 from bot.render import leaders as render_leaders
 from bot.render import notices as render_notices
+from bot.render import onboarding as render_onboarding
+from bot.render import prompts as render_prompts
 from bot.render import reports as render_reports
+from bot.render import settings as render_settings
 from bot.render import volunteers as render_volunteers
-from bot.render.prompts import REPORT_CALLBACK_PATTERN
 from bot.runtime import notice_progress
 from bot.services.drafts import DraftKind
 from handlers import (
@@ -63,22 +65,38 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("start", onboarding.start),
             CommandHandler("help", common.show_help),
             CommandHandler("language", common.choose_language),
-            CallbackQueryHandler(common.language_chosen, pattern=f"^{common.LANGUAGE_PREFIX}"),
+            CallbackQueryHandler(common.language_chosen,
+                                 pattern=render_settings.LANGUAGE.pattern),
             MessageHandler(filters.CONTACT, onboarding.share_contact),
             CommandHandler("family", family.show_family),
             CommandHandler("me", family.show_me),
-            CallbackQueryHandler(family.family_button, pattern=family.FAMILY_PATTERN),
+            CallbackQueryHandler(family.add_pressed, pattern=render_onboarding.FAMILY_ADD.pattern),
+            CallbackQueryHandler(family.list_pressed,
+                                 pattern=render_onboarding.FAMILY_LIST.pattern),
+            CallbackQueryHandler(family.cancel_pressed,
+                                 pattern=render_onboarding.FAMILY_CANCEL.pattern),
+            CallbackQueryHandler(family.rename_pressed,
+                                 pattern=render_onboarding.FAMILY_RENAME.pattern),
+            CallbackQueryHandler(family.delete_pressed,
+                                 pattern=render_onboarding.FAMILY_DELETE.pattern),
+            CallbackQueryHandler(family.remove_pressed,
+                                 pattern=render_onboarding.FAMILY_REMOVE.pattern),
+            CallbackQueryHandler(family.relation_pressed,
+                                 pattern=render_onboarding.FAMILY_RELATION.pattern),
             CommandHandler("quiet", settings.set_quiet_hours),
             CommandHandler("leave", settings.record_leave),
-            CallbackQueryHandler(settings.leave_button, pattern=settings.LEAVE_PATTERN),
+            CallbackQueryHandler(settings.leave_picked,
+                                 pattern=render_settings.LEAVE_PICK.pattern),
+            CallbackQueryHandler(settings.leave_cancelled,
+                                 pattern=render_settings.LEAVE_CANCEL.pattern),
             CommandHandler("status", status.show_status),
             CallbackQueryHandler(status.status_button, pattern=render_digest.STATUS.pattern),
             CommandHandler("report", report.show_report),
             CommandHandler("history", report.show_history),
             CommandHandler("cancel", report.cancel_form),
-            CallbackQueryHandler(report.report_button, pattern=REPORT_CALLBACK_PATTERN),
-            CallbackQueryHandler(report.report_button, pattern=render_reports.AMEND_PATTERN),
-            CallbackQueryHandler(report.form_button, pattern=render_reports.FORM_PATTERN),
+            CallbackQueryHandler(report.report_button, pattern=render_prompts.REPORT.pattern),
+            CallbackQueryHandler(report.amend_button, pattern=render_reports.AMEND.pattern),
+            CallbackQueryHandler(report.form_button, pattern=render_reports.FORM.pattern),
             CommandHandler("contacts", leaders.show_contacts),
             *(CallbackQueryHandler(leaders.contacts_button(button), pattern=codec.pattern)
               for button, codec in render_leaders.CONTACTS.items()),

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from html import escape
+from telegram import Update
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-
-from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
-from bot.i18n import _, language_name, set_locale
+from bot.i18n import set_locale
+from bot.render import commands as render
+from bot.render.settings import LANGUAGE, language_set
+from bot.render.settings import choose_language as language_menu
 from bot.services.org.accounts import role_of, set_account_locale
-from handlers.commands import commands_for
-
-LANGUAGE_PREFIX = "lang:"
+from handlers import tg
 
 
 async def show_help(update: Update, context: Context) -> None:
@@ -22,67 +19,43 @@ async def show_help(update: Update, context: Context) -> None:
     async with context.transaction() as session:
         admins = context.settings.admin_telegram_ids
         role = await role_of(session, update.effective_user.id, admins)
-    lines = [f"/{c.name} — {escape(str(c.description))}" for c in commands_for(role)]
-    header = _("Commands you can use:")
-    if role is None:
-        footer = _("You are not linked to your unit yet: send /start to link your account.")
-        lines += ["", footer]
-    await update.effective_message.reply_text(
-        "\n".join([f"<b>{escape(header)}</b>", *lines]), parse_mode=ParseMode.HTML
-    )
-
-
-def _language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(language_name(loc), callback_data=f"{LANGUAGE_PREFIX}{loc}")
-          for loc in SUPPORTED_LOCALES]]
-    )
+    await tg.reply(update, render.help_text(role))
 
 
 async def choose_language(update: Update, context: Context) -> None:
     """Offer the languages as buttons."""
-    assert update.effective_message
-    await update.effective_message.reply_text(
-        _("Choose your language:"), reply_markup=_language_keyboard()
-    )
+    await tg.reply(update, *language_menu())
 
 
 async def language_chosen(update: Update, context: Context) -> None:
     """Store the chosen language and confirm in it."""
     query = update.callback_query
-    assert query and query.data and update.effective_user
-    locale = query.data.removeprefix(LANGUAGE_PREFIX)
-    if locale not in SUPPORTED_LOCALES:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+    assert query and update.effective_user
+    values = LANGUAGE.decode(query.data)
+    if values is None:
+        await stale_button(update, context)
         return
+    (locale,) = values
     async with context.transaction() as session:
         await set_account_locale(
             session, telegram_user_id=update.effective_user.id, locale=locale, now=context.now()
         )
     set_locale(locale)
-    await query.answer()
-    await query.edit_message_text(
-        _("Language set to {language}.").format(language=language_name(locale))
-    )
+    await tg.answer(query)
+    await tg.edit_or_keep(query, language_set(locale))
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command we do not have."""
-    assert update.effective_message
-    await update.effective_message.reply_text(
-        _("I don't know that command. Send /help to see what I can do.")
-    )
+    await tg.reply(update, render.unknown_command())
 
 
 async def other_message(update: Update, context: Context) -> None:
     """Anything else: stickers, photos, free text no later handler took."""
-    assert update.effective_message
-    await update.effective_message.reply_text(
-        _("Sorry, I didn't understand that. Send /help to see what I can do.")
-    )
+    await tg.reply(update, render.not_understood())
 
 
 async def stale_button(update: Update, context: Context) -> None:
     """A button whose data no handler knows (an old message, a removed feature)."""
     assert update.callback_query
-    await update.callback_query.answer(_("This button is no longer valid."), show_alert=True)
+    await tg.answer(update.callback_query, render.stale_button(), alert=True)

@@ -1,21 +1,22 @@
-"""/family (add, rename, remove household entries, step by step) and /me."""
+"""/family (add, rename, remove household entries, step by step) and /me.
+
+The steps are a state machine in bot.services.members.family; each button (one handler per
+action, bot.render.onboarding's FAMILY_* codecs) and each typed answer maps its outcome to a
+reply here.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from html import unescape
-
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import Update
 
 from bot.context import Context
 from bot.i18n import current_locale
+from bot.render.callbacks import Codec
 from bot.render.onboarding import (
-    FAMILY_PREFIX,
-    Buttons,
+    FAMILY_DELETE,
+    FAMILY_RELATION,
+    FAMILY_REMOVE,
+    FAMILY_RENAME,
     ask_relation,
     cancel_buttons,
     confirm_remove,
@@ -26,114 +27,112 @@ from bot.render.onboarding import (
     not_linked,
     profile_text,
     relation_label,
+    toast,
 )
 from bot.services.members import family
-from bot.services.members.family import Outcome
+from bot.services.members.family import Action, Outcome, Pressed
 from bot.services.members.settings import HouseholdError, profile
 from bot.services.org.accounts import member_for
+from handlers import tg
+from handlers.common import stale_button
+from handlers.tg import keyboard  # noqa: F401  (see plain_text)
 
-FAMILY_PATTERN = rf"^{FAMILY_PREFIX}"
-_CALLBACK = re.compile(r"fam:(add|list|cancel|ren|del|rm|rel)(?::([a-z0-9]{1,12}))?")
-_NEEDS_ID = frozenset({"ren", "del", "rm"})
-STALE = family.FamilyResult(Outcome.STALE)
-
-
-def keyboard(rows: Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-         for row in rows])
+# `keyboard` and `plain_text` are still imported from here by handlers outside this slice
+# (admin, duty, faq, …) until they use handlers.tg and render's toast; drop both then.
+plain_text = toast
 
 
 async def show_family(update: Update, context: Context) -> None:
     """A linked member's household, with buttons to change it."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
+    user = update.effective_user
+    assert user
     async with context.transaction() as session:
-        member = await member_for(session, user.id)
-        entries = await family.entries(session, member.id) if member else []
-    if member is None:
-        await message.reply_text(not_linked())
+        entries = await family.listing(session, user.id)
+    if entries is None:
+        await tg.reply(update, not_linked())
         return
-    await message.reply_text(family_text(entries), parse_mode=ParseMode.HTML,
-                             reply_markup=keyboard(family_buttons(entries)))
+    await tg.reply(update, family_text(entries), family_buttons(entries))
 
 
-def parse_family_callback(data: str | None) -> tuple[str, str] | None:
-    """(action, argument) of a /family button; None for anything we never sent."""
-    match = _CALLBACK.fullmatch(data or "")
-    if match is None:
-        return None
-    action, arg = match[1], match[2] or ""
-    if action in _NEEDS_ID and not arg.isdigit():
-        return None
-    if action == "rel" and relation_label(arg) is None:
-        return None
-    return action, arg
+async def add_pressed(update: Update, context: Context) -> None:
+    await _press(update, context, Action.ADD)
 
 
-async def _press(session: AsyncSession, action: str, arg: str, member_id: int,
-                 telegram_user_id: int, now: datetime) -> family.FamilyResult | None:
-    """Carry out a button's action; None for the buttons that only change the view."""
-    if action == "add":
-        return await family.begin_add(session, member_id=member_id,
-                                      telegram_user_id=telegram_user_id, now=now)
-    if action == "rel":
-        return await family.answer(session, member_id=member_id,
-                                   telegram_user_id=telegram_user_id,
-                                   text=relation_label(arg) or "", now=now, from_button=True)
-    if action == "ren":
-        return await family.begin_rename(session, member_id=member_id,
-                                         telegram_user_id=telegram_user_id,
-                                         entry_id=int(arg), now=now)
-    if action == "rm":
-        return await family.remove(session, member_id=member_id,
-                                   telegram_user_id=telegram_user_id, entry_id=int(arg))
-    if action == "cancel":
-        return await family.cancel(session, telegram_user_id=telegram_user_id)
-    return None  # "list", and "del", which only asks to confirm
+async def list_pressed(update: Update, context: Context) -> None:
+    await _press(update, context, Action.LIST)
 
 
-async def family_button(update: Update, context: Context) -> None:
-    """A /family button: checked against the member's entries and the step they are in."""
+async def cancel_pressed(update: Update, context: Context) -> None:
+    await _press(update, context, Action.CANCEL)
+
+
+async def rename_pressed(update: Update, context: Context) -> None:
+    await _press_entry(update, context, Action.RENAME, FAMILY_RENAME)
+
+
+async def delete_pressed(update: Update, context: Context) -> None:
+    await _press_entry(update, context, Action.DELETE, FAMILY_DELETE)
+
+
+async def remove_pressed(update: Update, context: Context) -> None:
+    await _press_entry(update, context, Action.REMOVE, FAMILY_REMOVE)
+
+
+async def relation_pressed(update: Update, context: Context) -> None:
+    assert update.callback_query
+    values = FAMILY_RELATION.decode(update.callback_query.data)
+    label = relation_label(values[0]) if values else None
+    if label is None:
+        await stale_button(update, context)
+        return
+    await _press(update, context, Action.RELATION, relation=label)
+
+
+async def _press_entry(update: Update, context: Context, action: Action, codec: Codec) -> None:
+    assert update.callback_query
+    values = codec.decode(update.callback_query.data)
+    if values is None:
+        await stale_button(update, context)
+        return
+    await _press(update, context, action, entry_id=values[0])
+
+
+async def _press(update: Update, context: Context, action: Action, *, entry_id: int = 0,
+                 relation: str = "") -> None:
+    """A /family button: the service checks it against the member's entries and step."""
     query, user = update.callback_query, update.effective_user
     assert query and user
-    parsed = parse_family_callback(query.data)
-    if parsed is None:
-        await query.answer(plain_text(family_step(STALE)), show_alert=True)
-        return
-    action, arg = parsed
     async with context.transaction() as session:
-        member = await member_for(session, user.id)
-        result = None if member is None else await _press(
-            session, action, arg, member.id, user.id, context.now())
-        entries = await family.entries(session, member.id) if member else []
-    if member is None:
-        await query.answer(plain_text(not_linked()), show_alert=True)
+        pressed = await family.press(session, telegram_user_id=user.id, action=action,
+                                     now=context.now(), entry_id=entry_id, relation=relation)
+    if pressed is None:
+        await tg.answer(query, toast(not_linked()), alert=True)
         return
-    if result is None:
-        entry = next((e for e in entries if str(e.id) == arg), None)
-        if action == "del" and entry is None:
-            await query.answer(plain_text(household_problem(None)), show_alert=True)
-            await _edit(query, family_text(entries), family_buttons(entries))
+    entries, result = pressed.entries, pressed.result
+    listing = family_text(entries), family_buttons(entries)
+    if result is None:  # list, or delete: which only asks to confirm
+        entry = pressed.entry(entry_id)
+        if action is Action.DELETE and entry is None:
+            await tg.answer(query, toast(household_problem(None)), alert=True)
+            await tg.edit_or_keep(query, *listing)
             return
-        await query.answer()
-        text, buttons = confirm_remove(entry) if entry is not None and action == "del" else (
-            family_text(entries), family_buttons(entries))
-        await _edit(query, text, buttons)
+        await tg.answer(query)
+        await tg.edit_or_keep(query, *(confirm_remove(entry) if entry is not None
+                                       and action is Action.DELETE else listing))
         return
     if result.outcome in (Outcome.STALE, Outcome.EXPIRED, Outcome.REFUSED):
-        await query.answer(plain_text(family_step(result)), show_alert=True)
+        await tg.answer(query, toast(family_step(result)), alert=True)
         if result.outcome is Outcome.REFUSED:  # the list was out of date: show it as it is
-            await _edit(query, family_text(entries), family_buttons(entries))
+            await tg.edit_or_keep(query, *listing)
         return
-    await query.answer()
+    await tg.answer(query)
     if result.outcome is Outcome.ASK_RELATION:
-        text, buttons = ask_relation()
-        await _reply(query, text, buttons)
+        await tg.send(update, *ask_relation())
     elif result.outcome in (Outcome.ASK_NAME, Outcome.ASK_RENAME):
-        await _reply(query, family_step(result), cancel_buttons())
+        await tg.send(update, family_step(result), cancel_buttons())
     else:  # removed, cancelled: the list, where the buttons were
-        await _edit(query, family_text(entries, family_step(result)), family_buttons(entries))
+        await tg.edit_or_keep(query, family_text(entries, family_step(result)),
+                              family_buttons(entries))
 
 
 async def family_answer(update: Update, context: Context) -> None:
@@ -141,58 +140,31 @@ async def family_answer(update: Update, context: Context) -> None:
     user, message = update.effective_user, update.effective_message
     assert user and message and message.text is not None
     async with context.transaction() as session:
-        member = await member_for(session, user.id)
-        if member is None:
-            await family.clear(session, user.id)
-            result = None
-        else:
-            result = await family.answer(session, member_id=member.id,
-                                         telegram_user_id=user.id, text=message.text,
-                                         now=context.now())
-        entries = await family.entries(session, member.id) if member else []
-    if result is None:
-        await message.reply_text(not_linked())
-    elif result.outcome in (Outcome.ADDED, Outcome.RENAMED):
-        await message.reply_text(family_text(entries, family_step(result)),
-                                 parse_mode=ParseMode.HTML,
-                                 reply_markup=keyboard(family_buttons(entries)))
+        answered: Pressed | None = await family.answer_text(
+            session, telegram_user_id=user.id, text=message.text, now=context.now())
+    if answered is None or answered.result is None:
+        await tg.reply(update, not_linked())
+        return
+    result, entries = answered.result, answered.entries
+    if result.outcome in (Outcome.ADDED, Outcome.RENAMED):
+        await tg.reply(update, family_text(entries, family_step(result)),
+                       family_buttons(entries))
     elif result.outcome in (Outcome.ASK_NAME, Outcome.INVALID) or (
             result.outcome is Outcome.REFUSED
             and result.household_error is HouseholdError.DUPLICATE):
-        await message.reply_text(family_step(result), parse_mode=ParseMode.HTML,
-                                 reply_markup=keyboard(cancel_buttons()))
+        await tg.reply(update, family_step(result), cancel_buttons())
     else:
-        await message.reply_text(family_step(result), parse_mode=ParseMode.HTML)
+        await tg.reply(update, family_step(result))
 
 
 async def show_me(update: Update, context: Context) -> None:
     """A linked member's own details: unit, role, household, language, quiet hours."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
+    user = update.effective_user
+    assert user
     async with context.transaction() as session:
         member = await member_for(session, user.id)
         details = await profile(session, member) if member else None
     if details is None:
-        await message.reply_text(not_linked())
+        await tg.reply(update, not_linked())
         return
-    await message.reply_text(profile_text(details, current_locale()), parse_mode=ParseMode.HTML)
-
-
-def plain_text(html_text: str) -> str:
-    """Callback answers are plain text of at most 200 characters: tags out, entities back."""
-    return unescape(re.sub(r"<[^>]+>", "", html_text))[:200]
-
-
-async def _edit(query: CallbackQuery, text: str, buttons: Buttons) -> None:
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML,
-                                      reply_markup=keyboard(buttons))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-
-
-async def _reply(query: CallbackQuery, text: str, buttons: Buttons) -> None:
-    assert query.message is not None
-    await query.get_bot().send_message(query.message.chat.id, text, parse_mode=ParseMode.HTML,
-                                       reply_markup=keyboard(buttons))
+    await tg.reply(update, profile_text(details, current_locale()))

@@ -1,13 +1,11 @@
 """/start (and `/start <invite code>`), the share-my-phone keyboard, and the invite's name step.
 
-Free text is routed here first (see `answer_text`): it belongs to whichever form the sender's
-Draft row says they are in.
+The name step's text comes here when the sender's open form is an invite's (handlers/__init__).
 """
 
 from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
 
 from bot.context import Context
 from bot.render.onboarding import (
@@ -42,10 +40,10 @@ async def start(update: Update, context: Context) -> None:
     async with context.transaction() as session:
         linked = await onboarding.linked_member(session, user.id)
     if linked is not None:
-        await message.reply_text(already_linked(linked), parse_mode=ParseMode.HTML,
+        await message.reply_text(already_linked(linked),
                                  reply_markup=ReplyKeyboardRemove())
         return
-    await message.reply_text(greeting(user.first_name), parse_mode=ParseMode.HTML,
+    await message.reply_text(greeting(user.first_name),
                              reply_markup=share_phone_keyboard())
 
 
@@ -57,7 +55,7 @@ async def open_invite(update: Update, context: Context, code: str) -> None:
         result = await onboarding.open_invite(
             session, telegram_user_id=user.id, code=code[:MAX_START_PAYLOAD + 1],
             now=context.now())
-    await message.reply_text(invite_result(result), parse_mode=ParseMode.HTML,
+    await message.reply_text(invite_result(result),
                              reply_markup=ReplyKeyboardRemove())
 
 
@@ -72,7 +70,7 @@ async def share_contact(update: Update, context: Context) -> None:
             phone_number=contact.phone_number, now=context.now())
     retry = result.status in (LinkStatus.NOT_OWN, LinkStatus.INVALID_PHONE)
     await message.reply_text(
-        link_result(result), parse_mode=ParseMode.HTML,
+        link_result(result),
         reply_markup=share_phone_keyboard() if retry else ReplyKeyboardRemove())
 
 
@@ -83,4 +81,4 @@ async def invite_name(update: Update, context: Context) -> None:
     async with context.transaction() as session:
         result = await onboarding.join_by_invite(
             session, telegram_user_id=user.id, name=message.text, now=context.now())
-    await message.reply_text(invite_result(result), parse_mode=ParseMode.HTML)
+    await message.reply_text(invite_result(result))

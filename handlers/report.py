@@ -3,53 +3,26 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime
-from html import escape
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.render import reports as render
-from bot.render.onboarding import not_linked
-from bot.render.prompts import (
-    ReportChoice,
-    parse_report_callback,
-    prompt_payload,
-    report_buttons,
-)
+from bot.render.onboarding import not_linked, toast
+from bot.render.prompts import ReportChoice, parse_report_callback
 from bot.services.org.accounts import member_for
 from bot.services.reports import form as report_form
 from bot.services.reports import store as reports
 from bot.services.reports.choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
 from bot.services.reports.form import FormResult, Outcome
 from bot.services.reports.one_tap import report_all_well
+from handlers import tg
+from handlers.common import stale_button
 from handlers.leaders import alert_after_save
 
 logger = logging.getLogger(__name__)
-
-
-def keyboard(rows: render.Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-         for row in rows])
-
-
-def plain(html_text: str) -> str:
-    """Callback answers are plain text of at most 200 characters."""
-    return re.sub(r"<[^>]+>", "", html_text).replace("&lt;", "<").replace(
-        "&gt;", ">").replace("&amp;", "&")[:200]
-
-
-async def _edit(query: CallbackQuery, text: str, rows: render.Buttons | None = None) -> None:
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML,
-                                      reply_markup=keyboard(rows) if rows else None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 async def _strip_buttons(context: Context, chat_id: int, message_id: int | None) -> None:
@@ -70,16 +43,6 @@ def _log_saved(saved: reports.SaveResult) -> None:
                 saved.changed, report.revision)
 
 
-def _today_message(t: Today) -> tuple[str, render.Buttons]:
-    """/report's text and buttons: the current report with amend buttons, or the question."""
-    if t.report is not None:
-        text = render.current_report_text(reports.view(t.report).entry, t.day,
-                                          t.report.updated_at, t.schedule.timezone)
-        return text, render.amend_buttons(t.day)
-    text = prompt_payload(name=t.name, day=t.day, offer_same=t.offer_same)["text"]
-    return text, [[b] for b in report_buttons(t.day, offer_same=t.offer_same)]
-
-
 async def show_report(update: Update, context: Context) -> None:
     """/report: today's question, or today's report with buttons to amend it."""
     user, message = update.effective_user, update.effective_message
@@ -89,10 +52,9 @@ async def show_report(update: Update, context: Context) -> None:
         t = None if member is None else await today(
             session, member, context.now(), context.settings.default_timezone)
     if t is None:
-        await message.reply_text(not_linked())
+        await tg.reply(update, not_linked())
         return
-    text, rows = _today_message(t)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows))
+    await tg.reply(update, *render.today_message(t))
 
 
 async def show_history(update: Update, context: Context) -> None:
@@ -106,9 +68,9 @@ async def show_history(update: Update, context: Context) -> None:
             t = await today(session, member, context.now(), context.settings.default_timezone)
             days = await reports.history(session, member, t.day)
     if days is None:
-        await message.reply_text(not_linked())
+        await tg.reply(update, not_linked())
         return
-    await message.reply_text(render.history_text(days), parse_mode=ParseMode.HTML)
+    await tg.reply(update, render.history_text(days))
 
 
 async def cancel_form(update: Update, context: Context) -> None:
@@ -117,19 +79,29 @@ async def cancel_form(update: Update, context: Context) -> None:
     assert user and message
     async with context.transaction() as session:
         dropped = await report_form.cancel(session, user.id)
-    await message.reply_text(render.report_cancelled() if dropped
-                             else render.nothing_to_cancel())
+    await tg.reply(update, render.cancelled(dropped))
 
 
 async def report_button(update: Update, context: Context) -> None:
-    """A report button: the prompt's (r:) or an amendment's (ra:)."""
+    """A button of the daily question (the REPORT codec)."""
+    assert update.callback_query
+    parsed = parse_report_callback(update.callback_query.data)
+    await _report_choice(update, context, parsed, amend=False)
+
+
+async def amend_button(update: Update, context: Context) -> None:
+    """A button under a stored report, to amend it (the AMEND codec)."""
+    assert update.callback_query
+    parsed = render.parse_amend_callback(update.callback_query.data)
+    await _report_choice(update, context, parsed, amend=True)
+
+
+async def _report_choice(update: Update, context: Context,
+                         parsed: tuple[date, ReportChoice] | None, *, amend: bool) -> None:
     query, user = update.callback_query, update.effective_user
     assert query and user and query.message
-    parsed, amend = parse_report_callback(query.data), False
-    if parsed is None:
-        parsed, amend = render.parse_amend_callback(query.data), True
-    if parsed is None:
-        await query.answer(render.form_problem(Outcome.STALE), show_alert=True)
+    if parsed is None:  # the pattern matched, the date does not exist
+        await stale_button(update, context)
         return
     now, t = context.now(), None
     zone = context.settings.default_timezone
@@ -146,9 +118,9 @@ async def report_button(update: Update, context: Context) -> None:
         result, t = await _choose(context, user.id, parsed, amend, query.message.message_id,
                                   now)
     if result is None:
-        await query.answer(plain(not_linked()), show_alert=True)
+        await tg.answer(query, toast(not_linked()), alert=True)
         return
-    await _after_choice(query, result, t, now)
+    await _after_choice(update, query, result, t, now)
     await alert_after_save(context, result.saved)
 
 
@@ -170,41 +142,32 @@ async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoi
     return result, t
 
 
-async def _after_choice(query: CallbackQuery, result: ChoiceResult, t: Today | None,
-                        now: datetime) -> None:
+async def _after_choice(update: Update, query: CallbackQuery, result: ChoiceResult,
+                        t: Today | None, now: datetime) -> None:
     tz = result.schedule.timezone
     if result.outcome is ChoiceOutcome.SAVED:
         assert result.saved is not None
         saved = result.saved
         _log_saved(saved)
-        await query.answer()
-        await _edit(query, render.saved_text(reports.view(saved.report).entry, result.day,
-                                             saved.report.updated_at, tz,
-                                             late=saved.report.late,
-                                             amended=not saved.created))
+        await tg.answer(query)
+        await tg.edit_or_keep(query, render.saved_text(
+            reports.view(saved.report).entry, result.day, saved.report.updated_at, tz,
+            late=saved.report.late, amended=not saved.created))
     elif result.outcome is ChoiceOutcome.FORM:
         assert result.form is not None
-        await query.answer()
-        await _edit(query, *render.form_step(result.form))
+        await tg.answer(query)
+        await tg.edit_or_keep(query, *render.form_step(result.form))
     elif result.outcome is ChoiceOutcome.ALREADY:
         assert result.report is not None
-        await query.answer(render.already_reported(
+        await tg.answer(query, render.already_reported(
             result.day, result.schedule.local_date(now), result.report.updated_at, tz),
-            show_alert=True)
+            alert=True)
     elif result.outcome is ChoiceOutcome.NO_YESTERDAY:
-        await query.answer(render.no_yesterday(), show_alert=True)
+        await tg.answer(query, render.no_yesterday(), alert=True)
     else:  # a day that can no longer be reported: say so and offer today's
         assert t is not None
-        await query.answer(plain(render.stale_day(result.day)), show_alert=True)
-        text, rows = _today_message(t)
-        await _reply(query, text, rows)
-
-
-async def _reply(query: CallbackQuery, text: str, rows: render.Buttons) -> Message:
-    assert query.message is not None
-    return await query.get_bot().send_message(query.message.chat.id, text,
-                                              parse_mode=ParseMode.HTML,
-                                              reply_markup=keyboard(rows))
+        await tg.answer(query, toast(render.stale_day(result.day)), alert=True)
+        await tg.send(update, *render.today_message(t))
 
 
 async def form_button(update: Update, context: Context) -> None:
@@ -213,7 +176,7 @@ async def form_button(update: Update, context: Context) -> None:
     assert query and user and query.message
     parsed = render.parse_form_callback(query.data)
     if parsed is None:
-        await query.answer(render.form_problem(Outcome.STALE), show_alert=True)
+        await stale_button(update, context)
         return
     form_id, n, action, arg = parsed
     async with context.transaction() as session:
@@ -224,7 +187,7 @@ async def form_button(update: Update, context: Context) -> None:
             default_timezone=context.settings.default_timezone,
             message_id=query.message.message_id)
     if result is None:
-        await query.answer(plain(not_linked()), show_alert=True)
+        await tg.answer(query, toast(not_linked()), alert=True)
         return
     await _after_press(query, result)
     await alert_after_save(context, result.saved)
@@ -234,22 +197,22 @@ async def _after_press(query: CallbackQuery, result: FormResult) -> None:
     outcome = result.outcome
     if outcome is Outcome.STEP:
         assert result.form is not None
-        await query.answer()
-        await _edit(query, *render.form_step(result.form))
+        await tg.answer(query)
+        await tg.edit_or_keep(query, *render.form_step(result.form))
     elif outcome is Outcome.SAVED:
         assert result.saved is not None and result.form is not None
         report = result.saved.report
         _log_saved(result.saved)
-        await query.answer()
-        await _edit(query, render.saved_text(
+        await tg.answer(query)
+        await tg.edit_or_keep(query, render.saved_text(
             reports.view(report).entry, report.report_date, report.updated_at,
             result.saved.timezone, late=report.late, amended=not result.saved.created))
     elif outcome in (Outcome.CANCELLED, Outcome.EXPIRED, Outcome.DAY_PASSED):
-        await query.answer(render.form_problem(outcome),
-                           show_alert=outcome is not Outcome.CANCELLED)
-        await _edit(query, escape(render.form_problem(outcome)))
+        await tg.answer(query, render.form_problem(outcome),
+                        alert=outcome is not Outcome.CANCELLED)
+        await tg.edit_or_keep(query, render.form_problem_text(outcome))
     else:  # stale, nobody or nothing picked: the step stays as it is
-        await query.answer(render.form_problem(outcome), show_alert=True)
+        await tg.answer(query, render.form_problem(outcome), alert=True)
 
 
 async def report_answer(update: Update, context: Context) -> None:
@@ -265,28 +228,24 @@ async def report_answer(update: Update, context: Context) -> None:
             result = await report_form.answer_text(session, telegram_user_id=user.id,
                                                    text=message.text, now=context.now())
     if result is None:
-        await message.reply_text(not_linked())
+        await tg.reply(update, not_linked())
         return
     outcome, form = result.outcome, result.form
     if outcome is Outcome.BAD_TEMPERATURE:
         assert result.temperature_error is not None
-        await message.reply_text(render.temperature_problem(result.temperature_error),
-                                 parse_mode=ParseMode.HTML)
+        await tg.reply(update, render.temperature_problem(result.temperature_error))
     elif outcome is Outcome.BAD_NOTE:
         assert result.note_error is not None
-        await message.reply_text(render.note_problem(result.note_error),
-                                 parse_mode=ParseMode.HTML)
+        await tg.reply(update, render.note_problem(result.note_error))
     elif outcome in (Outcome.STEP, Outcome.USE_BUTTONS) and form is not None:
         if outcome is Outcome.USE_BUTTONS:
-            await message.reply_text(render.form_problem(outcome))
+            await tg.reply(update, render.form_problem_text(outcome))
         # The step moves to a new message at the bottom of the chat; the old one loses its
         # buttons so that they cannot be pressed out of turn.
         await _strip_buttons(context, message.chat_id, form.message_id)
-        text, rows = render.form_step(form)
-        sent = await message.reply_text(text, parse_mode=ParseMode.HTML,
-                                        reply_markup=keyboard(rows))
+        sent = await tg.reply(update, *render.form_step(form))
         async with context.transaction() as session:
             await report_form.remember_message(session, user.id, form.id, sent.message_id,
                                                context.now())
     else:
-        await message.reply_text(render.form_problem(outcome))
+        await tg.reply(update, render.form_problem_text(outcome))

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.context import Context
-from bot.db.models import LeaveKind
-from bot.render.onboarding import not_linked
+from bot.render.onboarding import not_linked, toast
+from bot.render.payloads import Buttons
 from bot.render.settings import (
-    LEAVE_CANCEL_PREFIX,
-    LEAVE_PICK_PREFIX,
+    LEAVE_CANCEL,
+    LEAVE_PICK,
     find_problem,
     leave_args_problem,
     leave_cancel_buttons,
@@ -21,19 +17,16 @@ from bot.render.settings import (
     leave_result,
     leave_usage,
     pick_member,
+    picked_leave,
     quiet_problem,
     quiet_set,
     quiet_usage,
 )
 from bot.services.members import leaves
-from bot.services.members.leaves import FindStatus, InvalidLeaveArgs
-from bot.services.members.settings import InvalidQuiet, parse_quiet, quiet_of, set_quiet
-from bot.services.org.accounts import member_for
-from handlers.family import keyboard, plain_text
-
-LEAVE_PATTERN = rf"^(?:{LEAVE_PICK_PREFIX}|{LEAVE_CANCEL_PREFIX})"
-_PICK = re.compile(r"lv:(\d{1,12}):(\d{8}):(\d{8}):([le])")
-_CANCEL = re.compile(r"lvx:(\d{1,12})")
+from bot.services.members.leaves import FindStatus
+from bot.services.members.settings import quiet_command
+from handlers import tg
+from handlers.common import stale_button
 
 
 def _args(context: Context) -> str:
@@ -42,97 +35,82 @@ def _args(context: Context) -> str:
 
 async def set_quiet_hours(update: Update, context: Context) -> None:
     """A linked member sets, clears or looks at their quiet hours."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
-    text = _args(context)
+    user = update.effective_user
+    assert user
     async with context.transaction() as session:
-        member = await member_for(session, user.id)
-        if member is None:
-            reply = not_linked()
-        elif not text:
-            reply = quiet_usage(quiet_of(member))
-        else:
-            try:
-                quiet = parse_quiet(text)
-            except InvalidQuiet as invalid:
-                reply = quiet_problem(invalid.code)
-            else:
-                set_quiet(member, quiet)
-                reply = quiet_set(quiet)
-    await message.reply_text(reply, parse_mode=ParseMode.HTML)
+        change = await quiet_command(session, user.id, _args(context))
+    if change is None:
+        reply = not_linked()
+    elif change.error is not None:
+        reply = quiet_problem(change.error)
+    elif change.changed:
+        reply = quiet_set(change.quiet)
+    else:
+        reply = quiet_usage(change.quiet)
+    await tg.reply(update, reply)
 
 
 async def record_leave(update: Update, context: Context) -> None:
     """A leader or admin records leave: `/leave NAME FROM [TO] [exempt]`; no args lists."""
-    user, message = update.effective_user, update.effective_message
-    assert user and message
-    text, now, zone = _args(context), context.now(), context.settings.default_timezone
-    buttons: list[list[tuple[str, str]]] = []
+    buttons: Buttons = []
     async with context.transaction() as session:
-        scope = context.manager
-        if scope is None:
-            reply = leave_not_allowed()
-        elif not text:
-            current = await leaves.current_leaves(session, scope, now=now, default_timezone=zone)
-            reply, buttons = leave_usage(current), leave_cancel_buttons(current)
-        else:
-            try:
-                request = leaves.parse_leave_args(text)
-            except InvalidLeaveArgs as invalid:
-                reply = leave_args_problem(invalid.code)
-            else:
-                found = await leaves.find_members(session, scope, request.query, now=now)
-                if found.status is not FindStatus.FOUND:
-                    reply = find_problem(found)
-                elif len(found.candidates) > 1:
-                    reply, buttons = pick_member(found.candidates, request.start, request.end,
-                                                 request.kind)
-                else:
-                    result = await leaves.set_leave(
-                        session, scope, member_id=found.candidates[0].member_id,
-                        start=request.start, end=request.end, kind=request.kind, now=now,
-                        default_timezone=zone)
-                    reply = leave_result(result)
-    await message.reply_text(reply, parse_mode=ParseMode.HTML,
-                             reply_markup=keyboard(buttons) if buttons else None)
+        actor = context.manager
+        done = None if actor is None else await leaves.leave_command(
+            session, actor, _args(context), now=context.now(),
+            default_timezone=context.settings.default_timezone)
+    if done is None:
+        reply = leave_not_allowed()
+    elif done.current is not None:
+        reply, buttons = leave_usage(done.current), leave_cancel_buttons(done.current)
+    elif done.args_error is not None:
+        reply = leave_args_problem(done.args_error)
+    elif done.found is not None and done.found.status is not FindStatus.FOUND:
+        reply = find_problem(done.found)
+    elif done.found is not None and done.request is not None:
+        request = done.request
+        reply, buttons = pick_member(done.found.candidates, request.start, request.end,
+                                     request.kind)
+    else:
+        assert done.result is not None
+        reply = leave_result(done.result)
+    await tg.reply(update, reply, buttons)
 
 
-def _day(text: str) -> date | None:
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
-
-
-async def leave_button(update: Update, context: Context) -> None:
-    """A leave button: pick one of several matches, or cancel a leave; scope checked again."""
-    query, user = update.callback_query, update.effective_user
-    assert query and user
-    data = query.data or ""
-    pick, cancel = _PICK.fullmatch(data), _CANCEL.fullmatch(data)
-    start, end = (_day(pick[2]), _day(pick[3])) if pick else (None, None)
-    now, zone = context.now(), context.settings.default_timezone
-    async with context.transaction() as session:
-        scope = context.manager
-        if scope is None:
-            reply = leave_not_allowed()
-        elif pick and start and end:
-            kind = LeaveKind.EXEMPT if pick[4] == "e" else LeaveKind.LEAVE
-            result = await leaves.set_leave(session, scope, member_id=int(pick[1]),
-                                            start=start, end=end, kind=kind, now=now,
-                                            default_timezone=zone)
-            reply = leave_result(result)
-        elif cancel:
-            result = await leaves.cancel_leave(session, scope, leave_id=int(cancel[1]),
-                                               now=now, default_timezone=zone)
-            reply = leave_result(result)
-        else:
-            reply = ""
-    if not reply:
-        from handlers.common import stale_button
-
+async def leave_picked(update: Update, context: Context) -> None:
+    """One of several matching members picked: record the leave; the scope checked again."""
+    query = update.callback_query
+    assert query
+    values = LEAVE_PICK.decode(query.data)
+    picked = None if values is None else picked_leave(values)
+    if picked is None:
         await stale_button(update, context)
         return
-    await query.answer(plain_text(reply)[:200])
-    assert query.message is not None
-    await query.get_bot().send_message(query.message.chat.id, reply, parse_mode=ParseMode.HTML)
+    async with context.transaction() as session:
+        actor = context.manager
+        reply = leave_not_allowed() if actor is None else leave_result(await leaves.set_leave(
+            session, actor, member_id=picked.member_id, start=picked.start, end=picked.end,
+            kind=picked.kind, now=context.now(),
+            default_timezone=context.settings.default_timezone))
+    await _leave_answered(update, reply)
+
+
+async def leave_cancelled(update: Update, context: Context) -> None:
+    """A leave's cancel button: cancel it; the scope checked again."""
+    query = update.callback_query
+    assert query
+    values = LEAVE_CANCEL.decode(query.data)
+    if values is None:
+        await stale_button(update, context)
+        return
+    async with context.transaction() as session:
+        actor = context.manager
+        reply = leave_not_allowed() if actor is None else leave_result(
+            await leaves.cancel_leave(session, actor, leave_id=values[0], now=context.now(),
+                                      default_timezone=context.settings.default_timezone))
+    await _leave_answered(update, reply)
+
+
+async def _leave_answered(update: Update, reply: str) -> None:
+    assert update.callback_query
+    await tg.answer(update.callback_query, toast(reply))
+    await tg.send(update, reply)

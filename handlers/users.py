@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from functools import partial
+
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -28,15 +29,16 @@ async def remember_user(update: Update, context: Context) -> None:
     chat = update.effective_chat
     seen, digest, now = seen_updates(context), digest_of(update), context.now()
 
-    def remember(connection: Connection) -> tuple[bool, Seen | None]:
-        if user is None or user.is_bot:
-            return seen.first_sight_sync(connection, update.update_id, digest, now), None
-        return touch_and_take(connection, seen, update_id=update.update_id, digest=digest,
-                              telegram_user_id=user.id, chat_id=chat.id if chat else None,
-                              language_code=user.language_code, now=now)
-
+    account: Seen | None = None
     async with context.db.statements() as connection:
-        taken, account = await connection.run_sync(remember)
+        if user is None or user.is_bot:
+            taken = await connection.run_sync(seen.first_sight_sync, update.update_id, digest,
+                                              now)
+        else:
+            taken, account = await connection.run_sync(partial(
+                touch_and_take, seen_updates=seen, update_id=update.update_id, digest=digest,
+                telegram_user_id=user.id, chat_id=chat.id if chat else None,
+                language_code=user.language_code, now=now))
     if not taken:
         set_update_state(None, None)
         dropped(update, context)

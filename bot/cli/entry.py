@@ -100,7 +100,7 @@ def parse_instant(text: str) -> datetime:
 
 async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db import Database
-    from bot.services.reports.prompts import run_tick
+    from bot.runtime.tick import run_tick
 
     now = parse_instant(args.at) if args.at is not None else datetime.now(UTC)
     db = Database.from_url(settings.database_url)

@@ -1,14 +1,18 @@
 """Texts (HTML) for joining, /family and /me, built from the services' plain results.
 
 Keyboards are returned as rows of (label, callback_data); handlers make Telegram objects.
+/family's buttons carry ``fam:<action>[:<arg>]``: one codec per action (`FAMILY_*`).
 """
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape, unescape
 
 from bot.db.models import Role
 from bot.i18n import _, language_name, pgettext
+from bot.render.callbacks import Codec, Int, Word
+from bot.render.payloads import Buttons
 from bot.services.members.family import Entry, FamilyResult, Outcome
 from bot.services.members.onboarding import (
     InviteResult,
@@ -19,12 +23,38 @@ from bot.services.members.onboarding import (
 )
 from bot.services.members.settings import HouseholdError, InvalidText, Profile, TextError
 
-Buttons = list[list[tuple[str, str]]]
-
-FAMILY_PREFIX = "fam:"
 # Quick answers for "who is it to you?": the key travels in callback_data, the label (in the
 # member's language) is what is stored.
 RELATION_KEYS = ("spouse", "child", "father", "mother")
+ENTRY = Int("entry", 12)
+FAMILY_ADD = Codec("fam:add")
+FAMILY_LIST = Codec("fam:list")
+FAMILY_CANCEL = Codec("fam:cancel")
+FAMILY_RENAME = Codec("fam:ren", ENTRY)
+FAMILY_DELETE = Codec("fam:del", ENTRY)  # asks to confirm
+FAMILY_REMOVE = Codec("fam:rm", ENTRY)  # confirmed
+FAMILY_RELATION = Codec("fam:rel", Word("relation", RELATION_KEYS))
+FAMILY_CODECS = (FAMILY_ADD, FAMILY_LIST, FAMILY_CANCEL, FAMILY_RENAME, FAMILY_DELETE,
+                 FAMILY_REMOVE, FAMILY_RELATION)
+# Callback answers (toasts and alerts) are plain text of at most this many characters.
+MAX_ANSWER = 200
+
+
+def toast(html_text: str) -> str:
+    """A callback answer from a message text: tags out, entities back, within the limit."""
+    return unescape(re.sub(r"<[^>]+>", "", html_text))[:MAX_ANSWER]
+
+
+def parse_family_callback(data: str | None) -> tuple[str, str] | None:
+    """(action, argument) of a /family button; None for anything we never sent."""
+    for codec in FAMILY_CODECS:
+        values = codec.decode(data)
+        if values is not None:
+            arg = str(values[0]) if values else ""
+            if codec.encode(*values) != data:  # e.g. digits that are not ASCII
+                return None
+            return codec.prefix.removeprefix("fam:"), arg
+    return None
 
 
 def role_label(role: Role | None) -> str:
@@ -165,28 +195,28 @@ def family_text(entries: list[Entry], note: str = "") -> str:
 
 
 def family_buttons(entries: list[Entry]) -> Buttons:
-    rows = [[(f"✏️ {e.relation}: {e.name}"[:60], f"{FAMILY_PREFIX}ren:{e.id}"),
-             ("🗑", f"{FAMILY_PREFIX}del:{e.id}")] for e in entries]
-    rows.append([(_("➕ Add someone"), f"{FAMILY_PREFIX}add")])
+    rows = [[(f"✏️ {e.relation}: {e.name}"[:60], FAMILY_RENAME.encode(e.id)),
+             ("🗑", FAMILY_DELETE.encode(e.id))] for e in entries]
+    rows.append([(_("➕ Add someone"), FAMILY_ADD.encode())])
     return rows
 
 
 def cancel_buttons() -> Buttons:
-    return [[(_("Cancel"), f"{FAMILY_PREFIX}cancel")]]
+    return [[(_("Cancel"), FAMILY_CANCEL.encode())]]
 
 
 def ask_relation() -> tuple[str, Buttons]:
     text = _("Who is the new household member to you? Tap one, or type it (for example "
              "“grandmother”).")
-    quick = [(relation_label(k) or k, f"{FAMILY_PREFIX}rel:{k}") for k in RELATION_KEYS]
+    quick = [(relation_label(k) or k, FAMILY_RELATION.encode(k)) for k in RELATION_KEYS]
     return text, [quick, *cancel_buttons()]
 
 
 def confirm_remove(entry: Entry) -> tuple[str, Buttons]:
     text = _("Remove <b>{relation}: {name}</b> from your household?").format(
         relation=escape(entry.relation), name=escape(entry.name))
-    return text, [[(_("Yes, remove"), f"{FAMILY_PREFIX}rm:{entry.id}"),
-                   (_("No"), f"{FAMILY_PREFIX}list")]]
+    return text, [[(_("Yes, remove"), FAMILY_REMOVE.encode(entry.id)),
+                   (_("No"), FAMILY_LIST.encode())]]
 
 
 def family_step(result: FamilyResult) -> str:
@@ -261,4 +291,4 @@ def profile_text(p: Profile, locale: str) -> str:
 
 
 def not_linked() -> str:
-    return _("You are not linked to your unit yet: send /start to link your account.")
+    return escape(_("You are not linked to your unit yet: send /start to link your account."))

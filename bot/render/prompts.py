@@ -1,21 +1,28 @@
 """The daily question and its reminder, and the callback data of their buttons.
 
-Buttons carry ``r:<YYYY-MM-DD>:<choice>``: compact (Telegram allows 64 bytes), stateless, and
-dated, so the handler can tell today's buttons from yesterday's. The report form's handlers
-import `REPORT_CALLBACK_PATTERN` and `parse_report_callback` from here.
+Buttons carry ``r:<YYYY-MM-DD>:<choice>`` (the `REPORT` codec): compact (Telegram allows 64
+bytes), stateless, and dated, so the handler can tell today's buttons from yesterday's.
 
-Render inside ``use_locale(recipient's locale)``: the text is fixed when the message is queued.
+Render inside ``use_locale(recipient's locale)``: the text is fixed when the message is queued
+(bot.outbox.send draws the services' `Prompt` and `Reminder` views through `payload_for`).
 """
 
 from __future__ import annotations
 
 import enum
-import re
 from datetime import date, datetime
 from html import escape
 
 from bot.i18n import _, fmt_date, fmt_time
-from bot.render.payloads import InlineKeyboard, Payload, inline_keyboard, message_payload
+from bot.render.callbacks import Codec, Token, Word
+from bot.render.payloads import (
+    InlineKeyboard,
+    Payload,
+    inline_keyboard,
+    message_payload,
+    payload_for,
+)
+from bot.services.reports.prompts import Prompt, Reminder
 
 
 class ReportChoice(enum.StrEnum):
@@ -25,28 +32,34 @@ class ReportChoice(enum.StrEnum):
     SAME = "same"  # copy yesterday's (abnormal) report to today
 
 
-REPORT_CALLBACK_PREFIX = "r:"
+# A date as YYYY-MM-DD (checked when decoded: the pattern lets through digits and dashes).
+DAY = Token("day", 10, r"[0-9\-]")
+REPORT = Codec("r", DAY, Word.of("choice", ReportChoice))
 # For CallbackQueryHandler(pattern=...): anything else starting with "r:" is not ours.
-REPORT_CALLBACK_PATTERN = (
-    r"^r:[0-9]{4}-[0-9]{2}-[0-9]{2}:(?:" + "|".join(c.value for c in ReportChoice) + r")\Z"
-)
-_CALLBACK = re.compile(REPORT_CALLBACK_PATTERN)
+REPORT_CALLBACK_PATTERN = REPORT.pattern
 
 
 def report_callback(day: date, choice: ReportChoice) -> str:
-    return f"{REPORT_CALLBACK_PREFIX}{day.isoformat()}:{choice.value}"
+    return REPORT.encode(day.isoformat(), choice)
+
+
+def iso_day(text: str) -> date | None:
+    """The date written YYYY-MM-DD, and only that way (fromisoformat takes 20261130 too)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:  # 2026-02-30 matches the pattern but is no date
+        return None
+    return day if day.isoformat() == text else None
 
 
 def parse_report_callback(data: str | None) -> tuple[date, ReportChoice] | None:
     """(report date, choice) from a button's data; None for anything malformed or forged."""
-    if not data or not _CALLBACK.fullmatch(data):
+    values = REPORT.decode(data)
+    if values is None:
         return None
-    _prefix, day_text, choice = data.split(":")
-    try:
-        day = date.fromisoformat(day_text)
-    except ValueError:  # 2026-02-30 matches the pattern but is no date
-        return None
-    return day, ReportChoice(choice)
+    day_text, choice = values
+    day = iso_day(day_text)
+    return None if day is None else (day, ReportChoice(choice))
 
 
 def report_buttons(day: date, *, offer_same: bool) -> list[tuple[str, str]]:
@@ -88,3 +101,14 @@ def reminder_payload(*, name: str, day: date, deadline: datetime, timezone: str,
     ).format(name=escape(name), date=escape(fmt_date(day, "long")),
              time=escape(fmt_time(deadline, "short", tz=timezone)))
     return message_payload(text, reply_markup=report_keyboard(day, offer_same=offer_same))
+
+
+@payload_for.register
+def _prompt(view: Prompt) -> Payload:
+    return prompt_payload(name=view.name, day=view.day, offer_same=view.offer_same)
+
+
+@payload_for.register
+def _reminder(view: Reminder) -> Payload:
+    return reminder_payload(name=view.name, day=view.day, deadline=view.deadline,
+                            timezone=view.timezone, offer_same=view.offer_same)

@@ -1,20 +1,24 @@
 """The report form's steps, summaries, /history, and the callback data of the form's buttons.
 
-Form buttons carry ``rf:<form id>:<step counter>:<action>[:<arg>]`` (checked against the
-Draft by the service); "amend" buttons under a stored report carry ``ra:<date>:<choice>``.
+Form buttons carry ``rf:<form id>:<step counter>:<action>[:<arg>]`` (the `FORM` codec; checked
+against the Draft by the service); "amend" buttons under a stored report carry
+``ra:<date>:<choice>`` (the `AMEND` codec).
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 
 from bot.db.models import ReportStatus
 from bot.i18n import _, fmt_date, fmt_number, fmt_time, pgettext
-from bot.render.prompts import ReportChoice, parse_report_callback
+from bot.render.callbacks import Codec, Int, Token, Word
+from bot.render.payloads import Buttons
+from bot.render.prompts import DAY, ReportChoice, iso_day, prompt_payload, report_buttons
 from bot.services.members.settings import InvalidText, TextError
+from bot.services.reports.choice import Today
 from bot.services.reports.form import (
     NORMAL,
     QUICK_TEMPERATURES,
@@ -22,42 +26,63 @@ from bot.services.reports.form import (
     Outcome,
     Step,
 )
-from bot.services.reports.store import MAX_NOTE, SYMPTOMS, HistoryDay, PersonHealth, ReportInput
+from bot.services.reports.store import (
+    MAX_NOTE,
+    SYMPTOMS,
+    HistoryDay,
+    PersonHealth,
+    ReportInput,
+    view,
+)
 from bot.services.reports.temperature import MAX_C, MIN_C, TemperatureError, TemperatureErrorCode
 
-Buttons = list[list[tuple[str, str]]]
+FORM_ACTIONS = ("w", "wd", "t", "s", "sd", "ns", "f", "fd", "ok", "re", "x")
+MAX_FORM_ARG = 12
 
-FORM_PREFIX = "rf:"
-FORM_PATTERN = rf"^{FORM_PREFIX}"
-_FORM = re.compile(r"rf:([0-9a-f]{6}):([0-9]{1,6}):(w|wd|t|s|sd|ns|f|fd|ok|re|x)"
-                   r"(?::([a-z0-9_.]{1,12}))?")
-AMEND_PREFIX = "ra:"
-AMEND_PATTERN = r"^ra:[0-9]{4}-[0-9]{2}-[0-9]{2}:(?:ok|sick|other)\Z"
+
+@dataclass(frozen=True)
+class FormPress(Token):
+    """A form button's action and, for some, its argument: ``w:3``, ``t:36.5``, ``ok``."""
+
+    def regex(self) -> str:
+        return (Word(self.name, FORM_ACTIONS).regex()
+                + f"(?::[a-z0-9_.]{{1,{MAX_FORM_ARG}}})?")
+
+    def longest(self) -> int:
+        return max(len(a) for a in FORM_ACTIONS) + 1 + MAX_FORM_ARG
+
+
+FORM = Codec("rf", Token("form", 6, "[0-9a-f]"), Int("n", 6), FormPress("press", 0))
+FORM_PATTERN = FORM.pattern
+AMEND = Codec("ra", DAY, Word("choice", tuple(c.value for c in (
+    ReportChoice.OK, ReportChoice.SICK, ReportChoice.OTHER))))
+AMEND_PATTERN = AMEND.pattern
 
 
 def form_callback(form: Form, action: str, arg: str = "") -> str:
-    return f"{FORM_PREFIX}{form.id}:{form.n}:{action}" + (f":{arg}" if arg else "")
+    return FORM.encode(form.id, form.n, f"{action}:{arg}" if arg else action)
 
 
 def parse_form_callback(data: str | None) -> tuple[str, int, str, str] | None:
     """(form id, step counter, action, argument); None for anything we never send."""
-    match = _FORM.fullmatch(data or "")
-    if match is None:
+    values = FORM.decode(data)
+    if values is None:
         return None
-    return match[1], int(match[2]), match[3], match[4] or ""
+    form_id, n, press = values
+    action, _sep, arg = press.partition(":")
+    return form_id, n, action, arg
 
 
 def amend_callback(day: date, choice: ReportChoice) -> str:
-    return f"{AMEND_PREFIX}{day.isoformat()}:{choice.value}"
+    return AMEND.encode(day.isoformat(), choice)
 
 
 def parse_amend_callback(data: str | None) -> tuple[date, ReportChoice] | None:
-    if not data or not data.startswith(AMEND_PREFIX):
+    values = AMEND.decode(data)
+    if values is None:
         return None
-    parsed = parse_report_callback("r:" + data.removeprefix(AMEND_PREFIX))
-    if parsed is None or parsed[1] is ReportChoice.SAME:
-        return None
-    return parsed
+    day = iso_day(values[0])
+    return None if day is None else (day, ReportChoice(values[1]))
 
 
 # --- words -----------------------------------------------------------------------------------
@@ -136,6 +161,16 @@ def current_report_text(entry: ReportInput, day: date, when: datetime, timezone:
         date=fmt_date(day, "long"), time=fmt_time(when, "short", tz=timezone))
     tail = _("To change it, tap how things are now.")
     return "\n".join([f"<b>{escape(head)}</b>", *report_lines(entry), "", escape(tail)])
+
+
+def today_message(t: Today) -> tuple[str, Buttons]:
+    """/report's text and buttons: the current report with amend buttons, or the question."""
+    if t.report is not None:
+        text = current_report_text(view(t.report).entry, t.day, t.report.updated_at,
+                                   t.schedule.timezone)
+        return text, amend_buttons(t.day)
+    text = prompt_payload(name=t.name, day=t.day, offer_same=t.offer_same)["text"]
+    return text, [[b] for b in report_buttons(t.day, offer_same=t.offer_same)]
 
 
 def amend_buttons(day: date) -> Buttons:
@@ -235,6 +270,11 @@ def form_problem(outcome: Outcome, form: Form | None = None) -> str:
     return _("This button is no longer valid.")
 
 
+def form_problem_text(outcome: Outcome) -> str:
+    """`form_problem` as a message (HTML)."""
+    return escape(form_problem(outcome))
+
+
 def temperature_problem(error: TemperatureError) -> str:
     expected = _("Please send a body temperature between {low} and {high} °C, for example "
                  "36.8 or 37,5 (°F works too: 99.5°F).").format(
@@ -283,9 +323,7 @@ def no_yesterday() -> str:
     return _("There is no report from yesterday to copy. Please tap how things are today.")
 
 
-def report_cancelled() -> str:
-    return _("Cancelled; nothing was saved.")
-
-
-def nothing_to_cancel() -> str:
-    return _("There is nothing to cancel.")
+def cancelled(dropped: bool) -> str:
+    """/cancel's answer: whether there was a form to drop."""
+    return escape(_("Cancelled; nothing was saved.") if dropped
+                  else _("There is nothing to cancel."))

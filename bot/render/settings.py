@@ -1,12 +1,21 @@
-"""Texts (HTML) for /quiet and /leave."""
+"""Texts (HTML) for /language, /quiet and /leave, and the callback data of their buttons.
+
+/language's buttons carry ``lang:<locale>`` (`LANGUAGE`); /leave's ``lv:<member>:<from>:<to>:
+<l|e>`` to pick one of several matches (`LEAVE_PICK`) and ``lvx:<leave>`` to cancel one
+(`LEAVE_CANCEL`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from bot.config import SUPPORTED_LOCALES
 from bot.db.models import LeaveKind
-from bot.i18n import _, fmt_date, ngettext
+from bot.i18n import _, fmt_date, language_name, ngettext
+from bot.render.callbacks import Codec, Int, Token, Word
+from bot.render.payloads import Buttons
 from bot.services.members.leaves import (
     MAX_LEAVE_DAYS,
     MAX_MATCHES,
@@ -20,10 +29,52 @@ from bot.services.members.leaves import (
 )
 from bot.services.members.settings import QuietError, QuietHours
 
-Buttons = list[list[tuple[str, str]]]
+LANGUAGE = Codec("lang", Word("locale", tuple(SUPPORTED_LOCALES)))
+# Days as YYYYMMDD; the kind as one letter.
+COMPACT_DAY = r"[0-9]"
+KIND_CODES = {LeaveKind.LEAVE: "l", LeaveKind.EXEMPT: "e"}
+LEAVE_PICK = Codec("lv", Int("member", 12), Token("start", 8, COMPACT_DAY),
+                   Token("end", 8, COMPACT_DAY), Word("kind", tuple(KIND_CODES.values())))
+LEAVE_CANCEL = Codec("lvx", Int("leave", 12))
 
-LEAVE_PICK_PREFIX = "lv:"
-LEAVE_CANCEL_PREFIX = "lvx:"
+
+@dataclass(frozen=True)
+class PickedLeave:
+    """What a LEAVE_PICK button asks for."""
+
+    member_id: int
+    start: date
+    end: date
+    kind: LeaveKind
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def picked_leave(values: tuple[int, str, str, str]) -> PickedLeave | None:
+    """LEAVE_PICK's decoded values as a leave to record; None for days that do not exist."""
+    member_id, start_text, end_text, code = values
+    start, end = _day(start_text), _day(end_text)
+    if start is None or end is None:
+        return None
+    kind = next(k for k, c in KIND_CODES.items() if c == code)
+    return PickedLeave(member_id, start, end, kind)
+
+
+# --- /language -----------------------------------------------------------------------------
+
+
+def choose_language() -> tuple[str, Buttons]:
+    return escape(_("Choose your language:")), [
+        [(language_name(loc), LANGUAGE.encode(loc)) for loc in SUPPORTED_LOCALES]]
+
+
+def language_set(locale: str) -> str:
+    return escape(_("Language set to {language}.").format(language=language_name(locale)))
 
 
 # --- /quiet --------------------------------------------------------------------------------
@@ -87,7 +138,7 @@ def leave_usage(lines: list[LeaveLine]) -> str:
 
 def leave_cancel_buttons(lines: list[LeaveLine]) -> Buttons:
     return [[(f"❌ {line.member.name} {line.start.isoformat()}"[:60],
-              f"{LEAVE_CANCEL_PREFIX}{line.leave_id}")] for line in lines]
+              LEAVE_CANCEL.encode(line.leave_id))] for line in lines]
 
 
 def leave_args_problem(code: LeaveArgsError) -> str:
@@ -117,9 +168,9 @@ def pick_member(candidates: tuple[Candidate, ...], start: date, end: date,
                 kind: LeaveKind) -> tuple[str, Buttons]:
     text = _("Several members match. Whom do you mean ({kind}, {span})?").format(
         kind=kind_label(kind), span=span(start, end))
-    code = "e" if kind is LeaveKind.EXEMPT else "l"
     buttons = [[(f"{c.name} · {' / '.join(c.unit_path[-2:])}"[:60],
-                 f"{LEAVE_PICK_PREFIX}{c.member_id}:{start:%Y%m%d}:{end:%Y%m%d}:{code}")]
+                 LEAVE_PICK.encode(c.member_id, f"{start:%Y%m%d}", f"{end:%Y%m%d}",
+                                   KIND_CODES[kind]))]
                for c in candidates]
     return text, buttons
 

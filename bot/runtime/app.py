@@ -106,7 +106,7 @@ async def _post_shutdown(application: SelfreportApp) -> None:
 
 async def publish_commands(application: SelfreportApp) -> None:
     """The command menu members see, in each language (Telegram picks by the app's language)."""
-    from handlers.commands import menu_commands
+    from bot.render.commands import menu_commands
 
     default_locale = application.bot_data.settings.default_locale  # type: ignore[union-attr]
     for locale in SUPPORTED_LOCALES:

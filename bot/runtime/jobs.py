@@ -1,7 +1,7 @@
 """The JobQueue glue: the minute tick, and the dispatcher's start and stop with the app.
 
 APScheduler holds no state that matters: each run asks the database what is due, so a run
-that is skipped, late or doubled changes nothing (see services.reports.prompts).
+that is skipped, late or doubled changes nothing (see bot.runtime.tick).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.outbox.dispatcher import Dispatcher
-from bot.services.reports.prompts import TickResult, run_tick
+from bot.runtime.tick import TickResult, run_tick
 
 if TYPE_CHECKING:
     from telegram.ext import Application

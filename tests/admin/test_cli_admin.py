@@ -24,8 +24,8 @@ from bot.db.models import (
     Role,
     Unit,
 )
+from bot.runtime.tick import run_tick
 from bot.services.purge import purge
-from bot.services.reports.prompts import run_tick
 from tests.onboarding.test_cli_org import _keep_logging, cli_db, out_lines, run_db
 
 __all__ = ["_keep_logging", "cli_db"]

@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from bot.db import Database
 from bot.db.models import Account, Alert, Member, Report, ReportStatus, Role, Unit, UnitContact
+from bot.runtime.tick import run_tick
 from bot.services.demo_seed import HISTORY_DAYS, demo_people, seed_demo
-from bot.services.reports.prompts import run_tick
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a Monday
 TODAY = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date()

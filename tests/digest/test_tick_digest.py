@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Holiday, OutboxMessage
-from bot.services.reports.prompts import run_tick
+from bot.runtime.tick import run_tick
 from tests.digest.helpers import MONDAY, SHANGHAI, at, contact, members, report, unit
 
 

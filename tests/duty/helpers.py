@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Member, OutboxMessage, Shift
+from bot.runtime.tick import run_tick
 from bot.services.org.permissions import Actor, manager_actor
-from bot.services.reports.prompts import run_tick
 from tests.leaders.helpers import Org, seed_org
 from tests.machinery.helpers import MONDAY
 

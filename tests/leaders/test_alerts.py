@@ -11,10 +11,10 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Alert, OutboxStatus
 from bot.runtime.jobs import tick_now
+from bot.runtime.tick import run_tick
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.digest import alerts
 from bot.services.digest.open_alerts import open_alerts
-from bot.services.reports.prompts import run_tick
 from tests.leaders.helpers import (
     ALAN,
     BOB,

@@ -10,7 +10,8 @@ from sqlalchemy import event, update
 
 from bot.db import Database
 from bot.db.models import Account, Holiday, Leave, LeaveKind, Member, ReportStatus, Unit
-from bot.services.reports.prompts import in_quiet_hours, run_tick
+from bot.runtime.tick import run_tick
+from bot.services.reports.prompts import in_quiet_hours
 from tests.machinery.helpers import (
     MONDAY,
     SATURDAY,

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.db.models import LeaveKind
+from bot.render.onboarding import parse_family_callback
 from bot.services.members.leaves import (
     InvalidLeaveArgs,
     LeaveArgsError,
@@ -28,7 +29,6 @@ from bot.services.members.settings import (
     clean_text,
     parse_quiet,
 )
-from handlers.family import parse_family_callback
 
 # --- names and relations -------------------------------------------------------------------
 

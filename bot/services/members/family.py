@@ -29,6 +29,7 @@ from bot.services.members.settings import (
     remove_household,
     rename_household,
 )
+from bot.services.org.accounts import member_for
 
 FAMILY_DRAFT = DraftKind.FAMILY
 FAMILY_DRAFT_TTL = timedelta(minutes=30)
@@ -38,6 +39,18 @@ class Step(enum.StrEnum):
     RELATION = "relation"
     NAME = "name"
     RENAME = "rename"
+
+
+class Action(enum.StrEnum):
+    """What a /family button asks for."""
+
+    ADD = "add"
+    LIST = "list"  # only shows the list again
+    CANCEL = "cancel"
+    RENAME = "ren"
+    DELETE = "del"  # only asks to confirm
+    REMOVE = "rm"
+    RELATION = "rel"  # a quick answer to "who is it to you?"
 
 
 class Outcome(enum.StrEnum):
@@ -165,3 +178,56 @@ async def answer(session: AsyncSession, *, member_id: int, telegram_user_id: int
                             household_error=refused.code)
     await session.delete(draft)
     return FamilyResult(outcome, entry=_entry(entry))
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A /family step's result (None: the button only changes what is shown) and the
+    member's household as it is afterwards."""
+
+    result: FamilyResult | None
+    entries: list[Entry]
+
+    def entry(self, entry_id: int | None) -> Entry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+
+async def listing(session: AsyncSession, telegram_user_id: int) -> list[Entry] | None:
+    """The household of the member linked to this user; None when nobody is."""
+    member = await member_for(session, telegram_user_id)
+    return None if member is None else await entries(session, member.id)
+
+
+async def press(session: AsyncSession, *, telegram_user_id: int, action: Action, now: datetime,
+                entry_id: int = 0, relation: str = "") -> Pressed | None:
+    """Carry out a /family button (checked against the member's entries and the step they
+    are in); None when the user is not linked to a member."""
+    member = await member_for(session, telegram_user_id)
+    if member is None:
+        return None
+    ids = {"member_id": member.id, "telegram_user_id": telegram_user_id}
+    result: FamilyResult | None = None
+    if action is Action.ADD:
+        result = await begin_add(session, **ids, now=now)
+    elif action is Action.RELATION:
+        result = await answer(session, **ids, text=relation, now=now, from_button=True)
+    elif action is Action.RENAME:
+        result = await begin_rename(session, **ids, entry_id=entry_id, now=now)
+    elif action is Action.REMOVE:
+        result = await remove(session, **ids, entry_id=entry_id)
+    elif action is Action.CANCEL:
+        result = await cancel(session, telegram_user_id=telegram_user_id)
+    return Pressed(result, await entries(session, member.id))
+
+
+async def answer_text(session: AsyncSession, *, telegram_user_id: int, text: str,
+                      now: datetime) -> Pressed | None:
+    """Text typed while a /family step waits for a relation or a name; None (and the step
+    dropped) when the user is no longer linked to a member."""
+    member = await member_for(session, telegram_user_id)
+    if member is None:
+        await clear(session, telegram_user_id)
+        return None
+    result = await answer(session, member_id=member.id, telegram_user_id=telegram_user_id,
+                          text=text, now=now)
+    return Pressed(result, await entries(session, member.id))

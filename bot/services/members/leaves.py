@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Leave, LeaveKind, Member, Unit
 from bot.services.members.phones import InvalidPhone, normalize_phone
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
-from bot.services.org.units import in_subtree, unit_names
+from bot.services.org.permissions import Actor, subtree_clause
+from bot.services.org.units import unit_names
 from bot.services.reports.schedule import schedule_for
 
 MAX_LEAVE_DAYS = 366
@@ -120,9 +120,9 @@ class FindResult:
 
 
 async def find_members(
-    session: AsyncSession, scope: Actor, query: str, *, now: datetime
+    session: AsyncSession, actor: Actor, query: str, *, now: datetime
 ) -> FindResult:
-    """Active members matching a phone number exactly or a name in part, within the scope."""
+    """Active members matching a phone number exactly or a name in part, in the actor's units."""
     base = select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.active)
     try:
         phone = normalize_phone(query)
@@ -132,14 +132,14 @@ async def find_members(
         row = (await session.execute(base.where(Member.phone == phone))).first()
         if row is None:
             return FindResult(FindStatus.NONE)
-        if not scope.covers(row[1]):
-            await _refused(session, scope, row[0].id, "find", now)
+        if not actor.covers(row[1]):
+            await _refused(session, actor, row[0].id, "find", now)
             return FindResult(FindStatus.OUTSIDE_SCOPE)
         return FindResult(FindStatus.FOUND, (await _candidate(session, *row),), 1)
     needle = " ".join(query.split()).lower()
     where = func.lower(Member.name).contains(needle, autoescape=True)
-    if scope.root_path is not None:
-        where = where & in_subtree(scope.root_path)
+    if actor.root_path is not None:
+        where = where & subtree_clause(Unit.path, actor.root_path)
     total = int(await session.scalar(
         select(func.count()).select_from(base.where(where).subquery())) or 0)
     if total == 0:
@@ -158,9 +158,9 @@ async def _candidate(session: AsyncSession, member: Member, unit: Unit) -> Candi
     return Candidate(member.id, member.name, tuple(await unit_names(session, unit)))
 
 
-async def _refused(session: AsyncSession, scope: Actor, member_id: int, what: str,
+async def _refused(session: AsyncSession, actor: Actor, member_id: int, what: str,
                    now: datetime) -> None:
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="leave_denied", now=now, target=f"member:{member_id}",
                        details={"attempt": what})
 
@@ -188,22 +188,22 @@ class LeaveResult:
     kind: LeaveKind | None = None
 
 
-async def _target(session: AsyncSession, scope: Actor, member_id: int, what: str,
+async def _target(session: AsyncSession, actor: Actor, member_id: int, what: str,
                   now: datetime) -> tuple[LeaveStatus | None, Member | None, Unit | None]:
     member = await session.get(Member, member_id)
     if member is None or not member.active:
         return LeaveStatus.NOT_FOUND, None, None
     unit = await session.get(Unit, member.unit_id)
     assert unit is not None
-    if not scope.covers(unit):
-        await _refused(session, scope, member.id, what, now)
+    if not actor.covers(unit):
+        await _refused(session, actor, member.id, what, now)
         return LeaveStatus.OUTSIDE_SCOPE, None, None
     return None, member, unit
 
 
 async def set_leave(
     session: AsyncSession,
-    scope: Actor,
+    actor: Actor,
     *,
     member_id: int,
     start: date,
@@ -212,8 +212,9 @@ async def set_leave(
     now: datetime,
     default_timezone: str,
 ) -> LeaveResult:
-    """Record the leave, after checking scope and dates (today is the member's unit's)."""
-    refusal, member, unit = await _target(session, scope, member_id, "set", now)
+    """Record the leave, after checking the actor's reach and the dates (today is the
+    member's unit's)."""
+    refusal, member, unit = await _target(session, actor, member_id, "set", now)
     if refusal is not None or member is None or unit is None:
         return LeaveResult(refusal or LeaveStatus.NOT_FOUND)
     if end < start:
@@ -230,10 +231,10 @@ async def set_leave(
     if same is not None:
         return LeaveResult(LeaveStatus.ALREADY, candidate, start, end, kind)
     leave = Leave(member_id=member.id, start_date=start, end_date=end, kind=kind,
-                  created_by=scope.member_id, created_at=now)
+                  created_by=actor.member_id, created_at=now)
     session.add(leave)
     await session.flush()
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="leave_set", now=now, target=f"member:{member.id}",
                        details={"leave": leave.id, "start": start.isoformat(),
                                 "end": end.isoformat(), "kind": kind.value})
@@ -241,13 +242,13 @@ async def set_leave(
 
 
 async def cancel_leave(
-    session: AsyncSession, scope: Actor, *, leave_id: int, now: datetime, default_timezone: str
+    session: AsyncSession, actor: Actor, *, leave_id: int, now: datetime, default_timezone: str
 ) -> LeaveResult:
     """End a leave: one that has not begun is deleted, a running one ends yesterday."""
     leave = await session.get(Leave, leave_id)
     if leave is None:
         return LeaveResult(LeaveStatus.NOT_FOUND)
-    refusal, member, unit = await _target(session, scope, leave.member_id, "cancel", now)
+    refusal, member, unit = await _target(session, actor, leave.member_id, "cancel", now)
     if refusal is not None or member is None or unit is None:
         return LeaveResult(refusal or LeaveStatus.NOT_FOUND)
     today = (await schedule_for(session, unit, default_timezone)).local_date(now)
@@ -259,7 +260,7 @@ async def cancel_leave(
         await session.delete(leave)
     else:
         leave.end_date = today - timedelta(days=1)
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="leave_cancel", now=now, target=f"member:{member.id}",
                        details={"leave": leave_id})
     return result
@@ -275,12 +276,13 @@ class LeaveLine:
 
 
 async def current_leaves(
-    session: AsyncSession, scope: Actor, *, now: datetime, default_timezone: str,
+    session: AsyncSession, actor: Actor, *, now: datetime, default_timezone: str,
     limit: int = 20,
 ) -> list[LeaveLine]:
-    """Leaves in the scope that have not ended yet (today in the scope's unit), soonest first."""
-    if scope.root_unit_id is not None:
-        unit = await session.get(Unit, scope.root_unit_id)
+    """Leaves in the actor's units that have not ended yet (today in their unit), soonest
+    first."""
+    if actor.root_unit_id is not None:
+        unit = await session.get(Unit, actor.root_unit_id)
         assert unit is not None
         today = (await schedule_for(session, unit, default_timezone)).local_date(now)
     else:
@@ -289,8 +291,39 @@ async def current_leaves(
              .join(Unit, Unit.id == Member.unit_id)
              .where(Leave.end_date >= today, Member.active)
              .order_by(Leave.start_date, Leave.id).limit(limit))
-    if scope.root_path is not None:
-        query = query.where(in_subtree(scope.root_path))
+    if actor.root_path is not None:
+        query = query.where(subtree_clause(Unit.path, actor.root_path))
     rows = (await session.execute(query)).all()
     return [LeaveLine(leave.id, await _candidate(session, member, unit), leave.start_date,
                       leave.end_date, leave.kind) for leave, member, unit in rows]
+
+
+@dataclass(frozen=True)
+class LeaveCommand:
+    """/leave's outcome, one of: the current leaves (no arguments), why the arguments were
+    refused, why no single member was found, the members to pick from, or the leave's
+    result."""
+
+    current: list[LeaveLine] | None = None
+    args_error: LeaveArgsError | None = None
+    found: FindResult | None = None  # not FOUND, or several candidates to pick from
+    request: LeaveRequest | None = None
+    result: LeaveResult | None = None
+
+
+async def leave_command(session: AsyncSession, actor: Actor, text: str, *, now: datetime,
+                        default_timezone: str) -> LeaveCommand:
+    """`/leave NAME FROM [TO] [exempt]` by a leader or admin; without arguments, the list."""
+    if not text:
+        return LeaveCommand(current=await current_leaves(
+            session, actor, now=now, default_timezone=default_timezone))
+    try:
+        request = parse_leave_args(text)
+    except InvalidLeaveArgs as invalid:
+        return LeaveCommand(args_error=invalid.code)
+    found = await find_members(session, actor, request.query, now=now)
+    if found.status is not FindStatus.FOUND or len(found.candidates) > 1:
+        return LeaveCommand(found=found, request=request)
+    return LeaveCommand(result=await set_leave(
+        session, actor, member_id=found.candidates[0].member_id, start=request.start,
+        end=request.end, kind=request.kind, now=now, default_timezone=default_timezone))

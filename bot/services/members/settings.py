@@ -14,7 +14,9 @@ from datetime import time
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import SUPPORTED_LOCALES
 from bot.db.models import HouseholdEntry, Member, Role, Unit
+from bot.services.org.accounts import member_for
 from bot.services.org.units import unit_names
 from bot.services.reports.schedule import ScheduleError, parse_hhmm
 
@@ -208,7 +210,47 @@ def set_quiet(member: Member, quiet: QuietHours | None) -> None:
     member.quiet_start, member.quiet_end = quiet.as_text() if quiet else (None, None)
 
 
+@dataclass(frozen=True)
+class QuietChange:
+    """/quiet's outcome: the window as it now is (shown, or just set), or why the text was
+    refused."""
+
+    changed: bool
+    quiet: QuietHours | None = None
+    error: QuietError | None = None
+
+
+async def quiet_command(session: AsyncSession, telegram_user_id: int,
+                        text: str) -> QuietChange | None:
+    """/quiet [text]: no text shows the window, a window sets it, `off` clears it; None when
+    the user is not linked to a member."""
+    member = await member_for(session, telegram_user_id)
+    if member is None:
+        return None
+    if not text:
+        return QuietChange(False, quiet_of(member))
+    try:
+        quiet = parse_quiet(text)
+    except InvalidQuiet as invalid:
+        return QuietChange(False, error=invalid.code)
+    set_quiet(member, quiet)
+    return QuietChange(True, quiet)
+
+
 # --- /me -----------------------------------------------------------------------------------
+
+
+def locale_of(stored: str | None, language_code: str | None, default: str) -> str:
+    """The language to write to someone in: their own choice (/language), else what their
+    Telegram app says, else the organisation's. The same rule as bot.i18n.resolve_locale,
+    for services (which do not import bot.i18n); any Chinese gets zh_CN, as the
+    organisation's notices are in Simplified Chinese."""
+    if stored is not None and stored in SUPPORTED_LOCALES:
+        return stored
+    if not language_code:
+        return default
+    primary = language_code.replace("_", "-").split("-", 1)[0].lower()
+    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
 
 
 @dataclass(frozen=True)

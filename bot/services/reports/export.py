@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import HouseholdReport, Member, Report, ReportStatus, Unit
 from bot.services.org import audit
-from bot.services.org.permissions import Actor
+from bot.services.org.permissions import Actor, in_subtree, subtree_clause
 from bot.services.reports.temperature import is_fever
 
 MAX_DAYS = 92
@@ -93,40 +93,40 @@ class ExportRow:
     entered_by: str
 
 
-async def _unit_paths(session: AsyncSession, scope: Actor) -> dict[int, str]:
+async def _unit_paths(session: AsyncSession, actor: Actor) -> dict[int, str]:
     rows = (await session.execute(select(Unit.id, Unit.name, Unit.path))).all()
     names = {uid: name for uid, name, _path in rows}
     return {uid: " / ".join(names.get(int(p), "?") for p in path.strip("/").split("/") if p)
             for uid, _name, path in rows
-            if scope.root_path is None or path.startswith(scope.root_path)}
+            if actor.root_path is None or in_subtree(path, actor.root_path)}
 
 
-def _reports_in(scope: Actor, start: date, end: date) -> Any:
+def _reports_in(actor: Actor, start: date, end: date) -> Any:
     stmt = (select(Report.id).join(Unit, Unit.id == Report.unit_id)
             .where(Report.report_date >= start, Report.report_date <= end))
-    if scope.root_path is not None:
-        stmt = stmt.where(Unit.path.startswith(scope.root_path, autoescape=True))
+    if actor.root_path is not None:
+        stmt = stmt.where(subtree_clause(Unit.path, actor.root_path))
     return stmt
 
 
-async def count_reports(session: AsyncSession, scope: Actor, start: date, end: date) -> int:
+async def count_reports(session: AsyncSession, actor: Actor, start: date, end: date) -> int:
     return int(await session.scalar(
-        select(func.count()).select_from(_reports_in(scope, start, end).subquery())) or 0)
+        select(func.count()).select_from(_reports_in(actor, start, end).subquery())) or 0)
 
 
-async def export_rows(session: AsyncSession, scope: Actor, start: date,
+async def export_rows(session: AsyncSession, actor: Actor, start: date,
                       end: date) -> list[ExportRow]:
-    """The reports made in the scope's units between `start` and `end`, member rows each
+    """The reports made in the actor's units between `start` and `end`, member rows each
     followed by their household's, by day, unit and name."""
-    units = await _unit_paths(session, scope)
+    units = await _unit_paths(session, actor)
     leader = aliased(Member)
     base = (select(Report, Member.name, leader.name)
             .join(Member, Member.id == Report.member_id)
             .join(Unit, Unit.id == Report.unit_id)
             .outerjoin(leader, leader.id == Report.entered_by)
             .where(Report.report_date >= start, Report.report_date <= end))
-    if scope.root_path is not None:
-        base = base.where(Unit.path.startswith(scope.root_path, autoescape=True))
+    if actor.root_path is not None:
+        base = base.where(subtree_clause(Unit.path, actor.root_path))
     reports = (await session.execute(base)).all()
     household: dict[int, list[HouseholdReport]] = {}
     ids = base.with_only_columns(Report.id).scalar_subquery()
@@ -156,10 +156,10 @@ async def export_rows(session: AsyncSession, scope: Actor, start: date,
     return out
 
 
-async def record_export(session: AsyncSession, scope: Actor, *, start: date, end: date,
+async def record_export(session: AsyncSession, actor: Actor, *, start: date, end: date,
                         rows: int, now: datetime) -> None:
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="export", now=now,
-                       target=f"unit:{scope.root_unit_id}" if scope.root_unit_id else "org",
+                       target=f"unit:{actor.root_unit_id}" if actor.root_unit_id else "org",
                        details={"from": start.isoformat(), "to": end.isoformat(),
                                 "rows": rows})

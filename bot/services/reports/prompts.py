@@ -1,20 +1,20 @@
 """What is due at an instant: the daily prompts and reminders, derived from the database.
 
-One code path for the scheduler's minute job and for `selfreport tick --at ISO-TIME`. Nothing
-is remembered between ticks: a unit inside its prompt window gets prompts for whoever has
-none queued yet, so a tick that runs late, twice, or after a restart catches up, and the
-outbox's dedup keys make a repeated insert a no-op. Work is a few set-based queries per
-(local date, reminder slot), not a query per member.
+One code path for the scheduler's minute job and for `selfreport tick --at ISO-TIME`
+(bot.runtime.tick sends what this returns). Nothing is remembered between ticks: a unit
+inside its prompt window gets prompts for whoever has none queued yet, so a tick that runs
+late, twice, or after a restart catches up, and the outbox's dedup keys make a repeated
+insert a no-op. Work is a few set-based queries per (local date, reminder slot), not a query
+per member.
 
-Unlike other services this one renders (bot.render.prompts): outbox rows hold the finished
-message, in each recipient's language, so that the dispatcher needs nothing else.
+Each message is an `Outgoing` item whose view (`Prompt`, `Reminder`) bot.render.prompts
+draws in the recipient's language.
 """
 
 from __future__ import annotations
 
-import logging
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -33,18 +33,9 @@ from bot.db.models import (
     ReportStatus,
     Unit,
 )
-from bot.i18n import DEFAULT_LOCALE, resolve_locale, use_locale
-from bot.outbox.queue import NewMessage, enqueue_many
-from bot.render.prompts import prompt_payload, reminder_payload
-from bot.services import purge
-from bot.services.digest import alerts
-from bot.services.digest.queue import KIND_DIGEST, queue_due_digests
-from bot.services.duty import reminders as duty_tick
-from bot.services.notices import broadcast as notices
-from bot.services.outgoing import KIND_PROMPT, KIND_REMINDER
+from bot.services.members.settings import locale_of
+from bot.services.outgoing import KIND_PROMPT, KIND_REMINDER, Outgoing
 from bot.services.reports.schedule import Schedule, ScheduleError, all_schedules, parse_hhmm
-
-logger = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock key: one tick at a time across instances sharing a database.
 _TICK_LOCK = 7_301_925_001
@@ -59,42 +50,35 @@ def reminder_key(day: date, slot: time, member_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class TickEntry:
-    """Messages of one kind queued for one unit (and reminder slot) by a tick."""
+class Prompt:
+    """The daily question to one member. `offer_same` when their report for the day before
+    was abnormal."""
+
+    name: str
+    day: date
+    offer_same: bool
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """The reminder: the question again, with the deadline (an instant, shown in `timezone`)."""
+
+    name: str
+    day: date
+    deadline: datetime
+    timezone: str
+    offer_same: bool
+
+
+@dataclass(frozen=True)
+class DueBatch:
+    """The messages of one kind due for one date (and reminder slot), each with its member's
+    unit, so that the tick can count what it queued per unit."""
 
     kind: str
-    unit_id: int
     report_date: date
     slot: time | None
-    count: int
-
-
-@dataclass
-class TickResult:
-    entries: list[TickEntry] = field(default_factory=list)
-    skipped: bool = False  # another instance was running the tick
-    alerts: int = 0  # alerts queued, updated or escalated (services.digest.alerts)
-    # notice copies queued for notices whose time came (services.notices.broadcast)
-    notices: int = 0
-    duty: int = 0  # duty reminders and unconfirmed-shift alerts (services.duty.reminders)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts: Counter[str] = Counter()
-        for entry in self.entries:
-            counts[entry.kind] += entry.count
-        if self.alerts:
-            counts[alerts.KIND_ALERT] += self.alerts
-        if self.notices:
-            counts[notices.KIND_NOTICE] += self.notices
-        if self.duty:
-            counts["duty"] += self.duty
-        return dict(counts)
-
-    @property
-    def total(self) -> int:
-        return (sum(entry.count for entry in self.entries) + self.alerts + self.notices
-                + self.duty)
+    messages: list[tuple[int, Outgoing]]
 
 
 @dataclass(frozen=True)
@@ -106,62 +90,25 @@ class _Due:
     slot: time | None  # the latest reminder time reached, if any
 
 
-async def run_tick(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    default_timezone: str,
-    default_locale: str = DEFAULT_LOCALE,
-    alert_escalate: timedelta = timedelta(minutes=60),
-    retention_days: int | None = None,
-) -> TickResult:
-    """Queue every prompt and reminder due at `now`, alerts that were missed and escalations
-    that are due (after `alert_escalate` unhandled); returns what was queued."""
-    if now.tzinfo is None:
-        raise ValueError("run_tick needs an aware datetime")
-    from bot.outbox.send import send  # moving to bot.runtime.tick, above services and render
-    if not await _take_lock(session):
-        logger.info("tick skipped: another instance is running it")
-        return TickResult(skipped=True)
-    due = await _due_units(session, now, default_timezone)
-    result = TickResult()
+async def due(session: AsyncSession, *, now: datetime, default_timezone: str,
+              default_locale: str) -> list[DueBatch]:
+    """Every prompt and reminder due at `now` and not queued yet, by date (and slot)."""
+    units = await _due_units(session, now, default_timezone)
     by_day: dict[date, list[_Due]] = defaultdict(list)
     by_slot: dict[tuple[date, time], list[_Due]] = defaultdict(list)
-    for d in due:
+    for d in units:
         by_day[d.day].append(d)
         if d.slot is not None:
             by_slot[(d.day, d.slot)].append(d)
-    for day, units in by_day.items():
-        result.entries += await _prompts(session, day, units, now, default_locale)
-    for (day, slot), units in by_slot.items():
-        result.entries += await _reminders(session, day, slot, units, now, default_locale)
-    digests = await queue_due_digests(session, now=now, default_timezone=default_timezone,
-                                      default_locale=default_locale)
-    await send(session, digests.items, now=now)
-    for queued in digests.queued:
-        result.entries.append(TickEntry(KIND_DIGEST, queued.unit_id, queued.day, None,
-                                        queued.recipients))
-    result.alerts = len(await send(session, await alerts.scan(
-        session, now=now, default_timezone=default_timezone, default_locale=default_locale),
-        now=now))
-    result.alerts += len(await send(session, await alerts.escalate_due(
-        session, now=now, after=alert_escalate, default_timezone=default_timezone,
-        default_locale=default_locale), now=now))
-    # Scheduled notices; the bot's notice job does this every few seconds too (idempotent).
-    result.notices = len(await send(session, await notices.queue_due(
-        session, now=now, default_locale=default_locale), now=now))
-    result.duty = len(await send(session, await duty_tick.due(
-        session, now=now, default_timezone=default_timezone, default_locale=default_locale),
-        now=now))
-    if retention_days is not None:  # once a day (services.purge keeps the marker)
-        await purge.daily_purge(session, now=now, retention_days=retention_days,
-                                timezone=default_timezone)
-    if result.total:
-        logger.info("tick at %s queued %s", now.isoformat(), result.counts)
-    return result
+    batches = [await _prompts(session, day, day_units, default_locale)
+               for day, day_units in by_day.items()]
+    batches += [await _reminders(session, day, slot, slot_units, default_locale)
+                for (day, slot), slot_units in by_slot.items()]
+    return [b for b in batches if b.messages]
 
 
-async def _take_lock(session: AsyncSession) -> bool:
+async def take_lock(session: AsyncSession) -> bool:
+    """Whether this tick may run: on PostgreSQL one instance at a time, for its transaction."""
     # SQLite needs none: the engine's BEGIN IMMEDIATE already makes writers take turns.
     if session.get_bind().dialect.name != "postgresql":
         return True
@@ -224,8 +171,8 @@ def _key_expr(prefix: str) -> Any:
     return literal(prefix, String) + cast(Member.id, String)
 
 
-async def _prompts(session: AsyncSession, day: date, units: list[_Due], now: datetime,
-                   default_locale: str) -> list[TickEntry]:
+async def _prompts(session: AsyncSession, day: date, units: list[_Due],
+                   default_locale: str) -> DueBatch:
     queued_prompt = aliased(OutboxMessage)
     stmt = (
         _recipients(day, units)
@@ -233,19 +180,15 @@ async def _prompts(session: AsyncSession, day: date, units: list[_Due], now: dat
                    queued_prompt.dedup_key == _key_expr(f"{KIND_PROMPT}:{day.isoformat()}:"))
         .where(queued_prompt.id.is_(None))
     )
-    messages: list[tuple[int, NewMessage]] = []
-    for row in (await session.execute(stmt)).all():
-        with use_locale(resolve_locale(row.locale, row.language_code, default_locale)):
-            payload = prompt_payload(name=row.name, day=day,
-                                     offer_same=row.status == ReportStatus.ABNORMAL)
-        messages.append((row.unit_id, NewMessage(
-            prompt_key(day, row.id), KIND_PROMPT, row.chat_id or row.telegram_user_id,
-            payload, member_id=row.id, report_date=day)))
-    return await _queue(session, KIND_PROMPT, day, None, messages, now)
+    messages = [
+        (row.unit_id, _outgoing(row, prompt_key(day, row.id), KIND_PROMPT, day, default_locale,
+                                Prompt(row.name, day, row.status == ReportStatus.ABNORMAL)))
+        for row in (await session.execute(stmt)).all()]
+    return DueBatch(KIND_PROMPT, day, None, messages)
 
 
 async def _reminders(session: AsyncSession, day: date, slot: time, units: list[_Due],
-                     now: datetime, default_locale: str) -> list[TickEntry]:
+                     default_locale: str) -> DueBatch:
     sent_prompt, queued_reminder = aliased(OutboxMessage), aliased(OutboxMessage)
     hhmm = slot.strftime("%H:%M")
     stmt = (
@@ -259,29 +202,23 @@ async def _reminders(session: AsyncSession, day: date, slot: time, units: list[_
         .where(queued_reminder.id.is_(None))
     )
     by_unit = {u.unit_id: u for u in units}
-    messages: list[tuple[int, NewMessage]] = []
+    messages: list[tuple[int, Outgoing]] = []
     for row in (await session.execute(stmt)).all():
         unit = by_unit[row.unit_id]
         if in_quiet_hours(unit.local_time, row.quiet_start, row.quiet_end):
             continue  # a later tick sends it once the quiet hours end, if still due
-        with use_locale(resolve_locale(row.locale, row.language_code, default_locale)):
-            payload = reminder_payload(
-                name=row.name, day=day, deadline=unit.schedule.at(day, unit.schedule.deadline),
-                timezone=unit.schedule.timezone, offer_same=row.status == ReportStatus.ABNORMAL)
-        messages.append((row.unit_id, NewMessage(
-            reminder_key(day, slot, row.id), KIND_REMINDER, row.chat_id or row.telegram_user_id,
-            payload, member_id=row.id, report_date=day)))
-    return await _queue(session, KIND_REMINDER, day, slot, messages, now)
+        view = Reminder(row.name, day, unit.schedule.at(day, unit.schedule.deadline),
+                        unit.schedule.timezone, row.status == ReportStatus.ABNORMAL)
+        messages.append((row.unit_id, _outgoing(row, reminder_key(day, slot, row.id),
+                                                KIND_REMINDER, day, default_locale, view)))
+    return DueBatch(KIND_REMINDER, day, slot, messages)
 
 
-async def _queue(session: AsyncSession, kind: str, day: date, slot: time | None,
-                 messages: list[tuple[int, NewMessage]], now: datetime) -> list[TickEntry]:
-    if not messages:
-        return []
-    inserted = set(await enqueue_many(session, [m for _unit, m in messages], now=now))
-    per_unit: Counter[int] = Counter(
-        unit for unit, m in messages if m.dedup_key in inserted)
-    return [TickEntry(kind, unit, day, slot, n) for unit, n in sorted(per_unit.items())]
+def _outgoing(row: Any, key: str, kind: str, day: date, default_locale: str,
+              view: Prompt | Reminder) -> Outgoing:
+    return Outgoing(key, kind, row.chat_id or row.telegram_user_id,
+                    locale_of(row.locale, row.language_code, default_locale), view,
+                    member_id=row.id, report_date=day)
 
 
 def in_quiet_hours(moment: time, quiet_start: str | None, quiet_end: str | None) -> bool:

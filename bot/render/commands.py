@@ -1,16 +1,18 @@
 """The commands the bot offers, who may use them, and how they are described.
 
-One list feeds both `/help` (filtered by the asker's role) and the command menu.
+One list feeds both `/help` (filtered by the asker's role) and the command menu; the texts of
+/help and of the fallbacks (an unknown command, a message nobody takes, a stale button).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from babel.support import LazyProxy
 
 from bot.db.models import Role
-from bot.i18n import lazy_gettext
+from bot.i18n import _, lazy_gettext
 
 RANK = {None: 0, Role.MEMBER: 1, Role.LEADER: 2, Role.ADMIN: 3}
 
@@ -86,3 +88,26 @@ def commands_for(role: Role | None) -> list[Command]:
 def menu_commands() -> list[tuple[str, str]]:
     """(name, description) for the menu, in the current locale: the commands anyone may use."""
     return [(c.name, str(c.description)) for c in COMMANDS if c.in_menu and c.role is None]
+
+
+def help_text(role: Role | None) -> str:
+    """/help: the commands `role` may use (None: someone not linked yet)."""
+    lines = [f"/{c.name} — {escape(str(c.description))}" for c in commands_for(role)]
+    header = _("Commands you can use:")
+    if role is None:
+        footer = _("You are not linked to your unit yet: send /start to link your account.")
+        lines += ["", escape(footer)]
+    return "\n".join([f"<b>{escape(header)}</b>", *lines])
+
+
+def unknown_command() -> str:
+    return escape(_("I don't know that command. Send /help to see what I can do."))
+
+
+def not_understood() -> str:
+    return escape(_("Sorry, I didn't understand that. Send /help to see what I can do."))
+
+
+def stale_button() -> str:
+    """A callback answer (plain text)."""
+    return _("This button is no longer valid.")
