@@ -20,7 +20,6 @@ from bot.services.org.accounts import member_for
 from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers import tg
 from handlers.common import other_message, stale_button
-from handlers.family import plain_text
 
 
 async def show_duty(update: Update, context: Context) -> None:
@@ -139,7 +138,7 @@ async def _answered(update: Update, reply: str, *, shown: str = "",
     """The button's toast; `shown` also as a message in the chat; the buttons dropped."""
     query = update.callback_query
     assert query
-    await tg.answer(query, plain_text(reply)[:200])
+    await tg.answer(query, reply)
     if shown and query.message is not None:
         await tg.send(update, shown)
     if drop_buttons:

@@ -27,7 +27,6 @@ from bot.render.onboarding import (
     not_linked,
     profile_text,
     relation_label,
-    toast,
 )
 from bot.services.members import family
 from bot.services.members.family import Action, Outcome, Pressed
@@ -35,11 +34,6 @@ from bot.services.members.settings import HouseholdError, profile
 from bot.services.org.accounts import member_for
 from handlers import tg
 from handlers.common import stale_button
-from handlers.tg import keyboard  # noqa: F401  (see plain_text)
-
-# `keyboard` and `plain_text` are still imported from here by handlers outside this slice
-# (admin, duty, faq, …) until they use handlers.tg and render's toast; drop both then.
-plain_text = toast
 
 
 async def show_family(update: Update, context: Context) -> None:
@@ -106,14 +100,14 @@ async def _press(update: Update, context: Context, action: Action, *, entry_id: 
         pressed = await family.press(session, telegram_user_id=user.id, action=action,
                                      now=context.now(), entry_id=entry_id, relation=relation)
     if pressed is None:
-        await tg.answer(query, toast(not_linked()), alert=True)
+        await tg.answer(query, not_linked(), alert=True)
         return
     entries, result = pressed.entries, pressed.result
     listing = family_text(entries), family_buttons(entries)
     if result is None:  # list, or delete: which only asks to confirm
         entry = pressed.entry(entry_id)
         if action is Action.DELETE and entry is None:
-            await tg.answer(query, toast(household_problem(None)), alert=True)
+            await tg.answer(query, household_problem(None), alert=True)
             await tg.edit_or_keep(query, *listing)
             return
         await tg.answer(query)
@@ -121,7 +115,7 @@ async def _press(update: Update, context: Context, action: Action, *, entry_id: 
                                        and action is Action.DELETE else listing))
         return
     if result.outcome in (Outcome.STALE, Outcome.EXPIRED, Outcome.REFUSED):
-        await tg.answer(query, toast(family_step(result)), alert=True)
+        await tg.answer(query, family_step(result), alert=True)
         if result.outcome is Outcome.REFUSED:  # the list was out of date: show it as it is
             await tg.edit_or_keep(query, *listing)
         return

@@ -126,7 +126,7 @@ async def _pressed(update: Update, context: Context, codec: Codec
     values, kb = codec.decode(query.data), _kb(context)
     assert values is not None  # registered with codec.pattern
     if kb is None:
-        await tg.answer(query, render.toast(render.faq_unavailable()), alert=True)
+        await tg.answer(query, render.faq_unavailable(), alert=True)
         return None
     return query, kb, values
 
@@ -267,7 +267,7 @@ async def send_rumour_button(update: Update, context: Context) -> None:
             default_locale=context.settings.default_locale, now=context.now())
         await send(session, result.outgoing, now=context.now())
     if result.status is AskStatus.STALE:
-        await tg.answer(query, render.toast(render.handed_over(result)), alert=True)
+        await tg.answer(query, render.handed_over(result), alert=True)
         return
     _handed_over(context, result)
     await tg.answer(query)

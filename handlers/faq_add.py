@@ -90,17 +90,17 @@ async def _press(update: Update, context: Context, action: str, codec: Codec) ->
     values = codec.decode(query.data)
     assert values is not None  # registered with codec.pattern
     if not actor.is_admin:
-        await tg.answer(query, render_faq.toast(render_faq.admins_only()), alert=True)
+        await tg.answer(query, render_faq.admins_only(), alert=True)
         return
     if faq is None:
-        await tg.answer(query, render_faq.toast(render_faq.faq_unavailable()), alert=True)
+        await tg.answer(query, render_faq.faq_unavailable(), alert=True)
         return
     async with context.transaction() as session:
         result = await faq_promote.press(
             session, faq, actor=actor, action=action, question_id=values[0],
             category=values[1] if len(values) > 1 else "", now=context.now())
     if result.outcome is Outcome.STALE:
-        await tg.answer(query, render_faq.toast(render.outcome_text(result)), alert=True)
+        await tg.answer(query, render.outcome_text(result), alert=True)
         return
     await tg.answer(query)
     try:  # the buttons of a step are used once

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.render import reports as render
-from bot.render.onboarding import not_linked, toast
+from bot.render.onboarding import not_linked
 from bot.render.prompts import ReportChoice, parse_report_callback
 from bot.services.org.accounts import member_for
 from bot.services.reports import form as report_form
@@ -118,7 +118,7 @@ async def _report_choice(update: Update, context: Context,
         result, t = await _choose(context, user.id, parsed, amend, query.message.message_id,
                                   now)
     if result is None:
-        await tg.answer(query, toast(not_linked()), alert=True)
+        await tg.answer(query, not_linked(), alert=True)
         return
     await _after_choice(update, query, result, t, now)
     await alert_after_save(context, result.saved)
@@ -166,7 +166,7 @@ async def _after_choice(update: Update, query: CallbackQuery, result: ChoiceResu
         await tg.answer(query, render.no_yesterday(), alert=True)
     else:  # a day that can no longer be reported: say so and offer today's
         assert t is not None
-        await tg.answer(query, toast(render.stale_day(result.day)), alert=True)
+        await tg.answer(query, render.stale_day(result.day), alert=True)
         await tg.send(update, *render.today_message(t))
 
 
@@ -187,7 +187,7 @@ async def form_button(update: Update, context: Context) -> None:
             default_timezone=context.settings.default_timezone,
             message_id=query.message.message_id)
     if result is None:
-        await tg.answer(query, toast(not_linked()), alert=True)
+        await tg.answer(query, not_linked(), alert=True)
         return
     await _after_press(query, result)
     await alert_after_save(context, result.saved)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
-from bot.render.onboarding import not_linked, toast
+from bot.render.onboarding import not_linked
 from bot.render.payloads import Buttons
 from bot.render.settings import (
     LEAVE_CANCEL,
@@ -112,5 +112,5 @@ async def leave_cancelled(update: Update, context: Context) -> None:
 
 async def _leave_answered(update: Update, reply: str) -> None:
     assert update.callback_query
-    await tg.answer(update.callback_query, toast(reply))
+    await tg.answer(update.callback_query, reply)
     await tg.send(update, reply)

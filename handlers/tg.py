@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.render.payloads import Buttons
+from bot.render.payloads import Buttons, toast
 
 
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
@@ -62,5 +62,6 @@ async def keep_buttons_or_drop(query: CallbackQuery, buttons: Buttons | None) ->
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Stop the button's spinner, with a short toast (or an alert box) when given a text."""
-    await query.answer(text, show_alert=alert)
+    """Stop the button's spinner, with a toast (or an alert box) when given one of render's
+    HTML texts: Telegram shows those as plain text of at most 200 characters."""
+    await query.answer(toast(text) if text else None, show_alert=alert)

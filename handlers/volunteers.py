@@ -16,7 +16,6 @@ from bot.services.duty.volunteers import FormAction, FormOutcome, FormResult
 from bot.services.org.accounts import member_for
 from handlers import tg
 from handlers.common import stale_button
-from handlers.family import plain_text
 
 
 async def start_volunteer(update: Update, context: Context) -> None:
@@ -81,7 +80,7 @@ async def _press(update: Update, context: Context, action: FormAction, index: in
         result = None if member is None else await volunteers.press(
             session, member, user.id, action, index, now=context.now())
     if result is None:
-        await tg.answer(query, plain_text(not_linked())[:200])
+        await tg.answer(query, not_linked()[:200])
         return
     await _after_press(update, result)
 
@@ -96,13 +95,13 @@ async def _after_press(update: Update, result: FormResult) -> None:
         await tg.edit_or_keep(query, *render_vol.volunteer_form(result.form,
                                                                 has_offer=result.has_offer))
     elif outcome is FormOutcome.EXPIRED:
-        await tg.answer(query, plain_text(render_vol.form_expired())[:200], alert=True)
+        await tg.answer(query, render_vol.form_expired()[:200], alert=True)
     elif outcome is FormOutcome.INCOMPLETE:
-        await tg.answer(query, plain_text(render_vol.volunteer_saved(False))[:200])
+        await tg.answer(query, render_vol.volunteer_saved(False)[:200])
     else:
         text = (render_vol.volunteer_saved(True) if outcome is FormOutcome.SAVED
                 else render_vol.volunteer_withdrawn(result.withdrawn))
-        await tg.answer(query, plain_text(text)[:200])
+        await tg.answer(query, text)
         await tg.edit_or_keep(query, text)
 
 
@@ -116,7 +115,7 @@ async def thank_button(update: Update, context: Context) -> None:
         return
     manager = context.manager
     if manager is None:
-        await tg.answer(query, plain_text(render.not_allowed())[:200], alert=True)
+        await tg.answer(query, render.not_allowed()[:200], alert=True)
         return
     now = context.now()
     async with context.transaction() as session:
@@ -127,7 +126,7 @@ async def thank_button(update: Update, context: Context) -> None:
         answer = render.edit_reply(EditResult(EditStatus.OUTSIDE_SCOPE), "thank")
     else:
         answer = render_vol.thanks_sent(result.offer.name)
-    await tg.answer(query, plain_text(answer)[:200], alert=True)
+    await tg.answer(query, answer, alert=True)
     context.wake_dispatcher()
 
 

@@ -7,15 +7,20 @@ Telegram objects.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import date
-from html import escape, unescape
+from html import escape
 
 from bot.db.models import QuestionKind
 from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
 from bot.render.callbacks import Codec, Int, Token, Word
-from bot.render.payloads import MAX_CALLBACK_DATA, Buttons, Payload, message_payload, payload_for
+from bot.render.payloads import (
+    MAX_CALLBACK_DATA,
+    Buttons,
+    Payload,
+    message_payload,
+    payload_for,
+)
 from bot.services.faq.feedback import Feedback
 from bot.services.faq.kb import MAX_ID, Category, Entry, Rumour
 from bot.services.faq.questions import (
@@ -57,9 +62,6 @@ def parse_faq_callback(data: str | None) -> tuple[str, str, str] | None:
     return None
 
 
-def toast(html_text: str) -> str:
-    """A text for a button's answer (a toast or an alert): plain, at most 200 characters."""
-    return unescape(re.sub(r"<[^>]+>", "", html_text))[:200]
 
 
 def _quote(text: str, limit: int = _QUOTE) -> str:

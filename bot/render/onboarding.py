@@ -6,8 +6,7 @@ Keyboards are returned as rows of (label, callback_data); handlers make Telegram
 
 from __future__ import annotations
 
-import re
-from html import escape, unescape
+from html import escape
 
 from bot.db.models import Role
 from bot.i18n import _, language_name, pgettext
@@ -36,13 +35,8 @@ FAMILY_REMOVE = Codec("fam:rm", ENTRY)  # confirmed
 FAMILY_RELATION = Codec("fam:rel", Word("relation", RELATION_KEYS))
 FAMILY_CODECS = (FAMILY_ADD, FAMILY_LIST, FAMILY_CANCEL, FAMILY_RENAME, FAMILY_DELETE,
                  FAMILY_REMOVE, FAMILY_RELATION)
-# Callback answers (toasts and alerts) are plain text of at most this many characters.
-MAX_ANSWER = 200
 
 
-def toast(html_text: str) -> str:
-    """A callback answer from a message text: tags out, entities back, within the limit."""
-    return unescape(re.sub(r"<[^>]+>", "", html_text))[:MAX_ANSWER]
 
 
 def parse_family_callback(data: str | None) -> tuple[str, str] | None:

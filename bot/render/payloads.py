@@ -29,6 +29,7 @@ Buttons = list[list[tuple[str, str]]]
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
+MAX_CALLBACK_ANSWER = 200  # a button's toast or alert
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -43,6 +44,12 @@ def visible_length(html_text: str) -> int:
 
 def fits(html_text: str, limit: int = MAX_TEXT) -> bool:
     return visible_length(html_text) <= limit
+
+
+def toast(html_text: str) -> str:
+    """A button's answer (a toast or an alert box: plain text) from one of render's HTML
+    texts: tags out, entities back, within Telegram's 200 characters."""
+    return html.unescape(_TAG.sub("", html_text))[:MAX_CALLBACK_ANSWER]
 
 
 @singledispatch
