@@ -27,12 +27,12 @@ from bot.db.models import (
     ReportStatus,
     Unit,
 )
+from bot.locales import resolve_locale
 from bot.services import drafts
 from bot.services.digest import alerts
 from bot.services.drafts import DraftKind
 from bot.services.org import audit
 from bot.services.org.permissions import Actor
-from bot.services.org.recipients import locale_of
 from bot.services.outgoing import KIND_REMINDER, Outgoing
 from bot.services.reports.prompts import in_quiet_hours
 from bot.services.reports.schedule import all_schedules, schedule_for
@@ -131,7 +131,7 @@ async def remind_now(session: AsyncSession, scope: Actor, *, now: datetime,
             items.append(Outgoing(
                 f"remind:{day.isoformat()}:{now:%Y%m%d%H}:{row.id}", KIND_REMINDER,
                 row.chat_id or row.telegram_user_id,
-                locale_of(row.locale, row.language_code, default_locale), view,
+                resolve_locale(row.locale, row.language_code, default_locale), view,
                 member_id=row.id, report_date=day))
     return RemindResult(RemindStatus.SENT, len(items), items=tuple(items))
 

@@ -14,7 +14,6 @@ from datetime import time
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
 from bot.db.models import HouseholdEntry, Member, Role, Unit
 from bot.services.org.accounts import member_for
 from bot.services.org.units import unit_names
@@ -238,19 +237,6 @@ async def quiet_command(session: AsyncSession, telegram_user_id: int,
 
 
 # --- /me -----------------------------------------------------------------------------------
-
-
-def locale_of(stored: str | None, language_code: str | None, default: str) -> str:
-    """The language to write to someone in: their own choice (/language), else what their
-    Telegram app says, else the organisation's. The same rule as bot.i18n.resolve_locale,
-    for services (which do not import bot.i18n); any Chinese gets zh_CN, as the
-    organisation's notices are in Simplified Chinese."""
-    if stored is not None and stored in SUPPORTED_LOCALES:
-        return stored
-    if not language_code:
-        return default
-    primary = language_code.replace("_", "-").split("-", 1)[0].lower()
-    return {"zh": "zh_CN", "en": "en"}.get(primary, default)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Member, Unit, UnitContact
+from bot.locales import resolve_locale
 from bot.services.members.leaves import MAX_MATCHES, MAX_QUERY
 from bot.services.org import audit, recipients
 from bot.services.org.permissions import Actor, in_subtree, subtree_clause
-from bot.services.org.recipients import locale_of
 from bot.services.org.units import unit_names
 
 MAX_CONTACTS = 10
@@ -235,7 +235,7 @@ def _recipient_query() -> Any:
 def _recipient(row: Sequence[Any], default_locale: str) -> Recipient:
     member_id, name, telegram_user_id, chat_id, locale, language_code = row[:6]
     return Recipient(int(member_id), str(name), int(chat_id or telegram_user_id),
-                     locale_of(locale, language_code, default_locale))
+                     resolve_locale(locale, language_code, default_locale))
 
 
 async def chain_recipients(session: AsyncSession, unit: Unit,
@@ -247,7 +247,7 @@ async def chain_recipients(session: AsyncSession, unit: Unit,
         return None, []
     return await session.get(Unit, chain.source_unit_id), [
         Recipient(r.member_id, r.name, r.chat_id,
-                  locale_of(r.locale, r.language_code, default_locale))
+                  resolve_locale(r.locale, r.language_code, default_locale))
         for r in chain.recipients]
 
 

@@ -21,24 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
 from bot.db.models import Account, Member, Role, Unit, UnitContact
-
-# Telegram's language codes ("zh-hans", "en-GB") by primary subtag: any Chinese gets zh_CN,
-# as the organisation's notices are in Simplified Chinese (as bot.i18n.negotiate does).
-_BY_LANGUAGE = {"zh": "zh_CN", "en": "en"}
-
-
-def locale_of(stored: str | None, language_code: str | None, default: str) -> str:
-    """The locale to write to someone in: their own choice, else what their Telegram app
-    says, else the organisation's (bot.i18n.resolve_locale, for services: they do not
-    import bot.i18n)."""
-    if stored is not None and stored in SUPPORTED_LOCALES:
-        return stored
-    if not language_code:
-        return default
-    primary = language_code.replace("_", "-").split("-", 1)[0].lower()
-    return _BY_LANGUAGE.get(primary, default)
+from bot.locales import resolve_locale
 
 
 @dataclass(frozen=True)
@@ -50,7 +34,7 @@ class Recipient:
     language_code: str | None
 
     def locale_or(self, default: str) -> str:
-        return locale_of(self.locale, self.language_code, default)
+        return resolve_locale(self.locale, self.language_code, default)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from bot.db.models import (
     ReportStatus,
     Unit,
 )
-from bot.services.members.settings import locale_of
+from bot.locales import resolve_locale
 from bot.services.outgoing import KIND_PROMPT, KIND_REMINDER, Outgoing
 from bot.services.reports.schedule import Schedule, ScheduleError, all_schedules, parse_hhmm
 
@@ -217,7 +217,7 @@ async def _reminders(session: AsyncSession, day: date, slot: time, units: list[_
 def _outgoing(row: Any, key: str, kind: str, day: date, default_locale: str,
               view: Prompt | Reminder) -> Outgoing:
     return Outgoing(key, kind, row.chat_id or row.telegram_user_id,
-                    locale_of(row.locale, row.language_code, default_locale), view,
+                    resolve_locale(row.locale, row.language_code, default_locale), view,
                     member_id=row.id, report_date=day)
 
 
