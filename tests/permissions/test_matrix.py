@@ -1,4 +1,4 @@
-"""Who may do what, from one table: every command (handlers.commands.COMMANDS, where each
+"""Who may do what, from one table: every command (bot.render.commands.COMMANDS, where each
 names the least role that may use it) and every button that acts on a unit or a member, for
 a member, a leader whose subtree holds the target, a leader whose subtree does not, an
 admin, someone not linked to the roster and someone whose roster row was deactivated.
@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import Account, AuditEntry, Member, Role, Shift
+from bot.render.commands import COMMANDS, RANK
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 from bot.services.org import units as org
-from handlers.commands import COMMANDS, RANK
 
 # --- the personas ---------------------------------------------------------------------------
 
