@@ -119,6 +119,10 @@ async def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
             verb=text, reports=result.reports, cutoff=fmt_date(result.cutoff),
             household=result.household_reports, revisions=result.revisions,
             alerts=result.alerts, outbox=result.outbox, days=settings.retention_days))
+        print(_("{verb}: {questions} questions to people older than {days} days and "
+                "{drafts} unfinished forms.").format(
+            verb=text, questions=result.questions, drafts=result.drafts,
+            days=settings.retention_days))
         return 0
 
 

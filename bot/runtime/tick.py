@@ -107,6 +107,7 @@ async def run_tick(
     result.duty = len(await send(session, await duty_tick.due(
         session, now=now, default_timezone=default_timezone, default_locale=default_locale),
         now=now))
+    await purge.drop_expired_drafts(session, now=now)  # half-filled forms hold health data
     if retention_days is not None:  # once a day (services.purge keeps the marker)
         await purge.daily_purge(session, now=now, retention_days=retention_days,
                                 timezone=default_timezone)

@@ -1,5 +1,8 @@
 """Retention: reports older than RETENTION_DAYS go, with their household rows, revisions and
-alerts, and so do finished outbox rows (their payloads carry the same health details).
+alerts, and so do finished outbox rows (their payloads carry the same health details) and
+members' questions with their answers (free text about themselves). Forms nobody finished
+(drafts: a half-filled report holds a temperature, symptoms and a note) go an hour after
+they expired, at every tick.
 
 `selfreport purge` runs it on demand; the tick runs it once a day. The day's audit entry is
 the marker: the tick runs under the tick lock (an advisory lock on PostgreSQL, BEGIN
@@ -13,15 +16,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     Alert,
     AuditEntry,
+    Draft,
+    FaqAddition,
     HouseholdReport,
     OutboxMessage,
     OutboxStatus,
+    Question,
     Report,
     ReportRevision,
 )
@@ -30,6 +36,7 @@ from bot.services.org import audit
 logger = logging.getLogger(__name__)
 
 ACTION = "purge"
+DRAFT_GRACE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -40,12 +47,14 @@ class PurgeResult:
     revisions: int
     alerts: int
     outbox: int
+    questions: int
+    drafts: int
     dry_run: bool
 
     @property
     def total(self) -> int:
         return self.reports + self.household_reports + self.revisions + self.alerts + \
-            self.outbox
+            self.outbox + self.questions + self.drafts
 
 
 def cutoff_for(now: datetime, retention_days: int, timezone: str) -> date:
@@ -64,6 +73,7 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
     old_reports = select(Report.id).where(Report.report_date < cutoff)
     old_outbox = (OutboxMessage.status != OutboxStatus.PENDING,
                   OutboxMessage.created_at < now - timedelta(days=retention_days))
+    old_questions = Question.created_at < now - timedelta(days=retention_days)
     counts = {
         "reports": await _count(session, select(func.count()).select_from(Report)
                                 .where(Report.report_date < cutoff)),
@@ -75,6 +85,10 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
                                .where(Alert.report_id.in_(old_reports))),
         "outbox": await _count(session, select(func.count()).select_from(OutboxMessage)
                                .where(*old_outbox)),
+        "questions": await _count(session, select(func.count()).select_from(Question)
+                                  .where(old_questions)),
+        "drafts": await _count(session, select(func.count()).select_from(Draft)
+                               .where(Draft.expires_at < now - DRAFT_GRACE)),
     }
     if not dry_run:
         # Children first: SQLite enforces ON DELETE CASCADE only with foreign keys on.
@@ -85,11 +99,22 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
         await session.execute(delete(Alert).where(Alert.report_id.in_(old_reports)))
         await session.execute(delete(OutboxMessage).where(*old_outbox))
         await session.execute(delete(Report).where(Report.report_date < cutoff))
+        await session.execute(update(FaqAddition).where(FaqAddition.from_question_id.in_(
+            select(Question.id).where(old_questions))).values(from_question_id=None))
+        await session.execute(delete(Question).where(old_questions))
+        await drop_expired_drafts(session, now=now)
         await audit.record(session, actor=actor, action=ACTION, now=now,
                            target=f"day:{now.astimezone(ZoneInfo(timezone)).date()}",
                            details={"cutoff": cutoff.isoformat(), **counts})
         logger.info("purge before %s: %s", cutoff.isoformat(), counts)
     return PurgeResult(cutoff=cutoff, dry_run=dry_run, **counts)
+
+
+async def drop_expired_drafts(session: AsyncSession, *, now: datetime) -> int:
+    """Forms expired more than DRAFT_GRACE ago (the tick, every minute): until then a late
+    answer is still told that its form expired, rather than taken for a question."""
+    result = await session.execute(delete(Draft).where(Draft.expires_at < now - DRAFT_GRACE))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def purged_today(session: AsyncSession, *, now: datetime, timezone: str) -> bool:
