@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from bot.context import Context
 from bot.i18n import current_locale
@@ -66,8 +66,11 @@ async def _preview(update: Update, context: Context,
     assert chat is not None
     try:
         await PayloadSender(context.bot).send(chat.id, render.preview_payload(preview.copy))
-    except (BadRequest, PayloadError):
-        logger.warning("a notice preview could not be shown in chat %s", chat.id)
+    except (BadRequest, PayloadError, NetworkError) as error:
+        # What cannot be shown to the sender would fail for every recipient: no Send.
+        logger.warning("a notice preview could not be shown in chat %s: %s", chat.id,
+                       type(error).__name__)
+        return render.preview_refused(), [render.cancel_row()]
     return render.preview_summary(
         target=render.target_label(preview.target, preview.leaders_only), total=preview.total,
         reachable=preview.reachable, ack=preview.ack, when=preview.when,

@@ -199,6 +199,12 @@ def when_problem(code: str) -> str:
              "<code>2026-12-01 08:00</code>, or tap “Now”.")
 
 
+def preview_refused() -> str:
+    return _("⚠️ Telegram did not take the preview, so this notice cannot go out as it is: "
+             "nothing was sent. Try again in a minute, or shorten the text; /notice starts "
+             "over, Cancel drops it.")
+
+
 def preview_summary(*, target: str, total: int, reachable: int, ack: bool,
                     when: datetime | None, timezone: str) -> tuple[str, Buttons]:
     lines = [_("<b>Preview</b> (above: what recipients will see)"),

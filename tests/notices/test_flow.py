@@ -22,6 +22,7 @@ from tests.machinery.helpers import running_clock, started
 from tests.notices.conftest import ADMIN
 from tests.notices.helpers import (
     FINN,
+    buttons,
     copies,
     data_of,
     labels,
@@ -157,3 +158,25 @@ async def test_leaders_only_reaches_the_leaders_of_the_senders_subtree(
     [question] = await say(sb, GINA, "Is this a notice?")
     assert "Who gets it?" not in question["text"]
     assert len(await notices_in(db)) == 1
+
+
+async def test_a_preview_telegram_refuses_never_offers_send(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    await seed(db)
+    started(sandbox, EVERYONE)
+    await sb.create_user(ADMIN, "Admin", language_code="en")
+    bot_app.bot_data.clock = running_clock(NOW)
+    await say(sb, ADMIN, "/notice")
+    sent = await sb.send_document(ADMIN, "rules.pdf", b"%PDF-1.4 rules", "application/pdf")
+    [targets] = await sb.wait_for_bot_messages(ADMIN, after=sent["message_id"])
+    _a, [ack_q] = await tap(sb, ADMIN, targets, "nf:o")
+    _a, [when_q] = await tap(sb, ADMIN, ack_q, "nf:k:1")
+    await sb.set_faults(rate_5xx=1.0, methods=["sendDocument"])  # Telegram will not take it
+    try:
+        _a, [refused] = await tap(sb, ADMIN, when_q, "nf:n")
+    finally:
+        await sb.clear_faults()
+    assert refused["text"].startswith("⚠️ Telegram did not take the preview")
+    assert [data for _label, data in buttons(refused)] == ["nf:x"]  # Cancel only, never Send
+    assert await notices_in(db) == []
