@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections import OrderedDict
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 
+# Set while the outbox sends: its calls bypass the replies' flood retries, as it paces and
+# pauses itself (bot.runtime.replies).
+PACED: ContextVar[bool] = ContextVar("outbox_paced", default=False)
 _FILE_ID_CACHE = 256
 
 
@@ -28,6 +32,13 @@ class PayloadSender:
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> Message:
         """The call's Telegram errors propagate; a malformed payload raises PayloadError."""
+        token = PACED.set(True)  # the outbox keeps its own pace (bot.runtime.replies)
+        try:
+            return await self._send(chat_id, payload)
+        finally:
+            PACED.reset(token)
+
+    async def _send(self, chat_id: int, payload: dict[str, Any]) -> Message:
         method = payload.get("method")
         try:
             markup = payload.get("reply_markup")

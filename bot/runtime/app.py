@@ -15,6 +15,7 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import BotData, Context
 from bot.db import Database
 from bot.i18n import LOCALES_DIR, use_locale
+from bot.runtime.replies import WaitOutFloods
 
 if TYPE_CHECKING:
     from bot.services.faq.service import Faq
@@ -44,6 +45,8 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
         .context_types(context_types)
         # Every message the handlers send is HTML (render escapes what people wrote).
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # Replies wait out a flood answer instead of being lost (the outbox paces itself).
+        .rate_limiter(WaitOutFloods())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
