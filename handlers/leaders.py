@@ -118,8 +118,8 @@ async def remind(update: Update, context: Context) -> None:
             zone = await actions.timezone_of(session, actor,
                                              context.settings.default_timezone)
             text = render.remind_result(result, zone)
-    context.wake_dispatcher()
     await tg.reply(update, text)
+    context.wake_dispatcher()  # after the answer: the leader reads it before their own reminder
 
 
 # --- /export -------------------------------------------------------------------------------
