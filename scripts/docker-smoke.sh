@@ -78,7 +78,7 @@ start_check() {
   python3 - "$chat" <<'PY'
 import json, sys
 messages = json.loads(sys.argv[1])["messages"]
-answers = [m for m in messages if m.get("sender") == "bot"]
+answers = [m for m in messages if m.get("from") == "bot"]
 if not answers:
     sys.exit("no answer from the bot; chat: " + json.dumps(messages, ensure_ascii=False)[:500])
 print("bot answered /start:", (answers[0].get("text") or "").splitlines()[0][:80])
