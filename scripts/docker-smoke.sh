@@ -176,7 +176,7 @@ CMD set -e; B=$(ls -d /usr/lib/postgresql/*/bin); \
       $B/initdb -U "$POSTGRES_USER" --pwfile=/tmp/pw -A scram-sha-256 -D "$PGDATA" >/dev/null; rm /tmp/pw; \
       echo "host all all 0.0.0.0/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"; \
       $B/pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null; \
-      PGPASSWORD="$POSTGRES_PASSWORD" $B/../bin/psql -h /run/postgresql -U "$POSTGRES_USER" -d postgres -qc "CREATE DATABASE \"$POSTGRES_DB\""; \
+      PGPASSWORD="$POSTGRES_PASSWORD" $B/psql -h /run/postgresql -U "$POSTGRES_USER" -d postgres -qc "CREATE DATABASE \"$POSTGRES_DB\""; \
       $B/pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null; \
     fi; \
     exec $B/postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/run/postgresql
