@@ -146,15 +146,15 @@ print("alembic version:", db.execute("select version_num from alembic_version").
   ok "demo stopped (exit status $(docker inspect -f '{{.State.ExitCode}}' "$demo"))"
 }
 
-# docker-compose.yml's services. With Compose v2 (`docker compose`) they are started from the
-# file itself; without it they are wired by hand the same way: a user-defined network, the
-# services' names as network aliases, the same environment and commands.
+# docker-compose.yml's services, wired by hand with `docker run` (no Compose v2 on the machine
+# this was written on, and no registry for postgres:16): a user-defined network, the services'
+# names as network aliases, the environment and commands read from the file of the clone.
 compose_smoke() {
   say "compose services (docker-compose.yml)"
   local net=$RUN_ID-net pgvol=$RUN_ID-pgdata secret
   secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
   if docker compose version >/dev/null 2>&1; then
-    echo "Compose v2 found, but this script wires the services by hand anyway (no postgres:16 pull)"
+    echo "Compose v2 is installed, but this script wires the services by hand anyway"
   else
     echo "no Compose v2 (\`docker compose\`): wiring docker-compose.yml's services by hand"
   fi
@@ -183,58 +183,91 @@ CMD set -e; B=$(ls -d /usr/lib/postgresql/*/bin); \
 DOCKERFILE
   fi
 
+  # The services' environment, commands and health checks as docker-compose.yml gives them
+  # (merge keys and ${VAR:-default} / ${VAR:?error} resolved like Compose), read with the
+  # image's own PyYAML: bash arrays ENV_<service>, CMD_<service>, HEALTH_<service>.
+  local spec
+  spec=$(timeout 60 docker run --rm -i -e WEBHOOK_SECRET="$secret" "$IMAGE" python -c '
+import os, re, shlex, sys, yaml
+services = yaml.safe_load(sys.stdin)["services"]
+def interp(value):
+    def sub(m):
+        name, op, arg = m.group(1), m.group(2), m.group(3)
+        value = os.environ.get(name, "")
+        if op == ":?" and not value:
+            sys.exit(f"docker-compose.yml: {name}: {arg}")
+        return value or (arg if op == ":-" else "")
+    return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", sub, str(value))
+for name in ("db", "migrate", "sandbox", "bot1", "bot2"):
+    svc = services[name]
+    env = [f"{k}={interp(v)}" for k, v in (svc.get("environment") or {}).items()]
+    health = (svc.get("healthcheck") or {}).get("test", [])
+    health = health[1:] if health[:1] == ["CMD"] else []
+    for var, words in (("ENV", env), ("CMD", [interp(c) for c in svc.get("command", [])]),
+                       ("HEALTH", health)):
+        print(f"{var}_{name}=(" + " ".join(shlex.quote(w) for w in words) + ")")
+' < "$TMP/src/docker-compose.yml") || fail "could not read docker-compose.yml"
+  eval "$spec"
+  [ "${ENV_bot1[*]} ${CMD_bot1[*]}" = "${ENV_bot2[*]} ${CMD_bot2[*]}" ] \
+    || fail "bot1 and bot2 differ in docker-compose.yml; this script runs both as bot1"
+  local e envs=()
+  for e in "${ENV_bot1[@]}"; do envs+=(-e "$e"); done
+  printf 'bot1 environment from the file: %s\n' "$(printf '%s ' "${ENV_bot1[@]}" | sed -E 's/(WEBHOOK_SECRET=)[^ ]+/\1…/')"
+
   NETWORKS+=("$net"); VOLUMES+=("$pgvol")
   timeout 60 docker network create "$net" >/dev/null
   timeout 60 docker volume create "$pgvol" >/dev/null
-  local db_url=postgresql+asyncpg://selfreport:selfreport@db:5432/selfreport
 
-  say "db"
+  say "db (stand-in for postgres:16)"
   CONTAINERS+=("$RUN_ID-db")
+  local dbenv=()
+  for e in "${ENV_db[@]}"; do dbenv+=(-e "$e"); done
   timeout 60 docker run -d --name "$RUN_ID-db" --network "$net" --network-alias db \
-    -e POSTGRES_USER=selfreport -e POSTGRES_PASSWORD=selfreport -e POSTGRES_DB=selfreport \
-    -v "$pgvol:/var/lib/postgresql/data" "$PG_IMAGE" >/dev/null
+    "${dbenv[@]}" -v "$pgvol:/var/lib/postgresql/data" "$PG_IMAGE" >/dev/null
+  # Over TCP: the first start's temporary server (creating the database) listens on no port.
   local deadline=$((SECONDS + 90))
-  until docker exec "$RUN_ID-db" sh -c 'pg_isready -q -h /run/postgresql -U selfreport 2>/dev/null \
-        || $(ls -d /usr/lib/postgresql/*/bin)/pg_isready -q -h /run/postgresql -U selfreport'; do
+  until docker exec "$RUN_ID-db" sh -c '$(ls -d /usr/lib/postgresql/*/bin)/pg_isready -q -h 127.0.0.1 -U selfreport'; do
     [ "$SECONDS" -lt "$deadline" ] || fail "PostgreSQL not ready within 90 s"
     sleep 2
   done
   ok "PostgreSQL ready"
 
-  say "migrate (selfreport db upgrade)"
-  timeout 300 docker run --rm --name "$RUN_ID-migrate" --network "$net" \
-    -e DATABASE_URL="$db_url" "$IMAGE" selfreport db upgrade
+  say "migrate: ${CMD_migrate[*]}"
+  local menv=()
+  for e in "${ENV_migrate[@]}"; do menv+=(-e "$e"); done
+  timeout 300 docker run --rm --name "$RUN_ID-migrate" --network "$net" "${menv[@]}" \
+    "$IMAGE" "${CMD_migrate[@]}"
   ok "migrated PostgreSQL"
 
-  say "sandbox, published on 127.0.0.1:$PORT"
+  say "sandbox: ${CMD_sandbox[*]}, published on 127.0.0.1:$PORT"
   CONTAINERS+=("$RUN_ID-sandbox")
   timeout 60 docker run -d --name "$RUN_ID-sandbox" --network "$net" --network-alias sandbox \
-    -p "127.0.0.1:$PORT:8080" "$IMAGE" \
-    selfreport sandbox --host 0.0.0.0 --port 8080 >/dev/null
+    -p "127.0.0.1:$PORT:8080" "$IMAGE" "${CMD_sandbox[@]}" >/dev/null
   local base=http://127.0.0.1:$PORT
   wait_http "$base/sandbox/info" 90 || fail "the sandbox did not answer within 90 s"
   ok "sandbox"
 
   local i mport
   for i in 1 2; do
-    say "bot$i (webhook http://bots:8443/telegram, metrics on 127.0.0.1:$((PORT + i)))"
+    say "bot$i: ${CMD_bot1[*]}, network aliases bot$i and bots, 9090 on 127.0.0.1:$((PORT + i))"
     CONTAINERS+=("$RUN_ID-bot$i")
     timeout 60 docker run -d --name "$RUN_ID-bot$i" --network "$net" --network-alias "bot$i" \
-      --network-alias bots -p "127.0.0.1:$((PORT + i)):9090" \
-      -e DATABASE_URL="$db_url" \
-      -e TELEGRAM_BOT_TOKEN=123456:SANDBOX-TOKEN-0123456789abcdef \
-      -e TELEGRAM_API_BASE_URL=http://sandbox:8080 \
-      -e WEBHOOK_URL=http://bots:8443/telegram -e WEBHOOK_LISTEN=0.0.0.0:8443 \
-      -e WEBHOOK_SECRET="$secret" -e METRICS_LISTEN=0.0.0.0:9090 \
-      -e SEND_RATE=30 -e UPDATE_CONCURRENCY=8 -e LOG_FORMAT=json \
-      "$IMAGE" selfreport run >/dev/null
+      --network-alias bots -p "127.0.0.1:$((PORT + i)):9090" "${envs[@]}" \
+      "$IMAGE" "${CMD_bot1[@]}" >/dev/null
   done
   for i in 1 2; do
     mport=$((PORT + i))
     wait_http "http://127.0.0.1:$mport/readyz" 120 || fail "bot$i's /readyz not ready within 120 s"
     printf 'bot%s /readyz: %s\n' "$i" "$(http GET "http://127.0.0.1:$mport/readyz" | head -c 200)"
-    ok "bot$i ready"
+    timeout 30 docker exec "$RUN_ID-bot$i" "${HEALTH_bot1[@]}" \
+      || fail "bot$i: the compose file's health check failed"
+    ok "bot$i ready; the compose file's health check passes"
   done
+  http GET "$base/sandbox/info" | python3 -c '
+import json, sys
+url = json.load(sys.stdin)["webhook"]["url"]
+print("sandbox webhook:", url)
+sys.exit(0 if url == "http://bots:8443/telegram" else "the bots did not set their webhook")'
   start_check "$base" 990002 || fail "/start through the sandbox got no answer from the bots"
   ok "/start answered by the webhook bots"
 }
