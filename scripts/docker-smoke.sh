@@ -36,7 +36,7 @@ cleanup() {
       timeout 20 docker logs --tail 40 "$c" >&2 2>&1
     done
   fi
-  for c in "${CONTAINERS[@]}"; do timeout 60 docker rm -f "$c" >/dev/null 2>&1; done
+  for c in "${CONTAINERS[@]}"; do timeout 60 docker rm -f -v "$c" >/dev/null 2>&1; done
   for v in "${VOLUMES[@]}"; do timeout 60 docker volume rm -f "$v" >/dev/null 2>&1; done
   for n in "${NETWORKS[@]}"; do timeout 60 docker network rm "$n" >/dev/null 2>&1; done
   rm -rf "$TMP"
