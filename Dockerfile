@@ -17,7 +17,7 @@ RUN python -m venv /venv
 COPY pyproject.toml README.md ./
 RUN /venv/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
       > /tmp/requirements.txt \
- && /venv/bin/pip install --quiet -r /tmp/requirements.txt
+ && /venv/bin/pip install --quiet --use-pep517 -r /tmp/requirements.txt
 COPY bot bot
 COPY handlers handlers
 # Editable: the code stays in /app, where bot.config.PROJECT_ROOT finds locales/ and migrations/.
