@@ -63,5 +63,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/faq_eval.py
 	$(BIN)/python benchmarks/throughput.py --members 100
 
+# Build the image from a clean clone of HEAD and run it: --help, `db upgrade` into a volume,
+# the demo answering /start (README "Docker"). COMPOSE=1 also wires docker-compose.yml's
+# services by hand. Starts a daemon with DOCKER_LOCAL when `docker info` fails.
+DOCKER_LOCAL ?= $(CURDIR)/../shared/tools/docker-local.sh
+
+.PHONY: docker-smoke
+docker-smoke:
+	DOCKER_LOCAL='$(DOCKER_LOCAL)' COMPOSE='$(COMPOSE)' scripts/docker-smoke.sh
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
