@@ -14,7 +14,7 @@ from bot.db.models import AuditEntry, Role
 from bot.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.digest.helpers import MONDAY, at, contact, members, report, unit
-from tests.machinery.helpers import running_clock, started
+from tests.support.builders import running_clock, started
 
 pytestmark = pytest.mark.usefixtures("bot_app")
 

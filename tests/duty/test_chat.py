@@ -11,8 +11,19 @@ from bot.db import Database
 from bot.db.models import Shift, SwapRequest, SwapStatus
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.duty.helpers import TUESDAY, add_shift, seed
-from tests.leaders.helpers import ALAN, BEN, BOB, DORA, EVERYONE, MIA, ask, buttons, press
-from tests.machinery.helpers import MONDAY, at, running_clock, started
+from tests.support.builders import (
+    ALAN,
+    BEN,
+    BOB,
+    DORA,
+    EVERYONE,
+    MIA,
+    MONDAY,
+    at,
+    running_clock,
+    started,
+)
+from tests.support.chat import ask, buttons, press
 
 
 async def _shift(db: Database, shift_id: int) -> Shift:

@@ -17,8 +17,7 @@ from bot.services.duty_file import DutyErrorCode, read_duty
 from bot.services.duty_import import import_duty
 from bot.services.volunteers import VolunteerForm
 from tests.duty.helpers import TUESDAY, TZ, add_shift, duty_rows, scope_of, seed, tick
-from tests.leaders.helpers import ALAN, BEN, BOB, DORA, GINA, MIA
-from tests.machinery.helpers import MONDAY, at
+from tests.support.builders import ALAN, BEN, BOB, DORA, GINA, MIA, MONDAY, at
 
 HEADER = "unit,date,start,end,post,phone\n"
 GOOD = (HEADER

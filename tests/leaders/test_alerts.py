@@ -31,7 +31,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import running_clock, started
+from tests.support.builders import running_clock, started
 
 
 async def tick(db: Database, now: Any, minutes: int = 60) -> int:

@@ -30,7 +30,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import MONDAY, at, running_clock, started
+from tests.support.builders import MONDAY, at, running_clock, started
 
 
 async def tick(db: Database, now: Any) -> Any:

@@ -23,7 +23,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import running_clock, started
+from tests.support.builders import running_clock, started
 
 
 async def test_remind_reaches_only_the_subtrees_non_reporters_once_an_hour(

@@ -26,7 +26,7 @@ from tests.leaders.helpers import (
     press,
     seed_org,
 )
-from tests.machinery.helpers import MONDAY, running_clock, started
+from tests.support.builders import MONDAY, running_clock, started
 
 
 async def stored(db: Database, member_id: int) -> Report | None:

@@ -7,7 +7,17 @@ from typing import Any
 
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import (
+from tests.notices.helpers import (
+    FINN,
+    compose,
+    labels,
+    notices_in,
+    recipients,
+    say,
+    seed,
+    tap,
+)
+from tests.support.builders import (
     ALAN,
     BEN,
     BOB,
@@ -18,17 +28,8 @@ from tests.leaders.helpers import (
     MIA,
     NOW,
     audit_rows,
-)
-from tests.machinery.helpers import running_clock, started
-from tests.notices.helpers import (
-    FINN,
-    compose,
-    labels,
-    notices_in,
-    recipients,
-    say,
-    seed,
-    tap,
+    running_clock,
+    started,
 )
 
 

@@ -6,19 +6,6 @@ from typing import Any
 
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import (
-    ALAN,
-    BEN,
-    BOB,
-    CARA,
-    DORA,
-    EVERYONE,
-    GINA,
-    MIA,
-    NOW,
-    audit_rows,
-)
-from tests.machinery.helpers import running_clock, started
 from tests.notices.conftest import ADMIN
 from tests.notices.helpers import (
     FINN,
@@ -30,6 +17,20 @@ from tests.notices.helpers import (
     say,
     seed,
     tap,
+)
+from tests.support.builders import (
+    ALAN,
+    BEN,
+    BOB,
+    CARA,
+    DORA,
+    EVERYONE,
+    GINA,
+    MIA,
+    NOW,
+    audit_rows,
+    running_clock,
+    started,
 )
 
 

@@ -5,33 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 
-from bot.db import Database, migrate
+from bot.db import Database
 from bot.db.models import Member, OutboxMessage, OutboxStatus, Unit
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import ALAN, EVERYONE
-from tests.machinery.helpers import started, zone_where_it_is
-from tests.machinery.test_restart import start_bot_process, wait_for
 from tests.notices.helpers import compose, seed
+from tests.support.builders import ALAN, EVERYONE, started, zone_where_it_is
+from tests.support.processes import bot_db, start_bot_process, wait_for
+
+__all__ = ["bot_db"]
 
 CROWD = range(8000, 8300)
 TEXT = "Evacuation drill at 15:00."
-
-
-@pytest.fixture
-async def bot_db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
-    await migrate.upgrade(url)
-    db = Database.from_url(url)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 async def copies_per_member(sb: SandboxClient) -> dict[int, int]:

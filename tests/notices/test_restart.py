@@ -15,9 +15,8 @@ from bot.db import Database
 from bot.db.models import Member, OutboxMessage, OutboxStatus
 from bot.runner import start_bot, stop_bot
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import ALAN, BEN, DORA, EVERYONE, MIA, NOW
-from tests.machinery.helpers import running_clock, started
 from tests.notices.helpers import compose, data_of, notices_in, say, seed, tap
+from tests.support.builders import ALAN, BEN, DORA, EVERYONE, MIA, NOW, running_clock, started
 
 CROWD = range(7100, 7160)
 

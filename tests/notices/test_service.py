@@ -15,8 +15,8 @@ from bot.db.models import Draft, OutboxMessage
 from bot.services import notices
 from bot.services.leaves import leave_scope
 from bot.services.notices import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
-from tests.leaders.helpers import ALAN, CARA, MIA, NOW
 from tests.notices.helpers import recipients, seed
+from tests.support.builders import ALAN, CARA, MIA, NOW
 
 TZ = "Asia/Shanghai"
 

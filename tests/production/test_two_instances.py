@@ -33,7 +33,6 @@ from bot.db.models import (
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 from bot.services import notices
 from bot.services.leaves import Scope
-from tests.machinery.helpers import seed_members, seed_unit, started, zone_where_it_is
 from tests.production.helpers_instances import (
     Instance,
     RoundRobinProxy,
@@ -41,7 +40,15 @@ from tests.production.helpers_instances import (
     start_instance,
     wait_for,
 )
-from tests.reports.helpers import callbacks, draft_of, labels, says, send, stored, tap
+from tests.support.builders import (
+    draft_of,
+    seed_members,
+    seed_unit,
+    started,
+    stored,
+    zone_where_it_is,
+)
+from tests.support.chat import callbacks, labels, says, send, tap
 
 MEMBERS = range(7000, 7200)
 ADMIN = 7999  # an admin by ADMIN_TELEGRAM_IDS, not a member: not in the audience

@@ -15,8 +15,8 @@ from bot.services import one_tap, reports
 from bot.services.one_tap import AllWell
 from bot.services.report_choice import Choice, ChoiceOutcome, choose
 from bot.services.schedule import schedule_for
-from tests.machinery.helpers import seed_members, seed_unit
 from tests.reports.helpers import MONDAY, at, member, seed_member
+from tests.support.builders import seed_members, seed_unit
 
 TZ = "Asia/Shanghai"
 

@@ -13,7 +13,6 @@ from bot.db.models import ReportStatus
 from bot.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.reports import PersonHealth, ReportInput, save_report
-from tests.machinery.helpers import running_clock, started
 from tests.reports.helpers import (
     MONDAY,
     at,
@@ -25,6 +24,7 @@ from tests.reports.helpers import (
     stored,
     tap,
 )
+from tests.support.builders import running_clock, started
 
 ALL_WELL = "✅ Me and my household are all well"
 
