@@ -20,9 +20,15 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/selfreport run
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist), each with its own SQLite files
+# and PostgreSQL database (tests/conftest.py); most of a test's time is spent waiting on the
+# bot, the sandbox or the database, so more workers than this machine's 2 cores pay.
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 4
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The page's end-to-end tests: Playwright drives Debian's Chromium (run `make chromium` first,
 # as root; Playwright's own browser download is never used).

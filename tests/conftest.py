@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings, load_settings
 from bot.db import Database, migrate
 from bot.db.models import Base
+from tests.support.chat import REPLY_TIMEOUT
 
 if TYPE_CHECKING:
     from bot.sandbox import SandboxClient, SandboxServer
@@ -30,6 +31,22 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgres"]
+
+
+# The longest tests (bot processes killed -9 and waiting out leases: ~40-60 s each) start first,
+# so that on several workers (`make test`) they run beside the rest instead of after it.
+STARTED_FIRST = (
+    "tests/production/test_two_instances.py::",
+    "tests/notices/test_kill.py::",
+    "tests/machinery/test_restart.py::",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def first(item: pytest.Item) -> bool:
+        return not item.nodeid.startswith(STARTED_FIRST)
+
+    items.sort(key=first)  # stable: the order within each group is kept
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +115,8 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 
     # Tests type faster than people: a user sending five commands in a second would make
     # the bot's replies trip Telegram's per-chat limit. Rate limits have their own tests.
-    server = SandboxServer(SandboxConfig(per_chat_burst=50))
+    server = SandboxServer(SandboxConfig(per_chat_burst=50,
+                                         callback_answer_timeout=REPLY_TIMEOUT))
     await server.start(host="127.0.0.1", port=0)
     try:
         yield server
@@ -110,7 +128,7 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 async def sb(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
     from bot.sandbox import SandboxClient
 
-    async with SandboxClient(sandbox.url) as client:
+    async with SandboxClient(sandbox.url, wait_timeout=REPLY_TIMEOUT) as client:
         yield client
 
 

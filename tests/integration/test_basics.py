@@ -70,7 +70,7 @@ async def test_language_switch_is_stored_and_used_from_then_on(
     assert answer["answered"]
     edited = await sb.wait_until(
         1006, lambda msgs: any(m["message_id"] == menu["message_id"] and m["edited"]
-                               for m in msgs), timeout=10)
+                               for m in msgs))
     assert any(m["text"] == "Language set to English." for m in edited)
     [reply] = await ask(sb, 1006, "/help")
     assert reply["text"].startswith("Commands you can use:")

@@ -56,7 +56,8 @@ async def test_a_kill_9_mid_fan_out_loses_no_prompt_and_repeats_none_recorded_as
         async def half() -> bool:
             return sum((await delivered(sb)).values()) >= len(MEMBERS) // 2
 
-        await wait_for(half, "half the prompts delivered", 60, tmp_path)
+        # The deadlines are for a busy machine (the process starts in ~2 s alone).
+        await wait_for(half, "half the prompts delivered", 180, tmp_path)
         if moment == "between_sends":
             await sb.set_faults(rate_429=1.0, retry_after=10, methods=["sendMessage"])
 
@@ -64,7 +65,7 @@ async def test_a_kill_9_mid_fan_out_loses_no_prompt_and_repeats_none_recorded_as
                 faults = (await sb.stats())["faults"].get("429", 0)
                 return faults > 0 and len(await sent_chats(bot_db)) == len(await delivered(sb))
 
-            await wait_for(paused, "the dispatcher paused by flood control", 10, tmp_path)
+            await wait_for(paused, "the dispatcher paused by flood control", 60, tmp_path)
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
@@ -84,10 +85,10 @@ async def test_a_kill_9_mid_fan_out_loses_no_prompt_and_repeats_none_recorded_as
             return total == len(MEMBERS) and pending == 0
 
         # Rows the killed process had claimed come back when their lease (30 s) runs out.
-        await wait_for(all_sent, "every prompt sent", 90, tmp_path)
+        await wait_for(all_sent, "every prompt sent", 180, tmp_path)
     finally:
         second.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(second.wait(), 30) == 0
+        assert await asyncio.wait_for(second.wait(), 60) == 0
 
     final = await delivered(sb)
     assert set(final) == {str(m) for m in MEMBERS}  # nobody is left without their prompt

@@ -41,7 +41,7 @@ async def test_an_abnormal_report_alerts_the_chain_and_a_well_one_does_not(
     await tap(sb, 3402, "✅ Confirm")
     await says(sb, 3402, "✅ Reported at")
 
-    [alert] = await sb.wait_for_bot_messages(3401, timeout=10)
+    [alert] = await sb.wait_for_bot_messages(3401)
     assert "Member 3402" in alert["text"]
     async with db.transaction() as s:
         rows = (await s.scalars(select(OutboxMessage).where(

@@ -35,7 +35,7 @@ async def prompt_at(bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, uid
     bot_app.bot_data.clock = running_clock(at(MONDAY, hhmm))
     await tick_now(bot_app)
     for uid in uids:
-        await sb.wait_for_bot_messages(uid, timeout=10)
+        await sb.wait_for_bot_messages(uid)
 
 
 async def test_one_tap_reports_everyone_well_and_a_second_tap_changes_nothing(

@@ -9,6 +9,11 @@ from bot.sandbox import SandboxClient
 
 Message = dict[str, Any]
 
+# How long a test waits for the bot's reply or a button's answer before it fails. The suite
+# runs on several workers, beside other work: a reply that takes 0.1 s alone may take several
+# seconds then. Waits return as soon as the reply is there, so only a failure takes this long.
+REPLY_TIMEOUT = 30.0
+
 
 # --- keyboards -------------------------------------------------------------------------------
 
@@ -69,7 +74,8 @@ def latest_bot(messages: list[Message]) -> Message | None:
     return from_bot[-1] if from_bot else None
 
 
-async def says(sb: SandboxClient, uid: int, text: str, timeout: float = 10) -> Message:
+async def says(sb: SandboxClient, uid: int, text: str,
+               timeout: float | None = None) -> Message:
     """The bot's latest message, once it contains `text` (sent or edited)."""
     def ok(messages: list[Message]) -> bool:
         last = latest_bot(messages)
