@@ -33,20 +33,24 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgres"]
 
 
-# The longest tests (bot processes killed -9 and waiting out leases: ~40-60 s each) start first,
-# so that on several workers (`make test`) they run beside the rest instead of after it.
-STARTED_FIRST = (
+# The tests that start bot processes and measure rates run one after another on one worker
+# (`make test` distributes by xdist group): side by side they would slow each other's bot
+# processes down (each kill -9 test runs two or three, ~40-60 s). They start first, so that
+# the other workers run the rest beside them.
+ONE_WORKER = (
     "tests/production/test_two_instances.py::",
     "tests/notices/test_kill.py::",
     "tests/machinery/test_restart.py::",
+    "tests/machinery/test_dispatcher.py::",
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def first(item: pytest.Item) -> bool:
-        return not item.nodeid.startswith(STARTED_FIRST)
-
-    items.sort(key=first)  # stable: the order within each group is kept
+    for item in items:
+        if item.nodeid.startswith(ONE_WORKER):
+            item.add_marker(pytest.mark.xdist_group("bot_processes"))
+    items.sort(key=lambda item: not item.nodeid.startswith(ONE_WORKER))  # stable
 
 
 @pytest.fixture(scope="session")

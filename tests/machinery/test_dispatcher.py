@@ -125,7 +125,9 @@ async def test_keeping_to_the_limits_draws_no_429(
         sent = sorted(r.sent_at for r in rows if r.sent_at)
         assert (sent[-1] - sent[0]).total_seconds() >= 123 / 30 - 0.2
         others = sorted(r.sent_at for r in rows if r.sent_at and r.chat_id != 100)
-        assert (others[-1] - others[0]).total_seconds() < 119 / 30 + 1  # at the rate, not slower
+        # At the rate, not slower (a dispatcher keeping to the per-chat 1/s overall would take
+        # 119 s); the slack is for a machine busy with other tests.
+        assert (others[-1] - others[0]).total_seconds() < 2 * 119 / 30
         one_chat = [r.sent_at for r in rows if r.chat_id == 100 and r.sent_at]
         assert all((b - a).total_seconds() >= 0.95
                    for a, b in zip(one_chat, one_chat[1:], strict=False))

@@ -150,6 +150,14 @@ async def run_scenario(sb: SandboxClient, sandbox: SandboxServer, pg: Database,
 
     await wait_for(some(40), "the fan-out under way", 180, tmp_path)
     notice_id = await create_notice(pg)  # both instances' notice jobs race to fan it out
+
+    async def each_counts_three() -> bool:
+        # An instance learns of the others by their heartbeats: until then it sends at more
+        # than its share (instances.py). A busy machine starts them seconds apart.
+        return all("3 live instance(s)" in (tmp_path / f"{i.name}.log").read_text()
+                   for i in (a, b, c))
+
+    await wait_for(each_counts_three, "each instance counting three", 60, tmp_path)
     loop = asyncio.get_running_loop()
     t0, n0 = loop.time(), sum((await delivered(sb)).values())
     await wait_for(some(n0 + 80), "80 more prompts", 90, tmp_path)
