@@ -35,22 +35,25 @@ BACKENDS = ["sqlite", "postgres"]
 
 # The tests that start bot processes and measure rates run one after another on one worker
 # (`make test` distributes by xdist group): side by side they would slow each other's bot
-# processes down (each kill -9 test runs two or three, ~40-60 s). They start first, so that
-# the other workers run the rest beside them.
+# processes down (each kill -9 test runs two or three, ~40-60 s). Together they take ~5
+# minutes, so they start early, beside the rest; not first, while every worker starts up
+# (imports, migrations), when the machine is busiest.
 ONE_WORKER = (
     "tests/production/test_two_instances.py::",
     "tests/notices/test_kill.py::",
     "tests/machinery/test_restart.py::",
     "tests/machinery/test_dispatcher.py::",
 )
+ONE_WORKER_AFTER = 200  # tests
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.nodeid.startswith(ONE_WORKER):
-            item.add_marker(pytest.mark.xdist_group("bot_processes"))
-    items.sort(key=lambda item: not item.nodeid.startswith(ONE_WORKER))  # stable
+    grouped = [item for item in items if item.nodeid.startswith(ONE_WORKER)]
+    for item in grouped:
+        item.add_marker(pytest.mark.xdist_group("bot_processes"))
+    rest = [item for item in items if not item.nodeid.startswith(ONE_WORKER)]
+    items[:] = rest[:ONE_WORKER_AFTER] + grouped + rest[ONE_WORKER_AFTER:]
 
 
 @pytest.fixture(scope="session")
