@@ -20,10 +20,17 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/selfreport run
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist), each with its own SQLite files
+# and PostgreSQL database (tests/conftest.py); most of a test's time is spent waiting on the
+# bot, the sandbox or the database, so more workers than this machine's 2 cores pay.
+# Tests of one xdist_group run on one worker (tests/conftest.py). PYTEST_WORKERS=0 runs the
+# suite in one process.
+PYTEST_WORKERS ?= 4
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The page's end-to-end tests: Playwright drives Debian's Chromium (run `make chromium` first,
 # as root; Playwright's own browser download is never used).

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings, load_settings
 from bot.db import Database, migrate
 from bot.db.models import Base
+from tests.support.chat import REPLY_TIMEOUT
 
 if TYPE_CHECKING:
     from bot.sandbox import SandboxClient, SandboxServer
@@ -30,6 +31,29 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgres"]
+
+
+# The tests that start bot processes and measure rates run one after another on one worker
+# (`make test` distributes by xdist group): side by side they would slow each other's bot
+# processes down (each kill -9 test runs two or three, ~40-60 s). Together they take ~5
+# minutes, so they start early, beside the rest; not first, while every worker starts up
+# (imports, migrations), when the machine is busiest.
+ONE_WORKER = (
+    "tests/production/test_two_instances.py::",
+    "tests/notices/test_kill.py::",
+    "tests/machinery/test_restart.py::",
+    "tests/machinery/test_dispatcher.py::",
+)
+ONE_WORKER_AFTER = 200  # tests
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    grouped = [item for item in items if item.nodeid.startswith(ONE_WORKER)]
+    for item in grouped:
+        item.add_marker(pytest.mark.xdist_group("bot_processes"))
+    rest = [item for item in items if not item.nodeid.startswith(ONE_WORKER)]
+    items[:] = rest[:ONE_WORKER_AFTER] + grouped + rest[ONE_WORKER_AFTER:]
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +122,8 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 
     # Tests type faster than people: a user sending five commands in a second would make
     # the bot's replies trip Telegram's per-chat limit. Rate limits have their own tests.
-    server = SandboxServer(SandboxConfig(per_chat_burst=50))
+    server = SandboxServer(SandboxConfig(per_chat_burst=50,
+                                         callback_answer_timeout=REPLY_TIMEOUT))
     await server.start(host="127.0.0.1", port=0)
     try:
         yield server
@@ -110,7 +135,7 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 async def sb(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
     from bot.sandbox import SandboxClient
 
-    async with SandboxClient(sandbox.url) as client:
+    async with SandboxClient(sandbox.url, wait_timeout=REPLY_TIMEOUT) as client:
         yield client
 
 

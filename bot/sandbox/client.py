@@ -43,9 +43,12 @@ def format_transcript(messages: Sequence[JSON]) -> str:
 class SandboxClient:
     """`async with SandboxClient(url) as sb:` then play users and read their chats."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0):
+    def __init__(self, url: str, *, timeout: float = 30.0, wait_timeout: float = 10.0):
         # Long polls are cut to `timeout` so that the HTTP timeout always outlasts them.
         self._max_wait = timeout
+        # How long wait_for_bot_messages and wait_until wait when not told: a busy machine
+        # (tests on several workers) may want more; they return as soon as the bot has answered.
+        self._wait_timeout = wait_timeout
         self._http = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout + 5)
 
     async def __aenter__(self) -> SandboxClient:
@@ -196,9 +199,10 @@ class SandboxClient:
         return result
 
     async def wait_for_bot_messages(
-        self, user_id: int, *, after: int = 0, count: int = 1, timeout: float = 10.0
+        self, user_id: int, *, after: int = 0, count: int = 1, timeout: float | None = None
     ) -> Transcript:
         """At least `count` bot messages newer than `after`; TimeoutError lists the chat."""
+        timeout = self._wait_timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         seen = after
@@ -224,9 +228,10 @@ class SandboxClient:
         self,
         user_id: int,
         predicate: Callable[[Transcript], bool],
-        timeout: float = 10.0,
+        timeout: float | None = None,
     ) -> Transcript:
         """Wait until `predicate(whole transcript)` holds; edits and deletions count too."""
+        timeout = self._wait_timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         reply = await self._chat(user_id, {"after": 0})

@@ -26,7 +26,7 @@ from bot.db.models import (
 )
 from bot.runtime.tick import run_tick
 from bot.services.purge import purge
-from tests.onboarding.test_cli_org import _keep_logging, cli_db, out_lines, run_db
+from tests.support.cli import _keep_logging, cli_db, out_lines, run_db
 
 __all__ = ["_keep_logging", "cli_db"]
 

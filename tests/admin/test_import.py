@@ -10,9 +10,17 @@ from bot.db import Database
 from bot.db.models import AuditEntry, Draft, Member, Unit
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.admin.conftest import ADMIN
-from tests.leaders.helpers import ALAN, EVERYONE, MIA, QUIET, ask, buttons, seed_org
-from tests.machinery.helpers import running_clock, started
-from tests.onboarding.helpers import csv_bytes
+from tests.support.builders import (
+    ALAN,
+    EVERYONE,
+    MIA,
+    QUIET,
+    csv_bytes,
+    running_clock,
+    seed_org,
+    started,
+)
+from tests.support.chat import ask, buttons
 
 ROSTER = csv_bytes([
     ["Group/Company C", "Zoe", "13800138001", "", "", "yes"],

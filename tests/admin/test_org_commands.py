@@ -11,19 +11,19 @@ from bot.db import Database
 from bot.db.models import AuditEntry, Invite, Member, Role, Unit
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.admin.conftest import ADMIN
-from tests.leaders.helpers import (
+from tests.support.builders import (
     ALAN,
     BOB,
     EVERYONE,
     GINA,
     MIA,
     QUIET,
-    ask,
     audit_rows,
-    buttons,
+    running_clock,
     seed_org,
+    started,
 )
-from tests.machinery.helpers import running_clock, started
+from tests.support.chat import ask, buttons
 
 
 async def prepare(bot_app: Any, sandbox: SandboxServer, db: Database) -> Any:

@@ -8,7 +8,6 @@ Screenshots of each step go to tests/artifacts/browser/ (ignored by git) for a p
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from playwright.async_api import async_playwright
 
 from bot.cli.demo import run_demo
 from bot.config import load_settings
+from tests.support.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
@@ -32,12 +32,6 @@ def _chromium_present() -> None:
         pytest.skip(f"browser tests: {CHROMIUM} is absent (apt-get install chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Demo:
     url: str
@@ -46,7 +40,7 @@ class Demo:
 
 async def _start_demo(tmp_path: Path, locale: str) -> AsyncIterator[Demo]:
     settings = load_settings({}, database_url=f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3")
-    port, stop, ready = _free_port(), asyncio.Event(), asyncio.Event()
+    port, stop, ready = free_port(), asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(run_demo(settings, port=port, stop=stop, ready=ready,
                                         announce=False, locale=locale))
     try:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,16 +20,12 @@ from bot.db.models import (
     Unit,
     UnitContact,
 )
-from bot.services.org import units as org
+from bot.services.org.units import units as org
+from tests.support.builders import MONDAY, SHANGHAI, at
 
-SHANGHAI = "Asia/Shanghai"
-MONDAY = date(2026, 11, 30)
+__all__ = ["MONDAY", "SHANGHAI", "at"]
+
 SUNDAY = MONDAY - timedelta(days=1)
-
-
-def at(day: date, hhmm: str, tz: str = SHANGHAI) -> datetime:
-    h, m = (int(x) for x in hhmm.split(":"))
-    return datetime.combine(day, time(h, m), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 async def unit(session: AsyncSession, *path: str, **fields: Any) -> Unit:

@@ -14,7 +14,7 @@ from bot.db.models import AuditEntry, Role
 from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.digest.helpers import MONDAY, at, contact, members, report, unit
-from tests.machinery.helpers import running_clock, started
+from tests.support.builders import running_clock, started
 
 pytestmark = pytest.mark.usefixtures("bot_app")
 
@@ -113,7 +113,7 @@ async def test_the_daily_digest_arrives_as_text_then_chart(
     started(sandbox, [502], language_code="zh-hans")
     bot_app.bot_data.clock = running_clock(at(MONDAY, "18:00"))
     assert (await tick_now(bot_app)).counts.get("digest") == 1
-    text, photo = await sb.wait_for_bot_messages(502, count=2, timeout=10)
+    text, photo = await sb.wait_for_bot_messages(502, count=2)
     assert text["text"].startswith("📊 每日汇总：Group")
     assert "⚠️ 1 例异常" in text["text"]
     assert photo.get("photo") and "近14天" in photo["caption"]

@@ -1,4 +1,4 @@
-"""The leaders' test organisation (tests.leaders.helpers) with phones, and duty helpers.
+"""The small test organisation (tests/support/builders.py) with phones, and duty helpers.
 
 Group (contact: Gina 6001)
 ├── Company A (contacts: Alan 6002, then Dora 6004)
@@ -16,8 +16,7 @@ from bot.db import Database
 from bot.db.models import Member, OutboxMessage, Shift
 from bot.runtime.tick import run_tick
 from bot.services.org.permissions import Actor, manager_actor
-from tests.leaders.helpers import Org, seed_org
-from tests.machinery.helpers import MONDAY
+from tests.support.builders import MONDAY, Org, seed_org
 
 TUESDAY = date(2026, 12, 1)
 TZ = "Asia/Shanghai"

@@ -11,8 +11,19 @@ from bot.db import Database
 from bot.db.models import Shift, SwapRequest, SwapStatus
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.duty.helpers import TUESDAY, add_shift, seed
-from tests.leaders.helpers import ALAN, BEN, BOB, DORA, EVERYONE, MIA, ask, buttons, press
-from tests.machinery.helpers import MONDAY, at, running_clock, started
+from tests.support.builders import (
+    ALAN,
+    BEN,
+    BOB,
+    DORA,
+    EVERYONE,
+    MIA,
+    MONDAY,
+    at,
+    running_clock,
+    started,
+)
+from tests.support.chat import ask, buttons, press
 
 
 async def _shift(db: Database, shift_id: int) -> Shift:
@@ -30,7 +41,7 @@ async def test_reminder_confirm_button_and_forged_presses(
     shift = await add_shift(db, o.units["Branch 1"], o.members[MIA])
     bot_app.bot_data.clock = running_clock(at(MONDAY, "19:00"))
     await bot.runtime.jobs.tick_now(bot_app)
-    [reminder] = await sb.wait_for_bot_messages(MIA, timeout=5)
+    [reminder] = await sb.wait_for_bot_messages(MIA)
     assert "tomorrow you are on duty: <b>Gate checkpoint</b>" in reminder["text"] or \
         "tomorrow you are on duty: Gate checkpoint" in reminder["text"]
     assert buttons(reminder) == [("✅ Confirm", f"dc:{shift}")]
@@ -62,7 +73,7 @@ async def test_swap_asked_in_chat_declined_then_accepted(
         assert asked["text"] == "Asked Ben. You will hear their answer here."
 
     await ask_swap()
-    [request] = await sb.wait_for_bot_messages(BEN, timeout=5)
+    [request] = await sb.wait_for_bot_messages(BEN)
     assert "Mia asks you to take their shift" in request["text"]
     request_id = int(buttons(request)[0][1].split(":")[1])
     [dora_help] = await ask(sb, DORA, "/help")
@@ -76,7 +87,7 @@ async def test_swap_asked_in_chat_declined_then_accepted(
     assert (await _shift(db, shift)).member_id == o.members[MIA]
 
     await ask_swap()
-    [_first, second] = await sb.wait_for_bot_messages(BEN, count=2, timeout=5)
+    [_first, second] = await sb.wait_for_bot_messages(BEN, count=2)
     new_id = int(buttons(second)[0][1].split(":")[1])
     answer, _ = await press(sb, BEN, second, f"dsa:{new_id}", count=0)
     assert answer["text"] == "✅ You have taken over the shift. Reminders will follow."
@@ -87,7 +98,7 @@ async def test_swap_asked_in_chat_declined_then_accepted(
     assert statuses == [SwapStatus.DECLINED, SwapStatus.ACCEPTED]
     for leader in (ALAN, DORA):  # Company A's chain sees the change
         await sb.wait_until(leader, lambda chat: any(
-            "Duty swap: Ben takes over from Mia" in m.get("text", "") for m in chat), timeout=5)
+            "Duty swap: Ben takes over from Mia" in m.get("text", "") for m in chat))
 
 
 async def test_rights_in_chat(
@@ -177,7 +188,7 @@ async def test_volunteer_offer_thanks_and_listing(
     answer, _ = await press(sb, ALAN, listing, data, count=0)
     assert answer["text"] == "Thanks sent to Ben."
     await sb.wait_until(BEN, lambda chat: any(
-        "Alan thanks you for volunteering" in m.get("text", "") for m in chat), timeout=5)
+        "Alan thanks you for volunteering" in m.get("text", "") for m in chat))
     [member] = await ask(sb, MIA, "/volunteers")
     assert member["text"] == "Only unit leaders and admins can see the volunteers."
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.cli.entry import main
 from bot.db.models import Shift
-from tests.onboarding.test_cli_org import SAMPLES, _keep_logging, cli_db, run_db
+from tests.support.cli import SAMPLES, _keep_logging, cli_db, run_db
 
 __all__ = ["_keep_logging", "cli_db"]
 

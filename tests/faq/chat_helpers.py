@@ -16,8 +16,11 @@ from bot.db import Database
 from bot.db.models import Account, Member, OutboxMessage, Role, UnitContact
 from bot.sandbox import SandboxClient
 from bot.services.faq.service import Faq
-from bot.services.org import units as org
-from tests.onboarding.helpers import NOW
+from bot.services.org.units import units as org
+from tests.support.builders import NOW
+from tests.support.chat import buttons, labels, message_now, say
+
+__all__ = ["buttons", "labels", "message_now", "say"]
 
 KB_DIR = Path(__file__).parent / "fixtures" / "chat_kb"
 
@@ -50,11 +53,6 @@ async def add_linked(db: Database, unit_path: Sequence[str], name: str, user_id:
         return member.id
 
 
-async def say(sb: SandboxClient, user_id: int, text: str, *, count: int = 1) -> list[JSON]:
-    sent = await sb.send_text(user_id, text)
-    return await sb.wait_for_bot_messages(user_id, after=sent["message_id"], count=count)
-
-
 async def one_reply(sb: SandboxClient, user_id: int, text: str) -> JSON:
     [reply] = await say(sb, user_id, text)
     return reply
@@ -76,16 +74,6 @@ def reply_to(sandbox: Any, user_id: int, message_id: int, text: str) -> int:
     return send_raw(sandbox, user_id, {"text": text, "reply_to_message": replied})
 
 
-def buttons(message: JSON) -> list[tuple[str, str]]:
-    markup = message.get("reply_markup") or {}
-    return [(b["text"], b.get("callback_data", ""))
-            for row in markup.get("inline_keyboard", []) for b in row]
-
-
-def labels(message: JSON) -> list[str]:
-    return [label for label, _ in buttons(message)]
-
-
 async def wait_recorded_sent(db: Database, dedup_key: str, timeout: float = 10.0) -> None:
     """Until the dispatcher has recorded the message as sent (its Telegram id with it): the
     chat shows a message a moment before its outcome is committed."""
@@ -100,9 +88,3 @@ async def wait_recorded_sent(db: Database, dedup_key: str, timeout: float = 10.0
         if loop.time() > deadline:
             raise TimeoutError(f"{dedup_key} not recorded as sent within {timeout}s")
         await asyncio.sleep(0.05)
-
-
-async def message_now(sb: SandboxClient, user_id: int, message_id: int) -> JSON:
-    """A message as it is now (after edits)."""
-    [found] = [m for m in await sb.chat(user_id) if m["message_id"] == message_id]
-    return found

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Account, Member, Role
 from bot.sandbox import SandboxClient
-from bot.services.org import units as org
+from bot.services.org.units import units as org
 
 pytestmark = pytest.mark.usefixtures("bot_app")
 
@@ -70,7 +70,7 @@ async def test_language_switch_is_stored_and_used_from_then_on(
     assert answer["answered"]
     edited = await sb.wait_until(
         1006, lambda msgs: any(m["message_id"] == menu["message_id"] and m["edited"]
-                               for m in msgs), timeout=10)
+                               for m in msgs))
     assert any(m["text"] == "Language set to English." for m in edited)
     [reply] = await ask(sb, 1006, "/help")
     assert reply["text"].startswith("Commands you can use:")

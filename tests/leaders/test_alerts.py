@@ -13,7 +13,7 @@ from bot.db.models import Alert, OutboxStatus
 from bot.runtime.jobs import tick_now
 from bot.runtime.tick import run_tick
 from bot.sandbox import SandboxClient, SandboxServer
-from bot.services.digest import alerts
+from bot.services.digest.compute import alerts
 from bot.services.digest.open_alerts import open_alerts
 from tests.leaders.helpers import (
     ALAN,
@@ -32,7 +32,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import running_clock, started
+from tests.support.builders import running_clock, started
 
 
 async def tick(db: Database, now: Any, minutes: int = 60) -> int:
@@ -149,8 +149,8 @@ async def test_the_handled_button_records_who_edits_the_alert_and_tells_the_othe
     bot_app.bot_data.clock = running_clock(QUIET)
     await report(db, o.members[MIA], temperature="38.2")
     assert (await tick_now(bot_app)).counts == {"alert": 2}
-    [alert_msg] = await sb.wait_for_bot_messages(ALAN, timeout=5)
-    await sb.wait_for_bot_messages(DORA, timeout=5)
+    [alert_msg] = await sb.wait_for_bot_messages(ALAN)
+    await sb.wait_for_bot_messages(DORA)
     [(label, data)] = buttons(alert_msg)
     assert label == "✅ Handled"
 
@@ -165,7 +165,7 @@ async def test_the_handled_button_records_who_edits_the_alert_and_tells_the_othe
     chat = await sb.wait_until(ALAN, lambda msgs: msgs[0].get("edited") is not None)
     assert "✅ Handled by Alan at" in chat[0]["text"]
     assert buttons(chat[0]) == []
-    [_alert, notice] = await sb.wait_for_bot_messages(DORA, count=2, timeout=5)
+    [_alert, notice] = await sb.wait_for_bot_messages(DORA, count=2)
     assert notice["text"].startswith("✅ The alert about Mia")
     assert "handled by Alan" in notice["text"]
     async with db.transaction() as s:
@@ -199,7 +199,7 @@ async def test_a_restart_sends_nothing_twice(
     await report(db, o.members[MIA], temperature="38.2")
     bot_app.bot_data.clock = running_clock(QUIET)
     await tick_now(bot_app)
-    await sb.wait_for_bot_messages(ALAN, timeout=5)
+    await sb.wait_for_bot_messages(ALAN)
     await stop_bot(bot_app)
     again = await start_bot(settings, db, poll_timeout=1)
     try:
@@ -233,7 +233,7 @@ async def test_a_members_own_abnormal_report_alerts_at_once_without_a_tick(
     [help_msg] = await ask(sb, MIA, "/help")
     # "Same as yesterday" on today's question: the report handler saves, then alerts.
     await sb.press(MIA, help_msg["message_id"], callback_data="r:2026-11-30:same")
-    [alert_msg] = await sb.wait_for_bot_messages(ALAN, timeout=5)
+    [alert_msg] = await sb.wait_for_bot_messages(ALAN)
     assert "Abnormal health report:</b> Mia" in alert_msg["html"]
     assert "Report for Nov 30, 2026" in alert_msg["text"]
 
@@ -246,7 +246,7 @@ async def test_escalation_reaches_the_parent_chain_through_the_bot(
     await report(db, o.members[MIA], symptoms=("fatigue",))
     bot_app.bot_data.clock = running_clock(QUIET)
     await tick_now(bot_app)
-    await sb.wait_for_bot_messages(ALAN, timeout=5)
+    await sb.wait_for_bot_messages(ALAN)
     assert await sb.chat(GINA) == []
     # 13:11: past the digest time too; the digests go out beside the alert.
     bot_app.bot_data.clock = running_clock(QUIET + timedelta(minutes=61))

@@ -23,7 +23,7 @@ from tests.leaders.helpers import (
     press,
     seed_org,
 )
-from tests.machinery.helpers import running_clock, started
+from tests.support.builders import running_clock, started
 
 
 async def chain(db: Database, unit_id: int) -> list[int]:

@@ -29,7 +29,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import MONDAY, running_clock, started
+from tests.support.builders import MONDAY, running_clock, started
 
 SUNDAY = MONDAY - timedelta(days=1)
 

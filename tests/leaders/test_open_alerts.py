@@ -13,7 +13,7 @@ from bot.db.models import Alert, Member, OutboxMessage, Role, UnitContact
 from bot.runtime.jobs import tick_now
 from bot.runtime.tick import run_tick
 from bot.sandbox import SandboxClient, SandboxServer
-from bot.services.digest import alerts
+from bot.services.digest.compute import alerts
 from bot.services.digest.open_alerts import open_alerts
 from bot.services.org.permissions import resolve_actor
 from tests.leaders.helpers import (
@@ -32,7 +32,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import MONDAY, at, running_clock, started
+from tests.support.builders import MONDAY, at, running_clock, started
 
 
 async def tick(db: Database, now: Any) -> Any:
@@ -49,7 +49,7 @@ async def test_status_shows_the_open_alert_to_its_chain_until_it_is_handled(
     bot_app.bot_data.clock = running_clock(QUIET)
     await report(db, o.members[MIA], temperature="38.2")
     assert (await tick_now(bot_app)).counts == {"alert": 2}
-    [alert_msg] = await sb.wait_for_bot_messages(ALAN, timeout=5)
+    [alert_msg] = await sb.wait_for_bot_messages(ALAN)
 
     [status] = await ask(sb, ALAN, "/status")
     assert "🔔 1 open alert (not marked handled):" in status["text"]
@@ -147,7 +147,7 @@ async def test_the_late_send_also_happens_through_the_bot(
     await add_contact(db, o, "Company A", ALAN)
     bot_app.bot_data.clock = running_clock(QUIET + timedelta(minutes=5))
     assert (await tick_now(bot_app)).counts.get("alert", 0) == 1
-    [alert_msg] = await sb.wait_for_bot_messages(ALAN, timeout=5)
+    [alert_msg] = await sb.wait_for_bot_messages(ALAN)
     assert "Abnormal health report:" in alert_msg["text"] and "Mia" in alert_msg["text"]
     answer = await sb.press(ALAN, alert_msg["message_id"], button="✅ Handled")
     assert answer["text"] == "Marked as handled. Thank you."

@@ -23,7 +23,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import running_clock, started
+from tests.support.builders import running_clock, started
 
 
 async def test_remind_reaches_only_the_subtrees_non_reporters_once_an_hour(
@@ -36,10 +36,10 @@ async def test_remind_reaches_only_the_subtrees_non_reporters_once_an_hour(
     [reply] = await ask(sb, ALAN, "/remind")
     assert reply["text"] == "Reminder sent to 3 members who have not reported yet."
     for uid in (DORA, BEN):
-        [reminder] = await sb.wait_for_bot_messages(uid, timeout=5)
+        [reminder] = await sb.wait_for_bot_messages(uid)
         assert reminder["text"].startswith("⏰ ")
         assert "we have not received your health report" in reminder["text"]
-    await sb.wait_for_bot_messages(ALAN, after=reply["message_id"], timeout=5)
+    await sb.wait_for_bot_messages(ALAN, after=reply["message_id"])
     for uid in (MIA, GINA, BOB, CARA):
         assert await sb.chat(uid) == []
     [audit] = await audit_rows(db, "remind")

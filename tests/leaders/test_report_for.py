@@ -26,7 +26,7 @@ from tests.leaders.helpers import (
     press,
     seed_org,
 )
-from tests.machinery.helpers import MONDAY, running_clock, started
+from tests.support.builders import MONDAY, running_clock, started
 
 
 async def stored(db: Database, member_id: int) -> Report | None:
@@ -89,7 +89,7 @@ async def test_unwell_asks_the_temperature_and_alerts_the_chain(
     assert report is not None and report.status is ReportStatus.ABNORMAL
     assert report.temperature == Decimal("36.9") and report.symptoms == ["other"]
     assert report.entered_by == o.members[ALAN]
-    [alert] = await sb.wait_for_bot_messages(DORA, timeout=5)
+    [alert] = await sb.wait_for_bot_messages(DORA)
     assert "Abnormal health report:</b> Mia" in alert["html"]
     assert "Entered by Alan" in alert["text"]
 

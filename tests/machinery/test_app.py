@@ -55,7 +55,7 @@ async def test_a_day_prompts_then_reminds_only_who_has_not_answered(
 
     assert (await tick_now(bot_app)).counts == {"prompt": 2}
     for uid in (1101, 1102):
-        [prompt] = await sb.wait_for_bot_messages(uid, timeout=5)
+        [prompt] = await sb.wait_for_bot_messages(uid)
         assert prompt["text"].startswith("Daily health report · Monday, November 30, 2026")
         assert buttons(prompt) == ["r:2026-11-30:ok", "r:2026-11-30:sick", "r:2026-11-30:other"]
     await all_settled(db)
@@ -65,7 +65,7 @@ async def test_a_day_prompts_then_reminds_only_who_has_not_answered(
         await add_report(s, answered, MONDAY)
     bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
     assert (await tick_now(bot_app)).counts == {"reminder": 1}
-    [_prompt, reminder] = await sb.wait_for_bot_messages(1102, count=2, timeout=5)
+    [_prompt, reminder] = await sb.wait_for_bot_messages(1102, count=2)
     assert reminder["text"].startswith("⏰ Member 1102, we have not received your health report")
     assert buttons(reminder)[0] == "r:2026-11-30:ok"
     await all_settled(db)
@@ -141,7 +141,7 @@ async def test_the_minute_job_prompts_soon_after_start_without_being_asked(
     [job] = job_app.job_queue.get_jobs_by_name("tick")
     assert job.job.misfire_grace_time == 60 and job.job.coalesce
     for uid in (1401, 1402):
-        [prompt] = await sb.wait_for_bot_messages(uid, timeout=10)
+        [prompt] = await sb.wait_for_bot_messages(uid)
         assert "r:" in buttons(prompt)[0]
     rows = await all_settled(db)
     assert [r.status for r in rows] == [OutboxStatus.SENT] * 2

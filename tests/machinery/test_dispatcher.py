@@ -126,7 +126,9 @@ async def test_keeping_to_the_limits_draws_no_429(
         sent = sorted(r.sent_at for r in rows if r.sent_at)
         assert (sent[-1] - sent[0]).total_seconds() >= 123 / 30 - 0.2
         others = sorted(r.sent_at for r in rows if r.sent_at and r.chat_id != 100)
-        assert (others[-1] - others[0]).total_seconds() < 119 / 30 + 1  # at the rate, not slower
+        # At the rate, not slower (a dispatcher keeping to the per-chat 1/s overall would take
+        # 119 s); the slack is for a machine busy with other tests.
+        assert (others[-1] - others[0]).total_seconds() < 2 * 119 / 30
         one_chat = [r.sent_at for r in rows if r.chat_id == 100 and r.sent_at]
         assert all((b - a).total_seconds() >= 0.95
                    for a, b in zip(one_chat, one_chat[1:], strict=False))
@@ -149,8 +151,8 @@ async def test_flood_control_pauses_all_sending_and_retries_without_counting(
         await sb.clear_faults()
         await enqueue(db, texts([202]))
         dispatcher.poke()
-        await sb.wait_for_bot_messages(201, after=1, timeout=10)
-        await sb.wait_for_bot_messages(202, after=1, timeout=10)
+        await sb.wait_for_bot_messages(201, after=1)
+        await sb.wait_for_bot_messages(202, after=1)
         waited = loop.time() - flooded
         rows = await settled(db)
         stats = await sb.stats()
@@ -255,7 +257,8 @@ async def test_poke_sends_at_once_without_waiting_for_the_poll(
         await asyncio.sleep(0.1)  # the dispatcher is idle, in its 30 s wait
         await enqueue(db, texts([501]))
         dispatcher.poke()
-        [message] = await sb.wait_for_bot_messages(501, after=1, timeout=2)
+        # Well before the 30 s poll, however busy the machine.
+        [message] = await sb.wait_for_bot_messages(501, after=1, timeout=10)
     assert message["text"] == "hello 501"
 
 
@@ -265,7 +268,7 @@ async def test_stopping_gives_back_what_waits_for_its_turn(
     await users(sb, [601])
     await enqueue(db, [(f"m:{i}", 601, payloads.message_payload(f"m {i}")) for i in range(3)])
     async with dispatching(sandbox, db, rate_per_chat=0.5) as dispatcher:
-        await sb.wait_for_bot_messages(601, after=1, timeout=5)
+        await sb.wait_for_bot_messages(601, after=1)
     assert dispatcher.stats.sent == 1
     async with db.transaction() as s:
         rows = (await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
@@ -355,7 +358,7 @@ async def test_sending_starts_only_once_the_claim_is_committed(
 
     monkeypatch.setattr(outbox, "release", slow_release)
     async with dispatching(sandbox, db, rate_per_chat=1) as dispatcher:
-        await sb.wait_for_bot_messages(751, after=1, timeout=5)
+        await sb.wait_for_bot_messages(751, after=1)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5
         while dispatcher.stats.sent + dispatcher.stats.lost_leases == 0:

@@ -1,6 +1,6 @@
 """Driving the /notice flow through the sandbox, and reading what it stored.
 
-The organisation is tests/leaders/helpers.py's, plus, in Branch 1, Eve (never linked) and
+The organisation is tests/support/builders.py's, plus, in Branch 1, Eve (never linked) and
 Finn (blocked the bot):
 
 Group (Gina, leader)
@@ -18,7 +18,11 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Account, Member, Notice, NoticeRecipient, OutboxMessage
 from bot.sandbox import SandboxClient
-from tests.leaders.helpers import NOW, Org, buttons, seed_org
+from tests.support.builders import NOW, Org, seed_org
+from tests.support.chat import buttons, labels, say
+from tests.support.chat import press as tap
+
+__all__ = ["labels", "say", "tap"]
 
 EVE, FINN = 6008, 6009
 
@@ -36,29 +40,11 @@ async def seed(db: Database, *, locale: str = "en") -> Org:
     return o
 
 
-def labels(message: dict[str, Any]) -> list[str]:
-    return [label for label, _data in buttons(message)]
-
-
 def data_of(message: dict[str, Any], label_start: str) -> str:
     for label, data in buttons(message):
         if label_start in label:
             return data
     raise AssertionError(f"no button {label_start!r} in {buttons(message)}")
-
-
-async def say(sb: SandboxClient, uid: int, text: str, *, count: int = 1) -> list[dict[str, Any]]:
-    sent = await sb.send_text(uid, text)
-    return await sb.wait_for_bot_messages(uid, after=sent["message_id"], count=count)
-
-
-async def tap(sb: SandboxClient, uid: int, message: dict[str, Any], data: str, *,
-              count: int = 1) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Press a button; the callback answer and the `count` bot messages that follow."""
-    last = (await sb.chat(uid))[-1]["message_id"]
-    answer = await sb.press(uid, message["message_id"], callback_data=data)
-    new = await sb.wait_for_bot_messages(uid, after=last, count=count) if count else []
-    return answer, new
 
 
 async def compose(sb: SandboxClient, uid: int, text: str, target: str, *, ack: bool = True,

@@ -7,19 +7,6 @@ from typing import Any
 
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import (
-    ALAN,
-    BEN,
-    BOB,
-    CARA,
-    DORA,
-    EVERYONE,
-    GINA,
-    MIA,
-    NOW,
-    audit_rows,
-)
-from tests.machinery.helpers import running_clock, started
 from tests.notices.helpers import (
     FINN,
     compose,
@@ -30,6 +17,20 @@ from tests.notices.helpers import (
     seed,
     tap,
 )
+from tests.support.builders import (
+    ALAN,
+    BEN,
+    BOB,
+    CARA,
+    DORA,
+    EVERYONE,
+    GINA,
+    MIA,
+    NOW,
+    audit_rows,
+    running_clock,
+    started,
+)
 
 
 async def send_to_branch(sb: SandboxClient, text: str = "Wear masks.") -> dict[str, Any]:
@@ -37,8 +38,8 @@ async def send_to_branch(sb: SandboxClient, text: str = "Wear masks.") -> dict[s
     _preview, summary = await compose(sb, ALAN, text, "Branch 1")
     await sb.press(ALAN, summary["message_id"], callback_data="nf:s")
     for uid in (DORA, BEN):
-        await sb.wait_for_bot_messages(uid, timeout=10)
-    [copy] = await sb.wait_for_bot_messages(MIA, timeout=10)
+        await sb.wait_for_bot_messages(uid)
+    [copy] = await sb.wait_for_bot_messages(MIA)
     return copy
 
 
@@ -84,7 +85,7 @@ async def test_notices_figures_drill_down_and_reminders_once_an_hour(
     [notice] = await notices_in(db)
     await sb.press(MIA, copy["message_id"], button="✅ Acknowledge")
     await sb.wait_until(ALAN, lambda chat: any("finished" in (m.get("text") or "")
-                                               for m in chat), timeout=10)
+                                               for m in chat))
 
     [listing] = await say(sb, ALAN, "/notices")
     lines = listing["text"].splitlines()
@@ -116,7 +117,7 @@ async def test_notices_figures_drill_down_and_reminders_once_an_hour(
     _a, [reminded] = await tap(sb, ALAN, detail, f"nr:{notice.id}")
     assert reminded["text"] == "Reminder sent to 2 members who have not acknowledged."
     for uid in (DORA, BEN):
-        await sb.wait_until(uid, lambda chat: len(chat) == 2, timeout=10)
+        await sb.wait_until(uid, lambda chat: len(chat) == 2)
         reminder = (await sb.chat(uid))[-1]
         assert reminder["text"].startswith(
             "🔔 Reminder: please read this notice and acknowledge it.\n📢 Notice from Alan")
@@ -133,7 +134,7 @@ async def test_notices_figures_drill_down_and_reminders_once_an_hour(
     bot_app.bot_data.clock = running_clock(NOW + timedelta(minutes=61))
     _a, [later] = await tap(sb, ALAN, detail, f"nr:{notice.id}")
     assert later["text"] == "Reminder sent to 1 member who has not acknowledged."
-    await sb.wait_until(BEN, lambda chat: len(chat) == 3, timeout=10)
+    await sb.wait_until(BEN, lambda chat: len(chat) == 3)
     assert len(await sb.chat(DORA)) == 2
     assert [a.details for a in await audit_rows(db, "notice_remind")] == [
         {"count": 2}, {"count": 1}]

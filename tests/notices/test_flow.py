@@ -6,19 +6,6 @@ from typing import Any
 
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import (
-    ALAN,
-    BEN,
-    BOB,
-    CARA,
-    DORA,
-    EVERYONE,
-    GINA,
-    MIA,
-    NOW,
-    audit_rows,
-)
-from tests.machinery.helpers import running_clock, started
 from tests.notices.conftest import ADMIN
 from tests.notices.helpers import (
     FINN,
@@ -31,6 +18,20 @@ from tests.notices.helpers import (
     say,
     seed,
     tap,
+)
+from tests.support.builders import (
+    ALAN,
+    BEN,
+    BOB,
+    CARA,
+    DORA,
+    EVERYONE,
+    GINA,
+    MIA,
+    NOW,
+    audit_rows,
+    running_clock,
+    started,
 )
 
 
@@ -73,7 +74,7 @@ async def test_a_leader_sends_a_notice_to_a_unit_and_watches_it_go_out(
         "2 recipients cannot be reached (not linked or blocked)",
         "See /notices for who has acknowledged."]
     for uid in (MIA, DORA, BEN):
-        [copy] = await sb.wait_for_bot_messages(uid, timeout=5)
+        [copy] = await sb.wait_for_bot_messages(uid)
         assert copy["text"] == preview["text"]
         assert labels(copy) == ["✅ Acknowledge"]
     for uid in (GINA, BOB, CARA, FINN):
@@ -121,10 +122,10 @@ async def test_an_admin_sends_a_document_to_the_whole_organisation_in_chinese(
     await sb.press(ADMIN, summary["message_id"], callback_data="nf:s")
     await sb.wait_until(ADMIN, lambda chat: any("发送完毕" in (m.get("text") or "")
                                                 for m in chat), timeout=15)
-    [zh] = await sb.wait_for_bot_messages(MIA, timeout=5)
+    [zh] = await sb.wait_for_bot_messages(MIA)
     assert zh["document"]["file_name"] == "rules.pdf"
     assert labels(zh) == ["✅ 已阅"]
-    [en] = await sb.wait_for_bot_messages(CARA, timeout=5)
+    [en] = await sb.wait_for_bot_messages(CARA)
     assert en["caption"].startswith("📢 Notice from Admin")
     assert labels(en) == ["✅ Acknowledge"]
 
@@ -144,7 +145,7 @@ async def test_leaders_only_reaches_the_leaders_of_the_senders_subtree(
     assert not labels(preview)
     await sb.press(GINA, summary["message_id"], callback_data="nf:s")
     for uid in (ALAN, BOB):
-        [copy] = await sb.wait_for_bot_messages(uid, timeout=10)
+        [copy] = await sb.wait_for_bot_messages(uid)
         assert copy["text"] == "📢 Notice from Gina · Group\n\nLeaders: meeting at 17:00."
         assert not copy.get("reply_markup")  # no acknowledgement asked
     await sb.wait_until(GINA, lambda chat: any("finished" in (m.get("text") or "")

@@ -5,33 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 
-from bot.db import Database, migrate
+from bot.db import Database
 from bot.db.models import Member, OutboxMessage, OutboxStatus, Unit
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import ALAN, EVERYONE
-from tests.machinery.helpers import started, zone_where_it_is
-from tests.machinery.test_restart import start_bot_process, wait_for
 from tests.notices.helpers import compose, seed
+from tests.support.builders import ALAN, EVERYONE, started, zone_where_it_is
+from tests.support.processes import bot_db, start_bot_process, wait_for
+
+__all__ = ["bot_db"]
 
 CROWD = range(8000, 8300)
 TEXT = "Evacuation drill at 15:00."
-
-
-@pytest.fixture
-async def bot_db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"
-    await migrate.upgrade(url)
-    db = Database.from_url(url)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 async def copies_per_member(sb: SandboxClient) -> dict[int, int]:
@@ -58,7 +46,7 @@ async def test_a_kill_9_mid_notice_loses_nobody_and_repeats_none_recorded_as_sen
     first = await start_bot_process(sandbox, bot_db, tmp_path, "first")
     try:
         ready = await sb.send_text(ALAN, "/help")  # the process takes a few seconds to start
-        await sb.wait_for_bot_messages(ALAN, after=ready["message_id"], timeout=60)
+        await sb.wait_for_bot_messages(ALAN, after=ready["message_id"], timeout=180)
         _preview, summary = await compose(sb, ALAN, TEXT, "Branch 1")
         await sb.press(ALAN, summary["message_id"], callback_data="nf:s")
 
@@ -66,7 +54,7 @@ async def test_a_kill_9_mid_notice_loses_nobody_and_repeats_none_recorded_as_sen
             stats = (await sb.stats())["messages_per_chat"]
             return sum(n for c, n in stats.items() if int(c) in CROWD) >= len(CROWD) // 3
 
-        await wait_for(third, "a third of the notice delivered", 60, tmp_path)
+        await wait_for(third, "a third of the notice delivered", 180, tmp_path)
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
@@ -86,10 +74,10 @@ async def test_a_kill_9_mid_notice_loses_nobody_and_repeats_none_recorded_as_sen
             return left == 0
 
         # Rows the killed process had claimed come back when their lease (30 s) runs out.
-        await wait_for(all_sent, "every copy sent", 120, tmp_path)
+        await wait_for(all_sent, "every copy sent", 180, tmp_path)
     finally:
         second.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(second.wait(), 30) == 0
+        assert await asyncio.wait_for(second.wait(), 60) == 0
 
     final = await copies_per_member(sb)
     assert set(final) == set(CROWD)  # nobody left without the notice

@@ -8,7 +8,7 @@ from bot.db.models import NoticeStatus
 from bot.i18n import use_locale
 from bot.render.notices import notice_detail
 from bot.services.notices.figures import NoticeDetail, NoticeLine, Person, Progress
-from tests.leaders.helpers import NOW
+from tests.support.builders import NOW
 
 
 def test_a_huge_drill_down_is_cut_with_counts_and_keeps_the_unreachable() -> None:

@@ -15,9 +15,8 @@ from bot.db import Database
 from bot.db.models import Member, OutboxMessage, OutboxStatus
 from bot.runtime.runner import start_bot, stop_bot
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import ALAN, BEN, DORA, EVERYONE, MIA, NOW
-from tests.machinery.helpers import running_clock, started
 from tests.notices.helpers import compose, data_of, notices_in, say, seed, tap
+from tests.support.builders import ALAN, BEN, DORA, EVERYONE, MIA, NOW, running_clock, started
 
 CROWD = range(7100, 7160)
 
@@ -41,7 +40,7 @@ async def test_a_restart_mid_form_loses_nothing(
         assert "To: Group / Company A / Branch 1" in summary["text"]
         await sb.press(ALAN, summary["message_id"], callback_data="nf:s")
         for uid in (MIA, DORA, BEN):
-            [copy] = await sb.wait_for_bot_messages(uid, timeout=10)
+            [copy] = await sb.wait_for_bot_messages(uid)
             assert copy["text"].endswith("Stay home if unwell.\n\nPlease tap “Acknowledge” "
                                          "once you have read it.")
     finally:
@@ -71,7 +70,7 @@ async def test_a_scheduled_notice_goes_out_when_the_tick_reaches_its_time(
     assert "notice" not in (await bot.runtime.jobs.tick_now(bot_app)).counts  # once only
     for uid in (MIA, DORA, BEN):
         await sb.wait_until(uid, lambda chat: any("Drill at ten." in (m.get("text") or "")
-                                                  for m in chat), timeout=10)
+                                                  for m in chat))
     # The progress arrives as a new message, since the summary already said "scheduled".
     await sb.wait_until(ALAN, lambda chat: any((m.get("text") or "").startswith(
         "✅ Notice #1: sending finished.") for m in chat), timeout=15)

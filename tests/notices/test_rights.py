@@ -7,9 +7,17 @@ from typing import Any
 
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.leaders.helpers import ALAN, BOB, CARA, EVERYONE, NOW, audit_rows
-from tests.machinery.helpers import running_clock, started
 from tests.notices.helpers import data_of, labels, notices_in, say, seed, tap
+from tests.support.builders import (
+    ALAN,
+    BOB,
+    CARA,
+    EVERYONE,
+    NOW,
+    audit_rows,
+    running_clock,
+    started,
+)
 
 
 async def test_a_member_cannot_send_a_notice(

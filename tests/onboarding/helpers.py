@@ -1,9 +1,7 @@
-"""Builders shared by the onboarding tests: rosters as bytes, members in the database."""
+"""Builders for the onboarding tests: rosters imported, members and invites in the database."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -12,20 +10,16 @@ from bot.db import Database
 from bot.db.models import HouseholdEntry, Member, Role
 from bot.sandbox import SandboxClient
 from bot.services.members.onboarding import create_invite
-from bot.services.org import units as org
+from bot.services.org.units import units as org
 from bot.services.roster.apply import ImportSummary, import_roster
 from bot.services.roster.file import read_roster
+from tests.support.builders import NOW, csv_bytes
+from tests.support.chat import ask as say
+from tests.support.chat import buttons as inline_buttons
+from tests.support.chat import last_id
+from tests.support.chat import message_now as message
 
-HEADER = ("unit", "name", "phone", "role", "household", "digest")
-NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a Monday
-
-
-def csv_bytes(rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode()
+__all__ = ["NOW", "csv_bytes", "inline_buttons", "last_id", "message"]
 
 
 async def run_import(db: Database, data: bytes, *, dry_run: bool = False,
@@ -56,27 +50,7 @@ async def add_member(db: Database, unit_path: Sequence[str], name: str, *,
 
 async def ask(sb: SandboxClient, user_id: int, text: str, count: int = 1) -> dict[str, Any]:
     """Send `text`; the bot's (last of `count`) reply."""
-    sent = await sb.send_text(user_id, text)
-    replies = await sb.wait_for_bot_messages(user_id, after=sent["message_id"], count=count)
-    return replies[-1]
-
-
-async def last_id(sb: SandboxClient, user_id: int) -> int:
-    messages = await sb.chat(user_id)
-    return int(messages[-1]["message_id"]) if messages else 0
-
-
-async def message(sb: SandboxClient, user_id: int, message_id: int) -> dict[str, Any]:
-    """A message as it is now (edits applied)."""
-    [found] = [m for m in await sb.chat(user_id) if m["message_id"] == message_id]
-    return found
-
-
-def inline_buttons(msg: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, callback_data) of every inline button of a message, row by row."""
-    markup = msg.get("reply_markup") or {}
-    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
-            for b in row]
+    return (await say(sb, user_id, text, count=count))[-1]
 
 
 async def make_invite(db: Database, unit_path: Sequence[str], *, role: Role = Role.MEMBER,

@@ -3,63 +3,20 @@ PostgreSQL: exit codes, what is printed, and what the database holds afterwards.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.cli.entry import main
-from bot.db import Database
-from bot.db.models import Base, Holiday, HouseholdEntry, Invite, Member, Role, Unit, UnitContact
-from tests.onboarding.helpers import csv_bytes
+from bot.db.models import Holiday, HouseholdEntry, Invite, Member, Role, Unit, UnitContact
+from tests.support.builders import csv_bytes
+from tests.support.cli import SAMPLES, _keep_logging, cli_db, out_lines, run_db
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
-
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    """main() sets up logging for the process; later tests must not log into our capture."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-def run_db(url: str, work: Any) -> Any:
-    async def go() -> Any:
-        db = Database.from_url(url)
-        try:
-            async with db.transaction() as s:
-                return await work(s)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
-@pytest.fixture
-def cli_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.chdir(tmp_path)  # no .env from the checkout
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("DEFAULT_TIMEZONE", "Asia/Shanghai")
-    for name in ("LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    yield database_url
-    if database_url.startswith("postgresql"):
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-
-        async def truncate(s: Any) -> None:
-            await s.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-
-        run_db(database_url, truncate)
+__all__ = ["_keep_logging", "cli_db"]
 
 
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -77,11 +34,6 @@ def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
 
     result: dict[str, list[tuple[Any, ...]]] = run_db(url, work)
     return result
-
-
-def out_lines(capsys: pytest.CaptureFixture[str]) -> tuple[list[str], list[str]]:
-    captured = capsys.readouterr()
-    return captured.out.splitlines(), captured.err.splitlines()
 
 
 @pytest.mark.parametrize("sample", ["roster.csv", "roster.xlsx"])

@@ -1,15 +1,13 @@
 """Bot instances as subprocesses (`python -m bot run`, webhook mode, /readyz and /metrics),
-waiting on conditions with the bots' logs in the failure, and a round-robin reverse proxy
-that stands in front of several instances as the production one does."""
+and a round-robin reverse proxy that stands in front of several instances as the production
+one does."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -18,15 +16,11 @@ from aiohttp import web
 
 from bot.db import Database
 from bot.sandbox import SandboxServer
-from tests.machinery.helpers import bot_env
+from tests.support.processes import bot_env, bot_logs, free_port, wait_for
+
+__all__ = ["bot_logs", "wait_for"]
 
 SECRET = "k3J9_x-Qm2Lp7Rt5Vw8Yz1Ab4Cd6Ef0Gh"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Instance:
@@ -66,20 +60,6 @@ async def start_instance(sandbox: SandboxServer, db: Database, tmp_path: Path, n
             sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=log,
             stderr=asyncio.subprocess.STDOUT)
     return Instance(name, process, web_port, hook)
-
-
-def bot_logs(tmp_path: Path) -> str:
-    return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(tmp_path.glob("*.log")))
-
-
-async def wait_for(condition: Callable[[], Awaitable[bool]], what: str, timeout: float,
-                   tmp_path: Path) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await condition():
-        if loop.time() > deadline:
-            raise TimeoutError(f"{what} within {timeout}s; bot logs:\n{bot_logs(tmp_path)}")
-        await asyncio.sleep(0.05)
 
 
 class RoundRobinProxy:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Member, OutboxMessage, UnitContact
 from bot.sandbox import SandboxClient, SandboxServer
-from tests.machinery.helpers import running_clock, started
 from tests.reports.helpers import MONDAY, at, says, seed_member, send, tap
+from tests.support.builders import running_clock, started
 
 
 async def test_an_abnormal_report_alerts_the_chain_and_a_well_one_does_not(
@@ -41,7 +41,7 @@ async def test_an_abnormal_report_alerts_the_chain_and_a_well_one_does_not(
     await tap(sb, 3402, "✅ Confirm")
     await says(sb, 3402, "✅ Reported at")
 
-    [alert] = await sb.wait_for_bot_messages(3401, timeout=10)
+    [alert] = await sb.wait_for_bot_messages(3401)
     assert "Member 3402" in alert["text"]
     async with db.transaction() as s:
         rows = (await s.scalars(select(OutboxMessage).where(

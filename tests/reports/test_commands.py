@@ -11,8 +11,8 @@ import pytest
 from bot.db import Database
 from bot.sandbox import SandboxClient
 from bot.services.reports.store import PersonHealth, ReportInput, save_report
-from tests.machinery.helpers import running_clock
 from tests.reports.helpers import MONDAY, at, callbacks, member, says, seed_member, send, tap
+from tests.support.builders import running_clock
 
 
 @pytest.fixture(autouse=True)

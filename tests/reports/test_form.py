@@ -15,7 +15,6 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.models import ReportRevision, ReportStatus
 from bot.sandbox import SandboxClient
-from tests.machinery.helpers import running_clock
 from tests.reports.helpers import (
     MONDAY,
     at,
@@ -29,6 +28,7 @@ from tests.reports.helpers import (
     stored,
     tap,
 )
+from tests.support.builders import running_clock
 
 
 async def member_id_of(db: Database, uid: int) -> int:

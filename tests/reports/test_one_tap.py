@@ -13,7 +13,6 @@ from bot.db.models import ReportStatus
 from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.reports.store import PersonHealth, ReportInput, save_report
-from tests.machinery.helpers import running_clock, started
 from tests.reports.helpers import (
     MONDAY,
     at,
@@ -25,6 +24,7 @@ from tests.reports.helpers import (
     stored,
     tap,
 )
+from tests.support.builders import running_clock, started
 
 ALL_WELL = "✅ Me and my household are all well"
 
@@ -35,7 +35,7 @@ async def prompt_at(bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, uid
     bot_app.bot_data.clock = running_clock(at(MONDAY, hhmm))
     await tick_now(bot_app)
     for uid in uids:
-        await sb.wait_for_bot_messages(uid, timeout=10)
+        await sb.wait_for_bot_messages(uid)
 
 
 async def test_one_tap_reports_everyone_well_and_a_second_tap_changes_nothing(
