@@ -36,7 +36,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.machinery.helpers import MONDAY, at, running_clock, started
+from tests.support.builders import MONDAY, at, running_clock, started
 
 ADA, DAN, STRANGER = 6008, 6009, 6010  # an admin; a deactivated leader; nobody's account
 

@@ -15,8 +15,8 @@ from bot.db import Database
 from bot.db.models import HouseholdEntry, Member, Unit
 from bot.runtime.logs import QUIET_LIBRARIES, setup_logging
 from bot.sandbox import SandboxClient
-from tests.machinery.helpers import running_clock
 from tests.reports.helpers import MONDAY, at, says, send, tap
+from tests.support.builders import running_clock
 
 PHONE = "+8613800138000"
 NOTE = "Zqxnote fever since last night, took medicine"
