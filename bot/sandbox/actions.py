@@ -125,6 +125,11 @@ def send_contact(state: SandboxState, user_id: int, spec: Any) -> JSON:
         if spec.get("user_id") is not None:
             if not isinstance(spec["user_id"], int):
                 raise ControlError(400, "contact.user_id must be an integer")
+            if spec["user_id"] == user.id and contact["phone_number"] != user.phone_number:
+                # Telegram sets a contact's user_id itself: nobody can send a card that
+                # carries their own id with another number.
+                raise ControlError(400, "a contact with the sender's user_id carries the "
+                                        "sender's own phone_number (share it with true)")
             contact["user_id"] = spec["user_id"]
     else:
         raise ControlError(400, "contact must be true or an object with phone_number")

@@ -20,7 +20,7 @@ from bot.db.models import (
     Unit,
     UnitContact,
 )
-from bot.services.org.units import units as org
+from bot.services.org import units as org
 from tests.support.builders import MONDAY, SHANGHAI, at
 
 __all__ = ["MONDAY", "SHANGHAI", "at"]

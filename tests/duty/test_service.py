@@ -12,10 +12,10 @@ from bot.db.models import AuditEntry, Shift
 from bot.i18n import use_locale
 from bot.render.digest import digest_text
 from bot.services.digest.compute import compute_digests
+from bot.services.duty import shifts as duty
+from bot.services.duty import volunteers
 from bot.services.duty.file import DutyErrorCode, read_duty
 from bot.services.duty.importer import import_duty
-from bot.services.duty.shifts import shifts as duty
-from bot.services.duty.shifts import volunteers
 from bot.services.duty.volunteers import VolunteerForm
 from tests.duty.helpers import TUESDAY, TZ, add_shift, duty_rows, scope_of, seed, tick
 from tests.support.builders import ALAN, BEN, BOB, DORA, GINA, MIA, MONDAY, at

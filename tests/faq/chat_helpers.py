@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.db.models import Account, Member, OutboxMessage, Role, UnitContact
 from bot.sandbox import SandboxClient
 from bot.services.faq.service import Faq
-from bot.services.org.units import units as org
+from bot.services.org import units as org
 from tests.support.builders import NOW
 from tests.support.chat import buttons, labels, message_now, say
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Account, Member, Role
 from bot.sandbox import SandboxClient
-from bot.services.org.units import units as org
+from bot.services.org import units as org
 
 pytestmark = pytest.mark.usefixtures("bot_app")
 

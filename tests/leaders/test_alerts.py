@@ -13,7 +13,7 @@ from bot.db.models import Alert, OutboxStatus
 from bot.runtime.jobs import tick_now
 from bot.runtime.tick import run_tick
 from bot.sandbox import SandboxClient, SandboxServer
-from bot.services.digest.compute import alerts
+from bot.services.digest import alerts
 from bot.services.digest.open_alerts import open_alerts
 from tests.leaders.helpers import (
     ALAN,

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Draft, OutboxMessage
 from bot.outbox.send import send
-from bot.services.notices.broadcast import broadcast as notices
-from bot.services.notices.broadcast import draft as drafts
+from bot.services.notices import broadcast as notices
+from bot.services.notices import draft as drafts
 from bot.services.notices.draft import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
 from bot.services.org.permissions import manager_actor
 from tests.notices.helpers import recipients, seed

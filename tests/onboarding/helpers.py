@@ -10,7 +10,7 @@ from bot.db import Database
 from bot.db.models import HouseholdEntry, Member, Role
 from bot.sandbox import SandboxClient
 from bot.services.members.onboarding import create_invite
-from bot.services.org.units import units as org
+from bot.services.org import units as org
 from bot.services.roster.apply import ImportSummary, import_roster
 from bot.services.roster.file import read_roster
 from tests.support.builders import NOW, csv_bytes

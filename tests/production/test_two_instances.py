@@ -32,7 +32,7 @@ from bot.db.models import (
     Role,
 )
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
-from bot.services.notices.broadcast import broadcast as notices
+from bot.services.notices import broadcast as notices
 from bot.services.notices.draft import NoticeDraft, Step
 from bot.services.org.permissions import Actor
 from tests.production.helpers_instances import (

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import Draft, HouseholdEntry, HouseholdReport, Member, Report
+from bot.services.reports import one_tap
+from bot.services.reports import store as reports
 from bot.services.reports.choice import Choice, ChoiceOutcome, choose
 from bot.services.reports.one_tap import AllWell
 from bot.services.reports.schedule import schedule_for
-from bot.services.reports.store import one_tap
-from bot.services.reports.store import store as reports
 from tests.reports.helpers import MONDAY, at, member, seed_member
 from tests.support.builders import seed_members, seed_unit
 

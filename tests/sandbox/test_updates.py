@@ -11,6 +11,7 @@ from telegram import Bot, MessageEntity, MessageOriginChannel, MessageOriginHidd
 from telegram.error import Conflict
 
 from bot.sandbox import SandboxClient, SandboxServer
+from bot.sandbox.client import SandboxError
 from tests.sandbox.conftest import ALICE, BOB
 from tests.sandbox.util import make_bot
 
@@ -108,6 +109,14 @@ async def test_plain_text_has_no_entities(sb: SandboxClient, bot: Bot) -> None:
     await sb.send_text(ALICE, "a/b and 36.6")
     (update,) = await bot.get_updates()
     assert update.message is not None and update.message.entities == ()
+
+
+async def test_nobody_sends_a_card_with_their_own_id_and_another_number(
+    sb: SandboxClient,
+) -> None:
+    await sb.create_user(ALICE, "Alice", phone_number="+8613800000001")
+    with pytest.raises(SandboxError, match="sender's own phone_number"):
+        await sb.send_contact(ALICE, "+8613900000009", contact_user_id=ALICE)
 
 
 async def test_own_and_foreign_contacts(sb: SandboxClient, bot: Bot) -> None:
