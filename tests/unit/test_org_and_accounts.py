@@ -9,6 +9,7 @@ from bot.db.models import Account, Member, Role, SeenUpdate, Unit
 from bot.db.seen import SeenUpdates
 from bot.services.org import accounts
 from bot.services.org import units as org
+from bot.services.org.permissions import subtree_clause
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 
@@ -23,11 +24,13 @@ async def test_units_are_created_once_along_a_path(db: Database) -> None:
         assert branch.depth == 3 and sibling.depth == 2
         group = await s.scalar(select(Unit).where(Unit.parent_id.is_(None)))
         assert group is not None
-        subtree = (await s.scalars(select(Unit.name).where(org.in_subtree(group.path)))).all()
+        subtree = (await s.scalars(select(Unit.name).where(
+            subtree_clause(Unit.path, group.path)))).all()
         assert sorted(subtree) == ["Branch 3", "Company A", "Company B", "Group"]
         company_a = await s.get(Unit, branch.parent_id)
         assert company_a is not None
-        under_a = (await s.scalars(select(Unit.name).where(org.in_subtree(company_a.path)))).all()
+        under_a = (await s.scalars(select(Unit.name).where(
+            subtree_clause(Unit.path, company_a.path)))).all()
         assert sorted(under_a) == ["Branch 3", "Company A"]
 
 

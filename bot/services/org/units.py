@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, Unit
-from bot.services.org.permissions import subtree_clause
 
 
 async def ensure_unit(session: AsyncSession, parts: Sequence[str], *, now: datetime) -> Unit:
@@ -31,12 +30,6 @@ async def ensure_unit(session: AsyncSession, parts: Sequence[str], *, now: datet
         parent = unit
     assert parent is not None
     return parent
-
-
-def in_subtree(unit_path: str) -> ColumnElement[bool]:
-    """A WHERE clause for units in the subtree rooted at the unit with `unit_path`
-    (services.org.permissions.subtree_clause on Unit.path)."""
-    return subtree_clause(Unit.path, unit_path)
 
 
 async def unit_names(session: AsyncSession, unit: Unit) -> list[str]:
