@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -25,12 +26,14 @@ from bot.db.models import (
     Draft,
     FaqAddition,
     HouseholdReport,
+    NoticeRecipient,
     OutboxMessage,
     OutboxStatus,
     Question,
     Report,
     ReportRevision,
 )
+from bot.services.notices.broadcast import key_expr
 from bot.services.org import audit
 
 logger = logging.getLogger(__name__)
@@ -97,6 +100,7 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
         await session.execute(delete(ReportRevision).where(
             ReportRevision.report_id.in_(old_reports)))
         await session.execute(delete(Alert).where(Alert.report_id.in_(old_reports)))
+        await keep_notice_outcomes(session, old_outbox)
         await session.execute(delete(OutboxMessage).where(*old_outbox))
         await session.execute(delete(Report).where(Report.report_date < cutoff))
         await session.execute(update(FaqAddition).where(FaqAddition.from_question_id.in_(
@@ -108,6 +112,16 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
                            details={"cutoff": cutoff.isoformat(), **counts})
         logger.info("purge before %s: %s", cutoff.isoformat(), counts)
     return PurgeResult(cutoff=cutoff, dry_run=dry_run, **counts)
+
+
+async def keep_notice_outcomes(session: AsyncSession, old_outbox: tuple[Any, ...]) -> None:
+    """Before notice copies' outbox rows go, each recipient keeps its copy's outcome."""
+    copy = OutboxMessage.dedup_key == key_expr(NoticeRecipient.notice_id)
+    await session.execute(
+        update(NoticeRecipient)
+        .where(NoticeRecipient.delivery.is_(None), exists().where(copy, *old_outbox))
+        .values(delivery=select(OutboxMessage.status).where(copy, *old_outbox)
+                .scalar_subquery()))
 
 
 async def drop_expired_drafts(session: AsyncSession, *, now: datetime) -> int:

@@ -111,3 +111,50 @@ async def test_a_draft_survives_a_round_trip_and_a_corrupt_one_is_dropped(db: Da
     async with db.transaction() as s:
         assert await drafts.read_draft(s, MIA, NOW) is None
         assert await s.get(Draft, MIA) is None
+
+
+async def test_a_notices_figures_stay_the_same_after_retention_purges_the_outbox(
+    db: Database,
+) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import OutboxStatus
+    from bot.services.notices import figures
+    from bot.services.purge import purge
+
+    o = await seed(db)
+    async with db.transaction() as s:
+        scope = await manager_actor(s, ALAN, frozenset())
+        assert scope is not None
+        draft = NoticeDraft(Step.PREVIEW, "Hello", target="unit",
+                            unit_id=o.units["Branch 1"], ack=True)
+        target = await notices.resolve_target(s, scope, draft, now=NOW)
+        assert target is not None
+        notice = await notices.create_notice(
+            s, scope, draft, target, author_telegram_id=ALAN, author_name="Alan",
+            author_locale="en", progress_chat_id=ALAN, progress_message_id=1, now=NOW)
+        await send(s, await notices.queue_due(s, now=NOW, default_locale="zh_CN"), now=NOW)
+    async with db.transaction() as s:  # as the dispatcher recorded it: two sent, one blocked
+        rows = (await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        for row, status in zip(rows, (OutboxStatus.SENT, OutboxStatus.SENT,
+                                      OutboxStatus.BLOCKED), strict=True):
+            row.status = status
+        await notices.acknowledge(s, notice_id=notice.id, telegram_user_id=MIA, now=NOW)
+
+    async def figures_now() -> tuple[object, ...]:
+        async with db.transaction() as s:
+            shown = await figures.progress(s, notice.id)
+            found = await figures.detail(s, scope, notice.id, now=NOW)
+            assert found is not None
+        return (shown, [(u, [(p.name, p.reason) for p in people])
+                        for u, people in found.pending],
+                [(u, [(p.name, p.reason) for p in people]) for u, people in found.unreachable])
+
+    before = await figures_now()
+    assert before[0].sent == 2 and before[0].blocked == 1  # type: ignore[attr-defined]
+    async with db.transaction() as s:  # a year on, retention empties the outbox
+        later = NOW + timedelta(days=365)
+        await s.execute(update(OutboxMessage).values(created_at=NOW))
+        assert (await purge(s, now=later, retention_days=90, timezone=TZ)).outbox == 3
+        assert (await s.scalars(select(OutboxMessage))).all() == []
+    assert await figures_now() == before

@@ -84,3 +84,6 @@ class NoticeRecipient(Base):
     # The member's unit when the notice went out: the drill-down groups by it.
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     acknowledged_at: Mapped[datetime | None]
+    # The copy's outcome (an OutboxStatus value), kept here once retention has purged its
+    # outbox row: the notice's figures must not change when the outbox is emptied.
+    delivery: Mapped[str | None] = mapped_column(String(16))

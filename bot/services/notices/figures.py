@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -62,11 +62,19 @@ class Progress:
         return self.pending == 0
 
 
+def outcome(queued: OutboxStatus | None, kept: str | None) -> OutboxStatus | None:
+    """A copy's outcome: its outbox row's, else the one kept when that row was purged."""
+    if queued is not None:
+        return queued
+    return OutboxStatus(kept) if kept else None
+
+
 async def progress(session: AsyncSession, notice_id: int, scope_path: str | None = None
                    ) -> Progress:
     """Delivery figures of one notice (within `scope_path` when given)."""
     stmt = (
-        select(OutboxMessage.status, NoticeRecipient.acknowledged_at.is_not(None))
+        select(OutboxMessage.status, NoticeRecipient.delivery,
+               NoticeRecipient.acknowledged_at.is_not(None))
         .select_from(NoticeRecipient)
         .outerjoin(OutboxMessage, OutboxMessage.dedup_key == key_expr(NoticeRecipient.notice_id))
         .where(NoticeRecipient.notice_id == notice_id)
@@ -75,7 +83,8 @@ async def progress(session: AsyncSession, notice_id: int, scope_path: str | None
         stmt = stmt.join(Unit, Unit.id == NoticeRecipient.unit_id).where(
             subtree_clause(Unit.path, scope_path))
     result = Progress()
-    for status, acked in (await session.execute(stmt)).all():
+    for queued, kept, acked in (await session.execute(stmt)).all():
+        status = outcome(queued, kept)
         result.recipients += 1
         result.acknowledged += bool(acked)
         if status is None:
@@ -208,7 +217,8 @@ async def detail(session: AsyncSession, actor: Actor, notice_id: int,
     narrow = _narrow(actor, notice)
     stmt = (
         select(Member.name, NoticeRecipient.unit_id, NoticeRecipient.acknowledged_at,
-               Member.telegram_user_id, Account.blocked_at, OutboxMessage.status)
+               Member.telegram_user_id, Account.blocked_at, OutboxMessage.status,
+               NoticeRecipient.delivery)
         .select_from(NoticeRecipient)
         .join(Member, Member.id == NoticeRecipient.member_id)
         .join(Unit, Unit.id == NoticeRecipient.unit_id)
@@ -221,7 +231,8 @@ async def detail(session: AsyncSession, actor: Actor, notice_id: int,
         stmt = stmt.where(subtree_clause(Unit.path, narrow))
     pending: dict[int, list[Person]] = defaultdict(list)
     unreachable: dict[int, list[Person]] = defaultdict(list)
-    for name, unit_id, acked, tg, _blocked, status in (await session.execute(stmt)).all():
+    for name, unit_id, acked, tg, _blocked, queued, kept in (await session.execute(stmt)).all():
+        status = outcome(queued, kept)
         if acked is not None:
             continue
         if tg is None:
@@ -284,11 +295,14 @@ async def remind(session: AsyncSession, actor: Actor, notice_id: int, *, now: da
         .join(Member, Member.id == NoticeRecipient.member_id)
         .join(Unit, Unit.id == NoticeRecipient.unit_id)
         .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
-        .join(OutboxMessage, OutboxMessage.dedup_key == key_expr(NoticeRecipient.notice_id))
+        .outerjoin(OutboxMessage,
+                   OutboxMessage.dedup_key == key_expr(NoticeRecipient.notice_id))
         .where(NoticeRecipient.notice_id == notice.id,
                NoticeRecipient.acknowledged_at.is_(None), Member.active,
                Member.telegram_user_id.is_not(None), Account.blocked_at.is_(None),
-               OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.PENDING]))
+               or_(OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.PENDING]),
+                   OutboxMessage.id.is_(None) & NoticeRecipient.delivery.in_(
+                       [OutboxStatus.SENT.value, OutboxStatus.PENDING.value])))
     )
     narrow = _narrow(actor, notice)
     if narrow is not None:
