@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from html import escape
+from html import escape, unescape
 
 from bot.db.models import ReportStatus
 from bot.i18n import _, fmt_date, fmt_number, fmt_time, pgettext
@@ -207,9 +207,9 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     if form.step is Step.WHO:
         text = _("Report for {date}. <b>Who is unwell?</b> Tap everyone who is, then "
                  "“Next”. The others are reported as well.").format(date=day)
-        rows = [[(_toggle(i in form.who, person_name(p.health())), form_callback(form, "w",
-                                                                                  str(i)))]
-                for i, p in enumerate(form.people)]
+        # Button labels are plain text: the name as typed, not HTML-escaped.
+        rows = [[(_toggle(i in form.who, unescape(person_name(p.health()))),
+                  form_callback(form, "w", str(i)))] for i, p in enumerate(form.people)]
         return text, [*rows, [(_("Next ➡"), form_callback(form, "wd"))], _cancel(form)]
     if form.step is Step.TEMP:
         question = _("<b>Your temperature?</b>") if mine else _(

@@ -99,12 +99,13 @@ class SandboxServer:
             raise
         self._runner = runner
         bound_host, bound_port = runner.addresses[0][:2]
+        listening = f"{bound_host}:{bound_port}"
         if bound_host in ("0.0.0.0", "::"):
             bound_host = "127.0.0.1"  # reachable from this machine, which is what tests need
         if ":" in bound_host:
             bound_host = f"[{bound_host}]"
         self._url = f"http://{bound_host}:{bound_port}"
-        logger.info("sandbox listening on %s", self._url)
+        logger.info("sandbox listening on %s (open %s)", listening, self._url)
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None

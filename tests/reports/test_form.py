@@ -395,3 +395,10 @@ async def test_yesterdays_button_after_midnight_reports_for_yesterday_until_the_
     answer = await sb.press(3113, shown["message_id"], callback_data="r:2026-11-30:sick")
     assert answer["show_alert"] and "can no longer be reported" in answer["text"]
     assert await draft_of(db, 3113) is None
+
+
+async def test_names_on_the_form_buttons_read_as_typed(sb: SandboxClient, db: Database) -> None:
+    await seed_member(db, 3199, household=[("spouse", "Li <Na> & Co")])
+    await open_form(sb, 3199)
+    step = await says(sb, 3199, "Who is unwell?")
+    assert "⬜ spouse Li <Na> & Co" in labels(step)
