@@ -16,8 +16,10 @@ from this process's queue unsent. Rows waiting for their turn have their leases 
 one UPDATE, every tenth of the lease. Without a crash, nothing is sent twice.
 
 Delivery is at least once across a crash: a message Telegram accepted while the process died
-before its outcome was committed is sent again when its lease runs out. Nothing recorded as
-SENT is ever sent again. The per-chat rate is per process; SEND_RATE is shared
+before its outcome was committed is sent again when its lease runs out. At most `in_flight`
+(SEND_IN_FLIGHT) Bot API calls are started and not yet recorded at any moment, so a kill -9
+repeats at most that many messages per process, however slow Telegram answers. Nothing
+recorded as SENT is ever sent again. The per-chat rate is per process; SEND_RATE is shared
 between the live instances (bot.runtime.instances calls `set_rate`).
 """
 
@@ -60,6 +62,8 @@ LEASE = timedelta(seconds=30)  # renewed while rows wait; what a crash holds a r
 # connect, write and read 5 s each) and a few seconds to commit. A row is sent only with at
 # least this much of its lease left.
 CALL_TIMEOUT = timedelta(seconds=20)
+# Bot API calls started and not yet recorded, at most (the SEND_IN_FLIGHT setting).
+SEND_IN_FLIGHT = 8
 POLL_INTERVAL = 1.0
 # Rows for one chat beyond this many seconds of its per-chat budget go back to the table.
 MAX_CHAT_WAIT = 5.0
@@ -111,9 +115,12 @@ class Dispatcher:
         retry_base: timedelta = outbox.RETRY_BASE,
         max_attempts: int = outbox.MAX_ATTEMPTS,
         call_timeout: timedelta = CALL_TIMEOUT,
+        in_flight: int = SEND_IN_FLIGHT,
     ) -> None:
         if call_timeout >= lease:
             raise ValueError("the lease must be longer than one call may take")
+        if in_flight < 1:
+            raise ValueError("in_flight must be at least 1")
         self._sender = PayloadSender(bot)
         self._db = db
         self._clock = clock
@@ -121,6 +128,8 @@ class Dispatcher:
         self._call_timeout = call_timeout
         self._renew_every = lease.total_seconds() / 10
         self._leases = asyncio.Lock()  # renewals and the check before a send, one at a time
+        self._slots = asyncio.Semaphore(in_flight)
+        self._in_flight = in_flight
         self._poll = poll_interval
         self._retry_base = retry_base
         self._max_attempts = max_attempts
@@ -155,7 +164,8 @@ class Dispatcher:
         self._stop.clear()
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
         self._renewer = asyncio.create_task(self._keep_leases(), name="outbox-leases")
-        logger.info("dispatcher started (%d in flight at most)", self._max_inflight)
+        logger.info("dispatcher started (%d rows in hand, %d sends in flight at most)",
+                    self._max_inflight, self._in_flight)
 
     def poke(self) -> None:
         """Something was enqueued: look now instead of at the next poll."""
@@ -278,7 +288,7 @@ class Dispatcher:
 
     async def _keep_leases(self) -> None:
         """Every tenth of the lease, renew the leases of the rows waiting for their turn (a 429
-        pause, a chat's spacing), in one UPDATE; drop those no longer ours."""
+        pause, a chat's spacing, a free slot), in one UPDATE; drop those no longer ours."""
         while not self._stop.is_set():
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=self._renew_every)
@@ -361,15 +371,24 @@ class Dispatcher:
                 while True:
                     await asyncio.sleep(max(0.0, chat.last + self._chat_interval - loop.time()))
                     await self._wait_for_pause()
-                    await self._limiter.acquire()
+                    await self._slots.acquire()  # held until the outcome is recorded
+                    try:
+                        await self._limiter.acquire()
+                    except BaseException:
+                        self._slots.release()
+                        raise
                     if self._paused_until <= loop.time():
                         break  # a RetryAfter may have come in while we waited
-                if self._stop.is_set():
-                    return  # stop() gives the row back
-                if not await self._hold_lease(job):
-                    return  # another process may have it now: not ours to send
-                chat.last = loop.time()
-                await self._attempt(job)
+                    self._slots.release()
+                try:
+                    if self._stop.is_set():
+                        return  # stop() gives the row back
+                    if not await self._hold_lease(job):
+                        return  # another process may have it now: not ours to send
+                    chat.last = loop.time()
+                    await self._attempt(job)
+                finally:
+                    self._slots.release()
         except asyncio.CancelledError:
             raise
         except Exception:
