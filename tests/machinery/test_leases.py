@@ -12,6 +12,7 @@ import pytest
 
 from bot.db import Database
 from bot.db.models import OutboxStatus
+from bot.outbox import queue as outbox
 from bot.outbox.dispatcher import Dispatcher
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 from tests.machinery.test_dispatcher import bot_for, enqueue, now, settled, texts, users
@@ -61,3 +62,29 @@ async def test_slow_answers_and_a_429_storm_send_each_row_once_between_two_dispa
         c: n for c, n in stats["messages_per_chat"].items() if n != 1}
     assert sum(d.stats.sent for d in dispatchers) == len(CHATS)
     assert all(d.stats.lost_leases == 0 for d in dispatchers)
+
+
+async def test_renewing_extends_only_leases_still_held_and_fences_the_rest(db: Database) -> None:
+    lease = timedelta(seconds=30)
+    await enqueue(db, texts(range(1200, 1206)))
+    start = now()
+    async with db.transaction() as s:
+        first = await outbox.claim_due(s, now=start, limit=3, lease=lease)
+    async with db.transaction() as s:
+        second = await outbox.claim_due(s, now=start + timedelta(seconds=5), limit=3,
+                                        lease=lease)
+    # The first claim's leases run out; rows 1 and 2 are claimed again by someone else.
+    later = start + timedelta(seconds=31)
+    async with db.transaction() as s:
+        taken = await outbox.claim_due(s, now=later, limit=2, lease=lease)
+    assert {r.id for r in taken} == {r.id for r in first[:2]}
+    mine = first + second  # two lease tokens, one UPDATE
+    async with db.transaction() as s:
+        renewed = await outbox.renew(s, mine, now=later, lease=lease)
+    assert renewed == {first[2].id} | {r.id for r in second}
+    assert all(r.locked_until == later + lease for r in mine if r.id in renewed)
+    # Outcomes are fenced by the renewed token; the rows taken over are not ours to record.
+    async with db.transaction() as s:
+        assert await outbox.mark_sent(s, first[2], telegram_message_id=1, now=later)
+        assert not await outbox.mark_sent(s, first[0], telegram_message_id=2, now=later)
+        assert await outbox.mark_sent(s, taken[0], telegram_message_id=3, now=later)
