@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # bot.runtime.metrics.
     update_concurrency: int = Field(default=1, ge=1, le=256)
     send_rate_per_chat: float = Field(default=1.0, gt=0, le=30)
+    # Bot API calls a process has started and not yet recorded, at most: what a kill -9 can
+    # make it send twice; sending is at most SEND_IN_FLIGHT / Telegram's answer time per second.
+    send_in_flight: int = Field(default=8, ge=1, le=256)
     retention_days: int = Field(default=90, ge=1, le=3650)
     # An alert nobody in the chain marked handled goes up to the parent unit's chain after this.
     alert_escalate_minutes: int = Field(default=60, ge=1, le=10080)

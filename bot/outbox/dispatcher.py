@@ -9,10 +9,18 @@ chat, and records each outcome in its own short transaction right after the call
 - ``Forbidden`` or "chat not found" → BLOCKED (and the account marked), never retried;
 - any other ``BadRequest`` → FAILED with Telegram's reason.
 
-Delivery is at least once: a message Telegram accepted while the process died before its
-outcome was committed (a window of a few milliseconds per message) is sent again when its
-lease runs out. Nothing recorded as SENT is ever sent again. The per-chat rate is per process;
-SEND_RATE is shared between the live instances (bot.runtime.instances calls `set_rate`).
+A row is sent only while this process holds its lease, with at least `call_timeout` of it
+left (renewed just before the call when less is left): a row whose lease ran out while it
+waited (429 pauses, slow answers) may have been claimed by another process, so it is dropped
+from this process's queue unsent. Rows waiting for their turn have their leases renewed, all in
+one UPDATE, every tenth of the lease. Without a crash, nothing is sent twice.
+
+Delivery is at least once across a crash: a message Telegram accepted while the process died
+before its outcome was committed is sent again when its lease runs out. At most `in_flight`
+(SEND_IN_FLIGHT) Bot API calls are started and not yet recorded at any moment, so a kill -9
+repeats at most that many messages per process, however slow Telegram answers. Nothing
+recorded as SENT is ever sent again. The per-chat rate is per process; SEND_RATE is shared
+between the live instances (bot.runtime.instances calls `set_rate`).
 """
 
 from __future__ import annotations
@@ -49,7 +57,13 @@ logger = logging.getLogger(__name__)
 # RetryAfter.retry_after as a timedelta; reading it otherwise warns on every flood answer.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-LEASE = timedelta(seconds=30)  # covers the in-process wait (~2 s) and a slow call's timeouts
+LEASE = timedelta(seconds=30)  # renewed while rows wait; what a crash holds a row back for
+# The longest one Bot API call and its recording may take: PTB's default timeouts (pool 1 s,
+# connect, write and read 5 s each) and a few seconds to commit. A row is sent only with at
+# least this much of its lease left.
+CALL_TIMEOUT = timedelta(seconds=20)
+# Bot API calls started and not yet recorded, at most (the SEND_IN_FLIGHT setting).
+SEND_IN_FLIGHT = 8
 POLL_INTERVAL = 1.0
 # Rows for one chat beyond this many seconds of its per-chat budget go back to the table.
 MAX_CHAT_WAIT = 5.0
@@ -76,6 +90,7 @@ class _Job:
     row: OutboxMessage
     sending: bool = False
     recorded: bool = False
+    lost: bool = False  # its lease ran out or could not be renewed: never sent by us
 
 
 @dataclass
@@ -99,11 +114,22 @@ class Dispatcher:
         poll_interval: float = POLL_INTERVAL,
         retry_base: timedelta = outbox.RETRY_BASE,
         max_attempts: int = outbox.MAX_ATTEMPTS,
+        call_timeout: timedelta = CALL_TIMEOUT,
+        in_flight: int = SEND_IN_FLIGHT,
     ) -> None:
+        if call_timeout >= lease:
+            raise ValueError("the lease must be longer than one call may take")
+        if in_flight < 1:
+            raise ValueError("in_flight must be at least 1")
         self._sender = PayloadSender(bot)
         self._db = db
         self._clock = clock
         self._lease = lease
+        self._call_timeout = call_timeout
+        self._renew_every = lease.total_seconds() / 10
+        self._leases = asyncio.Lock()  # renewals and the check before a send, one at a time
+        self._slots = asyncio.Semaphore(in_flight)
+        self._in_flight = in_flight
         self._poll = poll_interval
         self._retry_base = retry_base
         self._max_attempts = max_attempts
@@ -121,6 +147,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
         self.stats = DispatchStats()
         self._reported: dict[str, int] = self.stats.as_dict()
         self._reported_at = 0.0
@@ -136,7 +163,9 @@ class Dispatcher:
             raise RuntimeError("the dispatcher is already started")
         self._stop.clear()
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
-        logger.info("dispatcher started (%d in flight at most)", self._max_inflight)
+        self._renewer = asyncio.create_task(self._keep_leases(), name="outbox-leases")
+        logger.info("dispatcher started (%d rows in hand, %d sends in flight at most)",
+                    self._max_inflight, self._in_flight)
 
     def poke(self) -> None:
         """Something was enqueued: look now instead of at the next poll."""
@@ -155,6 +184,9 @@ class Dispatcher:
         self._stop.set()
         self._wake.set()
         await task
+        renewer, self._renewer = self._renewer, None
+        if renewer is not None:
+            await renewer  # it stops at once; never cut off between its UPDATE and its mirror
         jobs = dict(self._jobs)  # finished tasks leave self._jobs; we need them all below
         for t, job in jobs.items():
             if not job.sending:
@@ -164,7 +196,7 @@ class Dispatcher:
             for t in late:
                 t.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
-        unsent = [job.row for job in jobs.values() if not job.recorded]
+        unsent = [job.row for job in jobs.values() if not job.recorded and not job.lost]
         if unsent:
             try:
                 async with self._db.transaction() as session:
@@ -252,6 +284,68 @@ class Dispatcher:
                 del self._queued[job.row.chat_id]
         self._wake.set()
 
+    # -- leases ------------------------------------------------------------------------------
+
+    async def _keep_leases(self) -> None:
+        """Every tenth of the lease, renew the leases of the rows waiting for their turn (a 429
+        pause, a chat's spacing, a free slot), in one UPDATE; drop those no longer ours."""
+        while not self._stop.is_set():
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self._renew_every)
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with self._leases:
+                    horizon = self._clock() + self._lease - timedelta(seconds=self._renew_every)
+                    waiting = {task: job for task, job in self._jobs.items()
+                               if not job.sending and not job.lost and job.row.locked_until
+                               is not None and job.row.locked_until < horizon}
+                    if waiting:
+                        await self._renew(waiting)
+            except Exception:  # the database went away: sends check their lease themselves
+                logger.exception("dispatcher: renewing leases failed")
+
+    async def _renew(self, jobs: dict[asyncio.Task[None], _Job]) -> None:
+        """Renew the jobs' leases; a job whose lease is gone (or in doubt) is lost: its task
+        is cancelled unless it is the caller's. Holds `self._leases`."""
+        rows = [job.row for job in jobs.values()]
+        renewed: set[int] = set()
+        try:
+            async with self._db.transaction() as session:
+                renewed = await outbox.renew(session, rows, now=self._clock(),
+                                             lease=self._lease)
+        finally:  # an error leaves the new lease in doubt: send none of these rows
+            current = asyncio.current_task()
+            for task, job in jobs.items():
+                if job.row.id not in renewed:
+                    job.lost = True
+                    self.stats.lost_leases += 1
+                    logger.warning("dispatcher: lease on outbox %s ran out while it waited; "
+                                   "not sent by this process", job.row.id)
+                    if task is not current:
+                        task.cancel()
+
+    async def _hold_lease(self, job: _Job) -> bool:
+        """Just before the call: True (and the job marked sending) when the row's lease is ours
+        with at least `call_timeout` left, renewed if need be."""
+        async with self._leases:
+            if job.lost:
+                return False
+            until = job.row.locked_until
+            if until is None or until - self._clock() < self._call_timeout:
+                task = asyncio.current_task()
+                assert task is not None
+                try:
+                    await self._renew({task: job})
+                except Exception:
+                    logger.exception("dispatcher: renewing the lease on outbox %s failed",
+                                     job.row.id)
+                if job.lost:
+                    return False
+            job.sending = True
+            return True
+
     # -- one message -------------------------------------------------------------------------
 
     def _chat(self, chat_id: int) -> _Chat:
@@ -277,14 +371,24 @@ class Dispatcher:
                 while True:
                     await asyncio.sleep(max(0.0, chat.last + self._chat_interval - loop.time()))
                     await self._wait_for_pause()
-                    await self._limiter.acquire()
+                    await self._slots.acquire()  # held until the outcome is recorded
+                    try:
+                        await self._limiter.acquire()
+                    except BaseException:
+                        self._slots.release()
+                        raise
                     if self._paused_until <= loop.time():
                         break  # a RetryAfter may have come in while we waited
-                if self._stop.is_set():
-                    return  # stop() gives the row back
-                job.sending = True
-                chat.last = loop.time()
-                await self._attempt(job)
+                    self._slots.release()
+                try:
+                    if self._stop.is_set():
+                        return  # stop() gives the row back
+                    if not await self._hold_lease(job):
+                        return  # another process may have it now: not ours to send
+                    chat.last = loop.time()
+                    await self._attempt(job)
+                finally:
+                    self._slots.release()
         except asyncio.CancelledError:
             raise
         except Exception:

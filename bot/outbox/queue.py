@@ -162,6 +162,35 @@ async def claim_due(
     return claimed
 
 
+async def renew(session: AsyncSession, rows: Sequence[OutboxMessage], *, now: datetime,
+                lease: timedelta) -> set[int]:
+    """Extend the leases of rows still ours to `now + lease`, in one UPDATE; the ids renewed.
+
+    A row whose lease is no longer the one we hold (it ran out and another claimer took the
+    row, or it was cancelled) is left alone: it must not be sent by us any more.
+    """
+    by_token: dict[datetime, list[int]] = {}
+    for row in rows:
+        if row.locked_until is not None:
+            by_token.setdefault(row.locked_until, []).append(row.id)
+    if not by_token:
+        return set()
+    until = now + lease
+    renewed = set((await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING,
+               or_(*(and_(OutboxMessage.id.in_(ids), OutboxMessage.locked_until == token)
+                     for token, ids in by_token.items())))
+        .values(locked_until=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )).all())
+    for row in rows:
+        if row.id in renewed:
+            _mirror(row, locked_until=until)
+    return renewed
+
+
 def _mirror(row: OutboxMessage, **values: Any) -> None:
     """Show on the object what a bulk UPDATE wrote, without the session writing it again."""
     for key, value in values.items():

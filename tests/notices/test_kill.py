@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from bot.db import Database
 from bot.db.models import Member, OutboxMessage, OutboxStatus, Unit
+from bot.outbox.dispatcher import SEND_IN_FLIGHT
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.notices.helpers import compose, seed
 from tests.support.builders import ALAN, EVERYONE, started, zone_where_it_is
@@ -84,3 +85,5 @@ async def test_a_kill_9_mid_notice_loses_nobody_and_repeats_none_recorded_as_sen
     assert all(final[uid] == 1 for uid in sent_at_kill if uid in final)
     twice = {uid for uid, n in final.items() if n > 1}
     assert twice <= in_doubt and all(n <= 2 for n in final.values())
+    # Only sends started and not yet recorded can be repeated: SEND_IN_FLIGHT at most.
+    assert len(twice) <= SEND_IN_FLIGHT
