@@ -31,7 +31,6 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,6 +49,7 @@ from telegram.error import (
 from bot.db import Database
 from bot.db.models import OutboxMessage
 from bot.outbox import queue as outbox
+from bot.outbox.leases import Chat, DispatchStats, Job, LeaseKeeper
 from bot.outbox.sending import PayloadError, PayloadSender
 
 logger = logging.getLogger(__name__)
@@ -69,34 +69,6 @@ POLL_INTERVAL = 1.0
 MAX_CHAT_WAIT = 5.0
 STATS_EVERY = 60.0
 _RECORD_TRIES = 3
-
-
-@dataclass
-class DispatchStats:
-    sent: int = 0
-    retried: int = 0
-    rate_limited: int = 0
-    blocked: int = 0
-    failed: int = 0
-    deferred: int = 0
-    lost_leases: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class _Job:
-    row: OutboxMessage
-    sending: bool = False
-    recorded: bool = False
-    lost: bool = False  # its lease ran out or could not be renewed: never sent by us
-
-
-@dataclass
-class _Chat:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    last: float = -math.inf  # loop time of the last send to this chat
 
 
 class Dispatcher:
@@ -125,9 +97,6 @@ class Dispatcher:
         self._db = db
         self._clock = clock
         self._lease = lease
-        self._call_timeout = call_timeout
-        self._renew_every = lease.total_seconds() / 10
-        self._leases = asyncio.Lock()  # renewals and the check before a send, one at a time
         self._slots = asyncio.Semaphore(in_flight)
         self._in_flight = in_flight
         self._poll = poll_interval
@@ -140,8 +109,8 @@ class Dispatcher:
         # About two seconds of work in hand: enough to keep the rate, little to release.
         self._max_inflight = max(2, math.ceil(rate * 2))
         self._refill_at = max(1, self._max_inflight // 2)
-        self._jobs: dict[asyncio.Task[None], _Job] = {}
-        self._chats: dict[int, _Chat] = {}
+        self._jobs: dict[asyncio.Task[None], Job] = {}
+        self._chats: dict[int, Chat] = {}
         self._queued: Counter[int] = Counter()
         self._paused_until = 0.0
         self._wake = asyncio.Event()
@@ -149,10 +118,17 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self._renewer: asyncio.Task[None] | None = None
         self.stats = DispatchStats()
+        self._keeper = LeaseKeeper(db, clock, lease=lease, call_timeout=call_timeout,
+                                   stats=self.stats, jobs=self._jobs)
         self._reported: dict[str, int] = self.stats.as_dict()
         self._reported_at = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def in_flight(self) -> int:
+        """How many sends may be started and not yet recorded (SEND_IN_FLIGHT)."""
+        return self._in_flight
 
     @property
     def running(self) -> bool:
@@ -163,7 +139,7 @@ class Dispatcher:
             raise RuntimeError("the dispatcher is already started")
         self._stop.clear()
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
-        self._renewer = asyncio.create_task(self._keep_leases(), name="outbox-leases")
+        self._renewer = asyncio.create_task(self._keeper.keep(self._stop), name="outbox-leases")
         logger.info("dispatcher started (%d rows in hand, %d sends in flight at most)",
                     self._max_inflight, self._in_flight)
 
@@ -270,7 +246,7 @@ class Dispatcher:
         # the row leased to us (PostgreSQL does not wait for rows its snapshot does not match).
         for row in ready:
             self._queued[row.chat_id] += 1
-            job = _Job(row)
+            job = Job(row)
             task = asyncio.create_task(self._deliver(job), name=f"outbox-{row.id}")
             self._jobs[task] = job
             task.add_done_callback(self._finished)
@@ -284,76 +260,14 @@ class Dispatcher:
                 del self._queued[job.row.chat_id]
         self._wake.set()
 
-    # -- leases ------------------------------------------------------------------------------
-
-    async def _keep_leases(self) -> None:
-        """Every tenth of the lease, renew the leases of the rows waiting for their turn (a 429
-        pause, a chat's spacing, a free slot), in one UPDATE; drop those no longer ours."""
-        while not self._stop.is_set():
-            try:
-                await asyncio.wait_for(self._stop.wait(), timeout=self._renew_every)
-                return
-            except TimeoutError:
-                pass
-            try:
-                async with self._leases:
-                    horizon = self._clock() + self._lease - timedelta(seconds=self._renew_every)
-                    waiting = {task: job for task, job in self._jobs.items()
-                               if not job.sending and not job.lost and job.row.locked_until
-                               is not None and job.row.locked_until < horizon}
-                    if waiting:
-                        await self._renew(waiting)
-            except Exception:  # the database went away: sends check their lease themselves
-                logger.exception("dispatcher: renewing leases failed")
-
-    async def _renew(self, jobs: dict[asyncio.Task[None], _Job]) -> None:
-        """Renew the jobs' leases; a job whose lease is gone (or in doubt) is lost: its task
-        is cancelled unless it is the caller's. Holds `self._leases`."""
-        rows = [job.row for job in jobs.values()]
-        renewed: set[int] = set()
-        try:
-            async with self._db.transaction() as session:
-                renewed = await outbox.renew(session, rows, now=self._clock(),
-                                             lease=self._lease)
-        finally:  # an error leaves the new lease in doubt: send none of these rows
-            current = asyncio.current_task()
-            for task, job in jobs.items():
-                if job.row.id not in renewed:
-                    job.lost = True
-                    self.stats.lost_leases += 1
-                    logger.warning("dispatcher: lease on outbox %s ran out while it waited; "
-                                   "not sent by this process", job.row.id)
-                    if task is not current:
-                        task.cancel()
-
-    async def _hold_lease(self, job: _Job) -> bool:
-        """Just before the call: True (and the job marked sending) when the row's lease is ours
-        with at least `call_timeout` left, renewed if need be."""
-        async with self._leases:
-            if job.lost:
-                return False
-            until = job.row.locked_until
-            if until is None or until - self._clock() < self._call_timeout:
-                task = asyncio.current_task()
-                assert task is not None
-                try:
-                    await self._renew({task: job})
-                except Exception:
-                    logger.exception("dispatcher: renewing the lease on outbox %s failed",
-                                     job.row.id)
-                if job.lost:
-                    return False
-            job.sending = True
-            return True
-
     # -- one message -------------------------------------------------------------------------
 
-    def _chat(self, chat_id: int) -> _Chat:
+    def _chat(self, chat_id: int) -> Chat:
         chat = self._chats.get(chat_id)
         if chat is None:
             if len(self._chats) > 10_000:
                 self._prune_chats()
-            chat = self._chats[chat_id] = _Chat()
+            chat = self._chats[chat_id] = Chat()
         return chat
 
     def _prune_chats(self) -> None:
@@ -362,7 +276,7 @@ class Dispatcher:
             if chat.last < horizon and not chat.lock.locked():
                 del self._chats[chat_id]
 
-    async def _deliver(self, job: _Job) -> None:
+    async def _deliver(self, job: Job) -> None:
         loop = asyncio.get_running_loop()
         row = job.row
         try:
@@ -383,7 +297,7 @@ class Dispatcher:
                 try:
                     if self._stop.is_set():
                         return  # stop() gives the row back
-                    if not await self._hold_lease(job):
+                    if not await self._keeper.hold(job):
                         return  # another process may have it now: not ours to send
                     chat.last = loop.time()
                     await self._attempt(job)
@@ -394,7 +308,7 @@ class Dispatcher:
         except Exception:
             logger.exception("dispatcher: outbox %s could not be processed", row.id)
 
-    async def _attempt(self, job: _Job) -> None:
+    async def _attempt(self, job: Job) -> None:
         row = job.row
         try:
             message = await self._sender.send(row.chat_id, row.payload)
@@ -433,14 +347,14 @@ class Dispatcher:
             await self._record(job, outbox.mark_sent, row,
                                telegram_message_id=message.message_id, now=self._clock())
 
-    async def _blocked(self, job: _Job, exc: TelegramError) -> None:
+    async def _blocked(self, job: Job, exc: TelegramError) -> None:
         self.stats.blocked += 1
         logger.info("dispatcher: chat %s refuses messages (outbox %s)", job.row.chat_id,
                     job.row.id)
         await self._record(job, outbox.mark_blocked, job.row, error=exc.message,
                            now=self._clock())
 
-    async def _retry(self, job: _Job, error: str) -> None:
+    async def _retry(self, job: Job, error: str) -> None:
         self.stats.retried += 1
         delay = outbox.backoff(job.row.attempts + 1, base=self._retry_base)
         logger.warning("dispatcher: outbox %s attempt %d failed (%s), retry in %s", job.row.id,
@@ -448,7 +362,7 @@ class Dispatcher:
         await self._record(job, outbox.mark_retry, job.row, error=error, now=self._clock(),
                            delay=delay, max_attempts=self._max_attempts)
 
-    async def _record(self, job: _Job, action: Callable[..., Any], *args: Any,
+    async def _record(self, job: Job, action: Callable[..., Any], *args: Any,
                       **kwargs: Any) -> None:
         """Commit an outcome at once: the shorter this gap, the smaller the resend window."""
         for attempt in range(_RECORD_TRIES):

@@ -36,6 +36,7 @@ async def start_machinery(application: SelfreportApp) -> None:
         data.db,
         rate=data.settings.send_rate,
         rate_per_chat=data.settings.send_rate_per_chat,
+        in_flight=data.settings.send_in_flight,
         clock=lambda: data.clock(),  # looked up each time: tests replace the clock
     )
     # The heartbeat first: the dispatcher knows its share of SEND_RATE before it sends.

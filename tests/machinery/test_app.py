@@ -157,3 +157,17 @@ async def test_the_dispatcher_lives_and_dies_with_the_application(
     assert dispatcher is not None and dispatcher.running
     await stop_bot(app)
     assert not dispatcher.running
+
+
+async def test_the_dispatcher_takes_send_in_flight_from_the_settings(
+    settings: Settings, db: Database
+) -> None:
+    from bot.runtime.runner import start_bot, stop_bot
+
+    app = await start_bot(settings.model_copy(update={"send_in_flight": 3}), db,
+                          poll_timeout=1)
+    try:
+        dispatcher = app.bot_data.dispatcher
+        assert dispatcher is not None and dispatcher.in_flight == 3
+    finally:
+        await stop_bot(app)
