@@ -29,12 +29,8 @@ async def choose_language(update: Update, context: Context) -> None:
 
 async def language_chosen(update: Update, context: Context) -> None:
     """Store the chosen language and confirm in it."""
-    query = update.callback_query
-    assert query and update.effective_user
-    values = LANGUAGE.decode(query.data)
-    if values is None:
-        await stale_button(update, context)
-        return
+    query, values = tg.pressed(update, LANGUAGE)
+    assert update.effective_user
     (locale,) = values
     async with context.transaction() as session:
         await set_account_locale(

@@ -19,7 +19,7 @@ from bot.services.duty.swaps import Named, NameResult
 from bot.services.org.accounts import member_for
 from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers import tg
-from handlers.common import other_message, stale_button
+from handlers.common import other_message
 
 
 async def show_duty(update: Update, context: Context) -> None:
@@ -147,12 +147,7 @@ async def _answered(update: Update, reply: str, *, shown: str = "",
 
 async def remove_button(update: Update, context: Context) -> None:
     """`dx:<shift>`: a leader removes a shift of their subtree."""
-    query = update.callback_query
-    assert query
-    decoded = render.REMOVE.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, render.REMOVE)
     manager = context.manager
     if manager is None:
         await _answered(update, render.not_allowed())
@@ -166,12 +161,9 @@ async def remove_button(update: Update, context: Context) -> None:
 
 async def confirm_button(update: Update, context: Context) -> None:
     """`dc:<shift>`: the member on a shift confirms it."""
-    query, user = update.callback_query, update.effective_user
-    assert query and user
-    decoded = render.CONFIRM.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, render.CONFIRM)
+    user = update.effective_user
+    assert user
     async with context.transaction() as session:
         member = await member_for(session, user.id)
         status = None if member is None else (await duty.confirm_shift(
@@ -185,12 +177,9 @@ async def confirm_button(update: Update, context: Context) -> None:
 
 async def swap_button(update: Update, context: Context) -> None:
     """`dw:<shift>`: the member on a shift asks to swap it: whom? (the swap form opens)."""
-    query, user = update.callback_query, update.effective_user
-    assert query and user
-    decoded = render.SWAP.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, render.SWAP)
+    user = update.effective_user
+    assert user
     async with context.transaction() as session:
         member = await member_for(session, user.id)
         opened = member is not None and await swaps.open_swap(
@@ -215,12 +204,9 @@ async def decline_button(update: Update, context: Context) -> None:
 
 async def _answer_swap(update: Update, context: Context, codec: Codec, *,
                        accept: bool) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query and user
-    decoded = codec.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, codec)
+    user = update.effective_user
+    assert user
     now = context.now()
     async with context.transaction() as session:
         member = await member_for(session, user.id)

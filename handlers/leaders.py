@@ -72,10 +72,7 @@ def contacts_button(button: contact_form.Press) -> Handler:
     codec = render.CONTACTS[button]
 
     async def pressed(update: Update, context: Context) -> None:
-        query = update.callback_query
-        assert query is not None
-        values = codec.decode(query.data)
-        assert values is not None  # registered with the codec's pattern
+        query, values = tg.pressed(update, codec)
         async with context.transaction() as session:
             step = await contact_form.press(
                 session, context.manager, telegram_user_id=context.actor.telegram_user_id,
@@ -194,10 +191,7 @@ def report_for_button(button: report_for_form.Press) -> Handler:
     codec = render.REPORT_FOR[button]
 
     async def pressed(update: Update, context: Context) -> None:
-        query = update.callback_query
-        assert query is not None
-        values = codec.decode(query.data)
-        assert values is not None  # registered with the codec's pattern
+        query, values = tg.pressed(update, codec)
         now = context.now()
         async with context.transaction() as session:
             step = await report_for_form.press(

@@ -205,12 +205,9 @@ async def notice_send(update: Update, context: Context) -> None:
 
 async def acknowledge(update: Update, context: Context) -> None:
     """na:<notice> — record the acknowledgement once and take the button away."""
-    query, user = update.callback_query, update.effective_user
-    assert query and user
-    decoded = render.ACKNOWLEDGE.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, render.ACKNOWLEDGE)
+    user = update.effective_user
+    assert user
     async with context.transaction() as session:
         result = await broadcast.acknowledge(session, notice_id=decoded[0],
                                              telegram_user_id=user.id, now=context.now())
@@ -242,12 +239,7 @@ async def show_notices(update: Update, context: Context) -> None:
 
 async def notice_detail(update: Update, context: Context) -> None:
     """nv:<notice> — drill into a notice: who has not acknowledged, who cannot be reached."""
-    query = update.callback_query
-    assert query
-    decoded = render.LIST_VIEW.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, render.LIST_VIEW)
     actor = context.manager
     buttons: Buttons = []
     async with context.transaction() as session:
@@ -264,12 +256,7 @@ async def notice_detail(update: Update, context: Context) -> None:
 
 async def notice_remind(update: Update, context: Context) -> None:
     """nr:<notice> — remind who has not acknowledged it."""
-    query = update.callback_query
-    assert query
-    decoded = render.LIST_REMIND.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, render.LIST_REMIND)
     actor, now = context.manager, context.now()
     async with context.transaction() as session:
         if actor is None:

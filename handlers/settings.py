@@ -96,12 +96,7 @@ async def leave_picked(update: Update, context: Context) -> None:
 
 async def leave_cancelled(update: Update, context: Context) -> None:
     """A leave's cancel button: cancel it; the scope checked again."""
-    query = update.callback_query
-    assert query
-    values = LEAVE_CANCEL.decode(query.data)
-    if values is None:
-        await stale_button(update, context)
-        return
+    query, values = tg.pressed(update, LEAVE_CANCEL)
     async with context.transaction() as session:
         actor = context.manager
         reply = leave_not_allowed() if actor is None else leave_result(

@@ -7,9 +7,12 @@ escapes everything people wrote. Buttons come from render as rows of (label, cal
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.render.callbacks import Codec
 from bot.render.payloads import Buttons, toast
 
 
@@ -59,6 +62,16 @@ async def keep_buttons_or_drop(query: CallbackQuery, buttons: Buttons | None) ->
     except BadRequest as error:
         if not _not_modified(error):
             raise
+
+
+def pressed(update: Update, codec: Codec) -> tuple[CallbackQuery, tuple[Any, ...]]:
+    """The tapped button's query and its data, decoded. The handler is registered with the
+    codec's pattern (handlers/__init__.py), so the data always decodes."""
+    query = update.callback_query
+    assert query is not None
+    values = codec.decode(query.data)
+    assert values is not None, "registered with the codec's pattern"
+    return query, values
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:

@@ -107,12 +107,9 @@ async def _after_press(update: Update, result: FormResult) -> None:
 
 async def thank_button(update: Update, context: Context) -> None:
     """`vt:<offer>`: a leader thanks a volunteer of their units."""
-    query, user = update.callback_query, update.effective_user
-    assert query and user
-    decoded = render_vol.THANK.decode(query.data)
-    if decoded is None:
-        await stale_button(update, context)
-        return
+    query, decoded = tg.pressed(update, render_vol.THANK)
+    user = update.effective_user
+    assert user
     manager = context.manager
     if manager is None:
         await tg.answer(query, render.not_allowed()[:200], alert=True)
