@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
@@ -24,6 +25,7 @@ class ConfigError(Exception):
 # more, and none of the placeholders that example files ship with.
 WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MIN_SECRET = 32
+WEBHOOK_PORTS = (443, 80, 88, 8443)
 PLACEHOLDER = re.compile(r"change.?me|example|placeholder|your.?secret|secret.?here|xxxx",
                          re.IGNORECASE)
 SECRET_HINT = ("32 to 256 random letters, digits, _ or - (e.g. the output of "
@@ -94,6 +96,23 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _telegram_reaches_it(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Telegram posts only to HTTPS on ports 443, 80, 88 or 8443; a Bot API server of
+        our own (the sandbox, a local telegram-bot-api) may use plain HTTP anywhere."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("an http(s):// address")
+        if info.data.get("telegram_api_base_url", TELEGRAM_API) != TELEGRAM_API:
+            return value
+        if parts.scheme != "https" or (parts.port or 443) not in WEBHOOK_PORTS:
+            raise ValueError("Telegram posts webhooks only to https:// on port 443, 80, 88 "
+                             "or 8443")
+        return value
 
     @field_validator("webhook_secret")
     @classmethod

@@ -76,3 +76,26 @@ def test_a_strong_secret_starts_webhook_mode_and_polling_needs_none() -> None:
     assert load_settings({**HOOK, "WEBHOOK_SECRET": GOOD_SECRET}).webhook_secret == GOOD_SECRET
     assert load_settings({"WEBHOOK_SECRET": ""}).webhook_secret is None
     assert load_settings({}).webhook_url is None
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://bot.example.org/telegram", True),
+    ("https://bot.example.org:8443/telegram", True),
+    ("https://bot.example.org:88/hook", True),
+    ("http://bot.example.org/telegram", False),  # Telegram posts over HTTPS only
+    ("https://bot.example.org:8080/telegram", False),  # nor to other ports
+    ("ftp://bot.example.org/telegram", False),
+])
+def test_telegram_only_reaches_https_on_its_ports(url: str, ok: bool) -> None:
+    env = {"WEBHOOK_URL": url, "WEBHOOK_SECRET": GOOD_SECRET}
+    if ok:
+        assert load_settings(env).webhook_url == url
+    else:
+        with pytest.raises(ConfigError, match="^WEBHOOK_URL: "):
+            load_settings(env)
+
+
+def test_a_bot_api_server_of_our_own_may_post_plain_http() -> None:
+    env = {"WEBHOOK_URL": "http://bots:8443/telegram", "WEBHOOK_SECRET": GOOD_SECRET,
+           "TELEGRAM_API_BASE_URL": "http://sandbox:8080"}
+    assert load_settings(env).webhook_url == "http://bots:8443/telegram"
