@@ -35,17 +35,6 @@ MAX_CALLBACK_ANSWER = 200  # a button's toast or alert
 _TAG = re.compile(r"<[^>]*>")
 
 
-def visible_length(html_text: str) -> int:
-    """How long Telegram finds an HTML text: the characters left once the markup is parsed
-    (tdlib compares utf8_length — characters, not UTF-16 units — with the limit), without
-    the leading and trailing white space it trims."""
-    return len(html.unescape(_TAG.sub("", html_text)).strip())
-
-
-def fits(html_text: str, limit: int = MAX_TEXT) -> bool:
-    return visible_length(html_text) <= limit
-
-
 def toast(html_text: str) -> str:
     """A button's answer (a toast or an alert box: plain text) from one of render's HTML
     texts: tags out, entities back, within Telegram's 200 characters."""

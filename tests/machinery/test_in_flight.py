@@ -3,7 +3,6 @@ calls started and not yet recorded, which bounds what a kill -9 can make it send
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,20 +15,10 @@ from bot.db import Database
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.outbox import queue as outbox
 from bot.outbox.dispatcher import SEND_IN_FLIGHT, Dispatcher
-from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
+from bot.sandbox import SandboxClient, SandboxServer
 from tests.machinery.test_dispatcher import bot_for, enqueue, now, settled, texts, users
 
 CHATS = range(1100, 1130)
-
-
-@pytest.fixture
-async def open_limits() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(SandboxConfig(global_rate=None, per_chat_rate=None))
-    await server.start(host="127.0.0.1", port=0)
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def test_no_more_than_in_flight_sends_are_started_and_not_recorded(

@@ -4,31 +4,17 @@ instances would run; deliveries counted per chat in the sandbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
-
-import pytest
 
 from bot.db import Database
 from bot.db.models import OutboxStatus
 from bot.outbox import queue as outbox
 from bot.outbox.dispatcher import Dispatcher
-from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
+from bot.sandbox import SandboxClient, SandboxServer
 from tests.machinery.test_dispatcher import bot_for, enqueue, now, settled, texts, users
 
 CHATS = range(1000, 1040)
-
-
-@pytest.fixture
-async def open_limits() -> AsyncIterator[SandboxServer]:
-    """Telegram's limits off: every 429 is an injected one."""
-    server = SandboxServer(SandboxConfig(global_rate=None, per_chat_rate=None))
-    await server.start(host="127.0.0.1", port=0)
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def test_slow_answers_and_a_429_storm_send_each_row_once_between_two_dispatchers(

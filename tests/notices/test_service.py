@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.db.models import Draft, OutboxMessage
+from bot.db.models import Draft, Notice, OutboxMessage
 from bot.outbox.send import send
 from bot.services.notices import broadcast as notices
 from bot.services.notices import draft as drafts
 from bot.services.notices.draft import InvalidWhen, NoticeDraft, Step, WhenError, parse_when
-from bot.services.org.permissions import manager_actor
+from bot.services.org.permissions import Actor, manager_actor
 from tests.notices.helpers import recipients, seed
-from tests.support.builders import ALAN, CARA, MIA, NOW
+from tests.support.builders import ALAN, CARA, MIA, NOW, Org
 
 TZ = "Asia/Shanghai"
 
@@ -61,7 +61,8 @@ def test_bad_times(text: str, code: WhenError) -> None:
     assert raised.value.code is code
 
 
-async def test_fan_out_is_idempotent_and_acknowledging_counts_once(db: Database) -> None:
+async def branch_notice(db: Database) -> tuple[Org, Actor, Notice]:
+    """Alan's notice to Branch 1, with acknowledgement, as /notice's confirm creates it."""
     o = await seed(db)
     async with db.transaction() as s:
         scope = await manager_actor(s, ALAN, frozenset())
@@ -73,6 +74,11 @@ async def test_fan_out_is_idempotent_and_acknowledging_counts_once(db: Database)
         notice = await notices.create_notice(
             s, scope, draft, target, author_telegram_id=ALAN, author_name="Alan",
             author_locale="en", progress_chat_id=ALAN, progress_message_id=1, now=NOW)
+    return o, scope, notice
+
+
+async def test_fan_out_is_idempotent_and_acknowledging_counts_once(db: Database) -> None:
+    o, scope, notice = await branch_notice(db)
     for _ in range(2):
         async with db.transaction() as s:
             queued = await send(s, await notices.queue_due(s, now=NOW, default_locale="zh_CN"),
@@ -122,17 +128,8 @@ async def test_a_notices_figures_stay_the_same_after_retention_purges_the_outbox
     from bot.services.notices import figures
     from bot.services.purge import purge
 
-    o = await seed(db)
+    _o, scope, notice = await branch_notice(db)
     async with db.transaction() as s:
-        scope = await manager_actor(s, ALAN, frozenset())
-        assert scope is not None
-        draft = NoticeDraft(Step.PREVIEW, "Hello", target="unit",
-                            unit_id=o.units["Branch 1"], ack=True)
-        target = await notices.resolve_target(s, scope, draft, now=NOW)
-        assert target is not None
-        notice = await notices.create_notice(
-            s, scope, draft, target, author_telegram_id=ALAN, author_name="Alan",
-            author_locale="en", progress_chat_id=ALAN, progress_message_id=1, now=NOW)
         await send(s, await notices.queue_due(s, now=NOW, default_locale="zh_CN"), now=NOW)
     async with db.transaction() as s:  # as the dispatcher recorded it: two sent, one blocked
         rows = (await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()

@@ -57,11 +57,3 @@ def test_bad_values_are_refused() -> None:
     assert SAMPLE.decode("test_sample:1:r") is None
     assert SAMPLE.decode(None) is None
 
-
-def test_visible_length_counts_characters_after_the_markup() -> None:
-    from bot.render.payloads import fits, visible_length
-
-    assert visible_length("<b>📢 Notice</b>\n" + "😀" * 2040) == 9 + 2040
-    assert visible_length("a &lt;b&gt; &amp; c") == len("a <b> & c")
-    assert fits("😀" * 4096) and not fits("😀" * 4097)
-    assert fits("<b>" + "x" * 4096 + "</b>")
