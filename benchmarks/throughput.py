@@ -11,11 +11,14 @@ editMessageText with the button's data. The same Bot API calls per update for bo
 Printed per bot: updates/s (wall clock, presses kept 32 deep so that the bot is never idle)
 and the bot process's CPU time per update (/proc utime + stime over the measured phase);
 the ratio of the two costs; with `--rounds N` both bots N times, alternately, and the
-ratio of the medians. `--profile DIR` runs the selfreport bot under pyinstrument and
-writes DIR/bot-<backend>.txt (`--cprofile`: cProfile's DIR/bot-<backend>.pstats). Usage:
+ratio of the medians. The members are spread over a tree of depth 5 (`tree`), a quarter of
+them with a household entry. `--load N` keeps N busy processes running beside both bots
+(a loaded machine: other work competing for the cores). Exits 1 when a median CPU ratio is
+above `--goal` (1.3). `--profile DIR` runs the selfreport bot under pyinstrument and writes
+DIR/bot-<backend>.txt (`--cprofile`: cProfile's DIR/bot-<backend>.pstats, CPU time). Usage:
 
     .venv/bin/python benchmarks/throughput.py [--members 500] [--concurrency 1] [--pg URL]
-        [--no-sqlite] [--rounds 3]
+        [--no-sqlite] [--rounds 3] [--load 2] [--goal 1.3] [--json FILE]
         [--profile DIR [--cprofile]]
 
 Figures are recorded in benchmarks/README.md.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import statistics
@@ -37,11 +41,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import func, insert  # noqa: E402
 
 from benchmarks.harness import scratch_postgres, wait, zone_where_it_is  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
-from bot.db.models import Account, Base, Member, Unit  # noqa: E402
+from bot.db.models import Account, Base, HouseholdEntry, Member, Unit  # noqa: E402
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer  # noqa: E402
 
 FIRST = 2_000_000
@@ -83,20 +87,68 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The tree the members are spread over: a root, COMPANIES companies, each with BRANCHES
+# branches, each with CELLS cells, each cell with TEAMS teams (depth 5). Members sit in the
+# teams and cells, a few in branches: a member's schedule is inherited down 3 to 4 ancestors.
+COMPANIES, BRANCHES, CELLS, TEAMS = 4, 4, 4, 2
+
+
+def tree() -> tuple[list[dict[str, Any]], list[int]]:
+    """The units (root first, parents before children) and the ids members are put in."""
+    units: list[dict[str, Any]] = []
+    homes: list[int] = []
+
+    def add(parent: dict[str, Any] | None, name: str) -> dict[str, Any]:
+        uid = len(units) + 1
+        unit = {"id": uid, "parent_id": parent["id"] if parent else None, "name": name,
+                "path": f"{parent['path'] if parent else '/'}{uid}/"}
+        units.append(unit)
+        return unit
+
+    root = add(None, "Group")
+    root.update(timezone=zone_where_it_is(12), prompt_time="06:00", deadline_time="23:00",
+                reminder_times="")
+    for c in range(COMPANIES):
+        company = add(root, f"Company {c}")
+        for b in range(BRANCHES):
+            branch = add(company, f"Branch {c}.{b}")
+            homes.append(branch["id"])
+            for k in range(CELLS):
+                cell = add(branch, f"Cell {c}.{b}.{k}")
+                if k == 0:  # some units set a field of their own, the rest inherit
+                    cell["digest_time"] = "23:30"
+                homes.append(cell["id"])
+                for t in range(TEAMS):
+                    homes.extend([add(cell, f"Team {c}.{b}.{k}.{t}")["id"]] * 3)
+    return units, homes
+
+
 async def seed(url: str, n: int) -> None:
-    """N members of one unit, linked, with their accounts; everything else emptied."""
+    """N linked members with their accounts spread over a tree of depth 5 (`tree`), every
+    fourth with a household entry; everything else emptied."""
     await migrate.upgrade(url)
     db = Database.from_url(url)
+    units, homes = tree()
     try:
         async with db.transaction() as s:
             for table in reversed(Base.metadata.sorted_tables):
+                if table is Unit.__table__:  # leaves first: a unit's parent is a unit
+                    for depth in range(6, 0, -1):
+                        await s.execute(table.delete().where(
+                            func.length(Unit.path) - func.length(func.replace(
+                                Unit.path, "/", "")) == depth + 1))
                 await s.execute(table.delete())
-            s.add(Unit(id=1, name="Group", path="/1/", timezone=zone_where_it_is(12),
-                       prompt_time="06:00", deadline_time="23:00", reminder_times=""))
-            await s.flush()
+            for unit in units:  # one by one: each row's parent before it
+                await s.execute(insert(Unit), [{"timezone": None, "prompt_time": None,
+                                                "deadline_time": None, "reminder_times": None,
+                                                "digest_time": None, **unit}])
             ids = range(FIRST, FIRST + n)
             await s.execute(insert(Member), [
-                {"unit_id": 1, "name": f"Member {i}", "telegram_user_id": i} for i in ids])
+                {"id": i - FIRST + 1, "unit_id": homes[(i - FIRST) % len(homes)],
+                 "name": f"Member {i}", "telegram_user_id": i} for i in ids])
+            await s.execute(insert(HouseholdEntry), [
+                {"member_id": i - FIRST + 1, "relation": "spouse", "name": f"Partner {i}"}
+                for i in ids if (i - FIRST) % 4 == 0])
             await s.execute(insert(Account), [
                 {"telegram_user_id": i, "chat_id": i, "locale": "en", "language_code": "en"}
                 for i in ids])
@@ -161,7 +213,10 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
     return n / elapsed, cpu / n
 
 
-async def run(label: str, url: str, args: argparse.Namespace) -> None:
+BURN = "while True: pass"
+
+
+async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     sandbox = SandboxServer(SandboxConfig(global_rate=None, per_chat_rate=None,
                                           callback_answer_timeout=60))
     await sandbox.start(host="127.0.0.1", port=0)
@@ -184,6 +239,8 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
     echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
                 sandbox.config.token, str(FIRST), str(args.members)]
     rounds: list[tuple[float, float, float, float]] = []
+    burners = [await asyncio.create_subprocess_exec(sys.executable, "-c", BURN)
+               for _ in range(args.load)]
     try:
         async with SandboxClient(sandbox.url) as sb:
             # Rounds alternate the two bots, so that a busy moment of the machine does not
@@ -199,9 +256,13 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
                 await sb.reset()
                 rounds.append((bot_rate, bot_cpu, echo_rate, echo_cpu))
     finally:
+        for burner in burners:
+            burner.kill()
+            await burner.wait()
         await sandbox.stop()
     print(f"{label}: {args.members} one-tap reports, UPDATE_CONCURRENCY {args.concurrency}, "
-          f"{args.rounds} round(s)")
+          f"{args.rounds} round(s), {args.load} busy process(es) beside; "
+          f"load average {os.getloadavg()[0]:.1f}")
     for bot_rate, bot_cpu, echo_rate, echo_cpu in rounds:
         print(f"  selfreport: {bot_rate:7.1f} updates/s, {bot_cpu * 1000:6.2f} ms CPU/update"
               f" | echo bot: {echo_rate:7.1f} updates/s, {echo_cpu * 1000:6.2f} ms CPU/update"
@@ -210,7 +271,14 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
     echo_cpu = statistics.median(r[3] for r in rounds)
     wall = statistics.median(r[2] / r[0] for r in rounds)
     print(f"  median: {bot_cpu * 1000:.2f} ms against {echo_cpu * 1000:.2f} ms CPU/update: "
-          f"{bot_cpu / echo_cpu:.2f}x CPU per update, {wall:.2f}x wall time")
+          f"{bot_cpu / echo_cpu:.2f}x CPU per update, {wall:.2f}x wall time", flush=True)
+    return {"database": label, "members": args.members, "concurrency": args.concurrency,
+            "rounds": args.rounds, "busy_processes": args.load,
+            "load_average": round(os.getloadavg()[0], 2),
+            "cpu_ms_per_update": round(bot_cpu * 1000, 3),
+            "echo_cpu_ms_per_update": round(echo_cpu * 1000, 3),
+            "cpu_ratio": round(bot_cpu / echo_cpu, 3), "wall_ratio": round(wall, 3),
+            "goal": args.goal, "met": bot_cpu / echo_cpu <= args.goal}
 
 
 async def main() -> None:
@@ -226,16 +294,29 @@ async def main() -> None:
                         default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a database is created and dropped)")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="keep N busy processes running beside the bots")
+    parser.add_argument("--goal", type=float, default=1.3,
+                        help="exit 1 when a median CPU ratio is above this")
+    parser.add_argument("--json", metavar="FILE", help="write the medians here as JSON")
     parser.add_argument("--profile", metavar="DIR", help="profile the bot with pyinstrument")
     parser.add_argument("--cprofile", action="store_true",
                         help="with --profile: cProfile (DIR/bot-<backend>.pstats) instead")
     args = parser.parse_args()
+    results = []
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            await run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", args)
+            results.append(await run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
+                                     args))
     if args.pg:
         async with scratch_postgres(args.pg) as url:
-            await run("postgresql", url, args)
+            results.append(await run("postgresql", url, args))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    missed = [r["database"] for r in results if not r["met"]]
+    if missed:
+        raise SystemExit(f"goal missed: CPU per update above {args.goal}x the echo bot's on "
+                         + ", ".join(missed))
 
 
 if __name__ == "__main__":

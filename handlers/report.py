@@ -108,9 +108,10 @@ async def _report_choice(update: Update, context: Context,
     result: ChoiceResult | None = None
     if not amend and parsed[1] is ReportChoice.OK:
         # The common case, in a few Core statements; anything else goes to `choose`.
-        async with context.db.core() as connection:
+        async with context.db.direct() as connection:
             well = await report_all_well(connection, telegram_user_id=user.id,
-                                         button_day=parsed[0], now=now, default_timezone=zone)
+                                         button_day=parsed[0], now=now, default_timezone=zone,
+                                         unit_path=context.actor.unit_path)
         if well is not None:
             result = ChoiceResult(ChoiceOutcome.SAVED, well.day, well.schedule,
                                   saved=well.saved)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -30,15 +28,14 @@ async def remember_user(update: Update, context: Context) -> None:
     seen, digest, now = seen_updates(context), digest_of(update), context.now()
 
     account: Seen | None = None
-    async with context.db.statements() as connection:
+    async with context.db.direct() as connection:
         if user is None or user.is_bot:
-            taken = await connection.run_sync(seen.first_sight_sync, update.update_id, digest,
-                                              now)
+            taken = await seen.take(connection, update.update_id, digest, now)
         else:
-            taken, account = await connection.run_sync(partial(
-                touch_and_take, seen_updates=seen, update_id=update.update_id, digest=digest,
+            taken, account = await touch_and_take(
+                connection, seen, update_id=update.update_id, digest=digest,
                 telegram_user_id=user.id, chat_id=chat.id if chat else None,
-                language_code=user.language_code, now=now))
+                language_code=user.language_code, now=now)
     if not taken:
         set_update_state(None, None)
         dropped(update, context)

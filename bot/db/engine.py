@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.util import greenlet_spawn
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.db import sqlite_driver
+from bot.db.direct import DirectConnection
 
 # A pooled connection idle this long (seconds) is checked before use; see _ping_when_idle.
 PING_AFTER_IDLE = 5.0
@@ -142,6 +144,26 @@ class Database:
         the event loop."""
         async with self._one_by_one.begin() as connection:
             yield connection
+
+    @asynccontextmanager
+    async def direct(self) -> AsyncIterator[DirectConnection]:
+        """A pooled connection for prebuilt statements on the driver itself
+        (bot.db.direct): on a database server each statement commits on its own; on SQLite
+        the block is one `BEGIN IMMEDIATE` transaction, committed on success."""
+        async with self.engine.connect() as connection:
+            pooled = await connection.get_raw_connection()
+            direct = DirectConnection(self.engine.dialect, pooled.driver_connection)
+            if not is_sqlite(self.engine):
+                yield direct
+                return
+            adapted = pooled.dbapi_connection
+            await greenlet_spawn(adapted.begin_immediate)  # it may wait: a greenlet
+            try:
+                yield direct
+            except BaseException:
+                adapted.rollback()
+                raise
+            adapted.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any, cast
 
-from sqlalchemy import CTE, Connection, Insert, Table, bindparam, delete
+from sqlalchemy import CTE, Insert, Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.db.direct import Direct, DirectConnection
 from bot.db.engine import Database
 from bot.db.models import SeenUpdate
 
@@ -28,23 +29,23 @@ class SeenUpdates:
     async def first_sight(self, update_id: int, digest: str,
                           now: datetime | None = None) -> bool:
         """True for the first delivery of (update_id, content); False for a repeat."""
-        async with self._db.core() as connection:
-            return await connection.run_sync(self.first_sight_sync, update_id, digest, now)
+        async with self._db.direct() as connection:
+            return await self.take(connection, update_id, digest, now)
 
-    def first_sight_sync(self, connection: Connection, update_id: int, digest: str,
-                         now: datetime | None = None) -> bool:
-        """`first_sight` in the caller's transaction, for synchronous code (run_sync)."""
+    async def take(self, connection: DirectConnection, update_id: int, digest: str,
+                   now: datetime | None = None) -> bool:
+        """`first_sight` on `Database.direct`'s connection (in its transaction on SQLite)."""
         now = now or datetime.now(UTC)
-        taken = connection.execute(_TAKE[connection.dialect.name], {
-            "update_id": update_id, "digest": digest, "seen_at": now}).first() is not None
-        self.prune_sync(connection, now)
+        taken = await connection.first(_TAKE[connection.dialect.name], {
+            "update_id": update_id, "digest": digest, "seen_at": now}) is not None
+        await self.prune(connection, now)
         return taken
 
-    def prune_sync(self, connection: Connection, now: datetime) -> None:
+    async def prune(self, connection: DirectConnection, now: datetime) -> None:
         """Forget the ids Telegram can no longer send again, every PRUNE_EVERY."""
         if now - self._pruned_at > PRUNE_EVERY:
             self._pruned_at = now
-            connection.execute(_PRUNE, {"before": now - KEEP})
+            await connection.execute(_PRUNE, {"before": now - KEEP})
 
 
 def take_update_cte() -> CTE:
@@ -58,7 +59,9 @@ def take_update_cte() -> CTE:
 
 
 def _take(dialect: ModuleType) -> Insert:
-    return _on_conflict(dialect.insert(_seen))
+    return _on_conflict(dialect.insert(_seen).values(
+        update_id=bindparam("update_id"), digest=bindparam("digest"),
+        seen_at=bindparam("seen_at", type_=_seen.c.seen_at.type)))
 
 
 def _on_conflict(row: Any) -> Any:
@@ -72,7 +75,7 @@ def _on_conflict(row: Any) -> Any:
 
 _seen = cast(Table, SeenUpdate.__table__)
 # Built once: a statement built per update costs more than running it.
-_TAKE = {"sqlite": _take(sqlite), "postgresql": _take(postgresql)}
-_PRUNE = delete(_seen).where(_seen.c.seen_at < bindparam("before"))
+_TAKE = {"sqlite": Direct(_take(sqlite)), "postgresql": Direct(_take(postgresql))}
+_PRUNE = Direct(delete(_seen).where(_seen.c.seen_at < bindparam("before")))
 
 

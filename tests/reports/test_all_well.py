@@ -24,7 +24,7 @@ TZ = "Asia/Shanghai"
 
 async def all_well(db: Database, uid: int, now: datetime,
                    button_day: date = MONDAY) -> AllWell | None:
-    async with db.core() as connection:
+    async with db.direct() as connection:
         return await one_tap.report_all_well(connection, telegram_user_id=uid,
                                              button_day=button_day, now=now,
                                              default_timezone=TZ)

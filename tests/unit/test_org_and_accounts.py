@@ -55,9 +55,9 @@ async def test_tree_counts_members_and_linked(db: Database) -> None:
 
 
 async def touch(db: Database, language_code: str, now: datetime) -> accounts.Seen:
-    async with db.statements() as connection:
-        return await connection.run_sync(lambda c: accounts.touch_account_sync(
-            c, telegram_user_id=5, chat_id=5, language_code=language_code, now=now))
+    async with db.direct() as connection:
+        return await accounts.touch_account(
+            connection, telegram_user_id=5, chat_id=5, language_code=language_code, now=now)
 
 
 async def test_touch_account_creates_then_updates_cheaply(db: Database) -> None:
@@ -87,10 +87,10 @@ async def test_touch_and_take_records_the_account_and_the_update_once(db: Databa
 
     async def deliver(update_id: int, digest: str, *, language: str = "en",
                       at: datetime = NOW) -> tuple[bool, accounts.Seen]:
-        async with db.statements() as connection:
-            return await connection.run_sync(lambda c: accounts.touch_and_take(
-                c, seen, update_id=update_id, digest=digest, telegram_user_id=7, chat_id=70,
-                language_code=language, now=at))
+        async with db.direct() as connection:
+            return await accounts.touch_and_take(
+                connection, seen, update_id=update_id, digest=digest, telegram_user_id=7,
+                chat_id=70, language_code=language, now=at)
 
     taken, account = await deliver(100, "a" * 16)  # first contact: the account is made
     assert taken and (account.chat_id, account.locale, account.language_code) == (70, None,

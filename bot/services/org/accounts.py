@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, exists, insert, literal, select, update
+from sqlalchemy import Table, bindparam, exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.direct import Direct, DirectConnection
 from bot.db.models import Account, Draft, Member, Role, Unit, UnitContact
 from bot.db.seen import SeenUpdates, take_update_cte
 
@@ -43,62 +44,59 @@ class Seen:
     linked: Linked = Linked()
 
 
-def touch_account_sync(connection: Connection, *, telegram_user_id: int,
-                       chat_id: int | None, language_code: str | None,
-                       now: datetime) -> Seen:
+async def touch_account(connection: DirectConnection, *, telegram_user_id: int,
+                        chat_id: int | None, language_code: str | None, now: datetime) -> Seen:
     """The account for this Telegram user, created on first contact, kept current cheaply:
     it is touched by every update, so it is one prebuilt read, and a write only on a change
-    (or once a minute for last_seen_at). For synchronous code (run_sync)."""
-    row = connection.execute(_ACCOUNT, {"user": telegram_user_id}).first()
-    return _touched(connection, row, telegram_user_id=telegram_user_id, chat_id=chat_id,
-                    language_code=language_code, now=now)
+    (or once a minute for last_seen_at). On `Database.direct`'s connection."""
+    row = await connection.first(_ACCOUNT, {"user": telegram_user_id})
+    return await _touched(connection, row, telegram_user_id=telegram_user_id, chat_id=chat_id,
+                          language_code=language_code, now=now)
 
 
-def touch_and_take(connection: Connection, seen_updates: SeenUpdates, *, update_id: int,
-                   digest: str, telegram_user_id: int, chat_id: int | None,
-                   language_code: str | None, now: datetime) -> tuple[bool, Seen]:
-    """`touch_account_sync`, then `SeenUpdates.first_sight_sync` for the update: whether this
-    delivery is its first, and the account. On PostgreSQL the id is taken and the account
-    read in one statement (a data-modifying WITH): one round trip instead of two."""
+async def touch_and_take(connection: DirectConnection, seen_updates: SeenUpdates, *,
+                         update_id: int, digest: str, telegram_user_id: int,
+                         chat_id: int | None, language_code: str | None,
+                         now: datetime) -> tuple[bool, Seen]:
+    """`touch_account`, then `SeenUpdates.take` for the update: whether this delivery is its
+    first, and the account. On PostgreSQL the id is taken and the account read in one
+    statement (a data-modifying WITH): one round trip instead of two."""
     if connection.dialect.name != "postgresql":
-        account = touch_account_sync(connection, telegram_user_id=telegram_user_id,
-                                     chat_id=chat_id, language_code=language_code, now=now)
-        return seen_updates.first_sight_sync(connection, update_id, digest, now), account
-    row = connection.execute(_TAKE_AND_READ, {
+        account = await touch_account(connection, telegram_user_id=telegram_user_id,
+                                      chat_id=chat_id, language_code=language_code, now=now)
+        return await seen_updates.take(connection, update_id, digest, now), account
+    row = await connection.first(_TAKE_AND_READ, {
         "update_id": update_id, "digest": digest, "seen_at": now,
-        "user": telegram_user_id}).one()
-    seen_updates.prune_sync(connection, now)
-    account = _touched(connection, row if row.account is not None else None,
-                       telegram_user_id=telegram_user_id, chat_id=chat_id,
-                       language_code=language_code, now=now)
+        "user": telegram_user_id})
+    assert row is not None  # one row whatever is found
+    await seen_updates.prune(connection, now)
+    account = await _touched(connection, row if row.account is not None else None,
+                             telegram_user_id=telegram_user_id, chat_id=chat_id,
+                             language_code=language_code, now=now)
     return row.taken is not None, account
 
 
-def _touched(connection: Connection, row: Any, *, telegram_user_id: int,
-             chat_id: int | None, language_code: str | None, now: datetime) -> Seen:
+async def _touched(connection: DirectConnection, row: Any, *, telegram_user_id: int,
+                   chat_id: int | None, language_code: str | None, now: datetime) -> Seen:
     """Create the account (`row`, its columns as read, None) or write what changed."""
     if row is None:
-        connection.execute(_CREATE, {
+        await connection.execute(_CREATE, {
             "telegram_user_id": telegram_user_id, "chat_id": chat_id,
             "language_code": language_code, "created_at": now, "last_seen_at": now})
         # First contact: no account to join from, but a roster row may name this user.
-        member = connection.execute(_MEMBER, {"user": telegram_user_id}).first()
+        member = await connection.first(_MEMBER, {"user": telegram_user_id})
         return Seen(chat_id, None, language_code, now,
                     _linked(member) if member is not None else Linked())
     seen = Seen(chat_id if chat_id is not None else row.chat_id, row.locale,
                 language_code or row.language_code,
                 now if now - row.last_seen_at >= _SEEN_GRANULARITY else row.last_seen_at,
                 _linked(row))
-    changes = {key: value for key, value, before in (
-        ("chat_id", seen.chat_id, row.chat_id),
-        ("language_code", seen.language_code, row.language_code),
-        ("last_seen_at", seen.last_seen_at, row.last_seen_at),
-        ("blocked_at", None, row.blocked_at),  # writing to us means they unblocked
-    ) if value != before}
-    if changes:
-        connection.execute(
-            update(_accounts).where(_accounts.c.telegram_user_id == telegram_user_id)
-            .values(changes))
+    if (seen.chat_id, seen.language_code, seen.last_seen_at, None) != (
+            row.chat_id, row.language_code, row.last_seen_at, row.blocked_at):
+        # Writing to us means they unblocked: blocked_at is cleared with the rest.
+        await connection.execute(_UPDATE, {
+            "user": telegram_user_id, "chat_id": seen.chat_id,
+            "language_code": seen.language_code, "last_seen_at": seen.last_seen_at})
     return seen
 
 
@@ -120,9 +118,9 @@ _MEMBER_COLUMNS = (
     _members.c.active, _members.c.unit_id, _units.c.path.label("unit_path"),
     exists().where(_contacts.c.member_id == _members.c.id).label("is_contact"),
 )
-_MEMBER = (select(*_MEMBER_COLUMNS)
-           .select_from(_members.join(_units, _units.c.id == _members.c.unit_id))
-           .where(_members.c.telegram_user_id == bindparam("user")))
+_MEMBER = Direct(select(*_MEMBER_COLUMNS)
+                 .select_from(_members.join(_units, _units.c.id == _members.c.unit_id))
+                 .where(_members.c.telegram_user_id == bindparam("user")))
 
 
 def _with_member_and_draft(accounts: Any) -> Any:
@@ -132,17 +130,24 @@ def _with_member_and_draft(accounts: Any) -> Any:
             .outerjoin(_drafts, _drafts.c.telegram_user_id == _accounts.c.telegram_user_id))
 
 
-_ACCOUNT = (select(_accounts.c.chat_id, _accounts.c.locale, _accounts.c.language_code,
+_ACCOUNT_READ = (select(_accounts.c.chat_id, _accounts.c.locale, _accounts.c.language_code,
                    _accounts.c.blocked_at, _accounts.c.last_seen_at, *_MEMBER_COLUMNS,
                    _drafts.c.kind.label("draft_kind"),
                    _drafts.c.expires_at.label("draft_expires_at"))
             .select_from(_with_member_and_draft(_accounts))
             .where(_accounts.c.telegram_user_id == bindparam("user")))
-_CREATE = insert(_accounts)
+_ACCOUNT = Direct(_ACCOUNT_READ)
+_CREATE = Direct(insert(_accounts).values(
+    {c: bindparam(c, type_=_accounts.c[c].type)
+     for c in ("telegram_user_id", "chat_id", "language_code", "created_at", "last_seen_at")}))
+_UPDATE = Direct(update(_accounts).where(_accounts.c.telegram_user_id == bindparam("user"))
+                 .values({**{c: bindparam(c, type_=_accounts.c[c].type)
+                             for c in ("chat_id", "language_code", "last_seen_at")},
+                          "blocked_at": None}))
 _taken = take_update_cte()
-_TAKE_AND_READ = (
+_TAKE_AND_READ = Direct(
     select(select(_taken.c.update_id).scalar_subquery().label("taken"),
-           _accounts.c.telegram_user_id.label("account"), *_ACCOUNT.selected_columns)
+           _accounts.c.telegram_user_id.label("account"), *_ACCOUNT_READ.selected_columns)
     .select_from(_with_member_and_draft(
         select(literal(1).label("one")).subquery("one")
         .outerjoin(_accounts, _accounts.c.telegram_user_id == bindparam("user")))))

@@ -1,0 +1,129 @@
+"""Prebuilt Core statements run on the driver's own connection: the few every update runs.
+
+Through SQLAlchemy's asyncio layer a statement costs far more CPU than the database spends
+on it: the connection, its BEGIN, the statement and the COMMIT each start a greenlet, and
+each statement passes the execution context, the result set-up and, with asyncpg, the
+adapter's own prepared-statement cache (benchmarks/README.md "Issue 19": about 0.4 ms a
+block with one statement against 0.04 ms for the same statement on the asyncpg connection).
+The one-tap report and the account touch that precedes every update run here instead:
+
+- `Direct(statement)` compiles a Core statement once per dialect, with the type processing
+  SQLAlchemy would apply to its parameters and columns (UTCDateTime, enums, JSON);
+- `Database.direct()` lends a pooled connection (the pool's checks apply as usual): on
+  PostgreSQL every statement commits on its own (asyncpg, no BEGIN/COMMIT round trips: a
+  write that must be atomic is one statement, a data-modifying WITH); on SQLite the block is
+  one `BEGIN IMMEDIATE` transaction on the sqlite3 connection (bot.db.sqlite_driver's
+  process lock and cross-process wait included).
+
+Only statements without expanding (IN-list) parameters; build one per list length.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect
+from sqlalchemy.sql import ClauseElement
+
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    params: tuple[tuple[str | None, Any, _Processor], ...]  # (key or None for fixed, value, bind)
+    row: Any  # a namedtuple class, or None for a statement that returns nothing
+    results: tuple[_Processor, ...]
+
+
+class Direct:
+    """A Core statement, compiled once per dialect for `DirectConnection`."""
+
+    __slots__ = ("statement", "_plans")
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._plans: dict[str, _Plan] = {}
+
+    def plan(self, dialect: Dialect) -> _Plan:
+        found = self._plans.get(dialect.name)
+        if found is None:
+            found = self._plans[dialect.name] = _compile(self.statement, dialect)
+        return found
+
+
+def _compile(statement: Any, dialect: Dialect) -> _Plan:
+    compiled = statement.compile(dialect=dialect)
+    if compiled.insert_prefetch or compiled.update_prefetch:  # type: ignore[attr-defined]
+        raise ValueError("a Direct statement gives every column's value: "
+                         "the columns' Python-side defaults are not applied")
+    params = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds[name]
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if bind.required or bind.callable is not None:
+            params.append((bind.key, None, processor))
+        else:
+            value = bind.effective_value
+            params.append((None, processor(value) if processor else value, None))
+    columns = list(getattr(statement, "selected_columns", None) or ())
+    if not columns and getattr(statement, "_returning", None):
+        columns = list(statement._returning)
+    row = collections.namedtuple("Row", [c.key for c in columns],  # type: ignore[misc]
+                                 rename=True) if columns else None
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for c in columns)
+    return _Plan(compiled.string, tuple(params), row, results)
+
+
+class DirectConnection:
+    """A pooled connection's driver connection, for `Direct` statements."""
+
+    def __init__(self, dialect: Dialect, driver: Any) -> None:
+        self.dialect = dialect
+        self._driver = driver
+        self._postgresql = dialect.name == "postgresql"
+
+    async def rows(self, statement: Direct, params: Mapping[str, Any] | None = None,
+                   ) -> list[Any]:
+        """The statement's rows (namedtuples), its columns processed as SQLAlchemy would."""
+        plan = statement.plan(self.dialect)
+        args = _arguments(plan, params or {})
+        if self._postgresql:
+            raw: Sequence[Any] = await self._driver.fetch(plan.sql, *args)
+        else:
+            cursor = self._driver.execute(plan.sql, args)
+            try:
+                raw = cursor.fetchall() if cursor.description else ()
+            finally:
+                cursor.close()
+        if plan.row is None:
+            return []
+        make, results = plan.row._make, plan.results
+        if not any(results):
+            return [make(r) for r in raw]
+        return [make([value if p is None or value is None else p(value)
+                      for p, value in zip(results, r, strict=True)]) for r in raw]
+
+    async def first(self, statement: Direct,
+                    params: Mapping[str, Any] | None = None) -> Any | None:
+        found = await self.rows(statement, params)
+        return found[0] if found else None
+
+    async def execute(self, statement: Direct, params: Mapping[str, Any] | None = None) -> None:
+        await self.rows(statement, params)
+
+
+def _arguments(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
+    args = []
+    for key, value, processor in plan.params:
+        if key is not None:
+            value = params[key]
+            if processor is not None and value is not None:
+                value = processor(value)
+        args.append(value)
+    return args
+
