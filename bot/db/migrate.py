@@ -1,23 +1,36 @@
-"""Schema migrations, run in-process on the caller's event loop."""
+"""Schema migrations, run in-process on the caller's event loop, or in a child process.
+
+Alembic (with Mako and the migration scripts, about 10 MB) is imported only by the functions
+that run it: the bot upgrades in a child process at start (`upgrade_in_child`) and its
+readiness check reads the version table (`at_head`), so none of it stays resident in the bot.
+"""
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import logging
+import os
+import sys
+from functools import cache
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import exc, text
 from sqlalchemy.engine import Connection
 
 from bot.config import PROJECT_ROOT
-from bot.db.engine import create_engine
+from bot.db.engine import Database, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -31,6 +44,8 @@ async def _run(url: str, action: str, revision: str = "head") -> None:
     try:
         async with engine.connect() as conn:
             def apply(sync_conn: Connection) -> None:
+                from alembic import command
+
                 config = alembic_config(sync_conn)
                 if action == "upgrade":
                     command.upgrade(config, revision)
@@ -59,7 +74,59 @@ async def check(url: str) -> None:
     await _run(url, "check")
 
 
+async def upgrade_in_child(url: str, timeout: float = 600.0) -> None:
+    """`upgrade` to head in a child process (`python -m bot db upgrade`): the bot then holds
+    none of Alembic's memory."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "db", "upgrade", env={**os.environ, "DATABASE_URL": url},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        _, errors = await asyncio.wait_for(child.communicate(), timeout)
+    except TimeoutError:
+        child.kill()
+        await child.wait()
+        raise RuntimeError(f"database upgrade did not finish within {timeout:.0f} s") from None
+    if child.returncode:
+        raise RuntimeError("database upgrade failed:\n"
+                           + errors.decode(errors="replace")[-2000:])
+    logger.info("database schema at head")
+
+
+@cache
+def heads() -> frozenset[str]:
+    """This code's migration heads, read from the scripts' `revision` and `down_revision`
+    (what Alembic's ScriptDirectory.get_heads says; tests/unit/test_migrate_heads.py)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+                targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+                names = {t.id for t in targets if isinstance(t, ast.Name)}
+                value = ast.literal_eval(node.value) if names & {"revision",
+                                                                 "down_revision"} else None
+                if "revision" in names:
+                    revisions.add(value)
+                elif "down_revision" in names and value:
+                    parents.update([value] if isinstance(value, str) else value)
+    return frozenset(revisions - parents)
+
+
+async def at_head(db: Database) -> bool:
+    """Whether the database's schema is at this code's head: one read of the version table."""
+    async with db.engine.connect() as conn:
+        try:
+            current = {row[0] for row in await conn.execute(
+                text("SELECT version_num FROM alembic_version"))}
+        except exc.DBAPIError:
+            current = set()  # never migrated (a server that is away failed to connect)
+    return current == heads()
+
+
 async def is_at_head(url: str) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:

@@ -18,13 +18,16 @@ from datetime import date
 from functools import cache, lru_cache
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.support import LazyProxy
-from PIL import Image, ImageDraw, ImageFont
 
 from bot.i18n import _, current_locale, lazy_gettext
 from bot.render.payloads import Payload, file_spec, payload_for, photo_payload
 from bot.services.digest.queue import DigestChart
+
+if TYPE_CHECKING:  # Pillow is imported when a chart is drawn, not at start-up
+    from PIL import ImageDraw, ImageFont
 
 FONT_PATH = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "NotoSansSC-subset.otf"
 
@@ -45,6 +48,8 @@ Point = tuple[date, float | None, int]
 
 @cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(FONT_PATH), size * _S)
 
 
@@ -64,6 +69,8 @@ def _abnormal_scale(points: Sequence[Point]) -> tuple[int, int]:
 
 def trend_chart(points: Sequence[Point]) -> bytes:
     """A PNG of (day, rate 0..1 or None when nobody was expected, abnormal count) points."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH * _S, HEIGHT * _S), "white")
     draw = ImageDraw.Draw(image)
     width, height = _RIGHT - _LEFT, _BOTTOM - _TOP

@@ -15,8 +15,6 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from openpyxl import Workbook
-
 from bot.i18n import _, fmt_date, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
@@ -217,6 +215,8 @@ def _cells(r: ExportRow, timezone: str) -> list[Any]:
 
 def export_workbook(rows: list[ExportRow], timezone: str) -> bytes:
     """The rows as an XLSX sheet, headers in the current locale."""
+    from openpyxl import Workbook  # only when exporting: not resident in every process
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Reports"))
     append_row(sheet, _header())

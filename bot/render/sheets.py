@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl (~9 MB) is imported by an export, not at start-up
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # What spreadsheet programs take as the start of a formula (OWASP: also tab and CR).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,6 +24,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Sequence[Any]) -> None:
     """Append a row; a text value that looks like a formula stays text."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
     if isinstance(sheet, WriteOnlyWorksheet):
         cells = [WriteOnlyCell(sheet, value=v) for v in values]
         for cell in cells:

@@ -47,13 +47,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     bot = _bot(request)
-    settings = bot.bot_data.settings
-    assert settings is not None
     problems = []
     if not bot.running:
         problems.append("bot not running")
     try:
-        if not await asyncio.wait_for(migrate.is_at_head(settings.database_url), READY_TIMEOUT):
+        assert bot.bot_data.db is not None
+        if not await asyncio.wait_for(migrate.at_head(bot.bot_data.db), READY_TIMEOUT):
             problems.append("database schema not at head")
     except Exception as exc:  # unreachable, timed out, wrong credentials...
         problems.append(f"database unreachable ({type(exc).__name__})")

@@ -41,16 +41,23 @@ async def test_healthz_and_readyz(web: httpx.AsyncClient) -> None:
     assert (ready.status_code, ready.text) == (200, "ready\n")
 
 
+async def readyz_on(web: httpx.AsyncClient, bot_app: Any, url: str) -> httpx.Response:
+    """/readyz with the bot's database swapped for the one at `url`."""
+    from bot.db import Database
+
+    db, bot_app.bot_data.db = bot_app.bot_data.db, Database.from_url(url)
+    try:
+        return await web.get("/readyz")
+    finally:
+        await bot_app.bot_data.db.dispose()
+        bot_app.bot_data.db = db
+
+
 async def test_readyz_is_503_when_the_database_is_away(
     web: httpx.AsyncClient, bot_app: Any, tmp_path: Path
 ) -> None:
-    settings = bot_app.bot_data.settings
-    bot_app.bot_data.settings = settings.model_copy(
-        update={"database_url": f"sqlite+aiosqlite:///{tmp_path}/missing/none.sqlite3"})
-    try:
-        ready = await web.get("/readyz")
-    finally:
-        bot_app.bot_data.settings = settings
+    ready = await readyz_on(web, bot_app,
+                            f"sqlite+aiosqlite:///{tmp_path}/missing/none.sqlite3")
     assert ready.status_code == 503
     assert ready.text.startswith("database unreachable")
 
@@ -59,12 +66,7 @@ async def test_readyz_is_503_when_the_schema_is_behind(
     web: httpx.AsyncClient, bot_app: Any, tmp_path: Path
 ) -> None:
     empty = f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3"  # exists, never migrated
-    settings = bot_app.bot_data.settings
-    bot_app.bot_data.settings = settings.model_copy(update={"database_url": empty})
-    try:
-        ready = await web.get("/readyz")
-    finally:
-        bot_app.bot_data.settings = settings
+    ready = await readyz_on(web, bot_app, empty)
     assert (ready.status_code, ready.text) == (503, "database schema not at head\n")
 
 

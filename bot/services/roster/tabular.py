@@ -24,7 +24,6 @@ from datetime import date, datetime, time
 from time import perf_counter
 from typing import Generic, TypeVar, cast
 
-import openpyxl
 from greenlet import greenlet
 
 from bot.services.members.phones import InvalidPhone, normalize_phone
@@ -298,6 +297,8 @@ def _check_zip(data: bytes, extension: str, max_inflated: int) -> None:
 
 
 def _xlsx_records(data: bytes) -> Generator[Record, None, None]:
+    import openpyxl  # only for an uploaded workbook: not resident in every process
+
     # openpyxl raises whatever its XML and zip layers raise on a damaged workbook, and warns
     # about features it drops (data validation, default styles) that do not matter here.
     try:
