@@ -57,7 +57,7 @@ class Direct:
 
 def _compile(statement: Any, dialect: Dialect) -> _Plan:
     compiled = statement.compile(dialect=dialect)
-    if compiled.insert_prefetch or compiled.update_prefetch:  # type: ignore[attr-defined]
+    if compiled.insert_prefetch or compiled.update_prefetch:
         raise ValueError("a Direct statement gives every column's value: "
                          "the columns' Python-side defaults are not applied")
     params = []
@@ -72,7 +72,7 @@ def _compile(statement: Any, dialect: Dialect) -> _Plan:
     columns = list(getattr(statement, "selected_columns", None) or ())
     if not columns and getattr(statement, "_returning", None):
         columns = list(statement._returning)
-    row = collections.namedtuple("Row", [c.key for c in columns],  # type: ignore[misc]
+    row = collections.namedtuple("Row", [c.key for c in columns],
                                  rename=True) if columns else None
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
                     for c in columns)

@@ -156,7 +156,7 @@ class Database:
             if not is_sqlite(self.engine):
                 yield direct
                 return
-            adapted = pooled.dbapi_connection
+            adapted: Any = pooled.dbapi_connection  # bot.db.sqlite_driver.InLoopConnection
             await greenlet_spawn(adapted.begin_immediate)  # it may wait: a greenlet
             try:
                 yield direct

@@ -106,7 +106,7 @@ def heads() -> frozenset[str]:
                 value = ast.literal_eval(node.value) if names & {"revision",
                                                                  "down_revision"} else None
                 if "revision" in names:
-                    revisions.add(value)
+                    revisions.add(str(value))
                 elif "down_revision" in names and value:
                     parents.update([value] if isinstance(value, str) else value)
     return frozenset(revisions - parents)

@@ -86,9 +86,15 @@ async def run_tick(
         logger.info("tick skipped: another instance is running it")
         return TickResult(skipped=True)
     result = TickResult()
-    for batch in await prompts.due(session, now=now, default_timezone=default_timezone,
+    # Page by page (prompts.PAGE members): queued before the next page is read.
+    prompted: dict[tuple[str, date, time | None], Counter[int]] = {}
+    async for batch in prompts.due(session, now=now, default_timezone=default_timezone,
                                    default_locale=default_locale):
-        result.entries += await _send_batch(session, batch, now)
+        per_unit = prompted.setdefault((batch.kind, batch.report_date, batch.slot), Counter())
+        per_unit.update(await _send_batch(session, batch, now))
+    result.entries = [TickEntry(kind, unit, day, slot, n)
+                      for (kind, day, slot), per_unit in prompted.items()
+                      for unit, n in sorted(per_unit.items())]
     digests = await queue_due_digests(session, now=now, default_timezone=default_timezone,
                                       default_locale=default_locale)
     await send(session, digests.items, now=now)
@@ -116,10 +122,7 @@ async def run_tick(
     return result
 
 
-async def _send_batch(session: AsyncSession, batch: DueBatch, now: datetime) -> list[TickEntry]:
-    """Queue a batch of prompts or reminders; what was queued, per unit."""
+async def _send_batch(session: AsyncSession, batch: DueBatch, now: datetime) -> Counter[int]:
+    """Queue a batch of prompts or reminders; how many were queued, per unit."""
     queued = set(await send(session, [item for _unit, item in batch.messages], now=now))
-    per_unit: Counter[int] = Counter(
-        unit for unit, item in batch.messages if item.dedup_key in queued)
-    return [TickEntry(batch.kind, unit, batch.report_date, batch.slot, n)
-            for unit, n in sorted(per_unit.items())]
+    return Counter(unit for unit, item in batch.messages if item.dedup_key in queued)

@@ -371,3 +371,40 @@ async def test_two_ticks_at_once_queue_each_prompt_once(db: Database) -> None:
     assert second.skipped is (db.engine.dialect.name == "postgresql")
     async with db.transaction() as s:
         assert len(await outbox_rows(s)) == 20
+
+
+async def test_members_are_queued_a_page_at_a_time_each_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prompts.due reads, renders and queues PAGE members at a time (the day's first tick
+    holds a page, not the organisation); every member is prompted once, counted per unit,
+    and reminders page the same way."""
+    from bot.services.reports import prompts
+
+    async with db.transaction() as s:
+        a = await seed_unit(s, reminder_times="08:00")
+        b = await seed_unit(s, ["Group", "Branch"])
+        linked = [*await seed_members(s, a, [301, 302, 303, 304]),
+                  *await seed_members(s, b, [305, 306, 307])]
+    pages: list[int] = []
+    original = prompts._pages
+
+    async def counted(*args: Any) -> Any:
+        async for batch in original(*args):
+            pages.append(len(batch.messages))
+            yield batch
+
+    monkeypatch.setattr(prompts, "PAGE", 3)
+    monkeypatch.setattr(prompts.due, "__kwdefaults__", {"page": 3})
+    monkeypatch.setattr(prompts, "_pages", counted)
+    result = await tick(db, at(MONDAY, "07:30"))
+    assert pages == [3, 3, 1]
+    assert {(e.unit_id, e.count) for e in result.entries} == {(a.id, 4), (b.id, 3)}
+    async with db.transaction() as s:
+        rows = await outbox_rows(s)
+        await pretend_sent(s)
+    assert sorted(members_of(rows)) == sorted(m.id for m in linked) and len(rows) == 7
+    assert (await tick(db, at(MONDAY, "07:31"))).total == 0
+    pages.clear()
+    reminded = await tick(db, at(MONDAY, "08:00"))
+    assert reminded.counts == {"reminder": 7} and pages == [3, 3, 1]  # the branch inherits 08:00

@@ -14,8 +14,10 @@ draws in the recipient's language.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import String, and_, cast, exists, literal, select, text
@@ -90,9 +92,16 @@ class _Due:
     slot: time | None  # the latest reminder time reached, if any
 
 
+# Members read, rendered and queued at a time: the day's first tick handles every member of
+# the organisation, and holding them all (rows, views, payloads) cost ~2.2 KB a member.
+PAGE = 2000
+
+
 async def due(session: AsyncSession, *, now: datetime, default_timezone: str,
-              default_locale: str) -> list[DueBatch]:
-    """Every prompt and reminder due at `now` and not queued yet, by date (and slot)."""
+              default_locale: str, page: int = PAGE) -> AsyncIterator[DueBatch]:
+    """Every prompt and reminder due at `now` and not queued yet, by date (and slot), in
+    batches of at most `page` members (in member id order): queue each before asking for
+    the next, and the tick's memory does not grow with the organisation."""
     units = await _due_units(session, now, default_timezone)
     by_day: dict[date, list[_Due]] = defaultdict(list)
     by_slot: dict[tuple[date, time], list[_Due]] = defaultdict(list)
@@ -100,11 +109,29 @@ async def due(session: AsyncSession, *, now: datetime, default_timezone: str,
         by_day[d.day].append(d)
         if d.slot is not None:
             by_slot[(d.day, d.slot)].append(d)
-    batches = [await _prompts(session, day, day_units, default_locale)
-               for day, day_units in by_day.items()]
-    batches += [await _reminders(session, day, slot, slot_units, default_locale)
-                for (day, slot), slot_units in by_slot.items()]
-    return [b for b in batches if b.messages]
+    for day, day_units in by_day.items():
+        async for batch in _pages(session, partial(_prompts, session, day, day_units,
+                                                   default_locale), page):
+            yield batch
+    for (day, slot), slot_units in by_slot.items():
+        async for batch in _pages(session, partial(_reminders, session, day, slot,
+                                                   slot_units, default_locale), page):
+            yield batch
+
+
+async def _pages(session: AsyncSession,
+                 read: Callable[[int, int], Awaitable[tuple[DueBatch, int | None]]],
+                 page: int) -> AsyncIterator[DueBatch]:
+    """`read(after, page)` from the first member on, a page at a time (by member id: a page
+    the caller queued is left out of the next one's query anyway)."""
+    after = 0
+    while True:
+        batch, last = await read(after, page)
+        if batch.messages:
+            yield batch
+        if last is None:
+            return
+        after = last
 
 
 async def take_lock(session: AsyncSession) -> bool:
@@ -171,27 +198,34 @@ def _key_expr(prefix: str) -> Any:
     return literal(prefix, String) + cast(Member.id, String)
 
 
-async def _prompts(session: AsyncSession, day: date, units: list[_Due],
-                   default_locale: str) -> DueBatch:
+def _page(stmt: Any, after: int, page: int) -> Any:
+    return stmt.where(Member.id > after).order_by(Member.id).limit(page)
+
+
+async def _prompts(session: AsyncSession, day: date, units: list[_Due], default_locale: str,
+                   after: int, page: int) -> tuple[DueBatch, int | None]:
+    """A page of the day's prompts (members after `after`), and the last member id read
+    when the page was full."""
     queued_prompt = aliased(OutboxMessage)
-    stmt = (
+    stmt = _page(
         _recipients(day, units)
         .outerjoin(queued_prompt,
                    queued_prompt.dedup_key == _key_expr(f"{KIND_PROMPT}:{day.isoformat()}:"))
-        .where(queued_prompt.id.is_(None))
-    )
+        .where(queued_prompt.id.is_(None)), after, page)
+    rows = (await session.execute(stmt)).all()
     messages = [
         (row.unit_id, _outgoing(row, prompt_key(day, row.id), KIND_PROMPT, day, default_locale,
                                 Prompt(row.name, day, row.status == ReportStatus.ABNORMAL)))
-        for row in (await session.execute(stmt)).all()]
-    return DueBatch(KIND_PROMPT, day, None, messages)
+        for row in rows]
+    return DueBatch(KIND_PROMPT, day, None, messages), _last(rows, page)
 
 
 async def _reminders(session: AsyncSession, day: date, slot: time, units: list[_Due],
-                     default_locale: str) -> DueBatch:
+                     default_locale: str, after: int,
+                     page: int) -> tuple[DueBatch, int | None]:
     sent_prompt, queued_reminder = aliased(OutboxMessage), aliased(OutboxMessage)
     hhmm = slot.strftime("%H:%M")
-    stmt = (
+    stmt = _page(
         _recipients(day, units)
         # No reminder before the prompt itself went out (a late start sends the prompt first).
         .join(sent_prompt, and_(
@@ -199,11 +233,11 @@ async def _reminders(session: AsyncSession, day: date, slot: time, units: list[_
             sent_prompt.status == OutboxStatus.SENT))
         .outerjoin(queued_reminder, queued_reminder.dedup_key == _key_expr(
             f"{KIND_REMINDER}:{day.isoformat()}:{hhmm}:"))
-        .where(queued_reminder.id.is_(None))
-    )
+        .where(queued_reminder.id.is_(None)), after, page)
     by_unit = {u.unit_id: u for u in units}
     messages: list[tuple[int, Outgoing]] = []
-    for row in (await session.execute(stmt)).all():
+    rows = (await session.execute(stmt)).all()
+    for row in rows:
         unit = by_unit[row.unit_id]
         if in_quiet_hours(unit.local_time, row.quiet_start, row.quiet_end):
             continue  # a later tick sends it once the quiet hours end, if still due
@@ -211,7 +245,12 @@ async def _reminders(session: AsyncSession, day: date, slot: time, units: list[_
                         unit.schedule.timezone, row.status == ReportStatus.ABNORMAL)
         messages.append((row.unit_id, _outgoing(row, reminder_key(day, slot, row.id),
                                                 KIND_REMINDER, day, default_locale, view)))
-    return DueBatch(KIND_REMINDER, day, slot, messages)
+    return DueBatch(KIND_REMINDER, day, slot, messages), _last(rows, page)
+
+
+def _last(rows: Sequence[Any], page: int) -> int | None:
+    """The last member id of a full page (more may follow); None after the last page."""
+    return int(rows[-1].id) if len(rows) >= page else None
 
 
 def _outgoing(row: Any, key: str, kind: str, day: date, default_locale: str,
