@@ -1,16 +1,23 @@
-"""Benchmark: resident memory of one bot process, idle and during a prompt fan-out.
+"""Benchmark: resident memory of one bot process, idle and through the day's first tick.
 
 Builds the organisation of digest_bench.py (100,000 members in 5,000 units, 30 days of
 reports up to yesterday, so that today everyone is due a prompt) in a fresh SQLite file or
-PostgreSQL database, starts the bot (`python -m bot run`, SEND_RATE 1000, the sandbox in this
-process with Telegram's limits off), samples its VmRSS every half second: idle for
-`--idle` seconds, then through the tick that queues every member's prompt
-(`selfreport tick --at` in another process, the same code path as the minute job) and the
-first `--sends` messages of the fan-out. Printed: RSS idle, at the tick, and after each
-tenth of the sends: if memory grew with the number of members, the column would climb.
+PostgreSQL database and starts the bot as production runs it (`python -m bot run`, the
+sandbox in this process with Telegram's limits off, SEND_RATE 1000 so that the sending part
+is short). Measured on the bot's own process, nothing in another one:
 
-    .venv/bin/python benchmarks/memory.py [--members 100000] [--days 30] [--sends 20000]
-        [--pg URL]
+- **idle**: VmRSS after `--idle` seconds with nothing due;
+- **the day's first tick**: the root's prompt time is moved to the past, and the bot's own
+  minute job (the production code path) reads, renders and queues every member's prompt;
+  its dispatcher starts sending at once. The peak is the kernel's high-water mark of the
+  process (VmHWM, reset just before), read once `--sends` prompts have gone out.
+
+Progress is printed every few seconds (RSS, prompts queued and sent); every wait has a
+timeout. Exits 1 when a goal is missed (`--idle-goal` 160 MB, `--peak-goal` 220 MB) or a
+phase times out. `--json FILE` writes the figures.
+
+    .venv/bin/python benchmarks/memory.py [--members 100000] [--units 5000] [--days 30]
+        [--sends 10000] [--pg URL] [--json FILE]
 
 Figures are recorded in benchmarks/README.md.
 """
@@ -19,14 +26,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import resource
 import signal
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,19 +42,31 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import digest_bench  # noqa: E402
-from sqlalchemy import update  # noqa: E402
+from sqlalchemy import func, select, update  # noqa: E402
 
 from benchmarks.harness import scratch_postgres, zone_where_it_is  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
-from bot.db.models import Unit  # noqa: E402
+from bot.db.models import OutboxMessage, Unit  # noqa: E402
 from bot.sandbox import SandboxConfig, SandboxServer  # noqa: E402
 
+PROGRESS_EVERY = 5.0
 
-def rss_mb(pid: int) -> float:
+
+def status_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def reset_peak(pid: int) -> bool:
+    """Reset the process's VmHWM to its current RSS (Linux: clear_refs 5); False if not
+    allowed, and the sampled maximum is used instead."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 async def build(url: str, args: argparse.Namespace) -> int:
@@ -67,11 +87,12 @@ async def build(url: str, args: argparse.Namespace) -> int:
     return reports
 
 
-async def run(label: str, url: str, args: argparse.Namespace) -> None:
+async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.monotonic()
+    print(f"{label}: building {args.members} members in {args.units} units, {args.days} days "
+          "of reports ...", flush=True)
     reports = await build(url, args)
-    print(f"{label}: built {args.members} members, {reports} reports in "
-          f"{time.monotonic() - t0:.0f} s", flush=True)
+    print(f"{label}: built, {reports} reports, in {time.monotonic() - t0:.0f} s", flush=True)
     sandbox = SandboxServer(SandboxConfig(global_rate=None, per_chat_rate=None))
     await sandbox.start(host="127.0.0.1", port=0)
     for m in range(1, args.members + 1):
@@ -81,46 +102,69 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp),
            "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": sandbox.config.token,
            "TELEGRAM_API_BASE_URL": sandbox.url, "DATABASE_URL": url, "SEND_RATE": "1000",
-           "METRICS_LISTEN": "", "LOG_LEVEL": "WARNING"}
+           "METRICS_LISTEN": "127.0.0.1:0", "LOG_LEVEL": "WARNING"}
     log = tmp / "bot.log"
+    db = Database.from_url(url)
+    sent = lambda: sandbox.state.stats.calls.get("sendMessage", 0)  # noqa: E731
+    result: dict[str, Any] = {"database": label, "members": args.members}
     with log.open("wb") as out:
         bot = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=tmp, env=env, stdout=out,
             stderr=asyncio.subprocess.STDOUT)
-    sent = lambda: sandbox.state.stats.calls.get("sendMessage", 0)  # noqa: E731
     try:
+        print(f"{label}: bot started (pid {bot.pid}); idle for {args.idle:.0f} s", flush=True)
         await asyncio.sleep(args.idle)
-        idle = rss_mb(bot.pid)
-        async with Database.from_url(url).transaction() as s:
+        if bot.returncode is not None:
+            raise SystemExit(f"the bot exited: {log.read_text(errors='replace')[-3000:]}")
+        result["idle_mb"] = round(status_mb(bot.pid, "VmRSS"), 1)
+        print(f"{label}: idle {result['idle_mb']:.0f} MB", flush=True)
+
+        async def queued() -> int:
+            async with db.transaction() as s:
+                return int(await s.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.kind == "prompt")) or 0)
+
+        exact = reset_peak(bot.pid)
+        async with db.transaction() as s:  # due now: the bot's next minute tick takes them
             await s.execute(update(Unit).where(Unit.id == 1).values(prompt_time="06:00"))
-        tick = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "tick", "--at", datetime.now(UTC).isoformat(),
-            cwd=tmp, env=env, stdout=asyncio.subprocess.DEVNULL)
-        peak_tick, marks, rows = idle, [args.sends * (i + 1) // 10 for i in range(10)], []
-        deadline = time.monotonic() + args.timeout
-        while marks and time.monotonic() < deadline:
+        started, sampled, last = time.monotonic(), 0.0, 0.0
+        deadline = started + args.timeout
+        while sent() < args.sends:
+            if time.monotonic() > deadline or bot.returncode is not None:
+                raise SystemExit(
+                    f"{label}: {sent()} of {args.sends} prompts sent after "
+                    f"{time.monotonic() - started:.0f} s; bot log:\n"
+                    + log.read_text(errors="replace")[-3000:])
             await asyncio.sleep(0.5)
-            rss = rss_mb(bot.pid)
-            if tick.returncode is None:
-                peak_tick = max(peak_tick, rss)
-            while marks and sent() >= marks[0]:
-                rows.append((marks.pop(0), rss))
-        await tick.wait()
-        # The only child waited for so far: the tick process's own peak.
-        tick_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            sampled = max(sampled, status_mb(bot.pid, "VmRSS"))
+            if time.monotonic() - last >= PROGRESS_EVERY:
+                last = time.monotonic()
+                print(f"  {last - started:5.0f} s: RSS {status_mb(bot.pid, 'VmRSS'):.0f} MB "
+                      f"(peak {status_mb(bot.pid, 'VmHWM') if exact else sampled:.0f}), "
+                      f"{await queued()} prompts queued, {sent()} sent", flush=True)
+        result["peak_mb"] = round(status_mb(bot.pid, "VmHWM") if exact else sampled, 1)
+        result["peak_exact"] = exact
+        result["queued"] = await queued()
+        result["sent"] = sent()
+        result["seconds"] = round(time.monotonic() - started, 1)
     finally:
         bot.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(bot.wait(), 60)
         except TimeoutError:
             bot.kill()
+            await bot.wait()
+        await db.dispose()
         await sandbox.stop()
-    print(f"  idle: {idle:.0f} MB; while the tick queues every prompt: {peak_tick:.0f} MB; "
-          f"the tick's own process at its peak: {tick_peak:.0f} MB")
-    for count, rss in rows:
-        print(f"  after {count:6d} prompts sent: {rss:.0f} MB")
-    if marks:
-        print(f"  (stopped after {args.timeout} s with {sent()} sent)")
+    result.update(idle_goal_mb=args.idle_goal, peak_goal_mb=args.peak_goal,
+                  load_average=round(os.getloadavg()[0], 2),
+                  met=result["idle_mb"] <= args.idle_goal
+                  and result["peak_mb"] <= args.peak_goal)
+    print(f"{label}: idle {result['idle_mb']:.0f} MB (goal {args.idle_goal:.0f}); peak through "
+          f"the day's first tick and {result['sent']} sends {result['peak_mb']:.0f} MB (goal "
+          f"{args.peak_goal:.0f}; {'VmHWM' if exact else 'sampled every 0.5 s'}); "
+          f"{result['queued']} prompts queued in {result['seconds']:.0f} s", flush=True)
+    return result
 
 
 async def main() -> None:
@@ -128,18 +172,28 @@ async def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--units", type=int, default=5_000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--sends", type=int, default=20_000)
-    parser.add_argument("--idle", type=float, default=15.0)
-    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--sends", type=int, default=10_000,
+                        help="measure until this many prompts have been sent")
+    parser.add_argument("--idle", type=float, default=20.0)
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds for the tick and the sends")
+    parser.add_argument("--idle-goal", type=float, default=160.0)
+    parser.add_argument("--peak-goal", type=float, default=220.0)
     parser.add_argument("--pg", default=None, help="PostgreSQL server URL (a database is "
                         "created and dropped) instead of SQLite")
+    parser.add_argument("--json", metavar="FILE", help="write the figures here as JSON")
     args = parser.parse_args()
+    args.sends = min(args.sends, args.members * 8 // 10)  # linked, active, not on leave
     if not args.pg:
         with tempfile.TemporaryDirectory() as tmp:
-            await run("sqlite", f"sqlite+aiosqlite:///{tmp}/memory.sqlite3", args)
-        return
-    async with scratch_postgres(args.pg) as url:
-        await run("postgresql", url, args)
+            result = await run("sqlite", f"sqlite+aiosqlite:///{tmp}/memory.sqlite3", args)
+    else:
+        async with scratch_postgres(args.pg) as url:
+            result = await run("postgresql", url, args)
+    if args.json:
+        Path(args.json).write_text(json.dumps([result], indent=2) + "\n")
+    if not result["met"]:
+        raise SystemExit("goal missed: " + json.dumps(result))
 
 
 if __name__ == "__main__":
