@@ -226,6 +226,8 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> int:
         now = self._clock()
+        if not await outbox.anything_due(self._db, now):  # the idle poll: no transaction
+            return 0
         ready: list[OutboxMessage] = []
         async with self._db.transaction() as session:
             rows = await outbox.claim_due(session, now=now, limit=limit, lease=self._lease)
