@@ -10,6 +10,9 @@ editMessageText with the button's data. The same Bot API calls per update for bo
 
 Printed per bot: updates/s (wall clock, presses kept 32 deep so that the bot is never idle)
 and the bot process's CPU time per update (/proc utime + stime over the measured phase);
+its voluntary context switches per update (each a sleep waiting for an answer: Bot API
+calls, database round trips) and its CPU per second over 2 s with nothing to do (its own
+loops: the outbox's polls, the instances' heartbeat, the minute tick);
 the ratio of the two costs; with `--rounds N` both bots N times, alternately, and the
 ratio of the medians. The members are spread over a tree of depth 5 (`tree`), a quarter of
 them with a household entry. `--load N` keeps N busy processes running beside both bots
@@ -81,6 +84,16 @@ def echo_bot(url: str, token: str, first: int, n: int) -> None:
 
 
 # -- the driver ---------------------------------------------------------------------------
+
+def switches(pid: int) -> int:
+    """Voluntary context switches so far: each is the process going to sleep, mostly to wait
+    for an answer (a Bot API call, a database round trip) — and waking up on a core whose
+    caches another process has since used, which a loaded machine makes dearer."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("voluntary_ctxt_switches:"):
+            return int(line.split()[1])
+    return 0
+
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -158,8 +171,9 @@ async def seed(url: str, n: int) -> None:
 
 async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command: list[str],
                   env: dict[str, str], n: int, log: Path,
-                  profiled: bool = False) -> tuple[float, float]:
-    """Start the bot, wait for its N messages, press all buttons; (updates/s, CPU s/update)."""
+                  profiled: bool = False) -> tuple[float, float, float, float]:
+    """Start the bot, wait for its N messages, press all buttons; (updates/s, CPU s/update,
+    sleeps/update, CPU s per idle second)."""
     members = range(FIRST, FIRST + n)
     for uid in members:
         user = sandbox.state.upsert_user(uid, f"User {uid}", language_code="en")
@@ -181,10 +195,13 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
                     if b["callback_data"].endswith(":ok")]
             targets.append((uid, message["message_id"], data[0]))
         await asyncio.sleep(1.0)  # let the sending settle before measuring
+        idle0, t_idle = cpu_seconds(process.pid), time.perf_counter()
+        await asyncio.sleep(2.0)  # what the process costs doing nothing (its own loops)
+        idle = (cpu_seconds(process.pid) - idle0) / (time.perf_counter() - t_idle)
         edits_before = (await sb.stats())["calls"].get("editMessageText", 0)
         if profiled:
             process.send_signal(signal.SIGUSR1)
-        cpu0, t0 = cpu_seconds(process.pid), time.perf_counter()
+        cpu0, t0, sw0 = cpu_seconds(process.pid), time.perf_counter(), switches(process.pid)
         depth = asyncio.Semaphore(DEPTH)
 
         async def press(uid: int, message_id: int, data: str) -> None:
@@ -200,6 +217,7 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
 
         await wait(confirmed, f"{name}: every confirmation", 120, log)
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds(process.pid) - cpu0
+        sleeps = switches(process.pid) - sw0
         if profiled:
             process.send_signal(signal.SIGUSR2)
             await asyncio.sleep(2.0)
@@ -210,7 +228,7 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
         except TimeoutError:
             process.kill()
             await process.wait()
-    return n / elapsed, cpu / n
+    return n / elapsed, cpu / n, sleeps / n, idle
 
 
 BURN = "while True: pass"
@@ -238,7 +256,7 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                "UPDATE_CONCURRENCY": str(args.concurrency), "LOG_LEVEL": "WARNING"}
     echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
                 sandbox.config.token, str(FIRST), str(args.members)]
-    rounds: list[tuple[float, float, float, float]] = []
+    rounds: list[tuple[float, ...]] = []
     burners = [await asyncio.create_subprocess_exec(sys.executable, "-c", BURN)
                for _ in range(args.load)]
     try:
@@ -247,14 +265,15 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             # fall on one of them only; each round starts from a freshly seeded database.
             for _ in range(args.rounds):
                 await seed(url, args.members)
-                bot_rate, bot_cpu = await measure(
+                bot_rate, bot_cpu, bot_sleeps, bot_idle = await measure(
                     "selfreport", sandbox, sb, bot_cmd, bot_env, args.members,
                     tmp / "bot.log", profiled=bool(args.profile and args.cprofile))
                 await sb.reset()
-                echo_rate, echo_cpu = await measure("echo", sandbox, sb, echo_cmd, base_env,
-                                                    args.members, tmp / "echo.log")
+                echo_rate, echo_cpu, echo_sleeps, echo_idle = await measure(
+                    "echo", sandbox, sb, echo_cmd, base_env, args.members, tmp / "echo.log")
                 await sb.reset()
-                rounds.append((bot_rate, bot_cpu, echo_rate, echo_cpu))
+                rounds.append((bot_rate, bot_cpu, echo_rate, echo_cpu, bot_sleeps,
+                               echo_sleeps, bot_idle, echo_idle))
     finally:
         for burner in burners:
             burner.kill()
@@ -263,10 +282,12 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     print(f"{label}: {args.members} one-tap reports, UPDATE_CONCURRENCY {args.concurrency}, "
           f"{args.rounds} round(s), {args.load} busy process(es) beside; "
           f"load average {os.getloadavg()[0]:.1f}")
-    for bot_rate, bot_cpu, echo_rate, echo_cpu in rounds:
+    for bot_rate, bot_cpu, echo_rate, echo_cpu, bot_sl, echo_sl, bot_idle, echo_idle in rounds:
         print(f"  selfreport: {bot_rate:7.1f} updates/s, {bot_cpu * 1000:6.2f} ms CPU/update"
               f" | echo bot: {echo_rate:7.1f} updates/s, {echo_cpu * 1000:6.2f} ms CPU/update"
-              f" | ratio {echo_rate / bot_rate:.2f}x wall, {bot_cpu / echo_cpu:.2f}x CPU")
+              f" | ratio {echo_rate / bot_rate:.2f}x wall, {bot_cpu / echo_cpu:.2f}x CPU"
+              f" | sleeps/update {bot_sl:.1f} vs {echo_sl:.1f}, idle CPU "
+              f"{bot_idle * 1000:.1f} vs {echo_idle * 1000:.1f} ms/s")
     bot_cpu = statistics.median(r[1] for r in rounds)
     echo_cpu = statistics.median(r[3] for r in rounds)
     wall = statistics.median(r[2] / r[0] for r in rounds)
@@ -278,6 +299,10 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             "cpu_ms_per_update": round(bot_cpu * 1000, 3),
             "echo_cpu_ms_per_update": round(echo_cpu * 1000, 3),
             "cpu_ratio": round(bot_cpu / echo_cpu, 3), "wall_ratio": round(wall, 3),
+            "sleeps_per_update": round(statistics.median(r[4] for r in rounds), 2),
+            "echo_sleeps_per_update": round(statistics.median(r[5] for r in rounds), 2),
+            "idle_cpu_ms_per_s": round(statistics.median(r[6] for r in rounds) * 1000, 2),
+            "echo_idle_cpu_ms_per_s": round(statistics.median(r[7] for r in rounds) * 1000, 2),
             "goal": args.goal, "met": bot_cpu / echo_cpu <= args.goal}
 
 
