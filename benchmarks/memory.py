@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -69,6 +70,13 @@ def reset_peak(pid: int) -> bool:
         return False
 
 
+def _count_prompts(path: str) -> int:
+    """A read on its own connection: in WAL mode it does not wait for the writer."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as connection:
+        return int(connection.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'prompt'").fetchone()[0])
+
+
 async def build(url: str, args: argparse.Namespace) -> int:
     zone = zone_where_it_is(12)
     today = datetime.now(ZoneInfo(zone)).date()
@@ -105,6 +113,7 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
            "METRICS_LISTEN": "127.0.0.1:0", "LOG_LEVEL": "WARNING"}
     log = tmp / "bot.log"
     db = Database.from_url(url)
+    sqlite_file = url.split("///", 1)[1] if url.startswith("sqlite") else None
     sent = lambda: sandbox.state.stats.calls.get("sendMessage", 0)  # noqa: E731
     result: dict[str, Any] = {"database": label, "members": args.members}
     with log.open("wb") as out:
@@ -112,17 +121,31 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             sys.executable, "-m", "bot", "run", cwd=tmp, env=env, stdout=out,
             stderr=asyncio.subprocess.STDOUT)
     try:
-        print(f"{label}: bot started (pid {bot.pid}); idle for {args.idle:.0f} s", flush=True)
+        print(f"{label}: bot started (pid {bot.pid}); waiting for it to poll", flush=True)
+        ready_by = time.monotonic() + args.timeout
+        while not sandbox.state.stats.calls.get("getUpdates"):  # started: migrated, loaded
+            if time.monotonic() > ready_by or bot.returncode is not None:
+                raise SystemExit(f"{label}: the bot did not start polling; bot log:\n"
+                                 + log.read_text(errors="replace")[-3000:])
+            await asyncio.sleep(0.5)
+        print(f"{label}: polling; idle for {args.idle:.0f} s", flush=True)
         await asyncio.sleep(args.idle)
         if bot.returncode is not None:
             raise SystemExit(f"the bot exited: {log.read_text(errors='replace')[-3000:]}")
         result["idle_mb"] = round(status_mb(bot.pid, "VmRSS"), 1)
         print(f"{label}: idle {result['idle_mb']:.0f} MB", flush=True)
 
-        async def queued() -> int:
-            async with db.transaction() as s:
-                return int(await s.scalar(select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.kind == "prompt")) or 0)
+        async def queued() -> int | str:
+            """Prompts in the outbox, for the progress lines: "?" while the tick holds
+            SQLite's write lock (our engine's transactions all take it)."""
+            try:
+                if sqlite_file is not None:
+                    return await asyncio.to_thread(_count_prompts, sqlite_file)
+                async with db.transaction() as s:
+                    return int(await s.scalar(select(func.count()).select_from(
+                        OutboxMessage).where(OutboxMessage.kind == "prompt")) or 0)
+            except Exception:
+                return "?"
 
         exact = reset_peak(bot.pid)
         async with db.transaction() as s:  # due now: the bot's next minute tick takes them
