@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +25,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def figures(out: str) -> dict[str, str]:
     return {m[1]: m[2] for m in re.finditer(r"^(\S+)\s{2,}(\S+)", out, re.MULTILINE)}
+
+
+def as_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == 0 and len(out.strip().splitlines()) == 1
+    return dict(json.loads(out))
 
 
 def write_queries(path: Path, rows: list[tuple[str, str]]) -> Path:
@@ -85,9 +93,12 @@ def test_eval_every_exact_question_is_found_first(tmp_path: Path,
     assert code == 0
     got = figures(out)
     assert got["n"] == str(len(kb.entries))
-    assert (got["top-1"], got["top-3"], got["MRR"]) == ("1.000", "1.000", "1.000")
-    assert float(got["p50"]) <= float(got["p99"])
+    assert (got["top1"], got["top3"], got["mrr"]) == ("1.000", "1.000", "1.000")
     assert got["misses"] == "0"
+    data = as_json(capsys, "faq", "eval", "--kb", str(EN_KB), "--queries", str(queries))
+    assert (data["n"], data["top1"], data["top3"], data["mrr"]) == (len(kb.entries), 1, 1, 1)
+    assert 0 < data["p50_ms"] <= data["p99_ms"]
+    assert data["answered"] + data["candidates"] + data["in_scope_handed_over"] == 1
 
 
 def test_eval_counts_questions_that_match_nothing_as_misses(
@@ -102,11 +113,11 @@ def test_eval_counts_questions_that_match_nothing_as_misses(
                        "--show-misses")
     assert code == 0
     got = figures(out)
-    assert (got["n"], got["top-1"], got["top-3"], got["MRR"]) == (
+    assert (got["n"], got["top1"], got["top3"], got["mrr"]) == (
         str(2 * len(kb.entries)), "0.500", "0.500", "0.500")
     assert got["misses"] == str(len(kb.entries))
     assert f"line {len(kb.entries) + 2}: 😷\n" in out
-    assert out.count("got nothing; right not in top 10") == len(kb.entries)
+    assert out.count("did none ; got nothing") == len(kb.entries)
 
 
 def test_eval_takes_any_knowledge_base_file(tmp_path: Path,
@@ -120,8 +131,8 @@ def test_eval_takes_any_knowledge_base_file(tmp_path: Path,
     queries = write_queries(tmp_path / "q.tsv", [("how is honey made by bees", "one"),
                                                  ("why the sky is blue", "two")])
     code, out, _ = run(capsys, "faq", "eval", "--kb", str(kb_file), "--queries", str(queries))
-    assert code == 0 and figures(out)["top-1"] == "1.000"
-    assert "(xx, 2 entries)" in out
+    assert code == 0 and figures(out)["top1"] == "1.000"
+    assert "(xx, 2 entries; other locales: none)" in out
 
 
 @pytest.mark.parametrize(("content", "reason"), [
