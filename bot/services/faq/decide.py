@@ -43,8 +43,8 @@ class Thresholds:
 
 
 ENTRIES = {
-    "zh_CN": Thresholds(confident=0.76, margin=0.1, near=0.35, floor=0.3),
-    "en": Thresholds(confident=0.6, margin=0.14, near=0.35, floor=0.3),
+    "zh_CN": Thresholds(confident=0.72, margin=0.08, near=0.35, floor=0.3),
+    "en": Thresholds(confident=0.6, margin=0.12, near=0.35, floor=0.3),
 }
 RUMOURS = {
     "zh_CN": Thresholds(confident=0.45, margin=0.03, near=0.33, floor=0.33),

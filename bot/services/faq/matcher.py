@@ -31,6 +31,7 @@ from bot.services.faq.typos import Corrector
 
 LEXICAL_WEIGHT = 0.7
 CONTEXT_WEIGHT = 0.3
+CHAR_WEIGHT = 0.3
 CORRECTED = 0.8  # weight of a corrected English word
 K1, B = 1.2, 0.75
 # Tokens that are mostly unknown to any index when they do not match (a bigram across two
@@ -92,15 +93,54 @@ class _Bm25:
         return scores / ideal if ideal > 0 else scores
 
 
+class _CharTfidf:
+    """Cosine similarity of character 1–3-gram TF-IDF vectors (sublinear tf, smooth idf) of
+    the normalised texts: forgiving of typos and inflections in any script."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        grams = [self._grams(t) for t in texts]
+        df: Counter[str] = Counter()
+        for g in grams:
+            df.update(g.keys())
+        self.idf = {g: math.log((1 + len(texts)) / (1 + c)) + 1 for g, c in df.items()}
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for i, g in enumerate(grams):
+            weights = {k: (1 + math.log(c)) * self.idf[k] for k, c in g.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for k, w in weights.items():
+                ids, ws = postings.setdefault(k, ([], []))
+                ids.append(i)
+                ws.append(w / norm)
+        self.postings = {k: (np.asarray(ids, dtype=np.int64), np.asarray(ws, dtype=np.float32))
+                         for k, (ids, ws) in postings.items()}
+        self.size = len(texts)
+
+    @staticmethod
+    def _grams(text: str) -> Counter[str]:
+        t = textmod.normalise(text)
+        return Counter(t[i:i + n] for n in (1, 2, 3) for i in range(len(t) - n + 1))
+
+    def cosine(self, text: str) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float32)
+        query = {g: (1 + math.log(c)) * self.idf[g] for g, c in self._grams(text).items()
+                 if g in self.idf}
+        norm = math.sqrt(sum(w * w for w in query.values())) or 1.0
+        for g, w in query.items():
+            ids, weights = self.postings[g]
+            np.add.at(out, ids, (w / norm) * weights)
+        return out
+
+
 class Matcher:
     """Ranks entries by similarity to a question; never raises on any text."""
 
     def __init__(self, items: Sequence[tuple[str, list[str]]],
                  context: Mapping[str, str] | None = None, *,
                  synonyms: Mapping[str, str] | None = None,
-                 lexical_weight: float = LEXICAL_WEIGHT) -> None:
+                 lexical_weight: float | None = None,
+                 char_weight: float | None = None) -> None:
         self.ids = [entry_id for entry_id, _ in items]
-        self._lexical_weight = lexical_weight
+        self._lexical_weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
         self._synonyms = dict(synonyms or {})
         owners: list[int] = []
         texts: list[str] = []
@@ -113,8 +153,11 @@ class Matcher:
         self._owners = np.asarray(owners, dtype=np.int64)
         self._firsts = np.asarray(firsts, dtype=np.int64)
         docs = [textmod.tokens(t, self._synonyms) for t in texts]
+        self._docs = docs
         self._keys = [textmod.words(t) for t in texts]
         self._bm25 = _Bm25(docs) if docs else None
+        self._char_weight = CHAR_WEIGHT if char_weight is None else char_weight
+        self._chars = _CharTfidf(texts) if texts and self._char_weight > 0 else None
         self._context: _Bm25 | None = None
         vocabulary = {w for t in texts for w in textmod.latin_words(t)}
         if context:
@@ -152,7 +195,11 @@ class Matcher:
         if key:
             fuzzy = process.cdist([key], self._keys, scorer=fuzz.ratio, dtype=np.float32,
                                   workers=1)[0] / 100.0
-        return self._lexical_weight * lexical + (1 - self._lexical_weight) * fuzzy
+        combined = self._lexical_weight * lexical + (1 - self._lexical_weight) * fuzzy
+        if self._chars is not None:
+            combined = ((1 - self._char_weight) * combined
+                        + self._char_weight * self._chars.cosine(text))
+        return combined
 
     def scored(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Score of every entry, in the order of `ids`, and the index (within the entry) of
@@ -172,6 +219,19 @@ class Matcher:
             query = self.query(text)
             result += CONTEXT_WEIGHT * self._context.coverage(query)
         return result, best_text
+
+    def covered(self, text: str, match: Match) -> float:
+        """The idf-weighted share of the matched text (`match.text` of `match.id`) that
+        `text` holds: how much of a claim a message actually says."""
+        if self._bm25 is None or match.id not in self.ids:
+            return 0.0
+        pos = int(self._firsts[self.ids.index(match.id)]) + match.text
+        if pos >= len(self._docs) or self._owners[pos] != self.ids.index(match.id):
+            return 0.0
+        doc = set(self._docs[pos])
+        query = set(self.query(text))
+        whole = sum(self._bm25.idf.get(t, 0.0) for t in doc)
+        return sum(self._bm25.idf.get(t, 0.0) for t in doc & query) / whole if whole else 0.0
 
     def scores(self, text: str) -> np.ndarray:
         """Score of every entry, in the order of `ids`."""

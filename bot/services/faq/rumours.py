@@ -26,6 +26,7 @@ MAX_CHARS = 2000
 MAX_PARTS = 30
 MIN_HAN = 6
 MIN_WORDS = 4
+MIN_COVERED = 0.35
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -45,9 +46,13 @@ def fragments(text: str) -> list[str]:
 
 
 def verdict(matches: Sequence[Match], thresholds: Thresholds, message: str,
-            rumour: Rumour) -> Literal["match", "near", "none"]:
+            rumour: Rumour, covered: float = 1.0) -> Literal["match", "near", "none"]:
+    """`covered`: the share of the closest wording of the claim that the message holds
+    (Matcher.covered); a message that says less than MIN_COVERED of it is only similar."""
     if not thresholds.near_in(matches):
         return "none"
+    if covered < MIN_COVERED:
+        return "near"
     texts = [rumour.claim, *rumour.paraphrases]
     closest = texts[matches[0].text] if 0 <= matches[0].text < len(texts) else rumour.claim
     if thresholds.confident_in(matches) and not opposed(message, rumour.claim, closest):

@@ -81,7 +81,9 @@ def entry_matcher(entries: Sequence[Entry], *, context: bool = True,
 
 def rumour_matcher(rumours: Sequence[Rumour], synonyms: dict[str, str] | None = None
                    ) -> Matcher:
-    return Matcher(all_texts(rumours), synonyms=synonyms)
+    # No character n-grams here: a forward shares short strings ("天热了") with many claims
+    # it does not make; the rumour check must be sure of the claim.
+    return Matcher(all_texts(rumours), synonyms=synonyms, char_weight=0.0)
 
 
 def clauses(text: str) -> list[str]:
@@ -283,5 +285,7 @@ class Faq:
         rumour = book.kb.rumour(best[0].id)
         if rumour is None:
             return RumourCheck("none", None, best[0].score, best)
-        kind = verdict(best, thresholds, best_part, rumour)
+        # The closest wording may be the other locale's (a forward in the other language).
+        covered = max(b.rumours.covered(best_part, best[0]) for b in self._books.values())
+        kind = verdict(best, thresholds, best_part, rumour, covered)
         return RumourCheck(kind, rumour if kind != "none" else None, best[0].score, best)
