@@ -26,7 +26,7 @@ MAX_CHARS = 2000
 MAX_PARTS = 30
 MIN_HAN = 6
 MIN_WORDS = 4
-MIN_COVERED = 0.35
+MIN_COVERED = 0.25
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 

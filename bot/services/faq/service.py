@@ -286,6 +286,7 @@ class Faq:
         if rumour is None:
             return RumourCheck("none", None, best[0].score, best)
         # The closest wording may be the other locale's (a forward in the other language).
-        covered = max(b.rumours.covered(best_part, best[0]) for b in self._books.values())
+        covered = max(b.rumours.covered(said, best[0]) for b in self._books.values()
+                      for said in {text, best_part})
         kind = verdict(best, thresholds, best_part, rumour, covered)
         return RumourCheck(kind, rumour if kind != "none" else None, best[0].score, best)
