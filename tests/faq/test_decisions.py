@@ -105,3 +105,15 @@ def test_the_best_text_of_an_entry_is_reported() -> None:
     assert best.id == "a" and best.text == 1
     assert matcher.covered("soap and water", best) == pytest.approx(1.0)
     assert matcher.covered("soap", best) < 1.0
+
+
+def test_entries_added_with_faq_add_keep_the_synonyms(faq: Faq) -> None:
+    from bot.services.faq.additions import Addition, merge
+
+    kb = faq.kb("zh_CN")
+    assert kb is not None and kb.synonyms["饭局"] == "聚餐"
+    addition = Addition("zh_CN", "parking-lot", kb.categories[0].id, "停车场周末开放吗？",
+                        "周末开放。")
+    merged = merge({"zh_CN": kb}, [addition])
+    assert merged.problems == [] and merged.kbs["zh_CN"].synonyms == kb.synonyms
+    assert merged.kbs["zh_CN"].entry("parking-lot") is not None
