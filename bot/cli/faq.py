@@ -14,6 +14,8 @@ from bot.cli.common import CliError
 from bot.config import Settings
 from bot.i18n import LOCALES_DIR
 
+PARAPHRASES = 8  # per entry and rumour, written the way members type (README)
+
 
 async def cmd_faq_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.faq.kb import KbError, load_all
@@ -27,8 +29,15 @@ async def cmd_faq_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(exc.problems)} problem(s) in {path}")
         return 1
     for locale, kb in kbs.items():
+        groups = len(set(kb.synonyms.values()))
         print(f"{locale}: {len(kb.entries)} entries in {len(kb.categories)} categories, "
-              f"{len(kb.rumours)} rumours: ok")
+              f"{len(kb.rumours)} rumours" + (f", {groups} synonym groups" if groups else "")
+              + ": ok")
+        few = [i.id for i in (*kb.entries, *kb.rumours) if len(i.paraphrases) < PARAPHRASES]
+        if few:
+            print(f"{locale}: note: fewer than {PARAPHRASES} paraphrases (members find an "
+                  f"entry by them): {', '.join(few[:10])}"
+                  + (f" and {len(few) - 10} more" if len(few) > 10 else ""))
     return 0
 
 
