@@ -33,7 +33,8 @@ async def cmd_faq_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{locale}: {len(kb.entries)} entries in {len(kb.categories)} categories, "
               f"{len(kb.rumours)} rumours" + (f", {groups} synonym groups" if groups else "")
               + ": ok")
-        few = [i.id for i in (*kb.entries, *kb.rumours) if len(i.paraphrases) < PARAPHRASES]
+        few = [e.id for e in kb.entries if len(e.paraphrases) < PARAPHRASES] + [
+            r.id for r in kb.rumours if len(r.paraphrases) < PARAPHRASES]
         if few:
             print(f"{locale}: note: fewer than {PARAPHRASES} paraphrases (members find an "
                   f"entry by them): {', '.join(few[:10])}"
