@@ -15,6 +15,7 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import BotData, Context
 from bot.db import Database
 from bot.i18n import LOCALES_DIR, use_locale
+from bot.render.webapp import set_dashboard_url
 from bot.runtime.replies import WaitOutFloods
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
     application.bot_data.db = db
     application.bot_data.metrics = metrics
     application.bot_data.faq = load_faq(LOCALES_DIR, settings.default_locale)
+    set_dashboard_url(settings.webapp_url)
     handlers.register(application)
     return application
 
