@@ -84,6 +84,7 @@ def labels() -> dict[str, str]:
         "loading": _("Loading…"),
         "error": _("Something went wrong. Please try again."),
         "level": _("escalated"),
+        "session": refused("session"),
     }
 
 
