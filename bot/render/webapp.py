@@ -62,7 +62,6 @@ def labels() -> dict[str, str]:
         "late": pgettext("dashboard column", "Late"),
         "direct": _("Direct members"),
         "dayOff": _("Day off: nobody is expected to report today."),
-        "up": _("Back up"),
         "missing": _("Not reported yet"),
         "nobodyMissing": _("Everyone expected has reported."),
         "remind": _("Remind them"),

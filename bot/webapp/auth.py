@@ -61,7 +61,8 @@ async def sign_in(request: web.Request, raw: str) -> Caller:
     if not who.actor.manages:
         raise _refuse(403, "not_allowed")
     token = tokens.issue(checked.telegram_user_id, settings.require_token(), now=now,
-                         ttl=timedelta(minutes=settings.webapp_session_minutes))
+                         ttl=timedelta(minutes=settings.webapp_session_minutes),
+                         language_code=checked.language_code)
     return Caller(who, token)
 
 
@@ -74,13 +75,15 @@ async def caller(request: web.Request) -> Caller:
     bot = request.app[BOT_KEY]
     data = bot.bot_data
     assert data.settings is not None and data.db is not None
-    user_id = (tokens.check(token, data.settings.require_token(), now=data.clock())
+    checked = (tokens.check(token, data.settings.require_token(), now=data.clock())
                if scheme.lower() == "bearer" else None)
-    if user_id is None:
+    if checked is None:
         raise _refuse(401, "session")
+    user_id, language_code = checked
     async with data.db.transaction() as session:
         who = await viewer(session, user_id, admin_ids=data.settings.admin_telegram_ids,
-                           language_code=None, default_locale=data.settings.default_locale)
+                           language_code=language_code,
+                           default_locale=data.settings.default_locale)
     if not who.actor.manages:  # no longer a leader since the session began
         raise _refuse(403, "not_allowed")
     return Caller(who, token)

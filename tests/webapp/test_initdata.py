@@ -76,11 +76,14 @@ def test_changing_any_character_breaks_the_signature(position: int, char: str) -
 
 
 def test_session_tokens() -> None:
-    token = tokens.issue(42, TOKEN, now=NOW, ttl=timedelta(minutes=30))
-    assert tokens.check(token, TOKEN, now=NOW + timedelta(minutes=29)) == 42
+    token = tokens.issue(42, TOKEN, now=NOW, ttl=timedelta(minutes=30), language_code="en")
+    assert tokens.check(token, TOKEN, now=NOW + timedelta(minutes=29)) == (42, "en")
     assert tokens.check(token, TOKEN, now=NOW + timedelta(minutes=30)) is None
     assert tokens.check(token, "999:other", now=NOW) is None
-    user, expiry, mac = token.split(".")
-    assert tokens.check(f"43.{expiry}.{mac}", TOKEN, now=NOW) is None
-    assert tokens.check(f"{user}.{int(expiry) + 9999}.{mac}", TOKEN, now=NOW) is None
+    user, expiry, language, mac = token.split(".")
+    assert tokens.check(f"43.{expiry}.{language}.{mac}", TOKEN, now=NOW) is None
+    assert tokens.check(f"{user}.{int(expiry) + 9999}.{language}.{mac}", TOKEN, now=NOW) is None
+    assert tokens.check(f"{user}.{expiry}.zh.{mac}", TOKEN, now=NOW) is None
     assert tokens.check("garbage", TOKEN, now=NOW) is None
+    odd = tokens.issue(42, TOKEN, now=NOW, ttl=timedelta(minutes=1), language_code="x.y")
+    assert tokens.check(odd, TOKEN, now=NOW) == (42, None)
