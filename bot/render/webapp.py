@@ -118,8 +118,9 @@ def trend_svg(points: list[tuple[date, Figures]], *, width: int = 360,
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" class="rate">'
                          f'<title>{escape(fmt_date(day))}: '
                          f'{fmt_number(round(figures.rate * 100, 1))}%</title></circle>')
-        if i in (0, len(points) - 1):
-            parts.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" '
+        if i in (0, len(points) - 1):  # the first and last day, kept inside the frame
+            anchor, at = ("start", left) if i == 0 else ("end", width - right)
+            parts.append(f'<text x="{at}" y="{height - 6}" text-anchor="{anchor}" '
                          f'class="axis">{escape(fmt_date(day, "short"))}</text>')
     if len(line) > 1:
         parts.append(f'<polyline points="{" ".join(line)}" class="rate" fill="none"/>')
