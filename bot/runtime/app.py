@@ -107,6 +107,7 @@ async def _post_shutdown(application: SelfreportApp) -> None:
     from bot.runtime.jobs import stop_machinery
 
     await stop_machinery(application)  # a no-op when post_stop already stopped it
+    set_dashboard_url(None)  # the process may build another Application (tests, the demo)
 
 
 async def publish_commands(application: SelfreportApp) -> None:

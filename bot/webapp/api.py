@@ -90,6 +90,19 @@ async def summary(request: web.Request) -> web.Response:
         return _json(views.unit_json(today))
 
 
+async def missing(request: web.Request) -> web.Response:
+    """Who has not reported today in a unit of the caller's subtree, by unit."""
+    who = await caller(request)
+    data = _bot(request).bot_data
+    async with data.db.transaction() as session:
+        today = await dashboard.unit_today(
+            session, who.viewer.actor, unit_id=_int(request.query.get("unit")),
+            now=data.clock(), default_timezone=data.settings.default_timezone, people=True)
+    if isinstance(today, StatusRefusal):
+        return _refusal(who, today)
+    return _json(views.missing_json(today))
+
+
 async def trend(request: web.Request) -> web.Response:
     who = await caller(request)
     data = _bot(request).bot_data
@@ -211,6 +224,7 @@ async def export_reports(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/webapp/api/session", session)
     app.router.add_get("/webapp/api/summary", summary)
+    app.router.add_get("/webapp/api/missing", missing)
     app.router.add_get("/webapp/api/trend", trend)
     app.router.add_post("/webapp/api/remind", remind)
     app.router.add_post("/webapp/api/alerts/{alert_id}/handled", alert_handled)

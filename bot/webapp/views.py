@@ -21,13 +21,19 @@ def _figures(f: Figures) -> dict[str, Any]:
             "rate": None if f.rate is None else round(f.rate, 4)}
 
 
-def unit_json(today: UnitToday) -> dict[str, Any]:
-    d, view = today.view.digest, today.view
+def missing_json(today: UnitToday) -> dict[str, Any]:
+    """Who has not reported, grouped by unit (the first MAX_MISSING; the count is all)."""
     missing: dict[int, dict[str, Any]] = {}
-    for m in d.missing[:MAX_MISSING]:
+    for m in today.view.digest.missing[:MAX_MISSING]:
         group = missing.setdefault(m.unit_id, {"unit_id": m.unit_id, "unit": m.unit_label,
                                                "members": []})
         group["members"].append({"id": m.member_id, "name": m.name})
+    return {"unit": {"id": today.view.digest.unit_id, "name": today.view.digest.unit_name},
+            "missing": list(missing.values()), "missing_count": len(today.view.digest.missing)}
+
+
+def unit_json(today: UnitToday) -> dict[str, Any]:
+    d, view = today.view.digest, today.view
     return {
         "unit": {"id": d.unit_id, "name": d.unit_name},
         "day": d.day.isoformat(),
@@ -39,8 +45,6 @@ def unit_json(today: UnitToday) -> dict[str, Any]:
             {"id": s.unit_id, "name": s.name if s.unit_id is not None else _("Direct members"),
              **_figures(s.figures), "late": today.late_by_unit.get(s.unit_id, 0)}
             for s in d.subunits],
-        "missing": list(missing.values()),
-        "missing_count": len(d.missing),
         "alerts": [
             {"id": a.alert_id, "member": a.member_name, "unit": a.unit_label,
              "day": a.report_date.isoformat(), "level": a.level,

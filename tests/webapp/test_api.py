@@ -77,9 +77,12 @@ async def test_summary_answers_raw_init_data_with_the_root_units_figures(
     assert (body["expected"], body["reported"], body["abnormal"]) == (4, 1, 0)
     assert sorted(((c["id"] or 0), c["expected"], c["reported"], c["late"])
                   for c in body["children"]) == [(0, 1, 0, 0), (o.units["Branch 1"], 3, 1, 0)]
-    assert [m["name"] for g in body["missing"] for m in g["members"]] == ["Alan", "Ben", "Dora"]
     [audit] = await _audit(db, "status_view")
     assert audit.actor == f"tg:{ALAN}" and audit.target == f"unit:{o.units['Company A']}"
+    missing = (await api.get("/webapp/api/missing", ALAN)).json()
+    assert [(g["unit"], [m["name"] for m in g["members"]]) for g in missing["missing"]] == [
+        ("Company A", ["Alan"]), ("Branch 1", ["Ben", "Dora"])]
+    assert missing["missing_count"] == 3
 
 
 async def test_forged_altered_expired_and_replayed_init_data_get_401(
@@ -160,7 +163,7 @@ async def test_drill_down_and_trend_stay_inside_the_subtree(
     o = await _org(db, sandbox)
     await _report(db, o.members[DORA], "38.6")
     for user, unit, status in SCOPES:
-        for path in ("/webapp/api/summary", "/webapp/api/trend"):
+        for path in ("/webapp/api/summary", "/webapp/api/missing", "/webapp/api/trend"):
             r = await api.get(path, user, unit=o.units[unit], days=30)
             assert r.status_code == status, (user, unit, path)
             if status == 403:
@@ -170,7 +173,7 @@ async def test_drill_down_and_trend_stay_inside_the_subtree(
     r = await api.get("/webapp/api/summary", ALAN, unit=999999)
     assert r.status_code == 403  # no such unit: told apart from nothing
     refused = await _audit(db, "status_refused")
-    assert len(refused) == sum(2 for _u, _n, s in SCOPES if s == 403) + 1
+    assert len(refused) == sum(3 for _u, _n, s in SCOPES if s == 403) + 1
     trend = (await api.get("/webapp/api/trend", ADA, days=30)).json()
     assert len(trend["points"]) == 30 and trend["svg"].startswith("<svg")
     assert trend["points"][-1]["abnormal"] == 1

@@ -57,11 +57,13 @@ class UnitToday:
 
 
 async def unit_today(session: AsyncSession, actor: Actor, *, unit_id: int | None,
-                     now: datetime, default_timezone: str) -> UnitToday | StatusRefusal:
+                     now: datetime, default_timezone: str,
+                     people: bool = False) -> UnitToday | StatusRefusal:
     """Today's figures of the actor's root unit (`unit_id` None) or a unit of their subtree:
-    /status's view, with the reports made after the deadline counted per sub-unit."""
+    /status's view, with the reports made after the deadline counted per sub-unit; with
+    `people`, also who has not reported (the slower part: a separate call of the page)."""
     view = await status_view(session, actor if actor.manages else None, unit_id=unit_id,
-                             now=now, default_timezone=default_timezone)
+                             now=now, default_timezone=default_timezone, people=people)
     if isinstance(view, StatusRefusal):
         return view
     digest = view.digest

@@ -111,11 +111,12 @@ async function back() {
 
 // -- missing, alerts ----------------------------------------------------------------------------
 
-function missingView(u) {
-  if (!u.missing.length) return [el("p", {class: "muted"}, L("nobodyMissing"))];
+async function missingView(u) {
+  const data = await call("GET", `/webapp/api/missing?unit=${u.unit.id}`);
+  if (!data.missing.length) return [el("p", {class: "muted"}, L("nobodyMissing"))];
   return [
-    el("p", {class: "muted"}, `${L("missing")}: ${u.missing_count}`),
-    ...u.missing.map(g => el("div", {class: "group"}, el("h3", {}, g.unit),
+    el("p", {class: "muted"}, `${L("missing")}: ${data.missing_count}`),
+    ...data.missing.map(g => el("div", {class: "group"}, el("h3", {}, g.unit),
       el("ul", {}, ...g.members.map(m => el("li", {}, m.name))))),
     el("button", {type: "button", class: "action", id: "remind", onclick: () => guarded(remind)}, L("remind")),
   ];
