@@ -89,6 +89,17 @@ async def run(url: str, args: argparse.Namespace) -> bool:
             print(f"postgresql: drill-down into {name} {seconds * 1000:.0f} ms "
                   f"(goal {DRILL_DOWN * 1000:.0f} ms)")
             ok = ok and seconds <= DRILL_DOWN
+        if args.profile:
+            import cProfile
+            import pstats
+
+            for name, unit_id in (("root", None), ("a cell", args.units)):
+                profile = cProfile.Profile()
+                profile.enable()
+                await screen(unit_id)()
+                profile.disable()
+                print(f"--- profile: {name}")
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(18)
         return ok
     finally:
         await db.dispose()
@@ -101,6 +112,7 @@ async def main() -> int:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a database is created and dropped)")
+    parser.add_argument("--profile", action="store_true", help="cProfile root and cell")
     args = parser.parse_args()
     if not args.pg:
         parser.error("give --pg URL or set TEST_DATABASE_URL: the goal is PostgreSQL's")

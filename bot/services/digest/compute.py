@@ -221,7 +221,7 @@ async def compute_digests(
                 alert.alert_id, alert.member_id, alert.member_name, alert.unit_id,
                 org.label(alert.unit_id, t), alert.report_date, alert.level, alert.created_at))
     order = {u: i for i, u in enumerate(sorted(org.units, key=lambda u: _ids(
-        org.units[u].path)))}
+        org.units[u].path)))} if people else {}
     for digest in digests.values():
         digest.missing.sort(key=lambda m: (order.get(m.unit_id, 0), m.name, m.member_id))
         digest.cases.sort(key=lambda c: (c.reported_at, c.member_id, c.relation or ""))

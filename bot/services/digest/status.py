@@ -57,7 +57,8 @@ async def status_view(
                            action="status_refused", now=now, target=f"unit:{unit_id}")
         return StatusRefusal.OUT_OF_SCOPE
     digests = await compute_digests(session, now=now, default_timezone=default_timezone,
-                                    unit_ids=[unit.id], history=False, people=people)
+                                    unit_ids=[unit.id], history=False, people=people,
+                                    span=None if people else 1)
     await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="status_view", now=now, target=f"unit:{unit.id}")
     up = None
