@@ -87,3 +87,8 @@ def test_session_tokens() -> None:
     assert tokens.check("garbage", TOKEN, now=NOW) is None
     odd = tokens.issue(42, TOKEN, now=NOW, ttl=timedelta(minutes=1), language_code="x.y")
     assert tokens.check(odd, TOKEN, now=NOW) == (42, None)
+
+
+@given(st.text(max_size=250))
+def test_any_text_is_no_session(text: str) -> None:
+    assert tokens.check(text, TOKEN, now=NOW) is None

@@ -160,14 +160,11 @@ async def compute_digests(
     day: date | None = None,
     history: bool = True,
     span: int | None = None,
-    people: bool = True,
 ) -> dict[int, UnitDigest]:
     """The digest of each unit in `unit_ids` (default: every active unit) for its local date
     at `now` (or `day` for all of them), from a constant number of queries. Without
     `history` (the chart's 14 days) only today and yesterday are read: much less work;
-    `span` asks for that many days of history instead (the dashboard's 30-day trend).
-    Without `people`, the figures and open alerts only: no lists of who is missing or
-    abnormal, no duty shifts (the dashboard's table of units)."""
+    `span` asks for that many days of history instead (the dashboard's 30-day trend)."""
     units = await q.load_units(session)
     units_by_id = {u.id: u for u in units}
     schedules = q.resolve_schedules(units, default_timezone)
@@ -200,7 +197,7 @@ async def compute_digests(
     targets_on: dict[date, set[int]] = defaultdict(set)
     for t, d in days.items():
         targets_on[d].add(t)
-    for d, on_day in targets_on.items() if people else ():
+    for d, on_day in targets_on.items():
         for row in await q.missing(session, d, scope):
             if row.unit_id not in org.units or org.day_off(row.unit_id, d):
                 continue
@@ -221,12 +218,11 @@ async def compute_digests(
                 alert.alert_id, alert.member_id, alert.member_name, alert.unit_id,
                 org.label(alert.unit_id, t), alert.report_date, alert.level, alert.created_at))
     order = {u: i for i, u in enumerate(sorted(org.units, key=lambda u: _ids(
-        org.units[u].path)))} if people else {}
+        org.units[u].path)))}
     for digest in digests.values():
         digest.missing.sort(key=lambda m: (order.get(m.unit_id, 0), m.name, m.member_id))
         digest.cases.sort(key=lambda c: (c.reported_at, c.member_id, c.relation or ""))
-    if people:
-        await shift_figures(session, digests)
+    await shift_figures(session, digests)
     return digests
 
 

@@ -39,11 +39,9 @@ async def status_view(
     unit_id: int | None,
     now: datetime,
     default_timezone: str,
-    people: bool = True,
 ) -> StatusView | StatusRefusal:
     """The asker's own unit (`unit_id` None) or a unit of their subtree, as of `now`;
-    `scope` is the asker when they manage a subtree (an admin or a leader), else None.
-    Without `people`: the figures only (compute_digests' `people`)."""
+    `scope` is the asker when they manage a subtree (an admin or a leader), else None."""
     if scope is None:
         return StatusRefusal.NOT_ALLOWED
     if unit_id is None:
@@ -57,8 +55,7 @@ async def status_view(
                            action="status_refused", now=now, target=f"unit:{unit_id}")
         return StatusRefusal.OUT_OF_SCOPE
     digests = await compute_digests(session, now=now, default_timezone=default_timezone,
-                                    unit_ids=[unit.id], history=False, people=people,
-                                    span=None if people else 1)
+                                    unit_ids=[unit.id], history=False)
     await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                        action="status_view", now=now, target=f"unit:{unit.id}")
     up = None

@@ -1,12 +1,13 @@
 """What the leaders' dashboard shows, each part authorised and audited as its chat command.
 
-- a unit's figures today (`unit_today`): /status's own service (services.digest.status), so
-  the same subtree rule, refusals and audit ("status_view" / "status_refused"); with the late
-  reports per sub-unit added;
+- a unit's figures today (`unit_today`): /status's subtree rule, refusals and audit
+  ("status_view" / "status_refused"), the figures read for that subtree only
+  (`today.unit_figures`), with the late reports per sub-unit added; who has not reported is
+  /status's own view (services.digest.status);
 - the trend (`trend`): the same daily figures over 14 or 30 days.
 
-`unit_today` is the one place the dashboard reads today's figures: when fixed per-day unit
-figures exist, this is the function to point at them.
+`today.unit_figures` is the one place the dashboard reads today's figures: when fixed
+per-day unit figures exist, that is the function to point at them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.services.digest.compute import Figures, compute_digests
 from bot.services.digest.status import StatusRefusal, StatusView, status_view
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, resolve_actor, subtree_clause
+from bot.services.webapp.today import unit_figures
 
 TREND_DAYS = (14, 30)
 
@@ -59,11 +61,16 @@ class UnitToday:
 async def unit_today(session: AsyncSession, actor: Actor, *, unit_id: int | None,
                      now: datetime, default_timezone: str,
                      people: bool = False) -> UnitToday | StatusRefusal:
-    """Today's figures of the actor's root unit (`unit_id` None) or a unit of their subtree:
-    /status's view, with the reports made after the deadline counted per sub-unit; with
-    `people`, also who has not reported (the slower part: a separate call of the page)."""
-    view = await status_view(session, actor if actor.manages else None, unit_id=unit_id,
-                             now=now, default_timezone=default_timezone, people=people)
+    """Today in the actor's root unit (`unit_id` None) or a unit of their subtree, refused
+    and audited exactly as /status (services.digest.status): figures per sub-unit with the
+    reports made after the deadline, and open alerts; with `people`, /status's own view,
+    which also lists who has not reported (the slower part: a call of its own)."""
+    if people:
+        view = await status_view(session, actor if actor.manages else None, unit_id=unit_id,
+                                 now=now, default_timezone=default_timezone)
+    else:
+        view = await _figures_view(session, actor, unit_id=unit_id, now=now,
+                                   default_timezone=default_timezone)
     if isinstance(view, StatusRefusal):
         return view
     digest = view.digest
@@ -81,6 +88,32 @@ async def unit_today(session: AsyncSession, actor: Actor, *, unit_id: int | None
         child = ids[depth] if len(ids) > depth else None
         by_unit[child if child in children else None] += count
     return UnitToday(view, sum(by_unit.values()), dict(by_unit))
+
+
+async def _figures_view(session: AsyncSession, actor: Actor, *, unit_id: int | None,
+                        now: datetime, default_timezone: str) -> StatusView | StatusRefusal:
+    """status_view's checks and audit, with the figures of `today.unit_figures`."""
+    if not actor.manages:
+        return StatusRefusal.NOT_ALLOWED
+    if unit_id is None:
+        unit_id = actor.root_unit_id or await session.scalar(
+            select(Unit.id).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.id))
+        if unit_id is None:
+            return StatusRefusal.NO_UNITS
+    unit = await session.get(Unit, unit_id)
+    if unit is None or not unit.active or not actor.covers(unit):
+        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
+                           action="status_refused", now=now, target=f"unit:{unit_id}")
+        return StatusRefusal.OUT_OF_SCOPE
+    digest = await unit_figures(session, unit, now=now, default_timezone=default_timezone)
+    await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
+                       action="status_view", now=now, target=f"unit:{unit.id}")
+    up = None
+    if unit.id != actor.root_unit_id and unit.parent_id is not None:
+        parent = await session.get(Unit, unit.parent_id)
+        if parent is not None and actor.covers(parent):
+            up = parent.id
+    return StatusView(digest, up)
 
 
 @dataclass(frozen=True)
