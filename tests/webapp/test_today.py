@@ -69,7 +69,12 @@ async def test_the_dashboards_figures_are_the_digests(db: Database) -> None:
         assert member is not None
         member.active = False
     await _same(db, NOW)
-    async with db.transaction() as s:
+    async with db.transaction() as s:  # a second tree: the first's root reads none of it
+        other = Unit(name="Other", path="/")
+        s.add(other)
+        await s.flush()
+        other.path = f"/{other.id}/"
+        s.add(Member(unit_id=other.id, name="Olga"))
         s.add(Holiday(unit_id=o.units["Branch 1"], day=MONDAY, name="Branch day"))
     await _same(db, NOW)
     async with db.transaction() as s:

@@ -62,7 +62,9 @@ async def unit_figures(session: AsyncSession, unit: Unit, *, now: datetime,
             return True
         return any((a, d) in holidays for a in _ids(tree.units[unit_id].path) if a in known)
 
-    scope = unit.path
+    # A top unit's subtree is every member of its tree: no path filter to evaluate (the loop
+    # below keeps to the units of this tree).
+    scope = None if unit.parent_id is None else unit.path
     active = await q.active_members(session, scope)
     on_leave = await q.leave_days(session, day, day, scope)
     reports = await q.report_counts(session, day, day, scope)
