@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 Payload = dict[str, Any]
-InlineKeyboard = dict[str, list[list[dict[str, str]]]]
+InlineKeyboard = dict[str, list[list[dict[str, Any]]]]
 # Rows of (label, callback data): what render gives handlers and payloads for buttons.
 Buttons = list[list[tuple[str, str]]]
 
@@ -47,9 +47,20 @@ def payload_for(view: object) -> Payload:
     raise TypeError(f"no payload is registered for {type(view).__name__}")
 
 
+# A button's "data" that opens a Mini App at the URL after it instead of calling back
+# (render.webapp.dashboard_button); no codec's prefix looks like this.
+WEB_APP = "web_app:"
+
+
+def inline_button(label: str, data: str) -> dict[str, Any]:
+    if data.startswith(WEB_APP):
+        return {"text": label, "web_app": {"url": data.removeprefix(WEB_APP)}}
+    return {"text": label, "callback_data": data}
+
+
 def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboard:
     """Rows of (label, callback_data) as the Bot API's InlineKeyboardMarkup."""
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row]
+    return {"inline_keyboard": [[inline_button(label, data) for label, data in row]
                                 for row in rows]}
 
 
