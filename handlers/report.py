@@ -9,12 +9,16 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from bot.context import Context
+from bot.i18n import current_locale
 from bot.render import reports as render
+from bot.render.advice import advice_text
 from bot.render.onboarding import not_linked
 from bot.render.prompts import ReportChoice, parse_report_callback
+from bot.services.digest.alerts import AlertOutcome, AlertResult
 from bot.services.org.accounts import member_for
 from bot.services.reports import form as report_form
 from bot.services.reports import store as reports
+from bot.services.reports.advice import advice_for
 from bot.services.reports.choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
 from bot.services.reports.form import FormResult, Outcome
 from bot.services.reports.one_tap import report_all_well
@@ -121,7 +125,7 @@ async def _report_choice(update: Update, context: Context,
         await tg.answer(query, not_linked(), alert=True)
         return
     await _after_choice(update, query, result, t, now)
-    await alert_after_save(context, result.saved)
+    await _advise(update, context, result.saved, await alert_after_save(context, result.saved))
 
 
 async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoice],
@@ -190,7 +194,22 @@ async def form_button(update: Update, context: Context) -> None:
         await tg.answer(query, not_linked(), alert=True)
         return
     await _after_press(query, result)
-    await alert_after_save(context, result.saved)
+    await _advise(update, context, result.saved, await alert_after_save(context, result.saved))
+
+
+async def _advise(update: Update, context: Context, saved: reports.SaveResult | None,
+                  alerted: AlertResult | None) -> None:
+    """After the member's own abnormal report: who is being told, and what to do now (the
+    knowledge base's entries for their situation)."""
+    if saved is None or not saved.changed or not saved.abnormal:
+        return
+    faq = context.bot_data.faq
+    kb = faq.kb(current_locale()) if faq is not None else None
+    entries = [] if kb is None else [
+        e for e in map(kb.entry, advice_for(reports.view(saved.report).entry)) if e is not None]
+    told = alerted.told if alerted is not None else ()
+    fresh = alerted is not None and alerted.outcome is AlertOutcome.ALERTED
+    await tg.send(update, advice_text(told, entries, alerted=fresh))
 
 
 async def _after_press(query: CallbackQuery, result: FormResult) -> None:

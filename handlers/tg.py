@@ -13,14 +13,15 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 
 from bot.render.callbacks import Codec
-from bot.render.payloads import Buttons, toast
+from bot.render.payloads import Buttons, is_url, toast
 
 
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
-    """Rows of (label, callback data) as an inline keyboard; None for no buttons."""
+    """Rows of (label, callback data or link) as an inline keyboard; None for no buttons."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=data) if is_url(data)
+                                  else InlineKeyboardButton(label, callback_data=data)
                                   for label, data in row] for row in buttons])
 
 

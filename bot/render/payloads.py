@@ -21,8 +21,15 @@ from typing import Any
 
 Payload = dict[str, Any]
 InlineKeyboard = dict[str, list[list[dict[str, str]]]]
-# Rows of (label, callback data): what render gives handlers and payloads for buttons.
+# Rows of (label, callback data): what render gives handlers and payloads for buttons. Data
+# that is an https:// link makes a URL button (no callback codec's data starts so).
 Buttons = list[list[tuple[str, str]]]
+URL_PREFIX = "https://"
+
+
+def is_url(data: str) -> bool:
+    """Whether a button's data is a link (a URL button) rather than callback data."""
+    return data.startswith(URL_PREFIX)
 
 # Telegram's limits, in characters (Telegram counts what the user sees, after entities are
 # parsed; render keeps its texts within these).
@@ -48,9 +55,10 @@ def payload_for(view: object) -> Payload:
 
 
 def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboard:
-    """Rows of (label, callback_data) as the Bot API's InlineKeyboardMarkup."""
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row]
-                                for row in rows]}
+    """Rows of (label, callback_data or an https:// link) as the Bot API's
+    InlineKeyboardMarkup."""
+    return {"inline_keyboard": [[{"text": label, ("url" if is_url(data) else "callback_data"):
+                                  data} for label, data in row] for row in rows]}
 
 
 def message_payload(
