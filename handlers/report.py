@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.i18n import current_locale
+from bot.outbox.send import send as send_items
 from bot.render import reports as render
 from bot.render.advice import advice_text
 from bot.render.onboarding import not_linked
@@ -19,6 +20,7 @@ from bot.services.org.accounts import member_for
 from bot.services.reports import form as report_form
 from bot.services.reports import store as reports
 from bot.services.reports.advice import advice_for
+from bot.services.reports.answered import answered_for
 from bot.services.reports.choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
 from bot.services.reports.form import FormResult, Outcome
 from bot.services.reports.one_tap import report_all_well
@@ -125,6 +127,7 @@ async def _report_choice(update: Update, context: Context,
         await tg.answer(query, not_linked(), alert=True)
         return
     await _after_choice(update, query, result, t, now)
+    await _close_prompts(context, result.saved, query.message.message_id)
     await _advise(update, context, result.saved, await alert_after_save(context, result.saved))
 
 
@@ -194,7 +197,25 @@ async def form_button(update: Update, context: Context) -> None:
         await tg.answer(query, not_linked(), alert=True)
         return
     await _after_press(query, result)
+    await _close_prompts(context, result.saved, query.message.message_id)
     await _advise(update, context, result.saved, await alert_after_save(context, result.saved))
+
+
+async def _close_prompts(context: Context, saved: reports.SaveResult | None,
+                         tapped: int) -> None:
+    """The day is reported: its prompt and reminders (but the tapped message, which shows
+    the report) are edited through the outbox to say so, without their buttons."""
+    if saved is None or not saved.created:
+        return  # an amendment: they were edited when the day was first reported
+    report = saved.report
+    async with context.transaction() as session:
+        items = await answered_for(
+            session, member_id=report.member_id, day=report.report_date,
+            reported_at=report.created_at, default_timezone=context.settings.default_timezone,
+            default_locale=context.settings.default_locale, except_message_id=tapped)
+        queued = await send_items(session, items, now=context.now())
+    if queued:
+        context.wake_dispatcher()
 
 
 async def _advise(update: Update, context: Context, saved: reports.SaveResult | None,

@@ -46,11 +46,16 @@ def _not_modified(error: BadRequest) -> bool:
 
 
 async def edit_or_keep(query: CallbackQuery, text: str, buttons: Buttons | None = None) -> None:
-    """Show `text` on the message whose button was tapped; a message that already shows it
-    (Telegram: "message is not modified", e.g. a double tap) is left as it is."""
+    """Show `text` on the message whose button was tapped (as its caption, for a photo or a
+    document); a message that already shows it (Telegram: "message is not modified", e.g. a
+    double tap) is left as it is."""
+    message = query.message
     try:
-        await query.edit_message_text(text, reply_markup=keyboard(buttons),
-                                      disable_web_page_preview=True)
+        if isinstance(message, Message) and message.text is None:
+            await query.edit_message_caption(text, reply_markup=keyboard(buttons))
+        else:
+            await query.edit_message_text(text, reply_markup=keyboard(buttons),
+                                          disable_web_page_preview=True)
     except BadRequest as error:
         if not _not_modified(error):
             raise

@@ -55,7 +55,11 @@ async def test_acknowledging_records_the_time_once_and_takes_the_button_away(
     answer = await sb.press(MIA, copy["message_id"], button="✅ Acknowledge")
     assert answer["text"] == "Thank you: your acknowledgement is recorded."
     [edited] = await sb.wait_until(MIA, lambda chat: not chat[0].get("reply_markup"))
-    assert edited["text"] == copy["text"]
+    # The copy says it is read, with the time, where it asked for the tap.
+    *notice_lines, request = copy["text"].split("\n")
+    assert request == "Please tap “Acknowledge” once you have read it."
+    *shown, acknowledged = edited["text"].split("\n")
+    assert shown == notice_lines and acknowledged.startswith("✅ Acknowledged at 11/30/26, 9:0")
     first = (await recipients(db, notice.id))[o.members[MIA]].acknowledged_at
     assert first is not None and abs(first - NOW) < timedelta(minutes=1)
 
