@@ -12,7 +12,7 @@ from bot.context import Context
 from bot.i18n import current_locale
 from bot.outbox.send import send as send_items
 from bot.render import reports as render
-from bot.render.advice import advice_text
+from bot.render.advice import advice_parts, fit_advice
 from bot.render.onboarding import not_linked
 from bot.render.prompts import ReportChoice, parse_report_callback
 from bot.services.digest.alerts import AlertOutcome, AlertResult
@@ -126,9 +126,9 @@ async def _report_choice(update: Update, context: Context,
     if result is None:
         await tg.answer(query, not_linked(), alert=True)
         return
-    await _after_choice(update, query, result, t, now)
+    advice = _advice(context, result.saved, await alert_after_save(context, result.saved))
+    await _after_choice(update, query, result, t, now, advice)
     await _close_prompts(context, result.saved, query.message.message_id)
-    await _advise(update, context, result.saved, await alert_after_save(context, result.saved))
 
 
 async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoice],
@@ -150,16 +150,16 @@ async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoi
 
 
 async def _after_choice(update: Update, query: CallbackQuery, result: ChoiceResult,
-                        t: Today | None, now: datetime) -> None:
+                        t: Today | None, now: datetime, advice: list[str] | None = None) -> None:
     tz = result.schedule.timezone
     if result.outcome is ChoiceOutcome.SAVED:
         assert result.saved is not None
         saved = result.saved
         _log_saved(saved)
         await tg.answer(query)
-        await tg.edit_or_keep(query, render.saved_text(
+        await tg.edit_or_keep(query, _with_advice(render.saved_text(
             reports.view(saved.report).entry, result.day, saved.report.updated_at, tz,
-            late=saved.report.late, amended=not saved.created))
+            late=saved.report.late, amended=not saved.created), advice))
     elif result.outcome is ChoiceOutcome.FORM:
         assert result.form is not None
         await tg.answer(query)
@@ -196,9 +196,9 @@ async def form_button(update: Update, context: Context) -> None:
     if result is None:
         await tg.answer(query, not_linked(), alert=True)
         return
-    await _after_press(query, result)
+    advice = _advice(context, result.saved, await alert_after_save(context, result.saved))
+    await _after_press(query, result, advice)
     await _close_prompts(context, result.saved, query.message.message_id)
-    await _advise(update, context, result.saved, await alert_after_save(context, result.saved))
 
 
 async def _close_prompts(context: Context, saved: reports.SaveResult | None,
@@ -218,22 +218,28 @@ async def _close_prompts(context: Context, saved: reports.SaveResult | None,
         context.wake_dispatcher()
 
 
-async def _advise(update: Update, context: Context, saved: reports.SaveResult | None,
-                  alerted: AlertResult | None) -> None:
+def _advice(context: Context, saved: reports.SaveResult | None,
+            alerted: AlertResult | None) -> list[str]:
     """After the member's own abnormal report: who is being told, and what to do now (the
-    knowledge base's entries for their situation)."""
+    knowledge base's entries for their situation); nothing for anything else."""
     if saved is None or not saved.changed or not saved.abnormal:
-        return
+        return []
     faq = context.bot_data.faq
     kb = faq.kb(current_locale()) if faq is not None else None
     entries = [] if kb is None else [
         e for e in map(kb.entry, advice_for(reports.view(saved.report).entry)) if e is not None]
     told = alerted.told if alerted is not None else ()
     fresh = alerted is not None and alerted.outcome is AlertOutcome.ALERTED
-    await tg.send(update, advice_text(told, entries, alerted=fresh))
+    return advice_parts(told, entries, alerted=fresh)
 
 
-async def _after_press(query: CallbackQuery, result: FormResult) -> None:
+def _with_advice(text: str, advice: list[str] | None) -> str:
+    """The confirmation and the advice in one message, within Telegram's limit."""
+    return fit_advice(text, advice) if advice else text
+
+
+async def _after_press(query: CallbackQuery, result: FormResult,
+                       advice: list[str] | None = None) -> None:
     outcome = result.outcome
     if outcome is Outcome.STEP:
         assert result.form is not None
@@ -244,9 +250,9 @@ async def _after_press(query: CallbackQuery, result: FormResult) -> None:
         report = result.saved.report
         _log_saved(result.saved)
         await tg.answer(query)
-        await tg.edit_or_keep(query, render.saved_text(
+        await tg.edit_or_keep(query, _with_advice(render.saved_text(
             reports.view(report).entry, report.report_date, report.updated_at,
-            result.saved.timezone, late=report.late, amended=not result.saved.created))
+            result.saved.timezone, late=report.late, amended=not result.saved.created), advice))
     elif outcome in (Outcome.CANCELLED, Outcome.EXPIRED, Outcome.DAY_PASSED):
         await tg.answer(query, render.form_problem(outcome),
                         alert=outcome is not Outcome.CANCELLED)

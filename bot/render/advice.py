@@ -8,6 +8,7 @@ from html import escape
 
 from bot.i18n import _
 from bot.render.faq import entry_answer
+from bot.render.payloads import MAX_TEXT
 from bot.services.faq.kb import Entry
 
 
@@ -24,11 +25,28 @@ def told_line(told: Sequence[str], *, alerted: bool) -> str:
     return escape(_("📣 Your unit's leaders were told about your report earlier."))
 
 
-def advice_text(told: Sequence[str], entries: Sequence[Entry], *, alerted: bool) -> str:
-    """The whole message: who is told, then what to do now."""
+SEPARATOR = "\n\n"
+
+
+def advice_parts(told: Sequence[str], entries: Sequence[Entry], *, alerted: bool) -> list[str]:
+    """Who is told, then what to do now: paragraphs, the entries' answers last (fit_advice
+    drops whole answers from the end when the message would be too long)."""
     parts = [told_line(told, alerted=alerted)]
     if entries:
         head = escape(_("What to do now:"))
         parts.append(f"<b>{head}</b>")
         parts += [entry_answer(e) for e in entries]
-    return "\n\n".join(parts)
+    return parts
+
+
+def fit_advice(confirmation: str, advice: Sequence[str], limit: int = MAX_TEXT) -> str:
+    """The report's confirmation and the advice as one message of at most `limit`
+    characters (of HTML, which is never shorter than what Telegram counts): answers that do
+    not fit are left out whole, from the last."""
+    parts = list(advice)
+    while parts:
+        text = SEPARATOR.join([confirmation, *parts])
+        if len(text) <= limit:
+            return text
+        parts.pop()
+    return confirmation

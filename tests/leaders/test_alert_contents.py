@@ -73,7 +73,7 @@ async def fill_unwell_form(sb: SandboxClient, locale: str, *, temperature: str,
     await tap(sb, MIA, t(locale, "Done ➡"))
     await sb.wait_until(MIA, lambda ms: any(d.endswith(":ns") for _l, d in buttons(ms[-1])))
     if note is None:
-        await tap(sb, MIA, t(locale, "Skip ➡"))
+        await tap(sb, MIA, t(locale, "Keep ➡"))  # the note as it was
     else:
         await sb.send_text(MIA, note)
     await sb.wait_until(MIA, lambda ms: any(d.endswith(":ok") for _l, d in buttons(ms[-1])))

@@ -229,7 +229,7 @@ async def test_a_members_own_abnormal_report_alerts_at_once_without_a_tick(
     o = await seed_org(db)
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
-    await report(db, o.members[MIA], temperature="38.4", day=NOW.date() - timedelta(days=1),
+    await report(db, o.members[MIA], symptoms=("cough",), day=NOW.date() - timedelta(days=1),
                  now=NOW - timedelta(days=1))
     [help_msg] = await ask(sb, MIA, "/help")
     # "Same as yesterday" on today's question: the report handler saves, then alerts.

@@ -37,3 +37,14 @@ def test_the_situation_picks_the_entries() -> None:
     assert advice_for(_entry(contact=True)) == [CONTACT]
     assert advice_for(_entry("38.6", isolation=True)) == [FEVER, ISOLATION]
     assert advice_for(_entry("38.6", contact=True, isolation=True)) == [CONTACT, FEVER]
+
+
+def test_the_advice_fits_one_message_dropping_whole_answers_from_the_end() -> None:
+    from bot.render.advice import fit_advice
+
+    confirmation = "✅ Reported"
+    parts = ["📣 told", "<b>What to do now:</b>", "A" * 2100, "B" * 2100]
+    text = fit_advice(confirmation, parts)
+    assert text == "\n\n".join([confirmation, *parts[:3]]) and len(text) <= 4096
+    assert fit_advice(confirmation, parts, limit=30) == "✅ Reported\n\n📣 told"
+    assert fit_advice(confirmation, parts, limit=5) == confirmation
