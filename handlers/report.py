@@ -112,6 +112,7 @@ async def _report_choice(update: Update, context: Context,
     now, t = context.now(), None
     zone = context.settings.default_timezone
     result: ChoiceResult | None = None
+    others: set[int] | None = None  # known by the one-tap path; None: look them up
     if not amend and parsed[1] is ReportChoice.OK:
         # The common case, in a few Core statements; anything else goes to `choose`.
         async with context.db.core() as connection:
@@ -120,6 +121,8 @@ async def _report_choice(update: Update, context: Context,
         if well is not None:
             result = ChoiceResult(ChoiceOutcome.SAVED, well.day, well.schedule,
                                   saved=well.saved)
+            # The prompts to edit are known already: no transaction when only the tapped one.
+            others = set(well.prompts_sent) - {query.message.message_id}
     if result is None:
         result, t = await _choose(context, user.id, parsed, amend, query.message.message_id,
                                   now)
@@ -128,7 +131,8 @@ async def _report_choice(update: Update, context: Context,
         return
     advice = _advice(context, result.saved, await alert_after_save(context, result.saved))
     await _after_choice(update, query, result, t, now, advice)
-    await _close_prompts(context, result.saved, query.message.message_id)
+    if others is None or others:
+        await _close_prompts(context, result.saved, query.message.message_id)
 
 
 async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoice],
