@@ -68,7 +68,8 @@ def _person(person: Person) -> str:
 
 def _member(view: AlertView) -> str:
     """The member's name, a link to their profile: they have written to the bot, which is
-    what Telegram needs for a mention by id to open (see README, "Alerts")."""
+    what Telegram needs for a mention by id to open (README: "Alerts and the leaders'
+    commands")."""
     name = escape(view.member_name)
     if view.member_user_id is None:
         return name
