@@ -58,7 +58,7 @@ def _person(person: Person) -> str:
     if person.symptoms:
         parts.append(escape(_(", ").join(symptom_label(s) for s in person.symptoms)))
     if not parts:  # what they answered, not something they left out
-        parts.append(escape(_("well: no fever, no symptoms")))
+        parts.append(escape(_("well (no fever, no symptoms)")))
     line = "• " + _("{person}: {health}").format(person=_who(person.relation, person.name),
                                                  health=_semicolon().join(parts))
     if person.note:

@@ -30,10 +30,10 @@ LANGUAGE_CODE = {"zh_CN": "zh-hans", "en": "en"}
 # What the alert must say, in each language (written here, not taken from the catalogue, so
 # that a wrong translation fails).
 EXPECTED = {
-    "zh_CN": {"fever": "<b>38.6℃</b>", "well": "正常：无发热、无症状",
+    "zh_CN": {"fever": "<b>38.6℃</b>", "well": "Mia：正常（无发热、无症状）",
               "change": "38.6℃ → 37.5℃", "gone": "咳嗽已消失", "write": "💬 给Mia发消息",
               "told": "您的报告正在转给 Alan、Dora", "phone": f"☎ 电话：{PHONE}"},
-    "en": {"fever": "<b>38.6 °C</b>", "well": "well: no fever, no symptoms",
+    "en": {"fever": "<b>38.6 °C</b>", "well": "Mia: well (no fever, no symptoms)",
            "change": "38.6 °C → 37.5 °C", "gone": "cough gone", "write": "💬 Write to Mia",
            "told": "Your report is being passed on to Alan, Dora", "phone": f"☎ Phone: {PHONE}"},
 }
@@ -150,3 +150,32 @@ async def test_an_update_says_exactly_what_changed(
     assert expected["change"] in text and expected["gone"] in text
     assert NOTE in text  # the note, unchanged, is still in the update's full picture
     assert text.count(cough(locale)) == 1  # only in "cough gone": nobody coughs now
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+async def test_a_well_member_reads_well_beside_an_unwell_household_member(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database, locale: str
+) -> None:
+    """The member answered for the spouse only: the member's own line says what they
+    answered (well), never something that reads as "did not report"."""
+    await seed_org(db, locale=locale)
+    started(sandbox, EVERYONE, language_code=LANGUAGE_CODE[locale])
+    bot_app.bot_data.clock = running_clock(NOW)
+    await send(sb, MIA, "/report")
+    await tap(sb, MIA, t(locale, "🤒 Someone is unwell"))
+    spouse = "⬜ " + t(locale, "{relation} {name}").format(relation="spouse", name="Li Na")
+    await has_button(sb, spouse)
+    await tap(sb, MIA, spouse)
+    await sb.wait_until(MIA, lambda ms: any(lbl.startswith("☑️") for lbl, _d in buttons(ms[-1])))
+    await tap(sb, MIA, t(locale, "Next ➡"))
+    await has_button(sb, "38.0")
+    await tap(sb, MIA, "38.0")
+    await has_button(sb, t(locale, "Done ➡"))
+    await tap(sb, MIA, t(locale, "Done ➡"))
+    await has_button(sb, t(locale, "Skip ➡"))
+    await tap(sb, MIA, t(locale, "Skip ➡"))
+    await has_button(sb, t(locale, "✅ Confirm"))
+    await tap(sb, MIA, t(locale, "✅ Confirm"))
+    [alert] = await sb.wait_for_bot_messages(ALAN)
+    assert EXPECTED[locale]["well"] in alert["text"]
+    assert "Li Na" in alert["text"] and "38.0" in alert["text"]
