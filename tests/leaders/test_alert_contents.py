@@ -16,10 +16,11 @@ from bot.db import Database
 from bot.db.models import Member
 from bot.i18n import _, use_locale
 from bot.render.reports import symptom_label
+from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.faq.kb import load_all
 from bot.services.reports.advice import FEVER
-from tests.leaders.helpers import ALAN, DORA, EVERYONE, MIA, NOW, seed_org
+from tests.leaders.helpers import ALAN, DORA, EVERYONE, MIA, NOW, QUIET, report, seed_org
 from tests.support.builders import running_clock, started
 from tests.support.chat import buttons, says, send, tap
 
@@ -179,3 +180,25 @@ async def test_a_well_member_reads_well_beside_an_unwell_household_member(
     [alert] = await sb.wait_for_bot_messages(ALAN)
     assert EXPECTED[locale]["well"] in alert["text"]
     assert "Li Na" in alert["text"] and "38.0" in alert["text"]
+
+
+HANDLED = {"zh_CN": "✅ 已由 Alan 于", "en": "✅ Handled by Alan at"}
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+async def test_handled_shows_on_the_alert_tapped_and_the_way_to_the_member_stays(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database, locale: str
+) -> None:
+    o = await seed_org(db, locale=locale)
+    async with db.transaction() as s:
+        await s.execute(update(Member).where(Member.id == o.members[MIA]).values(phone=PHONE))
+    started(sandbox, EVERYONE, language_code=LANGUAGE_CODE[locale])
+    bot_app.bot_data.clock = running_clock(QUIET)  # no prompts or digests due: only the alert
+    await report(db, o.members[MIA], temperature="38.2")
+    await tick_now(bot_app)
+    [alert] = await sb.wait_for_bot_messages(ALAN)
+    [[write], [handled]] = alert["reply_markup"]["inline_keyboard"]
+    await sb.press(ALAN, alert["message_id"], callback_data=handled["callback_data"])
+    [shown] = await sb.wait_until(ALAN, lambda ms: bool(ms[0].get("edited")))
+    assert shown["text"].split("\n")[-1].startswith(HANDLED[locale])
+    assert shown["reply_markup"]["inline_keyboard"] == [[write]]  # no "handled" left to tap
