@@ -49,9 +49,15 @@ def _board(board: commands.DutyBoard) -> tuple[str, Buttons]:
 
 
 def _tapped_html(query: CallbackQuery) -> list[str]:
-    """The lines of the tapped message as it reads now (HTML), to show an answer on it."""
+    """The lines of the tapped message as it reads now (HTML), to show an answer on it; none
+    when the button pressed is not on it (forged data on another message: left alone)."""
     message = query.message
-    return message.text_html.split("\n") if isinstance(message, Message) and message.text else []
+    if not isinstance(message, Message) or not message.text or message.reply_markup is None:
+        return []
+    if all(b.callback_data != query.data for row in message.reply_markup.inline_keyboard
+           for b in row):
+        return []
+    return message.text_html.split("\n")
 
 
 def _on_board(query: CallbackQuery) -> bool:
