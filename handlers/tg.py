@@ -22,14 +22,14 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 
 from bot.render.callbacks import Codec
-from bot.render.payloads import WEB_APP, Buttons, toast
+from bot.render.payloads import WEB_APP, Buttons, is_url, toast
 from bot.render.webapp import dashboard_label, dashboard_url
 
 logger = logging.getLogger(__name__)
 
 
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
-    """Rows of (label, callback data) as an inline keyboard; None for no buttons."""
+    """Rows of (label, callback data or link) as an inline keyboard; None for no buttons."""
     if not buttons:
         return None
     return InlineKeyboardMarkup([[_button(label, data) for label, data in row]
@@ -39,6 +39,8 @@ def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
 def _button(label: str, data: str) -> InlineKeyboardButton:
     if data.startswith(WEB_APP):  # opens the dashboard (render.webapp), no callback
         return InlineKeyboardButton(label, web_app=WebAppInfo(data.removeprefix(WEB_APP)))
+    if is_url(data):
+        return InlineKeyboardButton(label, url=data)
     return InlineKeyboardButton(label, callback_data=data)
 
 
@@ -63,11 +65,16 @@ def _not_modified(error: BadRequest) -> bool:
 
 
 async def edit_or_keep(query: CallbackQuery, text: str, buttons: Buttons | None = None) -> None:
-    """Show `text` on the message whose button was tapped; a message that already shows it
-    (Telegram: "message is not modified", e.g. a double tap) is left as it is."""
+    """Show `text` on the message whose button was tapped (as its caption, for a photo or a
+    document); a message that already shows it (Telegram: "message is not modified", e.g. a
+    double tap) is left as it is."""
+    message = query.message
     try:
-        await query.edit_message_text(text, reply_markup=keyboard(buttons),
-                                      disable_web_page_preview=True)
+        if isinstance(message, Message) and message.text is None:
+            await query.edit_message_caption(text, reply_markup=keyboard(buttons))
+        else:
+            await query.edit_message_text(text, reply_markup=keyboard(buttons),
+                                          disable_web_page_preview=True)
     except BadRequest as error:
         if not _not_modified(error):
             raise

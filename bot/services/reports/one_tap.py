@@ -24,16 +24,26 @@ from sqlalchemy import Connection, Insert, Table, bindparam, delete, insert, sel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db.models import Draft, HouseholdEntry, HouseholdReport, Member, Report, Unit
+from bot.db.models import (
+    Draft,
+    HouseholdEntry,
+    HouseholdReport,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Report,
+    Unit,
+)
 from bot.services.members.family import Entry
 from bot.services.reports import store as reports
 from bot.services.reports.form import REPORT_DRAFT
+from bot.services.reports.prompts import prompt_key, reminder_key
 from bot.services.reports.schedule import Schedule, ancestor_ids, resolve
 from bot.services.reports.store import SaveResult
 
-_members, _units, _household, _reports, _household_reports, _drafts = (
+_members, _units, _household, _reports, _household_reports, _drafts, _outbox = (
     cast(Table, model.__table__)
-    for model in (Member, Unit, HouseholdEntry, Report, HouseholdReport, Draft))
+    for model in (Member, Unit, HouseholdEntry, Report, HouseholdReport, Draft, OutboxMessage))
 _SCHEDULE = (_units.c.path, _units.c.timezone, _units.c.prompt_time, _units.c.reminder_times,
              _units.c.deadline_time, _units.c.digest_time, _units.c.skip_weekends)
 
@@ -53,6 +63,10 @@ _MEMBER = (select(_members.c.id, _members.c.unit_id, _members.c.name, *_SCHEDULE
 _ANCESTORS = select(_units.c.id, *_SCHEDULE).where(
     _units.c.id.in_(bindparam("ids", expanding=True)))
 _HOUSEHOLD_ROWS = insert(_household_reports)
+# The day's prompt and reminders the member was sent (by dedup key: the unique index).
+_SENT_PROMPTS = select(_outbox.c.telegram_message_id).where(
+    _outbox.c.dedup_key.in_(bindparam("keys", expanding=True)),
+    _outbox.c.status == OutboxStatus.SENT.value, _outbox.c.telegram_message_id.is_not(None))
 _DROP_FORM = delete(_drafts).where(_drafts.c.telegram_user_id == bindparam("user"),
                                    _drafts.c.kind == REPORT_DRAFT)
 _INSERTS: dict[str, Insert] = {
@@ -73,6 +87,9 @@ class AllWell:
     day: date
     schedule: Schedule
     saved: SaveResult
+    # Message ids of the day's prompt and reminders sent to the member: those not tapped
+    # are edited to say the day is reported (bot.services.reports.answered).
+    prompts_sent: tuple[int, ...] = ()
 
 
 async def report_all_well(connection: AsyncConnection, *, telegram_user_id: int,
@@ -117,6 +134,9 @@ def _all_well(db: Connection, telegram_user_id: int, button_day: date, now: date
             for h in report.household])
     if member.form_user is not None:  # a one-tap answer ends the day's open form
         db.execute(_DROP_FORM, {"user": telegram_user_id})
+    keys = [prompt_key(day, member.id), *(reminder_key(day, slot, member.id)
+                                          for slot in schedule.reminders)]
+    sent = tuple(int(m) for m in db.execute(_SENT_PROMPTS, {"keys": keys}).scalars())
     return AllWell(day, schedule, SaveResult(report, created=True, changed=True,
                                              previous_status=None,
-                                             timezone=schedule.timezone))
+                                             timezone=schedule.timezone), sent)
