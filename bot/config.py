@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     # /healthz, /readyz and /metrics (bot.runtime.web), in polling and webhook mode;
     # "" turns it off.
     metrics_listen: str = "0.0.0.0:9090"
+    # The leaders' dashboard (Telegram Mini App, bot.webapp): served at /webapp/ on
+    # WEBAPP_LISTEN (the same address as WEBHOOK_LISTEN shares the webhook's server) behind
+    # the public WEBAPP_URL (https, the reverse proxy's job); no buttons without WEBAPP_URL.
+    webapp_url: str | None = None
+    webapp_listen: str = "0.0.0.0:8088"
+    # How old Telegram's initData may be when the page signs in with it, and how long the
+    # page's session then lasts.
+    webapp_init_max_age: int = Field(default=3600, ge=10, le=86400)
+    webapp_session_minutes: int = Field(default=30, ge=1, le=720)
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     # Updates handled at once (different chats only; one chat's stay in order):
     # bot.runtime.metrics.
@@ -92,6 +101,21 @@ class Settings(BaseSettings):
             raise ValueError(f"one of {', '.join(SUPPORTED_LOCALES)}")
         return value
 
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Telegram opens Mini Apps over HTTPS only; a Bot API of our own (the sandbox) may
+        use plain HTTP."""
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("an http(s):// address, e.g. https://bot.example.org/webapp/")
+        if (parts.scheme != "https"
+                and info.data.get("telegram_api_base_url", TELEGRAM_API) == TELEGRAM_API):
+            raise ValueError("Telegram opens Mini Apps only over https://")
+        return value.rstrip("/") + "/"
+
     @field_validator("telegram_api_base_url", "webhook_url")
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
@@ -128,7 +152,7 @@ class Settings(BaseSettings):
             raise ValueError(f"too short or a placeholder: {SECRET_HINT}")
         return value
 
-    @field_validator("metrics_listen")
+    @field_validator("metrics_listen", "webapp_listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")

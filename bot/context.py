@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bot.runtime.metrics import Metrics
     from bot.runtime.webhook import WebhookServer
     from bot.services.faq.service import Faq
+    from bot.webapp.server import WebAppServer
 
 
 # Set for every update by handlers.users.remember_user (group -1), before any other handler:
@@ -70,6 +71,9 @@ class BotData:
     heartbeat: Heartbeat | None = None
     # Serves WEBHOOK_URL in webhook mode (bot.runtime.webhook); None when polling.
     webhook: WebhookServer | None = None
+    # Serves the leaders' dashboard (bot.webapp) on WEBAPP_LISTEN; None without WEBAPP_URL or
+    # when it shares the webhook's server.
+    webapp: WebAppServer | None = None
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

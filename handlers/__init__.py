@@ -33,6 +33,7 @@ from handlers import (
     family,
     faq,
     faq_add,
+    faq_admin,
     leaders,
     notices,
     onboarding,
@@ -152,10 +153,10 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("check", faq.check_command),
             CommandHandler("questions", faq.list_questions),
             CommandHandler("answer", faq.answer_command),
-            CommandHandler("faq_stats", faq.show_stats, filters=routes.ADMIN),
-            CommandHandler("faq_reload", faq.reload_kb, filters=routes.ADMIN),
+            CommandHandler("faq_stats", faq_admin.show_stats, filters=routes.ADMIN),
+            CommandHandler("faq_reload", faq_admin.reload_kb, filters=routes.ADMIN),
             CommandHandler("faq_add", faq_add.start_faq_add, filters=routes.ADMIN),
-            CommandHandler(["faq_stats", "faq_reload", "faq_add"], faq.admins_only),
+            CommandHandler(["faq_stats", "faq_reload", "faq_add"], faq_admin.admins_only),
             CallbackQueryHandler(faq_add.topic_button, pattern=render_faq_add.TOPIC.pattern),
             CallbackQueryHandler(faq_add.keep_button, pattern=render_faq_add.KEEP.pattern),
             CallbackQueryHandler(faq_add.edit_question_button,
@@ -170,6 +171,8 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(faq.candidate_button, pattern=render_faq.CANDIDATE.pattern),
             CallbackQueryHandler(faq.vote_button, pattern=render_faq.VOTE.pattern),
             CallbackQueryHandler(faq.send_rumour_button, pattern=render_faq.SEND_RUMOUR.pattern),
+            CallbackQueryHandler(faq.not_helpful_button, pattern=render_faq.NOT_HELPFUL.pattern),
+            CallbackQueryHandler(faq.ask_person_button, pattern=render_faq.ASK_PERSON.pattern),
             # A forwarded message is a claim to check against the rumour list, never a form's
             # answer or a question.
             MessageHandler(filters.FORWARDED & (filters.TEXT | filters.CAPTION)

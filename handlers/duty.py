@@ -4,19 +4,23 @@ to other people are the `Outgoing` items they return, queued with bot.outbox.sen
 
 from __future__ import annotations
 
-from telegram import Update
+import re
+
+from telegram import CallbackQuery, Message, Update
 
 from bot.context import Context
 from bot.outbox.send import send
 from bot.render import duty as render
 from bot.render.callbacks import Codec
 from bot.render.onboarding import not_linked
+from bot.render.payloads import Buttons
 from bot.services.duty import commands, swaps
 from bot.services.duty import shifts as duty
 from bot.services.duty.commands import Command, CommandResult
 from bot.services.duty.file import load_duty
 from bot.services.duty.swaps import Named, NameResult
 from bot.services.org.accounts import member_for
+from bot.services.reports.store import member_schedule
 from bot.services.roster.file import MAX_ROSTER_BYTES
 from handlers import tg
 from handlers.common import other_message
@@ -32,11 +36,36 @@ async def show_duty(update: Update, context: Context) -> None:
     if board is None:
         await tg.reply(update, not_linked())
         return
+    await tg.reply(update, *_board(board))
+
+
+def _board(board: commands.DutyBoard) -> tuple[str, Buttons]:
+    """/duty's message: today's duty, then the asker's own coming shifts with buttons."""
     title = (render.subtree_title(board.whole) if board.unit_name is None
              else board.unit_name)
     text = render.duty_today(board.today, title=title, with_unit=board.unit_name is None)
     mine, buttons = render.my_shifts(board.mine or [])
-    await tg.reply(update, text + "\n\n" + mine if mine else text, buttons)
+    return (text + "\n\n" + mine if mine else text), buttons
+
+
+def _tapped_html(query: CallbackQuery) -> list[str]:
+    """The lines of the tapped message as it reads now (HTML), to show an answer on it; none
+    when the button pressed is not on it (forged data on another message: left alone)."""
+    message = query.message
+    if not isinstance(message, Message) or not message.text or message.reply_markup is None:
+        return []
+    if all(b.callback_data != query.data for row in message.reply_markup.inline_keyboard
+           for b in row):
+        return []
+    return message.text_html.split("\n")
+
+
+def _on_board(query: CallbackQuery) -> bool:
+    """Whether the tapped message is /duty's (its shifts have swap buttons), not a reminder."""
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    return markup is not None and any(
+        re.fullmatch(render.SWAP.pattern, str(b.callback_data or ""))
+        for row in markup.inline_keyboard for b in row)
 
 
 async def show_shifts(update: Update, context: Context) -> None:
@@ -160,19 +189,32 @@ async def remove_button(update: Update, context: Context) -> None:
 
 
 async def confirm_button(update: Update, context: Context) -> None:
-    """`dc:<shift>`: the member on a shift confirms it."""
+    """`dc:<shift>`: the member on a shift confirms it; the tapped message shows it (/duty's
+    list redrawn, a reminder with the time instead of the request)."""
     query, decoded = tg.pressed(update, render.CONFIRM)
     user = update.effective_user
     assert user
+    now, zone = context.now(), context.settings.default_timezone
+    board = shift = None
     async with context.transaction() as session:
         member = await member_for(session, user.id)
-        status = None if member is None else (await duty.confirm_shift(
-            session, member_id=member.id, shift_id=decoded[0], now=context.now()))[0]
+        status, shift = (None, None) if member is None else await duty.confirm_shift(
+            session, member_id=member.id, shift_id=decoded[0], now=now)
+        if member is not None and shift is not None:
+            zone = (await member_schedule(session, member, zone)).timezone
+            if _on_board(query):
+                board = await commands.duty_board(
+                    session, context.manager, user.id, now=now,
+                    default_timezone=context.settings.default_timezone)
     if status is None:
         await _answered(update, not_linked())
         return
-    await _answered(update, render.confirm_reply(status),
-                    drop_buttons=status is duty.ConfirmStatus.CONFIRMED)
+    await _answered(update, render.confirm_reply(status))
+    if board is not None:
+        await tg.edit_or_keep(query, *_board(board))
+    elif shift is not None and shift.confirmed_at is not None and (lines := _tapped_html(query)):
+        lines[-1] = render.confirmed_line(shift.confirmed_at, zone)
+        await tg.edit_or_keep(query, "\n".join(lines))
 
 
 async def swap_button(update: Update, context: Context) -> None:
@@ -207,9 +249,11 @@ async def _answer_swap(update: Update, context: Context, codec: Codec, *,
     query, decoded = tg.pressed(update, codec)
     user = update.effective_user
     assert user
-    now = context.now()
+    now, zone = context.now(), context.settings.default_timezone
     async with context.transaction() as session:
         member = await member_for(session, user.id)
+        if member is not None:
+            zone = (await member_schedule(session, member, zone)).timezone
         result = None if member is None else await swaps.answer(
             session, member, decoded[0], accept=accept, now=now,
             default_locale=context.settings.default_locale)
@@ -218,8 +262,14 @@ async def _answer_swap(update: Update, context: Context, codec: Codec, *,
     if result is None:
         await _answered(update, not_linked())
         return
-    await _answered(update, render.swap_reply(result.outcome), drop_buttons=result.drop_buttons)
     context.wake_dispatcher()
+    answered = result.outcome in (duty.SwapOutcome.ACCEPTED, duty.SwapOutcome.DECLINED)
+    lines = _tapped_html(query) if answered else []
+    await _answered(update, render.swap_reply(result.outcome),
+                    drop_buttons=result.drop_buttons and not lines)
+    if lines:  # the request, with the answer and its time in place of the buttons
+        lines.append(render.swap_answered_line(accept, now, zone))
+        await tg.edit_or_keep(query, "\n".join(lines))
 
 
 def _name_reply(result: NameResult) -> str:

@@ -1,5 +1,8 @@
 """Rules Q&A in the chat: free-text questions, /rules, the rumour check, and the questions
-handed to people (/questions, /answer, replying to a hand-over); /faq_stats, /faq_reload.
+handed to people (/questions, /answer, replying to a hand-over). Every reply that is not a
+confident answer (candidates, a 👎, a forward that is no known rumour or only similar to one)
+keeps the member's message as a draft and offers a button that hands it to their unit's
+contacts. /faq_stats and /faq_reload: handlers/faq_admin.py.
 
 Free text with no form open reaches `answer_question` last; forwarded messages and replies to
 hand-overs are routed here before the forms (see handlers/__init__.py). Each of the Q&A's
@@ -13,18 +16,17 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 
 from bot.context import Context
-from bot.i18n import LOCALES_DIR, current_locale
+from bot.i18n import current_locale
 from bot.outbox.send import send
 from bot.render import faq as render
-from bot.render import faq_add as render_faq_add
 from bot.render.callbacks import Codec
+from bot.render.payloads import Buttons
 from bot.services.faq import feedback as faq_feedback
-from bot.services.faq import promote as faq_promote
 from bot.services.faq import questions
-from bot.services.faq.kb import Entry, KbError, KnowledgeBase
+from bot.services.faq.kb import Entry, KnowledgeBase
 from bot.services.faq.questions import MAX_QUESTION, AnswerStatus, AskStatus
 from bot.services.faq.service import Faq
 from handlers import tg
@@ -57,13 +59,29 @@ async def answer_question(update: Update, context: Context) -> None:
         return
     found = faq.ask(current_locale(), text)
     if found.kind == "confident" and found.entry is not None:
+        # Kept as a draft, so that 👎 can hand the question over as the member wrote it.
+        draft = await _keep(update, context, text, rumour=False)
         await tg.reply(update, render.entry_answer(found.entry, matched=True),
-                       render.vote_buttons(found.entry))
+                       render.vote_buttons(found.entry, draft))
     elif found.kind == "candidates" and found.candidates:
-        await tg.reply(update, render.candidates_text(),
-                       render.candidate_buttons(found.candidates))
+        draft = await _keep(update, context, text, rumour=False)
+        await tg.reply(update, render.candidates_text(linked=draft is not None),
+                       render.candidate_buttons(found.candidates, draft))
     else:
         await tg.reply(update, render.handed_over(await _ask(update, context, text)))
+
+
+async def _keep(update: Update, context: Context, text: str, *, rumour: bool) -> int | None:
+    """The message kept as a draft for a hand-over button; None when the member is not
+    linked (no unit to hand it to)."""
+    chat = update.effective_chat
+    assert chat
+    async with context.transaction() as session:
+        keep = questions.keep_rumour if rumour else questions.keep_question
+        result = await keep(
+            session, telegram_user_id=context.actor.telegram_user_id, chat_id=chat.id,
+            locale=current_locale(), text=text, now=context.now())
+    return result.question_id if result.status is AskStatus.SENT else None
 
 
 async def _ask(update: Update, context: Context, text: str) -> questions.AskResult:
@@ -202,6 +220,26 @@ async def vote_button(update: Update, context: Context) -> None:
     await tg.answer(query, render.vote_thanks(counted))
 
 
+async def not_helpful_button(update: Update, context: Context) -> None:
+    """👎 on an answer whose question was kept: counted like a vote, then the offer to hand
+    the question to the unit's contacts."""
+    pressed = await _entry_pressed(update, context, render.NOT_HELPFUL)
+    if pressed is None:
+        return
+    query, kb, entry, question = pressed
+    async with context.transaction() as session:
+        counted = await faq_feedback.vote(
+            session, telegram_user_id=context.actor.telegram_user_id, entry_id=entry.id,
+            locale=kb.locale, helpful=False, day=_today(context), now=context.now())
+    await tg.answer(query, render.vote_thanks(counted))
+    await tg.send(update, render.not_helpful_text(), render.ask_person_button(int(question)))
+
+
+async def ask_person_button(update: Update, context: Context) -> None:
+    """"Ask my unit's contacts" (beside candidates, after a 👎): the kept question, once."""
+    await _send_draft(update, context, render.ASK_PERSON)
+
+
 def _today(context: Context) -> date:
     return context.now().astimezone(ZoneInfo(context.settings.default_timezone)).date()
 
@@ -240,22 +278,24 @@ async def _check(update: Update, context: Context, text: str) -> None:
     if found.kind == "match" and found.rumour is not None:
         await tg.reply(update, render.rumour_match(found.rumour))
         return
+    # Similar or unknown: the forward is kept so that a button can send it for a look.
+    draft = await _keep(update, context, text, rumour=True)
+    buttons = render.rumour_send_buttons(draft) if draft is not None else None
     if found.kind == "near" and found.rumour is not None:
-        await tg.reply(update, render.rumour_near(found.rumour))
+        await tg.reply(update, render.rumour_near(found.rumour, linked=draft is not None),
+                       buttons)
         return
-    async with context.transaction() as session:
-        result = await questions.keep_rumour(
-            session, telegram_user_id=context.actor.telegram_user_id, chat_id=chat.id,
-            locale=current_locale(), text=text, now=context.now())
-    linked = result.status is AskStatus.SENT and result.question_id is not None
-    await tg.reply(update, render.rumour_none(linked=linked),
-                   render.rumour_send_buttons(result.question_id)
-                   if linked and result.question_id else None)
+    await tg.reply(update, render.rumour_none(linked=draft is not None), buttons)
 
 
 async def send_rumour_button(update: Update, context: Context) -> None:
     """"Send it to my unit's contacts": the member's kept rumour, handed over once."""
-    pressed = await _pressed(update, context, render.SEND_RUMOUR)
+    await _send_draft(update, context, render.SEND_RUMOUR)
+
+
+async def _send_draft(update: Update, context: Context, codec: Codec) -> None:
+    """A kept message (question or forward) handed to the member's contacts, once."""
+    pressed = await _pressed(update, context, codec)
     if pressed is None:
         return
     query, _, (question_id,) = pressed
@@ -271,8 +311,24 @@ async def send_rumour_button(update: Update, context: Context) -> None:
         return
     _handed_over(context, result)
     await tg.answer(query)
-    await tg.keep_buttons_or_drop(query, None)
-    await tg.send(update, render.handed_over(result))
+    if codec is render.ASK_PERSON and query.message is not None:
+        # Candidates stay tappable; only the hand-over button goes.
+        await tg.keep_buttons_or_drop(query, _without(query, question_id))
+    else:
+        await tg.keep_buttons_or_drop(query, None)
+    await tg.send(update, render.passed_on(result, rumour=codec is render.SEND_RUMOUR))
+
+
+def _without(query: CallbackQuery, question_id: int) -> Buttons | None:
+    """The tapped message's buttons less the hand-over one."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        return None
+    gone = render.ASK_PERSON.encode(question_id)
+    rows = [[(b.text, str(b.callback_data)) for b in row if b.callback_data != gone]
+            for row in markup.inline_keyboard]
+    return [row for row in rows if row] or None
 
 
 # --- questions to people -------------------------------------------------------------------
@@ -317,47 +373,3 @@ async def _answer(update: Update, context: Context, question_id: int, text: str)
         context.wake_dispatcher()
         logger.info("question %s answered by user %s", question_id, actor.telegram_user_id)
     await tg.reply(update, render.answer_result(result))
-
-
-# --- admin (registered with routes.ADMIN; anyone else gets `admins_only`) ------------------
-
-
-async def admins_only(update: Update, context: Context) -> None:
-    """An admin's command (/faq_stats, /faq_reload, /faq_add) from someone else."""
-    await tg.reply(update, render.admins_only())
-
-
-async def show_stats(update: Update, context: Context) -> None:
-    """/faq_stats: helpful / not helpful per entry, weakest first (admins)."""
-    faq = _faq(context)
-    async with context.transaction() as session:
-        rows = await faq_feedback.feedback(session)
-
-    def question_of(locale: str, entry_id: str) -> str | None:
-        kb = faq.kb(locale) if faq is not None else None
-        entry = kb.entry(entry_id) if kb is not None else None
-        return entry.question if entry is not None else None
-
-    await tg.reply(update, render.faq_stats(rows, question_of))
-
-
-async def reload_kb(update: Update, context: Context) -> None:
-    """/faq_reload: read the knowledge-base files again; on errors keep the loaded ones."""
-    faq = _faq(context)
-    async with context.transaction() as session:  # promoted entries (/faq_add) go on top
-        additions = await faq_promote.additions(session)
-    try:
-        if faq is None:  # the files were bad at start-up: this is the first load
-            faq = context.bot_data.faq = Faq.load(LOCALES_DIR, context.settings.default_locale)
-            left_out = faq.set_additions(additions)
-        else:
-            left_out = faq.reload(additions)
-    except KbError as error:
-        logger.warning("knowledge base reload refused: %d problem(s)", len(error.problems))
-        await tg.reply(update, render.reload_failed(error.problems))
-        return
-    bases = [kb for kb in (faq.kb(locale) for locale in faq.locales) if kb is not None]
-    counts = [(kb.locale, len(kb.entries), len(kb.rumours)) for kb in bases]
-    logger.info("knowledge base reloaded: %s", counts)
-    await tg.reply(update, render.reload_ok(counts) + (
-        "\n\n" + render_faq_add.left_out(left_out) if left_out else ""))

@@ -252,15 +252,17 @@ async def alert_handled(update: Update, context: Context) -> None:
                                      alerts.HandleStatus.NOT_FOUND))
     if result.view is not None and status in (alerts.HandleStatus.HANDLED,
                                               alerts.HandleStatus.ALREADY):
-        await tg.edit_or_keep(query, render_alerts.alert_text(result.view))
+        await tg.edit_or_keep(query, render_alerts.alert_text(result.view),
+                              render_alerts.alert_buttons(result.view))
 
 
-async def alert_after_save(context: Context, saved: SaveResult | None) -> None:
+async def alert_after_save(context: Context,
+                           saved: SaveResult | None) -> alerts.AlertResult | None:
     """Right after a member's report is saved: alert the chain if it is (or became) abnormal,
-    or update those alerted. Its own transaction: if this is cut off, the tick's scan sends
-    the alert within a minute."""
+    or update those alerted; what was done (None: nothing to check). Its own transaction: if
+    this is cut off, the tick's scan sends the alert within a minute."""
     if saved is None or not alerts.needs_check(saved):
-        return  # the one-tap path: a well report stored just now opens no transaction
+        return None  # the one-tap path: a well report stored just now opens no transaction
     now = context.now()
     async with context.transaction() as session:
         result = await alerts.alert_report(
@@ -270,3 +272,4 @@ async def alert_after_save(context: Context, saved: SaveResult | None) -> None:
         queued = await send_items(session, result.items, now=now)
     if queued:
         context.wake_dispatcher()
+    return result

@@ -204,20 +204,22 @@ async def notice_send(update: Update, context: Context) -> None:
 
 
 async def acknowledge(update: Update, context: Context) -> None:
-    """na:<notice> — record the acknowledgement once and take the button away."""
+    """na:<notice> — record the acknowledgement once; the tapped copy then shows it (✓ and
+    the time) instead of the request and the button."""
     query, decoded = tg.pressed(update, render.ACKNOWLEDGE)
     user = update.effective_user
     assert user
     async with context.transaction() as session:
         result = await broadcast.acknowledge(session, notice_id=decoded[0],
                                              telegram_user_id=user.id, now=context.now())
+        copy = None if result.status is broadcast.AckStatus.NOT_YOURS else (
+            await broadcast.acknowledged_copy(
+                session, notice_id=decoded[0], telegram_user_id=user.id,
+                default_timezone=context.settings.default_timezone))
     refused = result.status is broadcast.AckStatus.NOT_YOURS
     await tg.answer(query, render.ack_answer(result.status.value)[:200], alert=refused)
-    if not refused:
-        try:
-            await query.edit_message_reply_markup(None)
-        except BadRequest:  # already without its button
-            pass
+    if copy is not None:
+        await tg.edit_or_keep(query, render.notice_text(copy))
 
 
 # --- /notices -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.render.onboarding import (
 )
 from bot.services.members import onboarding
 from bot.services.members.onboarding import LinkStatus
+from handlers import tg
 
 # A deep-link payload is at most 64 characters; anything longer is refused without a lookup.
 MAX_START_PAYLOAD = 64
@@ -42,6 +43,7 @@ async def start(update: Update, context: Context) -> None:
     if linked is not None:
         await message.reply_text(already_linked(linked),
                                  reply_markup=ReplyKeyboardRemove())
+        await tg.offer_dashboard(update, context)
         return
     await message.reply_text(greeting(user.first_name),
                              reply_markup=share_phone_keyboard())

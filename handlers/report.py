@@ -9,12 +9,18 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from bot.context import Context
+from bot.i18n import current_locale
+from bot.outbox.send import send as send_items
 from bot.render import reports as render
+from bot.render.advice import advice_parts, fit_advice
 from bot.render.onboarding import not_linked
 from bot.render.prompts import ReportChoice, parse_report_callback
+from bot.services.digest.alerts import AlertOutcome, AlertResult
 from bot.services.org.accounts import member_for
 from bot.services.reports import form as report_form
 from bot.services.reports import store as reports
+from bot.services.reports.advice import advice_for
+from bot.services.reports.answered import answered_for
 from bot.services.reports.choice import Choice, ChoiceOutcome, ChoiceResult, Today, choose, today
 from bot.services.reports.form import FormResult, Outcome
 from bot.services.reports.one_tap import report_all_well
@@ -106,6 +112,7 @@ async def _report_choice(update: Update, context: Context,
     now, t = context.now(), None
     zone = context.settings.default_timezone
     result: ChoiceResult | None = None
+    others: set[int] | None = None  # known by the one-tap path; None: look them up
     if not amend and parsed[1] is ReportChoice.OK:
         # The common case, in a few Core statements; anything else goes to `choose`.
         async with context.db.direct() as connection:
@@ -115,14 +122,18 @@ async def _report_choice(update: Update, context: Context,
         if well is not None:
             result = ChoiceResult(ChoiceOutcome.SAVED, well.day, well.schedule,
                                   saved=well.saved)
+            # The prompts to edit are known already: no transaction when only the tapped one.
+            others = set(well.prompts_sent) - {query.message.message_id}
     if result is None:
         result, t = await _choose(context, user.id, parsed, amend, query.message.message_id,
                                   now)
     if result is None:
         await tg.answer(query, not_linked(), alert=True)
         return
-    await _after_choice(update, query, result, t, now)
-    await alert_after_save(context, result.saved)
+    advice = _advice(context, result.saved, await alert_after_save(context, result.saved))
+    await _after_choice(update, query, result, t, now, advice)
+    if others is None or others:
+        await _close_prompts(context, result.saved, query.message.message_id)
 
 
 async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoice],
@@ -144,16 +155,16 @@ async def _choose(context: Context, user_id: int, parsed: tuple[date, ReportChoi
 
 
 async def _after_choice(update: Update, query: CallbackQuery, result: ChoiceResult,
-                        t: Today | None, now: datetime) -> None:
+                        t: Today | None, now: datetime, advice: list[str] | None = None) -> None:
     tz = result.schedule.timezone
     if result.outcome is ChoiceOutcome.SAVED:
         assert result.saved is not None
         saved = result.saved
         _log_saved(saved)
         await tg.answer(query)
-        await tg.edit_or_keep(query, render.saved_text(
+        await tg.edit_or_keep(query, _with_advice(render.saved_text(
             reports.view(saved.report).entry, result.day, saved.report.updated_at, tz,
-            late=saved.report.late, amended=not saved.created))
+            late=saved.report.late, amended=not saved.created), advice))
     elif result.outcome is ChoiceOutcome.FORM:
         assert result.form is not None
         await tg.answer(query)
@@ -190,11 +201,50 @@ async def form_button(update: Update, context: Context) -> None:
     if result is None:
         await tg.answer(query, not_linked(), alert=True)
         return
-    await _after_press(query, result)
-    await alert_after_save(context, result.saved)
+    advice = _advice(context, result.saved, await alert_after_save(context, result.saved))
+    await _after_press(query, result, advice)
+    await _close_prompts(context, result.saved, query.message.message_id)
 
 
-async def _after_press(query: CallbackQuery, result: FormResult) -> None:
+async def _close_prompts(context: Context, saved: reports.SaveResult | None,
+                         tapped: int) -> None:
+    """The day is reported: its prompt and reminders (but the tapped message, which shows
+    the report) are edited through the outbox to say so, without their buttons."""
+    if saved is None or not saved.created:
+        return  # an amendment: they were edited when the day was first reported
+    report = saved.report
+    async with context.transaction() as session:
+        items = await answered_for(
+            session, member_id=report.member_id, day=report.report_date,
+            reported_at=report.created_at, default_timezone=context.settings.default_timezone,
+            default_locale=context.settings.default_locale, except_message_id=tapped)
+        queued = await send_items(session, items, now=context.now())
+    if queued:
+        context.wake_dispatcher()
+
+
+def _advice(context: Context, saved: reports.SaveResult | None,
+            alerted: AlertResult | None) -> list[str]:
+    """After the member's own abnormal report: who is being told, and what to do now (the
+    knowledge base's entries for their situation); nothing for anything else."""
+    if saved is None or not saved.changed or not saved.abnormal:
+        return []
+    faq = context.bot_data.faq
+    kb = faq.kb(current_locale()) if faq is not None else None
+    entries = [] if kb is None else [
+        e for e in map(kb.entry, advice_for(reports.view(saved.report).entry)) if e is not None]
+    told = alerted.told if alerted is not None else ()
+    fresh = alerted is not None and alerted.outcome is AlertOutcome.ALERTED
+    return advice_parts(told, entries, alerted=fresh)
+
+
+def _with_advice(text: str, advice: list[str] | None) -> str:
+    """The confirmation and the advice in one message, within Telegram's limit."""
+    return fit_advice(text, advice) if advice else text
+
+
+async def _after_press(query: CallbackQuery, result: FormResult,
+                       advice: list[str] | None = None) -> None:
     outcome = result.outcome
     if outcome is Outcome.STEP:
         assert result.form is not None
@@ -205,9 +255,9 @@ async def _after_press(query: CallbackQuery, result: FormResult) -> None:
         report = result.saved.report
         _log_saved(result.saved)
         await tg.answer(query)
-        await tg.edit_or_keep(query, render.saved_text(
+        await tg.edit_or_keep(query, _with_advice(render.saved_text(
             reports.view(report).entry, report.report_date, report.updated_at,
-            result.saved.timezone, late=report.late, amended=not result.saved.created))
+            result.saved.timezone, late=report.late, amended=not result.saved.created), advice))
     elif outcome in (Outcome.CANCELLED, Outcome.EXPIRED, Outcome.DAY_PASSED):
         await tg.answer(query, render.form_problem(outcome),
                         alert=outcome is not Outcome.CANCELLED)

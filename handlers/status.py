@@ -38,6 +38,7 @@ async def show_status(update: Update, context: Context) -> None:
         await tg.reply(update, status_refused(view))
         return
     await tg.reply(update, *_shown(view))
+    await tg.offer_dashboard(update, context)
 
 
 async def status_button(update: Update, context: Context) -> None:

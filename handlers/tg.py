@@ -7,21 +7,41 @@ escapes everything people wrote. Buttons come from render as rows of (label, cal
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonWebApp,
+    Message,
+    Update,
+    WebAppInfo,
+)
+from telegram.error import BadRequest, TelegramError
 
 from bot.render.callbacks import Codec
-from bot.render.payloads import Buttons, toast
+from bot.render.payloads import WEB_APP, Buttons, is_url, toast
+from bot.render.webapp import dashboard_label, dashboard_url
+
+logger = logging.getLogger(__name__)
 
 
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
-    """Rows of (label, callback data) as an inline keyboard; None for no buttons."""
+    """Rows of (label, callback data or link) as an inline keyboard; None for no buttons."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)
-                                  for label, data in row] for row in buttons])
+    return InlineKeyboardMarkup([[_button(label, data) for label, data in row]
+                                 for row in buttons])
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    if data.startswith(WEB_APP):  # opens the dashboard (render.webapp), no callback
+        return InlineKeyboardButton(label, web_app=WebAppInfo(data.removeprefix(WEB_APP)))
+    if is_url(data):
+        return InlineKeyboardButton(label, url=data)
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 async def reply(update: Update, text: str, buttons: Buttons | None = None) -> Message:
@@ -45,11 +65,16 @@ def _not_modified(error: BadRequest) -> bool:
 
 
 async def edit_or_keep(query: CallbackQuery, text: str, buttons: Buttons | None = None) -> None:
-    """Show `text` on the message whose button was tapped; a message that already shows it
-    (Telegram: "message is not modified", e.g. a double tap) is left as it is."""
+    """Show `text` on the message whose button was tapped (as its caption, for a photo or a
+    document); a message that already shows it (Telegram: "message is not modified", e.g. a
+    double tap) is left as it is."""
+    message = query.message
     try:
-        await query.edit_message_text(text, reply_markup=keyboard(buttons),
-                                      disable_web_page_preview=True)
+        if isinstance(message, Message) and message.text is None:
+            await query.edit_message_caption(text, reply_markup=keyboard(buttons))
+        else:
+            await query.edit_message_text(text, reply_markup=keyboard(buttons),
+                                          disable_web_page_preview=True)
     except BadRequest as error:
         if not _not_modified(error):
             raise
@@ -78,3 +103,16 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
     """Stop the button's spinner, with a toast (or an alert box) when given one of render's
     HTML texts: Telegram shows those as plain text of at most 200 characters."""
     await query.answer(toast(text) if text else None, show_alert=alert)
+
+
+async def offer_dashboard(update: Update, context: Any) -> None:
+    """A leader's or admin's chat gets the dashboard as its menu button (when WEBAPP_URL is
+    set); the button is a convenience, so Telegram refusing it changes nothing else."""
+    url, chat = dashboard_url(), update.effective_chat
+    if url is None or chat is None or chat.type != "private" or context.manager is None:
+        return
+    try:
+        await context.bot.set_chat_menu_button(
+            chat_id=chat.id, menu_button=MenuButtonWebApp(dashboard_label(), WebAppInfo(url)))
+    except TelegramError as error:
+        logger.warning("menu button not set for chat %s: %s", chat.id, error)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -57,9 +59,14 @@ async def run_demo(
     await sandbox.start(host=host, port=port)
     db: Database | None = None
     try:
+        # The dashboard (Mini App) on a port of its own, opened from the chat page's panel.
+        webapp_port = free_port(host)
+        webapp_host = urlsplit(sandbox.url).hostname or "127.0.0.1"
         settings = settings.model_copy(
             update={"telegram_bot_token": sandbox_config.token,
-                    "telegram_api_base_url": sandbox.url, "webhook_url": None}
+                    "telegram_api_base_url": sandbox.url, "webhook_url": None,
+                    "webapp_listen": f"{host}:{webapp_port}",
+                    "webapp_url": f"http://{webapp_host}:{webapp_port}/webapp/"}
         )
         await migrate.upgrade(settings.database_url)
         db = Database.from_url(settings.database_url)
@@ -90,6 +97,13 @@ async def run_demo(
         if db is not None:
             await db.dispose()
         await sandbox.stop()
+
+
+def free_port(host: str) -> int:
+    """A port nobody listens on now (the demo's dashboard takes it a moment later)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 class DemoControl:

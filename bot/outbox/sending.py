@@ -6,10 +6,12 @@ import asyncio
 import base64
 from collections import OrderedDict
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, Chat, InlineKeyboardMarkup, InputFile, Message
+from telegram.error import BadRequest
 
 # Set while the outbox sends: its calls bypass the replies' flood retries, as it paces and
 # pauses itself (bot.runtime.replies).
@@ -47,6 +49,8 @@ class PayloadSender:
                 return await self._bot.send_message(
                     chat_id, payload["text"], parse_mode=payload.get("parse_mode"),
                     reply_markup=reply_markup)
+            if method == "editMessageText":
+                return await self._edit(chat_id, payload, reply_markup)
             if method not in ("sendPhoto", "sendDocument"):
                 raise PayloadError(f"unknown method {method!r}")
             spec: dict[str, str] = payload["file"]
@@ -67,6 +71,23 @@ class PayloadSender:
                     return await self._send_file(chat_id, payload, await _input_file(spec),
                                                  reply_markup)
         return await self._send_file(chat_id, payload, file_id, reply_markup)
+
+    async def _edit(self, chat_id: int, payload: dict[str, Any],
+                    reply_markup: InlineKeyboardMarkup | None) -> Message:
+        """An edit of a message the bot sent (a prompt once it is answered). One that already
+        reads so ("message is not modified": an edit repeated after a crash) is done."""
+        message_id = int(payload["message_id"])
+        try:
+            edited = await self._bot.edit_message_text(
+                payload["text"], chat_id=chat_id, message_id=message_id,
+                parse_mode=payload.get("parse_mode"), reply_markup=reply_markup)
+        except BadRequest as exc:
+            if "message is not modified" not in exc.message.lower():
+                raise
+            edited = True
+        if isinstance(edited, Message):
+            return edited
+        return Message(message_id, datetime.now(UTC), Chat(chat_id, Chat.PRIVATE))
 
     async def _send_file(self, chat_id: int, payload: dict[str, Any], file: InputFile | str,
                          reply_markup: InlineKeyboardMarkup | None) -> Message:

@@ -6,13 +6,21 @@ Drawn for services.digest.alerts' views (AlertView, AlertUpdate, HandledNotice) 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
-from bot.i18n import _, fmt_date, fmt_datetime
+from bot.i18n import _, fmt_date, fmt_datetime, pgettext
 from bot.render.callbacks import Codec, Int
-from bot.render.payloads import Payload, inline_keyboard, message_payload, payload_for
-from bot.render.reports import symptom_label, temperature_text
-from bot.services.digest.alerts import AlertUpdate, AlertView, HandledNotice, Person
+from bot.render.payloads import (
+    Buttons,
+    Payload,
+    inline_keyboard,
+    message_payload,
+    payload_for,
+)
+from bot.render.reports import flag_label, symptom_label, temperature_text
+from bot.services.digest.alert_view import AlertView, Changes, Person, PersonChange
+from bot.services.digest.alerts import AlertUpdate, HandledNotice
 from bot.services.reports.temperature import is_fever
 
 ALERT_HANDLED = Codec("al:h", Int("alert", 12))
@@ -32,19 +40,75 @@ def parse_handled_callback(data: str | None) -> int | None:
     return int(values[0])
 
 
+def _semicolon() -> str:
+    return pgettext("list", "; ")
+
+
+def _who(relation: str | None, name: str) -> str:
+    if relation is None:
+        return escape(name)
+    return escape(_("{relation} {name}").format(relation=relation, name=name))
+
+
 def _person(person: Person) -> str:
-    who = (escape(person.name) if person.relation is None
-           else _("{relation} {name}").format(relation=escape(person.relation),
-                                              name=escape(person.name)))
     parts = []
     if person.temperature is not None:
         degrees = escape(temperature_text(person.temperature))
         parts.append(f"<b>{degrees}</b>" if is_fever(person.temperature) else degrees)
     if person.symptoms:
-        parts.append(escape(", ".join(symptom_label(s) for s in person.symptoms)))
-    if not parts:
-        parts.append(_("no fever or symptoms reported"))
-    return f"• {who}: " + "; ".join(parts)
+        parts.append(escape(_(", ").join(symptom_label(s) for s in person.symptoms)))
+    if not parts:  # what they answered, not something they left out
+        parts.append(escape(_("well (no fever, no symptoms)")))
+    line = "• " + _("{person}: {health}").format(person=_who(person.relation, person.name),
+                                                 health=_semicolon().join(parts))
+    if person.note:
+        line += "\n    " + _("📝 Note: “{note}”").format(note=escape(person.note))
+    return line
+
+
+def _member(view: AlertView) -> str:
+    """The member's name, a link to their profile: they have written to the bot, which is
+    what Telegram needs for a mention by id to open (README: "Alerts and the leaders'
+    commands")."""
+    name = escape(view.member_name)
+    if view.member_user_id is None:
+        return name
+    return f'<a href="tg://user?id={view.member_user_id}">{name}</a>'
+
+
+def _temperature_or_normal(value: Decimal | None) -> str:
+    return temperature_text(value) if value is not None else pgettext(
+        "temperature", "no fever")
+
+
+def _change(change: PersonChange) -> str:
+    parts = []
+    if change.temperature_changed:
+        parts.append(_("{before} → {after}").format(
+            before=_temperature_or_normal(change.temperature_before),
+            after=_temperature_or_normal(change.temperature_after)))
+    parts += [_("{symptom} gone").format(symptom=symptom_label(s))
+              for s in change.symptoms_gone]
+    parts += [_("new: {symptom}").format(symptom=symptom_label(s))
+              for s in change.symptoms_new]
+    if change.note_after is not None:
+        parts.append(_("📝 New note: “{note}”").format(note=change.note_after)
+                     if change.note_after else _("note removed"))
+    return "• " + _("{person}: {health}").format(person=_who(change.relation, change.name),
+                                                 health=escape(_semicolon().join(parts)))
+
+
+def changes_lines(changes: Changes) -> list[str]:
+    """What an update changed, person by person, then the flags."""
+    lines = [_change(c) for c in changes.people]
+    for flag, on in changes.flags:
+        text = (_("now reported: {flag}") if on else _("no longer: {flag}")).format(
+            flag=flag_label(flag))
+        lines.append(f"• {escape(text)}")
+    if not lines:
+        return []
+    head = escape(_("What changed:"))
+    return [f"<b>{head}</b>", *lines, ""]
 
 
 def alert_text(view: AlertView, *, update: bool = False) -> str:
@@ -54,11 +118,15 @@ def alert_text(view: AlertView, *, update: bool = False) -> str:
         head = _("🔄 <b>Update to the alert:</b> {name} changed their report.")
     else:
         head = _("🚨 <b>Abnormal health report:</b> {name}")
-    lines = [head.format(name=escape(view.member_name)),
-             _("Unit: {unit}").format(unit=escape(" / ".join(view.unit_names))),
-             _("Report for {date}, at {time}").format(
-                 date=escape(fmt_date(view.report_date)),
-                 time=escape(fmt_datetime(view.reported_at, "short", tz=view.timezone)))]
+    lines = [head.format(name=_member(view))]
+    if update and view.changes is not None:
+        lines += ["", *changes_lines(view.changes)]
+    lines += [_("Unit: {unit}").format(unit=escape(" / ".join(view.unit_names))),
+              _("Report for {date}, at {time}").format(
+                  date=escape(fmt_date(view.report_date)),
+                  time=escape(fmt_datetime(view.reported_at, "short", tz=view.timezone)))]
+    if view.member_phone:
+        lines.append(_("☎ Phone: {phone}").format(phone=escape(view.member_phone)))
     if view.entered_by:
         lines.append(_("Entered by {name}").format(name=escape(view.entered_by)))
     lines += [_person(p) for p in view.persons]
@@ -76,6 +144,26 @@ def alert_text(view: AlertView, *, update: bool = False) -> str:
     if view.handled_at is not None:
         lines.append(handled_line(view))
     return "\n".join(lines)
+
+
+def chat_link(view: AlertView) -> str | None:
+    """A link that opens a chat with the member: t.me/+<phone> (Telegram's phone-number
+    link). A tg://user?id= button would make Telegram refuse the whole alert when the
+    member's privacy settings do not allow it; an https link is always accepted."""
+    if not view.member_phone:
+        return None
+    digits = "".join(c for c in view.member_phone if c.isdigit())
+    return f"https://t.me/+{digits}" if digits else None
+
+
+def alert_buttons(view: AlertView) -> Buttons:
+    """Write to the member (when there is a phone), and "handled" while the alert is open."""
+    rows: Buttons = []
+    if (link := chat_link(view)) is not None:
+        rows.append([(_("💬 Write to {name}").format(name=view.member_name), link)])
+    if view.handled_at is None and view.abnormal:
+        rows.append([(handled_button_label(), handled_callback(view.alert_id))])
+    return rows
 
 
 def handled_line(view: AlertView) -> str:
@@ -105,11 +193,10 @@ def _handled(notice: HandledNotice) -> Payload:
 
 
 def alert_payload(view: AlertView, *, update: bool = False) -> Payload:
-    """The alert (or its update) with the "handled" button while it is open."""
-    markup = None
-    if view.handled_at is None and view.abnormal:
-        markup = inline_keyboard([[(handled_button_label(), handled_callback(view.alert_id))]])
-    return message_payload(alert_text(view, update=update), reply_markup=markup)
+    """The alert (or its update) with its buttons (`alert_buttons`)."""
+    rows = alert_buttons(view)
+    return message_payload(alert_text(view, update=update),
+                           reply_markup=inline_keyboard(rows) if rows else None)
 
 
 def handled_notice_payload(view: AlertView) -> Payload:

@@ -1,4 +1,5 @@
-"""The digest's trend chart: the last 14 days' reporting rate (line) and abnormal cases (bars).
+"""The digest's trend chart: the last 14 days' reporting rate (line) and abnormal cases (bars),
+in two panels with a scale each, sized to be read on a phone.
 
 Drawn with Pillow, at twice the size and scaled down for smooth lines: some 30 ms a
 chart, which matters when thousands of units get their digest at the same minute (matplotlib
@@ -31,17 +32,26 @@ if TYPE_CHECKING:  # Pillow is imported when a chart is drawn, not at start-up
 
 FONT_PATH = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "NotoSansSC-subset.otf"
 
-RATE_LABEL = lazy_gettext("Reporting rate")
-ABNORMAL_LABEL = lazy_gettext("Abnormal cases")
+RATE_LABEL = lazy_gettext("Reporting rate (%)")
+ABNORMAL_LABEL = lazy_gettext("Abnormal cases (people)")
 TITLE = lazy_gettext("Last 14 days")
 CHART_LABELS: tuple[LazyProxy, ...] = (RATE_LABEL, ABNORMAL_LABEL, TITLE)
 
-WIDTH, HEIGHT = 640, 320
+# Sized for a phone: Telegram shows a photo some 270-330 px wide at a 390 px screen, so an
+# image 480 px wide is shown at 0.56-0.69 of its size; the smallest text here, 20 px, is
+# then at least 11 px on the screen (tests/browser measures it at 390 px).
+WIDTH, HEIGHT = 480, 520
+FONT_TICK, FONT_LABEL, FONT_TITLE = 20, 22, 26
+MIN_FONT = min(FONT_TICK, FONT_LABEL, FONT_TITLE)
 _S = 2  # drawn at twice the size, then scaled down: Pillow does not antialias lines
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 600, 64, 286  # the plot area, in output pixels
-_RATE = (31, 111, 178)
-_ABNORMAL = (226, 143, 140)
-_INK, _GRID = (40, 40, 40), (225, 225, 225)
+_LEFT, _RIGHT = 70, 462  # the plot areas' sides, in output pixels
+# Two panels, one above the other, each with its own scale and label: the rate (0-100 %)
+# and the abnormal count (whole people). A shared axis made a bar of 1 read as 25 %.
+RATE_PANEL = _RATE_TOP, _RATE_BOTTOM = 92, 232  # top and bottom, in output pixels
+COUNT_PANEL = _COUNT_TOP, _COUNT_BOTTOM = 310, 450
+RATE_COLOUR = _RATE = (31, 111, 178)
+ABNORMAL_COLOUR = _ABNORMAL = (200, 80, 70)
+_INK, _GRID = (40, 40, 40), (220, 220, 220)
 
 Point = tuple[date, float | None, int]
 
@@ -60,11 +70,38 @@ def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: i
     return draw.textlength(text, font=_font(size)) / _S
 
 
+def _line(draw: ImageDraw.ImageDraw, points: list[tuple[float, float]],
+          fill: tuple[int, int, int], width: float) -> None:
+    draw.line([(x * _S, y * _S) for x, y in points], fill=fill, width=round(width * _S),
+              joint="curve")
+
+
 def _abnormal_scale(points: Sequence[Point]) -> tuple[int, int]:
-    """(axis maximum, tick step): at least 4, in whole numbers."""
-    top = max([p[2] for p in points] + [4])
-    step = max(1, -(-top // 4))
-    return step * 4, step
+    """(axis maximum, tick step): at least 2, in whole numbers, two steps."""
+    top = max([p[2] for p in points] + [2])
+    step = -(-top // 2)
+    return step * 2, step
+
+
+def _legend(draw: ImageDraw.ImageDraw, y: float, label: str, color: tuple[int, int, int],
+            *, bar: bool) -> None:
+    """A panel's label, left-aligned above it, with the mark its series is drawn with."""
+    if bar:
+        draw.rectangle([(_LEFT * _S, (y - 8) * _S), ((_LEFT + 16) * _S, (y + 8) * _S)],
+                       fill=color)
+    else:
+        _line(draw, [(_LEFT - 2, y), (_LEFT + 18, y)], color, 4)
+    _text(draw, (_LEFT + 26, y), label, FONT_LABEL, "lm", color)
+
+
+def _grid(draw: ImageDraw.ImageDraw, top: float, bottom: float, labels: Sequence[str],
+          color: tuple[int, int, int]) -> None:
+    """Grid lines from bottom to top, one per label, the label on the left in the series'
+    colour."""
+    for i, label in enumerate(labels):
+        y = bottom - (bottom - top) * i / (len(labels) - 1)
+        _line(draw, [(_LEFT, y), (_RIGHT, y)], _INK if i == 0 else _GRID, 1.5 if i == 0 else 1)
+        _text(draw, (_LEFT - 8, y), label, FONT_TICK, "rm", color)
 
 
 def trend_chart(points: Sequence[Point]) -> bytes:
@@ -73,45 +110,45 @@ def trend_chart(points: Sequence[Point]) -> bytes:
 
     image = Image.new("RGB", (WIDTH * _S, HEIGHT * _S), "white")
     draw = ImageDraw.Draw(image)
-    width, height = _RIGHT - _LEFT, _BOTTOM - _TOP
+    slot = (_RIGHT - _LEFT) / max(len(points), 1)
 
-    def y_rate(rate: float) -> float:
-        return _BOTTOM - height * min(max(rate, 0.0), 1.0)
+    def x_of(i: int) -> float:
+        return _LEFT + slot * (i + 0.5)
 
-    top_count, step = _abnormal_scale(points)
-    for i in range(5):  # grid lines: rate every 25 %, abnormal every `step`
-        y = _BOTTOM - height * i / 4
-        draw.line([(_LEFT * _S, y * _S), (_RIGHT * _S, y * _S)], fill=_GRID, width=_S)
-        _text(draw, (_LEFT - 6, y), f"{25 * i}%", 10, "rm", _RATE)
-        _text(draw, (_RIGHT + 6, y), str(step * i), 10, "lm", _ABNORMAL)
-    slot = width / max(len(points), 1)
-    for i, (day, _rate, abnormal) in enumerate(points):
-        x = _LEFT + slot * (i + 0.5)
-        if abnormal:
-            bar_top = _BOTTOM - height * abnormal / top_count
-            draw.rectangle([((x - slot * 0.3) * _S, bar_top * _S), ((x + slot * 0.3) * _S,
-                           _BOTTOM * _S)], fill=_ABNORMAL)
-        _text(draw, (x, _BOTTOM + 8), f"{day.month}/{day.day}", 9, "mt")
-    # The rate as a line, with a gap where nobody was expected (a day off), not a fall to 0.
+    _text(draw, (WIDTH / 2, 10), str(TITLE), FONT_TITLE, "mt")
+    # The rate: a line with dots, a gap where nobody was expected (a day off), not a fall to 0.
+    _legend(draw, 60, str(RATE_LABEL), _RATE, bar=False)
+    _grid(draw, _RATE_TOP, _RATE_BOTTOM, ["0%", "50%", "100%"], _RATE)
+    height = _RATE_BOTTOM - _RATE_TOP
     run: list[tuple[float, float]] = []
     for i, (_day, rate, _abnormal) in enumerate([*points, (date.min, None, 0)]):
         if rate is None:
             if len(run) > 1:
-                draw.line(run, fill=_RATE, width=3 * _S, joint="curve")
+                _line(draw, run, _RATE, 3)
             run = []
             continue
-        x, y = (_LEFT + slot * (i + 0.5)) * _S, y_rate(rate) * _S
+        x, y = x_of(i), _RATE_BOTTOM - height * min(max(rate, 0.0), 1.0)
         run.append((x, y))
-        r = 3 * _S
-        draw.ellipse([(x - r, y - r), (x + r, y + r)], fill=_RATE)
-    draw.line([(_LEFT * _S, _BOTTOM * _S), (_RIGHT * _S, _BOTTOM * _S)], fill=_INK, width=_S)
-    _text(draw, (WIDTH / 2, 8), str(TITLE), 15, "mt")
-    # The legend: a line for the rate, a box for the abnormal count.
-    x = _LEFT
-    draw.line([(x * _S, 46 * _S), ((x + 18) * _S, 46 * _S)], fill=_RATE, width=3 * _S)
-    x += 24 + _text(draw, (x + 24, 46), str(RATE_LABEL), 11, "lm")
-    draw.rectangle([((x + 18) * _S, 41 * _S), ((x + 30) * _S, 51 * _S)], fill=_ABNORMAL)
-    _text(draw, (x + 36, 46), str(ABNORMAL_LABEL), 11, "lm")
+        draw.ellipse([((x - 4) * _S, (y - 4) * _S), ((x + 4) * _S, (y + 4) * _S)], fill=_RATE)
+    # The abnormal count: bars on a scale of whole people, each bar's number above it.
+    _legend(draw, 278, str(ABNORMAL_LABEL), _ABNORMAL, bar=True)
+    top_count, step = _abnormal_scale(points)
+    _grid(draw, _COUNT_TOP, _COUNT_BOTTOM, [str(step * i) for i in range(3)], _ABNORMAL)
+    height = _COUNT_BOTTOM - _COUNT_TOP
+    for i, (_day, _rate, abnormal) in enumerate(points):
+        if abnormal:
+            x, bar_top = x_of(i), _COUNT_BOTTOM - height * abnormal / top_count
+            draw.rectangle([((x - slot * 0.32) * _S, bar_top * _S),
+                            ((x + slot * 0.32) * _S, _COUNT_BOTTOM * _S)], fill=_ABNORMAL)
+            _text(draw, (x, bar_top - 2), str(abnormal), FONT_TICK, "mb", _ABNORMAL)
+    # Days under the bottom panel: every other one (the newest always), so that they fit;
+    # the month with the first one shown and where it changes ("11/18 20 22 … 30 12/2").
+    last, month = len(points) - 1, 0
+    for i, (day, _rate, _abnormal) in enumerate(points):
+        if (last - i) % 2 == 0:
+            label = str(day.day) if day.month == month else f"{day.month}/{day.day}"
+            month = day.month
+            _text(draw, (x_of(i), _COUNT_BOTTOM + 10), label, FONT_TICK, "mt")
     out = io.BytesIO()
     image.reduce(_S).save(out, format="PNG", compress_level=3)
     return out.getvalue()

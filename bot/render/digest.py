@@ -19,8 +19,9 @@ from itertools import groupby
 
 from bot.i18n import _, current_locale, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
-from bot.render.payloads import Buttons, Payload, message_payload, payload_for
+from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.reports import symptom_label, temperature_text
+from bot.render.webapp import dashboard_button
 from bot.services.digest.compute import (
     AbnormalCase,
     Figures,
@@ -256,7 +257,9 @@ def _daily(view: DigestText, locale: str) -> str:
 
 @payload_for.register
 def _digest(view: DigestText) -> Payload:
-    return message_payload(_daily(view, current_locale()))
+    buttons = dashboard_button()
+    return message_payload(_daily(view, current_locale()),
+                           reply_markup=inline_keyboard(buttons) if buttons else None)
 
 
 def status_buttons(d: UnitDigest, *, up: int | None) -> Buttons:
@@ -266,7 +269,7 @@ def status_buttons(d: UnitDigest, *, up: int | None) -> Buttons:
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     if up is not None:
         rows.append([(_("⬆️ Up"), status_callback(up))])
-    return rows
+    return rows + dashboard_button()
 
 
 def status_refused(refusal: StatusRefusal) -> str:

@@ -8,10 +8,10 @@ Callback data (the codecs below): ``dc:<shift>`` confirm, ``dw:<shift>`` ask to 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from html import escape
 
-from bot.i18n import _, fmt_date, ngettext
+from bot.i18n import _, fmt_date, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.roster import describe_problem, row_reason
@@ -79,6 +79,19 @@ def alert_payload(view: DutyAlert) -> Payload:
         "<b>{post}</b>, {when}, which starts in 30 minutes.").format(
         name=escape(view.member_name), unit=escape(view.unit_name), post=escape(view.post),
         when=_when(None, view.day, view.start, view.end)))
+
+
+def confirmed_line(at: datetime, timezone: str) -> str:
+    """What the tapped reminder says once the shift is confirmed (instead of the request)."""
+    return _("✅ Confirmed at {time}. Thank you!").format(
+        time=escape(fmt_time(at, "short", tz=timezone)))
+
+
+def swap_answered_line(accepted: bool, at: datetime, timezone: str) -> str:
+    """What the tapped swap request says once answered."""
+    text = (_("✅ You accepted at {time}: the shift is yours now.") if accepted
+            else _("✖ You declined at {time}: the shift stays theirs."))
+    return escape(text.format(time=fmt_time(at, "short", tz=timezone)))
 
 
 def confirm_reply(status: ConfirmStatus) -> str:

@@ -7,7 +7,7 @@ Telegram objects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 
@@ -21,7 +21,6 @@ from bot.render.payloads import (
     message_payload,
     payload_for,
 )
-from bot.services.faq.feedback import Feedback
 from bot.services.faq.kb import MAX_ID, Category, Entry, Rumour
 from bot.services.faq.questions import (
     MAX_ANSWER,
@@ -49,7 +48,11 @@ ENTRY = Codec("fq:e", Token("entry", MAX_ID, _KB_ID))
 CANDIDATE = Codec("fq:a", Token("entry", MAX_ID, _KB_ID))
 VOTE = Codec("fq:v", Token("entry", MAX_ID, _KB_ID), Word("helpful", ("1", "0")))
 SEND_RUMOUR = Codec("fq:rs", Int("question", 9))
-_ACTIONS = {"m": MENU, "c": TOPIC, "e": ENTRY, "a": CANDIDATE, "v": VOTE, "rs": SEND_RUMOUR}
+# 👎 on an answer to a question kept as a draft; "ask a person" for a kept question.
+NOT_HELPFUL = Codec("fq:n", Token("entry", MAX_ID, _KB_ID), Int("question", 9))
+ASK_PERSON = Codec("fq:q", Int("question", 9))
+_ACTIONS = {"m": MENU, "c": TOPIC, "e": ENTRY, "a": CANDIDATE, "v": VOTE, "rs": SEND_RUMOUR,
+            "n": NOT_HELPFUL, "q": ASK_PERSON}
 
 
 def parse_faq_callback(data: str | None) -> tuple[str, str, str] | None:
@@ -93,9 +96,24 @@ def entry_answer(entry: Entry, *, matched: bool = False) -> str:
     return f"{head}\n\n{entry.answer.strip()}{_source(entry.source, entry.date)}"
 
 
-def vote_buttons(entry: Entry) -> Buttons:
-    return [[(_("👍 Helpful"), VOTE.encode(entry.id, "1")),
-             (_("👎 Not helpful"), VOTE.encode(entry.id, "0"))]]
+def vote_buttons(entry: Entry, question_id: int | None = None) -> Buttons:
+    """👍 / 👎; with the member's question kept as a draft, 👎 offers to hand it over."""
+    down = (NOT_HELPFUL.encode(entry.id, question_id) if question_id is not None
+            else VOTE.encode(entry.id, "0"))
+    return [[(_("👍 Helpful"), VOTE.encode(entry.id, "1")), (_("👎 Not helpful"), down)]]
+
+
+def not_helpful_text() -> str:
+    return _("Sorry that did not help. I can pass your question, as you wrote it, to your "
+             "unit's contacts; their answer will come here.")
+
+
+def ask_person_button(question_id: int) -> Buttons:
+    return [[(_("🙋 Ask my unit's contacts"), ASK_PERSON.encode(question_id))]]
+
+
+def link_to_ask() -> str:
+    return _("To ask your unit's contacts, link your account with /start.")
 
 
 def vote_thanks(counted: bool) -> str:
@@ -104,13 +122,39 @@ def vote_thanks(counted: bool) -> str:
     return _("You have already rated this answer today. Thank you!")
 
 
-def candidates_text() -> str:
+def candidates_text(*, linked: bool = True) -> str:
+    if linked:
+        return _("I am not sure which of these you mean. Tap the question closest to yours, "
+                 "or, if none of them is it, ask your unit's contacts:")
     return _("I am not sure which of these you mean. Tap the question closest to yours, or "
-             "ask again in other words:")
+             "ask again in other words:") + "\n\n" + link_to_ask()
 
 
-def candidate_buttons(entries: Sequence[Entry]) -> Buttons:
-    return [[(e.question, CANDIDATE.encode(e.id))] for e in entries[:3]]
+def candidate_buttons(entries: Sequence[Entry], question_id: int | None = None) -> Buttons:
+    rows: Buttons = [[(e.question, CANDIDATE.encode(e.id))] for e in entries[:3]]
+    if question_id is not None:
+        rows.append([(_("🙋 None of these: ask my unit's contacts"),
+                      ASK_PERSON.encode(question_id))])
+    return rows
+
+
+def passed_on(result: AskResult, *, rumour: bool) -> str:
+    """What the member hears after tapping a button that hands a kept message over."""
+    if result.status is AskStatus.SENT and rumour:
+        return _("I have sent the message to your unit's contacts for a look (#{id}). Their "
+                 "answer will come here.").format(id=result.question_id)
+    if result.status is AskStatus.SENT:
+        return _("I have passed your question on to your unit's contacts (question #{id}). "
+                 "Their answer will come here.").format(id=result.question_id)
+    if result.status is AskStatus.NO_RECIPIENTS:
+        return _("I have stored it (#{id}); your unit has no contact who can receive it right "
+                 "now, so an administrator will pick it up.").format(id=result.question_id)
+    if result.status is AskStatus.NOT_LINKED:
+        return link_to_ask()
+    if result.status is AskStatus.TOO_MANY:
+        return _("You have already sent {n} questions to your unit's contacts today. Please "
+                 "wait for their answers.").format(n=MAX_PER_DAY)
+    return handed_over(result)
 
 
 def question_too_long(length: int) -> str:
@@ -204,19 +248,26 @@ def rumour_match(rumour: Rumour) -> str:
         _("Please do not pass it on.")
 
 
-def rumour_near(rumour: Rumour) -> str:
-    return _("🔎 <b>This is similar to a known rumour, but not the same.</b> The closest one "
+def rumour_near(rumour: Rumour, *, linked: bool | None = None) -> str:
+    text = _("🔎 <b>This is similar to a known rumour, but not the same.</b> The closest one "
              "I know:") + "\n\n" + _rumour_body(rumour)
+    if linked is None:
+        return text
+    return text + "\n\n" + _rumour_ask(linked)
+
+
+def _rumour_ask(linked: bool) -> str:
+    if linked:
+        return _("Not sure? Send it to your unit's contacts for a look.")
+    return _("Link your account with /start to send such messages to your unit's contacts "
+             "for a look.")
 
 
 def rumour_none(*, linked: bool) -> str:
     text = _("ℹ️ This is not a known rumour — which does not make it true. Please do not "
              "create, believe or spread unverified information: rely on official notices "
              "from your unit and the health authorities.")
-    if linked:
-        return text + "\n\n" + _("Not sure? Send it to your unit's contacts for a look.")
-    return text + "\n\n" + _("Link your account with /start to send such messages to your "
-                             "unit's contacts for a look.")
+    return text + "\n\n" + _rumour_ask(linked)
 
 
 def rumour_send_buttons(question_id: int) -> Buttons:
@@ -263,7 +314,7 @@ def answer_payload(view: AnswerToMember) -> Payload:
     return message_payload(f"{head}\n{_quote(view.question)}\n{escape(view.answer)}")
 
 
-def _fit(head: list[str], items: Sequence[str], total: int, tail: Sequence[str] = ()) -> str:
+def fit_list(head: list[str], items: Sequence[str], total: int, tail: Sequence[str] = ()) -> str:
     """As many items as fit in one message (HTML counted, which is never less than the
     visible text), then "…and N more"."""
     lines, used = list(head), sum(len(x) + 1 for x in (*head, *tail)) + 40
@@ -290,7 +341,7 @@ def questions_list(items: Sequence[OpenQuestion], total: int, tz: str) -> str:
         for item in items]
     how = "\n" + _("Answer with <code>/answer ID your answer</code>, or reply to the "
                    "question's message.")
-    return _fit([head], lines, total, [how])
+    return fit_list([head], lines, total, [how])
 
 
 def answer_usage() -> str:
@@ -320,33 +371,3 @@ def not_allowed() -> str:
 
 def admins_only() -> str:
     return _("Only administrators can do this.")
-
-
-# --- admin ---------------------------------------------------------------------------------
-
-
-def faq_stats(rows: Sequence[Feedback], question_of: Callable[[str, str], str | None]) -> str:
-    if not rows:
-        return _("No one has rated an answer yet.")
-    lines = []
-    for row in rows:
-        question = question_of(row.locale, row.entry_id)
-        label = escape(question) if question else _("(no longer in the knowledge base)")
-        lines.append(f"👍 {row.helpful} / 👎 {row.not_helpful} · <code>{escape(row.entry_id)}"
-                     f"</code> [{escape(row.locale)}] {label}")
-    head = _("<b>Answer ratings</b>, weakest first (👍 helpful / 👎 not helpful):")
-    return _fit([head], lines, len(rows))
-
-
-def reload_ok(counts: Sequence[tuple[str, int, int]]) -> str:
-    lines = [_("Knowledge base reloaded.")]
-    for locale, entries, rumours in counts:
-        lines.append(_("{locale}: {entries} entries, {rumours} rumours").format(
-            locale=escape(locale), entries=entries, rumours=rumours))
-    return "\n".join(lines)
-
-
-def reload_failed(errors: Sequence[str]) -> str:
-    head = _("<b>Not reloaded</b>: the files have errors. The bot keeps answering from the "
-             "previous version.")
-    return _fit([head], [f"• {escape(e[:300])}" for e in errors], len(errors))

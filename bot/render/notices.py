@@ -77,7 +77,9 @@ def notice_text(view: NoticeCopy) -> str:
     if view.reminder:
         lines.append(_("🔔 <b>Reminder:</b> please read this notice and acknowledge it."))
     lines += [head, "", escape(view.text)] if view.text else [head]
-    if view.ack_required:
+    if view.acknowledged_at is not None:
+        lines += ["", acknowledged_line(view.acknowledged_at, view.timezone or "UTC")]
+    elif view.ack_required:
         lines += ["", _("<i>Please tap “Acknowledge” once you have read it.</i>")]
     return "\n".join(lines)
 
@@ -86,7 +88,7 @@ def notice_text(view: NoticeCopy) -> str:
 def notice_payload(view: NoticeCopy) -> Payload:
     """The copy a recipient gets, with the acknowledge button when one is asked for."""
     markup = (inline_keyboard([[(ack_label(), ACKNOWLEDGE.encode(view.notice_id))]])
-              if view.ack_required else None)
+              if view.ack_required and view.acknowledged_at is None else None)
     text = notice_text(view)
     if view.media_kind and view.media_file_id:
         spec = file_spec(file_id=view.media_file_id)

@@ -20,9 +20,17 @@ from pathlib import Path
 from typing import Any
 
 Payload = dict[str, Any]
-InlineKeyboard = dict[str, list[list[dict[str, str]]]]
-# Rows of (label, callback data): what render gives handlers and payloads for buttons.
+InlineKeyboard = dict[str, list[list[dict[str, Any]]]]
+# Rows of (label, callback data): what render gives handlers and payloads for buttons. Data
+# that is an https:// link makes a URL button; "web_app:<url>" opens a Mini App (no callback
+# codec's data starts so).
 Buttons = list[list[tuple[str, str]]]
+URL_PREFIX = "https://"
+
+
+def is_url(data: str) -> bool:
+    """Whether a button's data is a link (a URL button) rather than callback data."""
+    return data.startswith(URL_PREFIX)
 
 # Telegram's limits, in characters (Telegram counts what the user sees, after entities are
 # parsed; render keeps its texts within these).
@@ -47,9 +55,23 @@ def payload_for(view: object) -> Payload:
     raise TypeError(f"no payload is registered for {type(view).__name__}")
 
 
+# A button's "data" that opens a Mini App at the URL after it instead of calling back
+# (render.webapp.dashboard_button); no codec's prefix looks like this.
+WEB_APP = "web_app:"
+
+
+def inline_button(label: str, data: str) -> dict[str, Any]:
+    if data.startswith(WEB_APP):
+        return {"text": label, "web_app": {"url": data.removeprefix(WEB_APP)}}
+    if is_url(data):
+        return {"text": label, "url": data}
+    return {"text": label, "callback_data": data}
+
+
 def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboard:
-    """Rows of (label, callback_data) as the Bot API's InlineKeyboardMarkup."""
-    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row]
+    """Rows of (label, callback_data, an https:// link or web_app:<url>) as the Bot API's
+    InlineKeyboardMarkup."""
+    return {"inline_keyboard": [[inline_button(label, data) for label, data in row]
                                 for row in rows]}
 
 

@@ -22,6 +22,7 @@ from bot.render.payloads import (
     message_payload,
     payload_for,
 )
+from bot.services.reports.answered import PromptAnswered
 from bot.services.reports.prompts import Prompt, Reminder
 
 
@@ -112,3 +113,19 @@ def _prompt(view: Prompt) -> Payload:
 def _reminder(view: Reminder) -> Payload:
     return reminder_payload(name=view.name, day=view.day, deadline=view.deadline,
                             timezone=view.timezone, offer_same=view.offer_same)
+
+
+def answered_text(day: date, reported_at: datetime, timezone: str) -> str:
+    """A sent prompt or reminder once the day is reported: it no longer asks."""
+    return _("<b>Daily health report · {date}</b>\n\n✅ Reported at {time}. Thank you! Send "
+             "/report to see or change it.").format(
+        date=escape(fmt_date(day, "full")), time=escape(fmt_time(reported_at, "short",
+                                                                   tz=timezone)))
+
+
+@payload_for.register
+def _answered(view: PromptAnswered) -> Payload:
+    # An edit of the message sent earlier, without reply_markup: its buttons go.
+    return {"method": "editMessageText", "message_id": view.message_id,
+            "text": answered_text(view.day, view.reported_at, view.timezone),
+            "parse_mode": "HTML"}

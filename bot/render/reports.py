@@ -36,7 +36,7 @@ from bot.services.reports.store import (
 )
 from bot.services.reports.temperature import MAX_C, MIN_C, TemperatureError, TemperatureErrorCode
 
-FORM_ACTIONS = ("w", "wd", "t", "s", "sd", "ns", "f", "fd", "ok", "re", "x")
+FORM_ACTIONS = ("w", "wd", "t", "s", "sd", "ns", "nc", "f", "fd", "ok", "re", "x")
 MAX_FORM_ARG = 12
 
 
@@ -215,6 +215,10 @@ def form_step(form: Form) -> tuple[str, Buttons]:
         question = _("<b>Your temperature?</b>") if mine else _(
             "<b>Temperature of {person}?</b>").format(person=who)
         text = question + " " + _("Tap one, or type it (for example 37.6 or 99.5°F).")
+        if form.person.was is not None:  # "same as yesterday" after a fever: today's, please
+            text += "\n" + escape(_("Yesterday: {temperature}. Please give today's reading.")
+                                  .format(temperature=temperature_text(Decimal(
+                                      form.person.was))))
         quick = [(fmt_number(Decimal(t), "0.0"), form_callback(form, "t", t))
                  for t in QUICK_TEMPERATURES]
         return text, [quick[:3], quick[3:] + [(_("Normal"), form_callback(form, "t", NORMAL))],
@@ -228,6 +232,12 @@ def form_step(form: Form) -> tuple[str, Buttons]:
                    for s in SYMPTOMS]
         rows = [toggles[i:i + 2] for i in range(0, len(toggles), 2)]
         return text, [*rows, [(_("Done ➡"), form_callback(form, "sd"))], _cancel(form)]
+    if form.step is Step.NOTE and form.person.note:
+        text = _("Note so far: “{note}”. Keep it, send a new note (at most {limit} "
+                 "characters), or clear it.").format(note=escape(form.person.note),
+                                                     limit=MAX_NOTE)
+        return text, [[(_("Keep ➡"), form_callback(form, "ns"))],
+                      [(_("🗑 Clear the note"), form_callback(form, "nc"))], _cancel(form)]
     if form.step is Step.NOTE:
         question = _("Anything to add?") if mine else _(
             "Anything to add about {person}?").format(person=who)

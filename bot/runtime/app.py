@@ -15,6 +15,7 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import BotData, Context
 from bot.db import Database
 from bot.i18n import LOCALES_DIR, use_locale
+from bot.render.webapp import set_dashboard_url
 from bot.runtime.replies import WaitOutFloods
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
     application.bot_data.db = db
     application.bot_data.metrics = metrics
     application.bot_data.faq = load_faq(LOCALES_DIR, settings.default_locale)
+    set_dashboard_url(settings.webapp_url)
     handlers.register(application)
     return application
 
@@ -105,6 +107,7 @@ async def _post_shutdown(application: SelfreportApp) -> None:
     from bot.runtime.jobs import stop_machinery
 
     await stop_machinery(application)  # a no-op when post_stop already stopped it
+    set_dashboard_url(None)  # the process may build another Application (tests, the demo)
 
 
 async def publish_commands(application: SelfreportApp) -> None:

@@ -15,8 +15,10 @@ from telegram import Update
 from bot.config import Settings
 from bot.db import Database, migrate
 from bot.runtime.app import SelfreportApp, build_application
-from bot.runtime.web import WebServer
+from bot.runtime.web import WebServer, split_listen
 from bot.runtime.webhook import WebhookServer
+from bot.webapp.server import WebAppServer
+from bot.webapp.server import add_routes as add_webapp_routes
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +61,25 @@ async def start_bot(settings: Settings, db: Database, *, poll_timeout: int = 30)
         await app.post_init(app)
     await app.start()
     assert app.updater is not None
+    shared = bool(settings.webapp_url and settings.webhook_url and split_listen(
+        settings.webapp_listen) == split_listen(settings.webhook_listen))
     if settings.webhook_url:
-        webhook = app.bot_data.webhook = WebhookServer(app, settings)
+        webhook = app.bot_data.webhook = WebhookServer(
+            app, settings, (lambda web_app: add_webapp_routes(web_app, app)) if shared else None)
         await webhook.start()
     else:
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
         logger.info("receiving updates by long polling from %s", settings.telegram_api_base_url)
+    if settings.webapp_url and not shared:
+        webapp = app.bot_data.webapp = WebAppServer(app, settings.webapp_listen)
+        await webapp.start()
     return app
 
 
 async def stop_bot(app: SelfreportApp) -> None:
+    if app.bot_data.webapp is not None:
+        await app.bot_data.webapp.stop()
+        app.bot_data.webapp = None
     if app.bot_data.webhook is not None:
         await app.bot_data.webhook.stop()
         app.bot_data.webhook = None

@@ -22,6 +22,8 @@ from telegram import Update
 from bot.runtime.web import split_listen
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.config import Settings
     from bot.runtime.app import SelfreportApp
 
@@ -60,7 +62,8 @@ async def receive_update(request: web.Request) -> web.Response:
 class WebhookServer:
     """Serves WEBHOOK_URL's path on WEBHOOK_LISTEN and registers the webhook with Telegram."""
 
-    def __init__(self, bot: SelfreportApp, settings: Settings) -> None:
+    def __init__(self, bot: SelfreportApp, settings: Settings,
+                 more_routes: Callable[[web.Application], None] | None = None) -> None:
         assert settings.webhook_url and settings.webhook_secret
         self._bot = bot
         self._url = settings.webhook_url
@@ -70,6 +73,8 @@ class WebhookServer:
         app[_APP_KEY] = bot
         app[_SECRET_KEY] = self._secret.encode()
         app.router.add_post("/" + urlsplit(self._url).path.lstrip("/"), receive_update)
+        if more_routes is not None:  # the dashboard, when it shares this address
+            more_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
 
     async def start(self) -> None:

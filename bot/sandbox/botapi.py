@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox import media, messages, updates
+from bot.sandbox import media, messages, updates, webapps
 from bot.sandbox.limits import Fault
 from bot.sandbox.models import JSON
 from bot.sandbox.params import ApiError, Params, Upload, bad_request, chat_id_of
@@ -107,6 +107,8 @@ METHODS: dict[str, Method] = {
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
+    "setChatMenuButton": webapps.set_chat_menu_button,
+    "getChatMenuButton": webapps.get_chat_menu_button,
 }
 # Telegram matches method names case-insensitively.
 _BY_LOWER = {name.lower(): name for name in METHODS}

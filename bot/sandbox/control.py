@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox import actions
+from bot.sandbox import actions, webapps
 from bot.sandbox.actions import ControlError
 from bot.sandbox.botapi import STATE_KEY
 from bot.sandbox.hooks import DemoHooks
@@ -148,6 +148,7 @@ async def chat(request: web.Request, state: SandboxState) -> JSON:
     return {
         "messages": [m.control() for m in messages.values() if m.message_id > after],
         "version": state.chat_versions.get(user_id, 0),
+        "menu_button": webapps.menu_button_of(state, user_id),
     }
 
 
@@ -251,7 +252,7 @@ def add_routes(app: web.Application) -> None:
         ("GET", "/sandbox/demo/people", demo_people),
         ("GET", "/sandbox/demo/clock", demo_clock),
         ("POST", "/sandbox/demo/clock", demo_run_at),
-    ]
+    ] + webapps.control_routes()
     for method, path, handler in routes:
         app.router.add_route(method, path, _control(handler))
     app.router.add_get("/", index)

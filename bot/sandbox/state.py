@@ -47,6 +47,8 @@ class SandboxState:
         # Bot configuration survives reset(), like a real bot's webhook and command list.
         self.webhook = WebhookSettings()
         self.commands: dict[tuple[str, str], list[JSON]] = {}
+        # Menu buttons by chat id, 0 for the bot's default (bot.sandbox.webapps).
+        self.menu_buttons: dict[int, JSON] = {}
         self.allowed_updates: list[str] | None = None
         # update_id only ever grows, even across reset(): a running bot keeps its offset.
         self._update_ids = itertools.count(1)

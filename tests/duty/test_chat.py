@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 import bot.runtime.jobs
@@ -222,3 +223,53 @@ async def test_duty_views_and_garbage_input(
     assert nobody["text"] == "Nobody called “Cara” in your units."
     [me] = await ask(sb, MIA, "Mia")
     assert me["text"] == "Nobody called “Mia” in your units."
+
+
+CONFIRMED = {"zh_CN": "✅ 已于 19:0", "en": "✅ Confirmed at 7:0"}
+ACCEPTED = {"zh_CN": "✅ 您已于 19:", "en": "✅ You accepted at 7:"}
+LANGUAGE_CODE = {"zh_CN": "zh-hans", "en": "en"}
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+async def test_confirm_and_accept_show_on_the_message_tapped(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database, locale: str
+) -> None:
+    o = await seed(db, locale=locale)
+    started(sandbox, EVERYONE, language_code=LANGUAGE_CODE[locale])
+    first = await add_shift(db, o.units["Branch 1"], o.members[MIA])
+    second = await add_shift(db, o.units["Branch 1"], o.members[MIA], start="14:00", end="18:00")
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "19:00"))
+    await bot.runtime.jobs.tick_now(bot_app)
+    reminders = await sb.wait_for_bot_messages(MIA, count=2)
+    reminder = next(m for m in reminders if buttons(m) == [(buttons(m)[0][0], f"dc:{first}")])
+
+    # The reminder: confirmed, with the time, instead of the request and the button.
+    await press(sb, MIA, reminder, f"dc:{first}", count=0)
+    chat = await sb.wait_until(MIA, lambda ms: any(
+        m["message_id"] == reminder["message_id"] and m.get("edited") for m in ms))
+    shown = next(m for m in chat if m["message_id"] == reminder["message_id"])
+    assert shown["text"].split("\n")[0] == reminder["text"].split("\n")[0]
+    assert shown["text"].split("\n")[-1].startswith(CONFIRMED[locale])
+    assert buttons(shown) == []
+
+    # /duty's list: the confirmed shift turns ✅ and loses its Confirm button there.
+    [board] = await ask(sb, MIA, "/duty")
+    assert f"dc:{second}" in [data for _label, data in buttons(board)]
+    await press(sb, MIA, board, f"dc:{second}", count=0)
+    chat = await sb.wait_until(MIA, lambda ms: any(
+        m["message_id"] == board["message_id"] and m.get("edited") for m in ms))
+    shown = next(m for m in chat if m["message_id"] == board["message_id"])
+    assert [d for _l, d in buttons(shown) if d.startswith("dc:")] == []
+    assert "⏳" not in shown["text"].split("\n", 1)[1].split("\n\n")[-1]  # my shifts: all ✅
+    assert f"dw:{second}" in [data for _label, data in buttons(shown)]  # swap stays
+
+    # A swap request answered: it says so, with the time, instead of the buttons.
+    _answer, [_question] = await press(sb, MIA, shown, f"dw:{second}")
+    await ask(sb, MIA, "ben")
+    [request] = await sb.wait_for_bot_messages(BEN)
+    request_id = int(buttons(request)[0][1].split(":")[1])
+    await press(sb, BEN, request, f"dsa:{request_id}", count=0)
+    [answered] = await sb.wait_until(BEN, lambda ms: bool(ms[0].get("edited")))
+    assert answered["text"].startswith(request["text"])
+    assert answered["text"].split("\n")[-1].startswith(ACCEPTED[locale])
+    assert buttons(answered) == []

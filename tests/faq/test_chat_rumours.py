@@ -64,9 +64,12 @@ async def test_check_command_and_its_usage(sb: SandboxClient) -> None:
 
 async def test_a_similar_claim_is_said_to_be_similar_not_the_same(sb: SandboxClient) -> None:
     await sb.create_user(3304, "Cy", language_code="en")
-    reply = await one_reply(sb, 3304, "/check garlic kills the virus")
+    # A statement of the fact the rumour denies is never called that rumour.
+    reply = await one_reply(sb, 3304, "/check garlic does not protect you from the virus")
     assert "similar to a known rumour, but not the same" in reply["text"]
     assert "Eating garlic prevents infection." in reply["text"]
+    assert "This is a known rumour" not in reply["text"]
+    assert "Link your account with /start" in reply["text"]  # unlinked: no way to send it
 
 
 UNKNOWN_EN = "From tomorrow the canteen serves only noodles, tell everyone!"

@@ -40,8 +40,11 @@ from tests.support.builders import (
 )
 from tests.support.chat import ask, buttons, press
 
-__all__ = ["ALAN", "BEN", "BOB", "CARA", "DORA", "EVERYONE", "GINA", "MIA", "NOW", "QUIET", "TZ",
-           "Org", "ask", "audit_rows", "buttons", "press", "seed_org"]
+# An alert's head: Mia's name links to her profile (she has written to the bot).
+MIA_LINK = "{}</b> " + f'<a href="tg://user?id={MIA}">Mia</a>'
+
+__all__ = ["ALAN", "BEN", "BOB", "CARA", "DORA", "EVERYONE", "GINA", "MIA", "MIA_LINK", "NOW",
+           "QUIET", "TZ", "Org", "ask", "audit_rows", "buttons", "press", "seed_org"]
 
 
 async def report(db: Database, member_id: int, *, temperature: str | None = None,

@@ -22,6 +22,7 @@ from tests.leaders.helpers import (
     EVERYONE,
     GINA,
     MIA,
+    MIA_LINK,
     NOW,
     QUIET,
     TZ,
@@ -61,7 +62,7 @@ async def test_an_abnormal_report_alerts_its_units_chain_once(db: Database) -> N
     # Branch 1 has no contacts: Company A's chain, in order.
     assert keys(rows) == [f"alert:{rid}:0:{o.members[ALAN]}", f"alert:{rid}:0:{o.members[DORA]}"]
     text = rows[0].payload["text"]
-    assert "Abnormal health report:</b> Mia" in text
+    assert MIA_LINK.format("Abnormal health report:") in text
     assert "Group / Company A / Branch 1" in text
     assert "<b>38.2 °C</b>" in text and "cough" in text
     assert "Li Na" not in text  # a well household member is not listed
@@ -105,7 +106,7 @@ async def test_an_amendment_sends_an_update_not_a_second_alert(db: Database) -> 
                                  f"alert_update:{rid}:2:{o.members[ALAN]}",
                                  f"alert_update:{rid}:2:{o.members[DORA]}"])
     update = next(r for r in rows if r.dedup_key.startswith("alert_update"))
-    assert "Update to the alert:</b> Mia" in update.payload["text"]
+    assert MIA_LINK.format("Update to the alert:") in update.payload["text"]
     assert "39.0 °C" in update.payload["text"] and "shortness of breath" in update.payload["text"]
     async with db.transaction() as s:
         assert len((await s.scalars(select(Alert))).all()) == 1
@@ -228,13 +229,13 @@ async def test_a_members_own_abnormal_report_alerts_at_once_without_a_tick(
     o = await seed_org(db)
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
-    await report(db, o.members[MIA], temperature="38.4", day=NOW.date() - timedelta(days=1),
+    await report(db, o.members[MIA], symptoms=("cough",), day=NOW.date() - timedelta(days=1),
                  now=NOW - timedelta(days=1))
     [help_msg] = await ask(sb, MIA, "/help")
     # "Same as yesterday" on today's question: the report handler saves, then alerts.
     await sb.press(MIA, help_msg["message_id"], callback_data="r:2026-11-30:same")
     [alert_msg] = await sb.wait_for_bot_messages(ALAN)
-    assert "Abnormal health report:</b> Mia" in alert_msg["html"]
+    assert MIA_LINK.format("Abnormal health report:") in alert_msg["html"]
     assert "Report for Nov 30, 2026" in alert_msg["text"]
 
 

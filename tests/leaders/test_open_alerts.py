@@ -23,6 +23,7 @@ from tests.leaders.helpers import (
     EVERYONE,
     GINA,
     MIA,
+    MIA_LINK,
     NOW,
     QUIET,
     TZ,
@@ -117,7 +118,7 @@ async def test_an_alert_raised_with_no_chain_is_sent_once_a_chain_exists(db: Dat
     assert (await tick(db, later + timedelta(minutes=1))).counts.get("alert", 0) == 0
     [sent] = await outbox(db, "alert")
     assert sent.dedup_key == f"alert:{mia}:0:{o.members[ALAN]}"
-    assert "Abnormal health report:</b> Mia" in sent.payload["text"]
+    assert MIA_LINK.format("Abnormal health report:") in sent.payload["text"]
     assert "passed up" not in sent.payload["text"]
     async with db.transaction() as s:
         alert = await s.scalar(select(Alert).where(Alert.report_id == mia))

@@ -18,6 +18,7 @@ from tests.leaders.helpers import (
     DORA,
     EVERYONE,
     MIA,
+    MIA_LINK,
     NOW,
     ask,
     audit_rows,
@@ -90,7 +91,7 @@ async def test_unwell_asks_the_temperature_and_alerts_the_chain(
     assert report.temperature == Decimal("36.9") and report.symptoms == ["other"]
     assert report.entered_by == o.members[ALAN]
     [alert] = await sb.wait_for_bot_messages(DORA)
-    assert "Abnormal health report:</b> Mia" in alert["html"]
+    assert MIA_LINK.format("Abnormal health report:") in alert["html"]
     assert "Entered by Alan" in alert["text"]
 
 

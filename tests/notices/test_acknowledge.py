@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.notices.helpers import (
@@ -55,7 +57,11 @@ async def test_acknowledging_records_the_time_once_and_takes_the_button_away(
     answer = await sb.press(MIA, copy["message_id"], button="✅ Acknowledge")
     assert answer["text"] == "Thank you: your acknowledgement is recorded."
     [edited] = await sb.wait_until(MIA, lambda chat: not chat[0].get("reply_markup"))
-    assert edited["text"] == copy["text"]
+    # The copy says it is read, with the time, where it asked for the tap.
+    *notice_lines, request = copy["text"].split("\n")
+    assert request == "Please tap “Acknowledge” once you have read it."
+    *shown, acknowledged = edited["text"].split("\n")
+    assert shown == notice_lines and acknowledged.startswith("✅ Acknowledged at 11/30/26, 9:0")
     first = (await recipients(db, notice.id))[o.members[MIA]].acknowledged_at
     assert first is not None and abs(first - NOW) < timedelta(minutes=1)
 
@@ -140,3 +146,26 @@ async def test_notices_figures_drill_down_and_reminders_once_an_hour(
         {"count": 2}, {"count": 1}]
     acked = {m for m, r in (await recipients(db, notice.id)).items() if r.acknowledged_at}
     assert acked == {o.members[MIA], o.members[DORA]}
+
+
+ACKED = {"zh_CN": "✅ 已于 2026/11/30 09:0", "en": "✅ Acknowledged at 11/30/26, 9:0"}
+REQUEST = {"zh_CN": "阅读后请点击“已阅”。",
+           "en": "Please tap “Acknowledge” once you have read it."}
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+async def test_the_acknowledged_copy_shows_a_tick_and_the_time(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database, locale: str
+) -> None:
+    await seed(db, locale=locale)
+    started(sandbox, EVERYONE, language_code="zh-hans" if locale == "zh_CN" else "en")
+    bot_app.bot_data.clock = running_clock(NOW)
+    copy = await send_to_branch(sb, "<b>戴口罩</b> & wash hands")
+    [notice] = await notices_in(db)
+    assert copy["text"].endswith(REQUEST[locale])
+    await sb.press(MIA, copy["message_id"], callback_data=f"na:{notice.id}")
+    [edited] = await sb.wait_until(MIA, lambda chat: bool(chat[0].get("edited")))
+    assert "<b>戴口罩</b> & wash hands" in edited["text"]  # the notice, as written
+    assert REQUEST[locale] not in edited["text"]
+    assert edited["text"].split("\n")[-1].startswith(ACKED[locale])
+    assert not edited.get("reply_markup")

@@ -76,7 +76,7 @@ async def test_report_in_chinese(sb: SandboxClient, db: Database) -> None:
     await tap(sb, 3303, "完成 ➡")
     await tap(sb, 3303, "跳过 ➡")
     summary = await says(sb, 3303, "请核对您2026年11月30日的报告")
-    assert "• 您本人：37.4 °C" in summary["text"]
+    assert "• 您本人：37.4℃" in summary["text"]
     await tap(sb, 3303, "✅ 确认")
     await says(sb, 3303, "✅ 已于 09:00 报告")
 

@@ -109,7 +109,8 @@ async def test_a_report_after_the_deadline_is_accepted_and_marked_late(
 async def seed_yesterday(db: Database, member_id: int) -> None:
     m = await member(db, member_id)
     async with db.transaction() as s:
-        people = (PersonHealth(None, "", m.name, Decimal("37.8"), ("cough",), "still coughing"),)
+        # No fever (a fever is asked again: tests/reports/test_same_after_fever.py).
+        people = (PersonHealth(None, "", m.name, Decimal("37.1"), ("cough",), "still coughing"),)
         await save_report(s, member=m, day=MONDAY - timedelta(days=1),
                           entry=ReportInput(people, contact_case=True),
                           now=at(MONDAY - timedelta(days=1), "08:00"),
@@ -126,11 +127,11 @@ async def test_same_as_yesterday_copies_yesterdays_report_dated_today(
     assert "r:2026-11-30:same" in callbacks(prompt)
     await tap(sb, 3006, "🔁 Same as yesterday")
     done = await says(sb, 3006, "✅ Reported at")
-    assert "37.8 °C, cough" in done["text"] and "still coughing" in done["text"]
+    assert "37.1 °C, cough" in done["text"] and "still coughing" in done["text"]
     report = await stored(db, mid)
     assert report is not None
     assert (report.report_date, report.status, report.temperature, report.symptoms,
-            report.contact_case) == (MONDAY, ReportStatus.ABNORMAL, Decimal("37.8"),
+            report.contact_case) == (MONDAY, ReportStatus.ABNORMAL, Decimal("37.1"),
                                      ["cough"], True)
 
 

@@ -23,6 +23,7 @@ from bot.db.models.machinery import (
     OutboxMessage,
     OutboxStatus,
     SeenUpdate,
+    WebAppLogin,
 )
 from bot.db.models.notices import (
     Notice,
@@ -88,5 +89,6 @@ __all__ = [
     "Unit",
     "UnitContact",
     "VolunteerOffer",
+    "WebAppLogin",
     "utcnow",
 ]

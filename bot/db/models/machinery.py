@@ -79,3 +79,16 @@ class BotInstance(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WebAppLogin(Base):
+    """Telegram initData the dashboard (bot.webapp) has signed someone in with: each is taken
+    once, on whichever instance, so a copied one cannot be replayed. Rows older than
+    WEBAPP_INIT_MAX_AGE are pruned (such initData is refused as expired anyway)."""
+
+    __tablename__ = "webapp_logins"
+
+    # SHA-256 of the initData's own hash field, hex
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -198,8 +198,9 @@ function renderMessage(m) {
   for (const row of (!m.deleted && keyboard) || []) {
     div.append(el("div", {class: "kb"}, ...row.map(b => el("button", {
       type: "button", class: "inline",
-      onclick: () => (b.url ? SAFE_URL.test(b.url) && window.open(b.url, "_blank", "noopener")
-                            : guarded(() => press(m.message_id, b))),
+      onclick: () => (b.web_app ? guarded(() => WebAppPanel.open(b.web_app.url, b.text, current))
+                     : b.url ? SAFE_URL.test(b.url) && window.open(b.url, "_blank", "noopener")
+                     : guarded(() => press(m.message_id, b))),
     }, b.text))));
   }
   div.append(el("div", {class: "meta"}, formatTime(m.date) + (m.edited ? ` · ${t("edited")}` : "")));
@@ -238,6 +239,7 @@ async function poll(token) {
         chat.scrollTop = chat.scrollHeight;
         showReplyKeyboard(data.messages);
       }
+      WebAppPanel.menu(data.menu_button, user, e => toast(t("error", {message: e.message}), 5));
     } catch (e) {
       await new Promise(resolve => setTimeout(resolve, 1000));
     }

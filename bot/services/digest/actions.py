@@ -34,6 +34,7 @@ from bot.services.drafts import DraftKind
 from bot.services.org import audit
 from bot.services.org.permissions import Actor
 from bot.services.outgoing import KIND_REMINDER, Outgoing
+from bot.services.reports.answered import answered_prompts
 from bot.services.reports.prompts import in_quiet_hours
 from bot.services.reports.schedule import all_schedules, schedule_for
 from bot.services.reports.store import PersonHealth, ReportInput, save_report, well_input
@@ -210,7 +211,8 @@ async def report_for(session: AsyncSession, scope: Actor, *, member_id: int, wel
         return ReportForResult(refusal or ReportForStatus.NOT_FOUND)
     unit = await session.get(Unit, member.unit_id)
     assert unit is not None
-    day = (await schedule_for(session, unit, default_timezone)).local_date(now)
+    schedule = await schedule_for(session, unit, default_timezone)
+    day = schedule.local_date(now)
     entry = await well_input(session, member)
     if not well:
         me = PersonHealth(None, "", member.name, temperature, ("other",))
@@ -226,7 +228,11 @@ async def report_for(session: AsyncSession, scope: Actor, *, member_id: int, wel
     alert = await alerts.alert_report(session, report_id=saved.report.id, now=now,
                                       default_timezone=default_timezone,
                                       default_locale=default_locale)
-    return ReportForResult(ReportForStatus.SAVED, member.name, day, not well, alert.items)
+    # The member's prompt and reminders of the day stop asking: the day is reported.
+    answered = await answered_prompts(session, member=member, day=day, schedule=schedule,
+                                      reported_at=now, default_locale=default_locale)
+    return ReportForResult(ReportForStatus.SAVED, member.name, day, not well,
+                           (*alert.items, *answered))
 
 
 # --- drafts of the two-step forms ----------------------------------------------------------

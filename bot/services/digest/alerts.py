@@ -16,34 +16,22 @@ bot.outbox.send in the same transaction.
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
-    Alert,
-    HouseholdReport,
-    Member,
-    OutboxMessage,
-    Report,
-    ReportStatus,
-    Unit,
-)
+from bot.db.models import Alert, OutboxMessage, Report, ReportStatus, Unit
+from bot.services.digest.alert_view import AlertView, view_of
 from bot.services.org import audit
 from bot.services.org.contacts import Recipient, chain_recipients, recipients_by_ids
 from bot.services.org.permissions import Actor
 from bot.services.org.recipients import chains_for
-from bot.services.org.units import unit_names
 from bot.services.outgoing import Outgoing
-from bot.services.reports.schedule import schedule_for
 from bot.services.reports.store import SaveResult
 
 logger = logging.getLogger(__name__)
@@ -57,70 +45,6 @@ _ESCALATE_LIMIT = 200
 
 def alert_key(report_id: int, level: int, member_id: int) -> str:
     return f"{KIND_ALERT}:{report_id}:{level}:{member_id}"
-
-
-@dataclass(frozen=True)
-class Person:
-    relation: str | None  # None: the member themself
-    name: str
-    temperature: Decimal | None
-    symptoms: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AlertView:
-    """What an alert says; rendered in each recipient's language by bot.render.alerts."""
-
-    alert_id: int
-    report_id: int
-    member_name: str
-    unit_names: tuple[str, ...]
-    report_date: date
-    abnormal: bool
-    persons: tuple[Person, ...]
-    contact_case: bool
-    travel: bool
-    isolation: bool
-    reported_at: datetime
-    timezone: str
-    entered_by: str | None
-    level: int
-    handled_by: str | None = None
-    handled_at: datetime | None = None
-
-    def fingerprint(self) -> str:
-        data = [self.abnormal, self.contact_case, self.travel, self.isolation,
-                [[p.relation, p.name, str(p.temperature), list(p.symptoms)]
-                 for p in self.persons]]
-        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
-
-
-async def view_of(session: AsyncSession, alert: Alert, report: Report,
-                  default_timezone: str) -> AlertView:
-    member = await session.get(Member, report.member_id)
-    unit = await session.get(Unit, report.unit_id)
-    assert member is not None and unit is not None
-    household = (await session.scalars(
-        select(HouseholdReport).where(HouseholdReport.report_id == report.id)
-        .order_by(HouseholdReport.id))).all()
-    persons = [Person(None, member.name, report.temperature, tuple(report.symptoms or ()))]
-    persons += [Person(h.relation, h.name, h.temperature, tuple(h.symptoms or ()))
-                for h in household if h.temperature is not None or h.symptoms]
-    entered_by = handled_by = None
-    if report.entered_by is not None:
-        leader = await session.get(Member, report.entered_by)
-        entered_by = leader.name if leader else None
-    if alert.handled_by is not None:
-        handler = await session.get(Member, alert.handled_by)
-        handled_by = handler.name if handler else None
-    schedule = await schedule_for(session, unit, default_timezone)
-    return AlertView(
-        alert_id=alert.id, report_id=report.id, member_name=member.name,
-        unit_names=tuple(await unit_names(session, unit)), report_date=report.report_date,
-        abnormal=report.status is ReportStatus.ABNORMAL, persons=tuple(persons),
-        contact_case=report.contact_case, travel=report.travel, isolation=report.isolation,
-        reported_at=report.updated_at, timezone=schedule.timezone, entered_by=entered_by,
-        level=alert.level, handled_by=handled_by, handled_at=alert.handled_at)
 
 
 @dataclass(frozen=True)
@@ -168,13 +92,16 @@ class AlertResult:
     outcome: AlertOutcome
     messages: int = 0  # how many `items` holds
     items: tuple[Outgoing, ...] = field(default=(), compare=False)  # to send
+    # The names of those told (for the member: "your leader … is being told").
+    told: tuple[str, ...] = field(default=(), compare=False)
 
 
 _NOTHING = AlertResult(AlertOutcome.NONE)
 
 
-def _result(outcome: AlertOutcome, items: list[Outgoing]) -> AlertResult:
-    return AlertResult(outcome, len(items), tuple(items))
+def _result(outcome: AlertOutcome, items: list[Outgoing],
+            recipients: Iterable[Recipient] = ()) -> AlertResult:
+    return AlertResult(outcome, len(items), tuple(items), tuple(r.name for r in recipients))
 
 
 def needs_check(saved: SaveResult | None) -> bool:
@@ -205,8 +132,8 @@ async def alert_report(session: AsyncSession, *, report_id: int, now: datetime,
         return await _new_alert(session, report, now, default_timezone, default_locale)
     if alert.revision >= report.revision:
         return _NOTHING
+    view = await view_of(session, alert, report, default_timezone, with_changes=True)
     alert.revision = report.revision
-    view = await view_of(session, alert, report, default_timezone)
     fingerprint = view.fingerprint()
     if fingerprint == alert.fingerprint:
         return _NOTHING
@@ -215,7 +142,7 @@ async def alert_report(session: AsyncSession, *, report_id: int, now: datetime,
                                          default_locale)
     items = _items(recipients, f"alert_update:{report_id}:{report.revision}", AlertUpdate(view))
     logger.info("alert %s: update for revision %s", alert.id, report.revision)
-    return _result(AlertOutcome.UPDATED, items)
+    return _result(AlertOutcome.UPDATED, items, recipients)
 
 
 async def _new_alert(session: AsyncSession, report: Report, now: datetime,
@@ -239,7 +166,7 @@ async def _new_alert(session: AsyncSession, report: Report, now: datetime,
     items = _items(recipients, f"{KIND_ALERT}:{report.id}:0", view)
     logger.info("alert %s for report %s: %s recipient(s) in unit %s", alert.id, report.id,
                 len(items), alert.unit_id)
-    return _result(AlertOutcome.ALERTED, items)
+    return _result(AlertOutcome.ALERTED, items, recipients)
 
 
 async def scan(session: AsyncSession, *, now: datetime, default_timezone: str,

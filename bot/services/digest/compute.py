@@ -159,10 +159,12 @@ async def compute_digests(
     unit_ids: Collection[int] | None = None,
     day: date | None = None,
     history: bool = True,
+    span: int | None = None,
 ) -> dict[int, UnitDigest]:
     """The digest of each unit in `unit_ids` (default: every active unit) for its local date
     at `now` (or `day` for all of them), from a constant number of queries. Without
-    `history` (the chart's 14 days) only today and yesterday are read: much less work."""
+    `history` (the chart's 14 days) only today and yesterday are read: much less work;
+    `span` asks for that many days of history instead (the dashboard's 30-day trend)."""
     units = await q.load_units(session)
     units_by_id = {u.id: u for u in units}
     schedules = q.resolve_schedules(units, default_timezone)
@@ -170,7 +172,7 @@ async def compute_digests(
     if not targets:
         return {}
     days = {t: day or schedules[t].local_date(now) for t in targets}
-    span = HISTORY_DAYS if history else 2
+    span = span or (HISTORY_DAYS if history else 2)
     first, last = min(days.values()) - timedelta(days=span - 1), max(days.values())
     # Only what the targets cover: one subtree (a prefix filter) or the whole organisation.
     scope = units_by_id[targets[0]].path if len(targets) == 1 else None

@@ -125,5 +125,5 @@ def merge(files: Mapping[str, KnowledgeBase], additions: Sequence[Addition]) -> 
     for locale, entries in extra.items():
         kb = files[locale]
         result.kbs[locale] = KnowledgeBase(kb.locale, kb.categories, [*kb.entries, *entries],
-                                           kb.rumours)
+                                           kb.rumours, kb.synonyms)
     return result

@@ -1,18 +1,25 @@
-"""Measure a matcher: top-1, top-3, mean reciprocal rank and time per question."""
+"""Measure what the bot does with questions and forwards: ranking, decisions, time.
+
+A queries file is `query<TAB>id` after a header; the id may list alternatives (`a|b`) or be
+`-`: a question the knowledge base does not answer (it should go to a person), or a message
+that is not a known rumour. `evaluate_questions` runs `Faq.rank` and `Faq.ask` (what the chat
+runs, other locales searched when unsure); `evaluate_rumours` runs `Faq.check_rumour`.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.services.faq.matcher import Match
 
 RANKS = 10  # MRR counts the right entry down to this rank
+NONE = "-"  # the id of a question no entry answers / a message that is no known rumour
 
 
 class QueriesError(ValueError):
@@ -22,8 +29,12 @@ class QueriesError(ValueError):
 @dataclass(frozen=True)
 class Query:
     text: str
-    expected: frozenset[str]  # any of these ids is right
+    expected: frozenset[str]  # any of these ids is right; empty: none is (`-`)
     line: int = 0
+
+    @property
+    def in_scope(self) -> bool:
+        return bool(self.expected)
 
 
 @dataclass(frozen=True)
@@ -31,17 +42,8 @@ class Outcome:
     query: Query
     got: list[Match]  # the best RANKS matches
     rank: int | None  # of the first right entry, from 1
-
-
-@dataclass(frozen=True)
-class Decisions:
-    """What the bot would do with the questions, and how often that is right."""
-
-    confident: int = 0
-    confident_right: int = 0
-    candidates: int = 0
-    candidates_hit: int = 0  # a right entry is among the offered candidates
-    none: int = 0
+    kind: str = ""  # what the bot did: confident / candidates / none (match / near / none)
+    offered: tuple[str, ...] = ()  # the ids it answered with or offered
 
 
 @dataclass
@@ -52,28 +54,20 @@ class EvalResult:
     mrr: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
+    mean_ms: float = 0.0
     outcomes: list[Outcome] = field(default_factory=list)
 
     @property
     def misses(self) -> list[Outcome]:
-        """Questions whose best match is not a right entry."""
-        return [o for o in self.outcomes if o.rank != 1]
-
-    def decisions(self, decide: Callable[[list[Match]], tuple[str, list[Match]]]) -> Decisions:
-        counts: Counter[str] = Counter()
-        for o in self.outcomes:
-            kind, chosen = decide(o.got[:3])
-            counts[kind] += 1
-            right = [m for m in chosen if m.id in o.query.expected]
-            if kind == "confident" and chosen[0].id in o.query.expected:
-                counts["confident_right"] += 1
-            elif kind == "candidates" and right:
-                counts["candidates_hit"] += 1
-        return Decisions(**{k: counts[k] for k in Decisions.__dataclass_fields__})
+        """In-scope questions whose best match is not a right entry, and out-of-scope ones
+        that were answered."""
+        return [o for o in self.outcomes
+                if (o.query.in_scope and o.rank != 1)
+                or (not o.query.in_scope and o.kind in ("confident", "match"))]
 
 
 def read_queries(path: Path, known_ids: set[str] | None = None) -> list[Query]:
-    """`query<TAB>id` rows after a header; the id may list alternatives as `a|b`."""
+    """`query<TAB>id` rows after a header; the id may list alternatives as `a|b`, or be `-`."""
     try:
         content = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -89,10 +83,13 @@ def read_queries(path: Path, known_ids: set[str] | None = None) -> list[Query]:
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             problems.append(f"{path}:{line}: expected `query<TAB>id`")
             continue
+        if row[1].strip() == NONE:
+            queries.append(Query(row[0].strip(), frozenset(), line))
+            continue
         expected = frozenset(p.strip() for p in row[1].split("|") if p.strip())
         unknown = sorted(expected - known_ids) if known_ids is not None else []
-        if unknown:
-            problems.append(f"{path}:{line}: unknown id {', '.join(unknown)}")
+        if unknown or NONE in expected:
+            problems.append(f"{path}:{line}: unknown id {', '.join(unknown) or NONE}")
             continue
         queries.append(Query(row[0].strip(), expected, line))
     if problems:
@@ -109,25 +106,93 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def evaluate(search: Callable[[str, int], list[Match]], queries: Sequence[Query]) -> EvalResult:
+Decide = Callable[[str], tuple[str, list[str]]]
+
+
+def evaluate(search: Callable[[str, int], list[Match]], queries: Sequence[Query],
+             decide: Decide | None = None) -> EvalResult:
+    """Rank every query with `search` (and, given `decide`, record what the bot does with it).
+    The time is that of `decide` when given (what the bot calls per question), else of
+    `search`."""
     result = EvalResult(n=len(queries))
     if not queries:
         return result
     times: list[float] = []
     hits1 = hits3 = 0
     reciprocal = 0.0
+    scoped = [q for q in queries if q.in_scope]
     for query in queries:
         start = time.perf_counter()
         matches = search(query.text, RANKS)
+        if decide is not None:
+            start = time.perf_counter()
+            kind, offered = decide(query.text)
+        else:
+            kind, offered = "", []
         times.append((time.perf_counter() - start) * 1000)
         rank = next((i for i, m in enumerate(matches, 1) if m.id in query.expected), None)
-        hits1 += rank == 1
-        hits3 += rank is not None and rank <= 3
-        reciprocal += 1 / rank if rank else 0.0
-        result.outcomes.append(Outcome(query, matches, rank))
-    result.top1 = hits1 / len(queries)
-    result.top3 = hits3 / len(queries)
-    result.mrr = reciprocal / len(queries)
+        if query.in_scope:
+            hits1 += rank == 1
+            hits3 += rank is not None and rank <= 3
+            reciprocal += 1 / rank if rank else 0.0
+        result.outcomes.append(Outcome(query, matches, rank, kind, tuple(offered)))
+    denominator = max(1, len(scoped))
+    result.top1, result.top3 = hits1 / denominator, hits3 / denominator
+    result.mrr = reciprocal / denominator
     result.p50_ms = _percentile(times, 0.5)
     result.p99_ms = _percentile(times, 0.99)
+    result.mean_ms = sum(times) / len(times)
     return result
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def question_figures(result: EvalResult) -> dict[str, Any]:
+    """The figures of `selfreport faq eval --json` for questions."""
+    scoped = [o for o in result.outcomes if o.query.in_scope]
+    outside = [o for o in result.outcomes if not o.query.in_scope]
+    answered = [o for o in scoped if o.kind == "confident"]
+    offered = [o for o in scoped if o.kind == "candidates"]
+    handed = [o for o in result.outcomes if o.kind == "none"]
+    return {
+        "n": result.n, "in_scope": len(scoped), "out_of_scope": len(outside),
+        "top1": round(result.top1, 4), "top3": round(result.top3, 4),
+        "mrr": round(result.mrr, 4),
+        "answered": _share(len(answered), len(scoped)),
+        "answered_right": _share(sum(bool(o.offered) and o.offered[0] in o.query.expected
+                                     for o in answered), len(answered)),
+        "candidates": _share(len(offered), len(scoped)),
+        "candidates_right": _share(sum(bool(set(o.offered) & o.query.expected)
+                                       for o in offered), len(offered)),
+        "handed_over": _share(len(handed), result.n),
+        "handed_over_right": _share(sum(not o.query.in_scope for o in handed), len(handed)),
+        "in_scope_handed_over": _share(sum(o.kind == "none" for o in scoped), len(scoped)),
+        "out_of_scope_answered": _share(sum(o.kind == "confident" for o in outside),
+                                        len(outside)),
+        "out_of_scope_candidates": _share(sum(o.kind == "candidates" for o in outside),
+                                          len(outside)),
+        "p50_ms": round(result.p50_ms, 3), "p99_ms": round(result.p99_ms, 3),
+        "mean_ms": round(result.mean_ms, 3),
+    }
+
+
+def rumour_figures(result: EvalResult) -> dict[str, Any]:
+    """The figures of `selfreport faq eval --rumours --json`."""
+    scoped = [o for o in result.outcomes if o.query.in_scope]
+    outside = [o for o in result.outcomes if not o.query.in_scope]
+    known = [o for o in scoped if o.kind == "match"]
+    return {
+        "n": result.n, "rumours": len(scoped), "not_rumours": len(outside),
+        "top1": round(result.top1, 4),
+        "known": _share(len(known), len(scoped)),
+        "known_right": _share(sum(bool(o.offered) and o.offered[0] in o.query.expected
+                                  for o in known), len(known)),
+        "similar": _share(sum(o.kind == "near" for o in scoped), len(scoped)),
+        "not_known": _share(sum(o.kind == "none" for o in scoped), len(scoped)),
+        "false_known": _share(sum(o.kind == "match" for o in outside), len(outside)),
+        "false_similar": _share(sum(o.kind == "near" for o in outside), len(outside)),
+        "p50_ms": round(result.p50_ms, 3), "p99_ms": round(result.p99_ms, 3),
+        "mean_ms": round(result.mean_ms, 3),
+    }

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from bot.services.faq.markup import utf16_length, visible_text
+from bot.services.faq.synonyms import SYNONYMS_FILE, load_synonyms
 from bot.services.faq.text import normalise
 from bot.services.faq.yamlfile import YamlFile
 
@@ -110,6 +111,8 @@ class KnowledgeBase:
     categories: list[Category]
     entries: list[Entry]
     rumours: list[Rumour] = field(default_factory=list)
+    # word (or English stem) → synonym group (synonyms.yaml, optional)
+    synonyms: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._entries = {e.id: e for e in self.entries}
@@ -246,13 +249,17 @@ def load_rumours_file(path: Path, locale: str | None, problems: list[str]) -> li
 
 
 def load_knowledge_base(locale_dir: Path) -> KnowledgeBase:
-    """faq.yaml (required) and rumours.yaml (optional) of one locale directory."""
+    """faq.yaml (required), rumours.yaml and synonyms.yaml (optional) of one locale
+    directory."""
     problems: list[str] = []
     kb = load_faq_file(locale_dir / FAQ_FILE, locale_dir.name, problems)
     rumours_path = locale_dir / RUMOURS_FILE
     if rumours_path.exists():
         kb = KnowledgeBase(kb.locale, kb.categories, kb.entries,
                            load_rumours_file(rumours_path, locale_dir.name, problems))
+    synonyms = load_synonyms(locale_dir / SYNONYMS_FILE, locale_dir.name, problems)
+    if synonyms:
+        kb = KnowledgeBase(kb.locale, kb.categories, kb.entries, kb.rumours, synonyms)
     if problems:
         raise KbError(problems)
     return kb

@@ -3,29 +3,23 @@
 Each entry has several texts (its question and paraphrases); each text is scored separately
 and the entry takes its best text's score. A text's score mixes two signals, each about 0 to 1:
 
-- lexical: BM25 (bm25s, Lucene variant) over the tokens of `text.tokens`, divided by what a
-  text of average length containing each query token once would score, i.e. the idf-weighted
-  share of the question that the text covers. Unknown English words are first mapped to the
-  closest word of the index (rapidfuzz ratio ≥ 80), which absorbs most typos.
+- lexical: BM25 (Lucene's variant) over the tokens of `text.tokens`, divided by what a text of
+  average length containing each query token once would score, i.e. the idf-weighted share of
+  the question that the text covers. Unknown English words that look like slips of the fingers
+  are mapped to a word of the index (`typos`). (Long messages are read clause by clause as
+  well: bot.services.faq.service.)
 - fuzzy: rapidfuzz's normalised Indel ratio between the meaningful words of question and text
   (`text.words`), which forgives typos inside words, Chinese ones too.
 
-An optional context text per entry (its answer) adds CONTEXT_WEIGHT × its own lexical score,
-which separates entries whose questions look alike. Scores run from 0 to about 1.
-
-The weights and thresholds come from benchmarks/faq_eval.py on the shipped evaluation sets,
-with out-of-scope questions from the public data as negatives (figures in benchmarks/README.md):
-from CONFIDENT up, with a lead of MARGIN over the next entry, 30–45 % of the evaluation
-questions are answered at once and about 90 % of those answers are right, while 1–2 % of
-out-of-scope questions get an answer; from NEAR up the question gets candidates, and the right
-entry is among them for about 87 %; below NEAR (about 10 %) it goes to a person.
+Synonyms (locales/<locale>/synonyms.yaml) add a token for their group to every text and
+question holding one of their words. An optional context text per entry (its answer) adds
+CONTEXT_WEIGHT × its own lexical score, which separates entries whose questions look alike.
+Scores run from 0 to about 1; the thresholds that turn them into decisions are in `decide`.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,60 +27,108 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.services.faq import text as textmod
+from bot.services.faq.typos import Corrector
 
 LEXICAL_WEIGHT = 0.7
 CONTEXT_WEIGHT = 0.3
-TYPO_CUTOFF = 80.0
+CHAR_WEIGHT = 0.3
+CORRECTED = 0.8  # weight of a corrected English word
 K1, B = 1.2, 0.75
-
-# See the module docstring and benchmarks/README.md for where these come from.
-CONFIDENT = 0.65
-MARGIN = 0.08
-NEAR = 0.4
+# Tokens that are mostly unknown to any index when they do not match (a bigram across two
+# words, a single character): they count when they match but do not dilute when they don't.
+_SOFT = ("b:", "u:")
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
     id: str
     score: float
+    text: int = 0  # which of the entry's texts scored best (0: its question or claim)
 
 
 class _Bm25:
-    """bm25s over one corpus of token lists, plus the idf it uses, for normalising."""
+    """BM25 over one corpus of token lists."""
 
     def __init__(self, docs: Sequence[list[str]]) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import bm25s
-        # bm25s sets its own logger to DEBUG and logs every index it builds.
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        self.n = len(docs)
+        self.n = max(len(docs), 1)
         df: Counter[str] = Counter()
         for doc in docs:
             df.update(set(doc))
         self.idf = {t: self._idf(n) for t, n in df.items()}
         self.unknown_idf = self._idf(0)
-        self.index = bm25s.BM25(k1=K1, b=B, method="lucene")
-        # bm25s needs at least one token per document to build its matrix.
-        self.index.index([doc or [""] for doc in docs], show_progress=False)
+        avgdl = sum(len(d) for d in docs) / self.n or 1.0
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for i, doc in enumerate(docs):
+            norm = K1 * (1 - B + B * len(doc) / avgdl)
+            for token, tf in Counter(doc).items():
+                weight = self.idf[token] * tf / (tf + norm)
+                ids, weights = postings.setdefault(token, ([], []))
+                ids.append(i)
+                weights.append(weight)
+        self.postings = {t: (np.asarray(ids, dtype=np.int64), np.asarray(w, dtype=np.float32))
+                         for t, (ids, w) in postings.items()}
+        self.size = len(docs)
 
     def _idf(self, df: int) -> float:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, query: list[str]) -> np.ndarray:
-        """Per document, BM25 score / score of an average document holding each token once.
+    def scores(self, query: Mapping[str, float]) -> tuple[np.ndarray, float]:
+        """Per document the BM25 score, and what an average document holding each query token
+        once would score (the question's own weight)."""
+        scores = np.zeros(self.size, dtype=np.float32)
+        ideal = 0.0
+        for token, weight in query.items():
+            idf = self.idf.get(token)
+            if idf is None:
+                ideal += 0.0 if token.startswith(_SOFT) else weight * self.unknown_idf
+                continue
+            ideal += weight * idf
+            ids, weights = self.postings[token]
+            np.add.at(scores, ids, weight * weights)
+        return scores, ideal / (1 + K1)
 
-        About 0 to 1; a short document that repeats the query's words can exceed 1 a little.
-        """
-        known = [t for t in query if t in self.idf]
-        if not known:
-            return np.zeros(self.n, dtype=np.float32)
-        # A Chinese question's bigrams that span two words ("和同" in "和同事") are mostly
-        # unknown to any index; they count when they match but do not dilute when they don't.
-        ideal = sum(self.idf.get(t, 0.0 if t.startswith("b:") else self.unknown_idf)
-                    for t in query) / (1 + K1)
-        scores = self.index.get_scores(known)
-        return np.asarray(scores, dtype=np.float32) / ideal
+    def coverage(self, query: Mapping[str, float]) -> np.ndarray:
+        """The share of the question covered, per document (about 0 to 1)."""
+        scores, ideal = self.scores(query)
+        return scores / ideal if ideal > 0 else scores
+
+
+class _CharTfidf:
+    """Cosine similarity of character 1–3-gram TF-IDF vectors (sublinear tf, smooth idf) of
+    the normalised texts: forgiving of typos and inflections in any script."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        grams = [self._grams(t) for t in texts]
+        df: Counter[str] = Counter()
+        for g in grams:
+            df.update(g.keys())
+        self.idf = {g: math.log((1 + len(texts)) / (1 + c)) + 1 for g, c in df.items()}
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for i, g in enumerate(grams):
+            weights = {k: (1 + math.log(c)) * self.idf[k] for k, c in g.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for k, w in weights.items():
+                ids, ws = postings.setdefault(k, ([], []))
+                ids.append(i)
+                ws.append(w / norm)
+        self.postings = {k: (np.asarray(ids, dtype=np.int64), np.asarray(ws, dtype=np.float32))
+                         for k, (ids, ws) in postings.items()}
+        self.size = len(texts)
+
+    @staticmethod
+    def _grams(text: str) -> Counter[str]:
+        t = textmod.normalise(text)
+        return Counter(t[i:i + n] for n in (1, 2, 3) for i in range(len(t) - n + 1))
+
+    def cosine(self, text: str) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float32)
+        query = {g: (1 + math.log(c)) * self.idf[g] for g, c in self._grams(text).items()
+                 if g in self.idf}
+        norm = math.sqrt(sum(w * w for w in query.values())) or 1.0
+        for g, w in query.items():
+            ids, weights = self.postings[g]
+            np.add.at(out, ids, (w / norm) * weights)
+        return out
 
 
 class Matcher:
@@ -94,78 +136,110 @@ class Matcher:
 
     def __init__(self, items: Sequence[tuple[str, list[str]]],
                  context: Mapping[str, str] | None = None, *,
-                 lexical_weight: float = LEXICAL_WEIGHT) -> None:
+                 synonyms: Mapping[str, str] | None = None,
+                 lexical_weight: float | None = None,
+                 char_weight: float | None = None) -> None:
         self.ids = [entry_id for entry_id, _ in items]
-        self._lexical_weight = lexical_weight
+        self._lexical_weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
+        self._synonyms = dict(synonyms or {})
         owners: list[int] = []
         texts: list[str] = []
+        firsts: list[int] = []
         for i, (_, variants) in enumerate(items):
+            firsts.append(len(texts))
             for variant in variants or [""]:
                 owners.append(i)
                 texts.append(variant)
         self._owners = np.asarray(owners, dtype=np.int64)
-        docs = [textmod.tokens(t) for t in texts]
+        self._firsts = np.asarray(firsts, dtype=np.int64)
+        docs = [textmod.tokens(t, self._synonyms) for t in texts]
+        self._docs = docs
         self._keys = [textmod.words(t) for t in texts]
         self._bm25 = _Bm25(docs) if docs else None
+        self._char_weight = CHAR_WEIGHT if char_weight is None else char_weight
+        self._chars = _CharTfidf(texts) if texts and self._char_weight > 0 else None
         self._context: _Bm25 | None = None
-        known = set(self._bm25.idf) if self._bm25 else set()
+        vocabulary = {w for t in texts for w in textmod.latin_words(t)}
         if context:
-            self._context = _Bm25([textmod.tokens(context.get(i, "")) for i in self.ids])
-            known |= set(self._context.idf)
-        self._known = known
-        self._latin = sorted(t[2:] for t in known if t.startswith("e:"))
+            context_texts = [context.get(i, "") for i in self.ids]
+            self._context = _Bm25([textmod.tokens(t, self._synonyms) for t in context_texts])
+            vocabulary |= {w for t in context_texts for w in textmod.latin_words(t)}
+        self._corrector = Corrector(vocabulary)
 
-    def _correct(self, tokens: list[str]) -> list[str]:
-        """Unknown English stems replaced by the closest known one (typos)."""
+    def query(self, text: str) -> dict[str, float]:
+        """The question's tokens with their weights: 1, or CORRECTED for a corrected word."""
+        out: dict[str, float] = {}
+        for token in textmod.tokens(text, self._synonyms):
+            out.setdefault(token, 1.0)
+        for word in textmod.latin_words(text):
+            fixed = self._corrector.correct(word)
+            if fixed is None:
+                continue
+            typed = "e:" + textmod.stem(word)
+            if typed in out and (self._bm25 is None or typed not in self._bm25.idf):
+                del out[typed]
+                for token in textmod.tokens(fixed, self._synonyms):
+                    out[token] = max(out.get(token, 0.0), CORRECTED)
+        return out
+
+    def _text_scores(self, text: str) -> np.ndarray:
         from rapidfuzz import fuzz, process
 
         assert self._bm25 is not None
-        out = []
-        for token in tokens:
-            if token.startswith("e:") and token not in self._known and len(token) >= 6:
-                best = process.extractOne(token[2:], self._latin, scorer=fuzz.ratio,
-                                          score_cutoff=TYPO_CUTOFF)
-                if best is not None:
-                    token = "e:" + best[0]
-            out.append(token)
-        return out
-
-    def scores(self, text: str) -> np.ndarray:
-        """Score of every entry, in the order of `ids`."""
-        from rapidfuzz import fuzz, process
-
-        result = np.zeros(len(self.ids), dtype=np.float32)
-        if self._bm25 is None:
-            return result
-        query = list(dict.fromkeys(self._correct(textmod.tokens(text))))
+        query = self.query(text)
         key = textmod.words(text)
         if not query and not key:
-            return result
+            return np.zeros(self._bm25.size, dtype=np.float32)
         lexical = self._bm25.coverage(query)
         fuzzy = np.zeros_like(lexical)
         if key:
             fuzzy = process.cdist([key], self._keys, scorer=fuzz.ratio, dtype=np.float32,
                                   workers=1)[0] / 100.0
         combined = self._lexical_weight * lexical + (1 - self._lexical_weight) * fuzzy
+        if self._chars is not None:
+            combined = ((1 - self._char_weight) * combined
+                        + self._char_weight * self._chars.cosine(text))
+        return combined
+
+    def scored(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Score of every entry, in the order of `ids`, and the index (within the entry) of
+        the entry's text that scored best."""
+        result = np.zeros(len(self.ids), dtype=np.float32)
+        best_text = np.zeros(len(self.ids), dtype=np.int64)
+        if self._bm25 is None:
+            return result, best_text
+        combined = self._text_scores(text)
         np.maximum.at(result, self._owners, combined)
+        # The first text of each entry holding its best score.
+        is_best = combined >= result[self._owners] - 1e-7
+        for pos in np.flatnonzero(is_best)[::-1]:
+            owner = self._owners[pos]
+            best_text[owner] = pos - self._firsts[owner]
         if self._context is not None:
+            query = self.query(text)
             result += CONTEXT_WEIGHT * self._context.coverage(query)
-        return result
+        return result, best_text
+
+    def covered(self, text: str, match: Match) -> float:
+        """The idf-weighted share of the matched text (`match.text` of `match.id`) that
+        `text` holds: how much of a claim a message actually says."""
+        if self._bm25 is None or match.id not in self.ids:
+            return 0.0
+        pos = int(self._firsts[self.ids.index(match.id)]) + match.text
+        if pos >= len(self._docs) or self._owners[pos] != self.ids.index(match.id):
+            return 0.0
+        doc = set(self._docs[pos])
+        query = set(self.query(text))
+        whole = sum(self._bm25.idf.get(t, 0.0) for t in doc)
+        return sum(self._bm25.idf.get(t, 0.0) for t in doc & query) / whole if whole else 0.0
+
+    def scores(self, text: str) -> np.ndarray:
+        """Score of every entry, in the order of `ids`."""
+        return self.scored(text)[0]
 
     def search(self, text: str, k: int = 3) -> list[Match]:
         """The `k` best entries, best first; entries with no similarity at all are left out."""
-        scores = self.scores(text)
+        scores, best_text = self.scored(text)
         order = np.argsort(-scores, kind="stable")[: max(k, 0)]
-        return [Match(self.ids[i], round(float(scores[i]), 4)) for i in order if scores[i] > 0]
-
-    @staticmethod
-    def confident(matches: Sequence[Match]) -> bool:
-        """The best match may be given as the answer."""
-        if not matches or matches[0].score < CONFIDENT:
-            return False
-        return len(matches) == 1 or matches[0].score - matches[1].score >= MARGIN
-
-    @staticmethod
-    def near(matches: Sequence[Match]) -> bool:
-        """The best matches are worth offering as candidates."""
-        return bool(matches) and matches[0].score >= NEAR
+        return [Match(self.ids[i], round(float(scores[i]), 4), int(best_text[i]))
+                for i in order if scores[i] > 0]

@@ -104,6 +104,15 @@ def clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+def as_written(text: str) -> str:
+    """What a person wrote, as they wrote it: only the surrounding whitespace (which Telegram
+    drops anyway) and control characters a database cannot hold (NUL and the other C0/C1
+    codes, tabs and line breaks kept) go. Format characters stay: an emoji joined by U+200D
+    or a right-to-left mark is part of the text. Matching normalises a copy, never this."""
+    return "".join(ch for ch in text
+                   if ch in "\n\t\r" or unicodedata.category(ch) != "Cc").strip()
+
+
 async def ask_person(
     session: AsyncSession,
     *,
@@ -118,9 +127,10 @@ async def ask_person(
     now: datetime,
 ) -> AskResult:
     """Store a question for a person; `send` hands it over now, else it is kept as a draft
-    (an unknown rumour, sent only when the member asks for it with `send_draft`)."""
-    text = clean_text(text)
-    if not text:
+    (sent only when the member asks for it with `send_draft`). The text is stored as written
+    (`as_written`)."""
+    text = as_written(text)
+    if not clean_text(text):
         return AskResult(AskStatus.EMPTY)
     if len(text) > MAX_QUESTION:
         return AskResult(AskStatus.TOO_LONG)
@@ -151,14 +161,30 @@ async def ask(session: AsyncSession, *, telegram_user_id: int, chat_id: int, loc
                             admin_ids=admin_ids, default_locale=default_locale, now=now)
 
 
-async def keep_rumour(session: AsyncSession, *, telegram_user_id: int, chat_id: int,
-                      locale: str, text: str, now: datetime) -> AskResult:
-    """A message the rumour list does not know, kept as a draft (cut to MAX_QUESTION) so that
-    a button can send it for a look (`send_draft`) without carrying its text."""
+async def keep_draft(session: AsyncSession, *, telegram_user_id: int, chat_id: int,
+                     locale: str, text: str, kind: QuestionKind, now: datetime) -> AskResult:
+    """A message kept as a draft (cut to MAX_QUESTION, stored exactly as written) so that a
+    button can hand it to the member's contacts (`send_draft`) without carrying its text:
+    an unknown or only similar rumour, or a question answered with candidates or an answer
+    the member may find unhelpful. Status SENT with the draft's id, or NOT_LINKED / EMPTY."""
     stored = text if len(text) <= MAX_QUESTION else text[: MAX_QUESTION - 1] + "…"
     return await ask_person(session, telegram_user_id=telegram_user_id, chat_id=chat_id,
-                            locale=locale, text=stored, kind=QuestionKind.RUMOUR, send=False,
+                            locale=locale, text=stored, kind=kind, send=False,
                             admin_ids=(), default_locale=locale, now=now)
+
+
+async def keep_question(session: AsyncSession, *, telegram_user_id: int, chat_id: int,
+                        locale: str, text: str, now: datetime) -> AskResult:
+    """A question answered by the knowledge base, kept as a draft (see keep_draft)."""
+    return await keep_draft(session, telegram_user_id=telegram_user_id, chat_id=chat_id,
+                            locale=locale, text=text, kind=QuestionKind.QUESTION, now=now)
+
+
+async def keep_rumour(session: AsyncSession, *, telegram_user_id: int, chat_id: int,
+                      locale: str, text: str, now: datetime) -> AskResult:
+    """A forwarded message kept as a draft (see keep_draft)."""
+    return await keep_draft(session, telegram_user_id=telegram_user_id, chat_id=chat_id,
+                            locale=locale, text=text, kind=QuestionKind.RUMOUR, now=now)
 
 
 async def send_draft(session: AsyncSession, *, question_id: int, telegram_user_id: int,
@@ -258,8 +284,8 @@ class AnswerResult:
 async def answer(session: AsyncSession, actor: Actor, *, question_id: int, text: str,
                  default_locale: str, now: datetime) -> AnswerResult:
     """Record the answer; the result carries it for the asker, in their language."""
-    text = clean_text(text)
-    if not text:
+    text = as_written(text)  # reaches the member exactly as the leader wrote it
+    if not clean_text(text):
         return AnswerResult(AnswerStatus.EMPTY, question_id)
     if len(text) > MAX_ANSWER:
         return AnswerResult(AnswerStatus.TOO_LONG, question_id)

@@ -16,6 +16,13 @@ from pathlib import Path
 from typing import Literal
 
 from bot.services.faq.additions import Addition, merge
+from bot.services.faq.decide import (
+    Kind,
+    Thresholds,
+    decide,
+    entry_thresholds,
+    rumour_thresholds,
+)
 from bot.services.faq.kb import (
     FAQ_FILE,
     RUMOURS_FILE,
@@ -27,21 +34,29 @@ from bot.services.faq.kb import (
     locale_dirs,
 )
 from bot.services.faq.markup import visible_text
-from bot.services.faq.matcher import NEAR, Match, Matcher
+from bot.services.faq.matcher import Match, Matcher
+from bot.services.faq.rumours import fragments, verdict
+from bot.services.faq.synonyms import SYNONYMS_FILE, han_words
+from bot.services.faq.text import add_words
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_CHARS = 1000  # of each answer, indexed with a low weight (see matcher.CONTEXT_WEIGHT)
 MAX_CANDIDATES = 3
-MAX_PARTS = 30  # sentences of a forwarded message compared one by one
-# A candidate offered beside others must score at least this share of NEAR.
-CANDIDATE_FLOOR = 0.8 * NEAR
-_SENTENCES = re.compile(r"[^。！？!?；;：:\n]+(?:[。！？!?；;：:]|\.(?=\s|$))?")
+RANKS = 10  # how many matches `rank` returns at most
+LONG_HAN, LONG_WORDS = 30, 18  # a message from this long is also read clause by clause
+CLAUSE_WEIGHT = 0.9
+MAX_CLAUSES = 6
+_CLAUSE_END = re.compile(r"(?<=[。！？!?；;，,\n])|(?<=\.)\s+")
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+__all__ = ["Answer", "Faq", "RumourCheck", "decide", "entry_matcher", "rumour_matcher"]
 
 
 @dataclass(frozen=True)
 class Answer:
-    kind: Literal["confident", "candidates", "none"]
+    kind: Kind
     entry: Entry | None = None
     # candidates: the close entries to offer; beside a confident answer, close runners-up
     candidates: list[Entry] = field(default_factory=list)
@@ -53,27 +68,36 @@ class RumourCheck:
     kind: Literal["match", "near", "none"]
     rumour: Rumour | None = None
     score: float = 0.0
+    matches: list[Match] = field(default_factory=list)
 
 
-def decide(matches: Sequence[Match]) -> tuple[Literal["confident", "candidates", "none"],
-                                              list[Match]]:
-    """What to do with a question's best matches: answer, offer candidates, or hand over."""
-    if Matcher.confident(matches):  # the answer, then any close runner-up ("see also")
-        return "confident", [matches[0], *(m for m in matches[1:] if m.score >= CANDIDATE_FLOOR)]
-    if Matcher.near(matches):
-        return "candidates", [m for m in matches if m.score >= CANDIDATE_FLOOR]
-    return "none", []
-
-
-def entry_matcher(entries: Sequence[Entry], *, context: bool = True) -> Matcher:
+def entry_matcher(entries: Sequence[Entry], *, context: bool = True,
+                  synonyms: dict[str, str] | None = None) -> Matcher:
     """The matcher the bot uses for a list of entries (also what `faq eval` measures)."""
     snippets = ({e.id: visible_text(e.answer)[:CONTEXT_CHARS] for e in entries}
                 if context else None)
-    return Matcher(all_texts(entries), snippets)
+    return Matcher(all_texts(entries), snippets, synonyms=synonyms)
 
 
-def rumour_matcher(rumours: Sequence[Rumour]) -> Matcher:
-    return Matcher(all_texts(rumours))
+def rumour_matcher(rumours: Sequence[Rumour], synonyms: dict[str, str] | None = None
+                   ) -> Matcher:
+    # No character n-grams here: a forward shares short strings ("天热了") with many claims
+    # it does not make; the rumour check must be sure of the claim.
+    return Matcher(all_texts(rumours), synonyms=synonyms, char_weight=0.0)
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a long message worth reading alone, last first; nothing for a short
+    one."""
+    text = text[:1000]
+    han, latin = len(_HAN_CHAR.findall(text)), len(_LATIN_WORD.findall(text))
+    if han < LONG_HAN and latin < LONG_WORDS:
+        return []
+    parts = [p.strip() for p in _CLAUSE_END.split(text) if p.strip()]
+    keep = [p for p in parts if len(_HAN_CHAR.findall(p)) >= 4
+            or len(_LATIN_WORD.findall(p)) >= 3]
+    # The last clauses hold the question more often than the first (greetings, background).
+    return list(dict.fromkeys(reversed(keep)))[:MAX_CLAUSES]
 
 
 FileKey = tuple[tuple[str, str | None], ...]
@@ -85,7 +109,8 @@ def files_key(locales_dir: Path) -> FileKey:
     mtimes alone could miss an edit within the same clock tick."""
     key: list[tuple[str, str | None]] = []
     for locale_dir in locale_dirs(locales_dir):
-        for path in (locale_dir / FAQ_FILE, locale_dir / RUMOURS_FILE):
+        for path in (locale_dir / FAQ_FILE, locale_dir / RUMOURS_FILE,
+                     locale_dir / SYNONYMS_FILE):
             try:
                 digest: str | None = hashlib.blake2b(path.read_bytes()).hexdigest()
             except FileNotFoundError:
@@ -102,7 +127,9 @@ class _Book:
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> _Book:
-        return cls(kb, entry_matcher(kb.entries), rumour_matcher(kb.rumours))
+        add_words(han_words(kb.synonyms))
+        return cls(kb, entry_matcher(kb.entries, synonyms=kb.synonyms),
+                   rumour_matcher(kb.rumours, kb.synonyms))
 
 
 # The books last built from each locales directory (see Faq.load), with the files' key.
@@ -122,6 +149,13 @@ class Faq:
         # The files' books, and the promoted entries (/faq_add) laid on top of them.
         self._file_books = books
         self.additions: tuple[Addition, ...] = ()
+
+    @classmethod
+    def of(cls, kbs: dict[str, KnowledgeBase], default_locale: str = "zh_CN") -> Faq:
+        """A Faq over knowledge bases already loaded (for measuring a single file)."""
+        books = {locale: _Book.build(kb) for locale, kb in kbs.items()}
+        return cls(Path("."), books, default_locale if default_locale in books
+                   else next(iter(books), default_locale))
 
     @classmethod
     def load(cls, locales_dir: Path, default_locale: str = "zh_CN") -> Faq:
@@ -187,11 +221,11 @@ class Faq:
         return book.kb if book else None
 
     def _search(self, book: _Book, kind: Literal["entries", "rumours"], text: str,
-                k: int) -> list[Match]:
+                k: int, thresholds: Thresholds) -> list[Match]:
         """Best matches in `book`; unless one is confident, also through the other locales'
         matchers (a question in the other language), mapped back by id into `book`."""
         matches = getattr(book, kind).search(text, k=k)
-        if Matcher.confident(matches) or len(self._books) < 2:
+        if thresholds.confident_in(matches) or len(self._books) < 2:
             return matches
         best = {m.id: m for m in matches}
         known = book.kb.entry if kind == "entries" else book.kb.rumour
@@ -203,13 +237,29 @@ class Faq:
                     best[m.id] = m
         return sorted(best.values(), key=lambda m: -m.score)[:k]
 
+    def rank(self, locale: str, text: str, k: int = RANKS) -> list[Match]:
+        """The `k` entries closest to a question, as `ask` ranks them (any language). A long
+        message is also read clause by clause (`clauses`): greetings and background would
+        otherwise dilute the question in it below every threshold."""
+        book = self._book(locale)
+        if book is None:
+            return []
+        thresholds = entry_thresholds(book.kb.locale)
+        best = {m.id: m for m in self._search(book, "entries", text, k, thresholds)}
+        for clause in clauses(text):
+            for m in book.entries.search(clause, k=k):
+                scored = Match(m.id, round(m.score * CLAUSE_WEIGHT, 4), m.text)
+                if m.id not in best or best[m.id].score < scored.score:
+                    best[m.id] = scored
+        return sorted(best.values(), key=lambda m: -m.score)[:k]
+
     def ask(self, locale: str, text: str) -> Answer:
         """Answer a question in the member's locale (it may be asked in any language)."""
         book = self._book(locale)
         if book is None:
             return Answer("none")
-        matches = self._search(book, "entries", text, MAX_CANDIDATES)
-        kind, chosen = decide(matches)
+        matches = self.rank(locale, text, MAX_CANDIDATES)
+        kind, chosen = decide(matches, entry_thresholds(book.kb.locale))
         entries = [e for m in chosen if (e := book.kb.entry(m.id)) is not None]
         if kind == "confident" and entries:
             return Answer("confident", entries[0], entries[1:], matches)
@@ -218,21 +268,25 @@ class Faq:
         return Answer("none", None, [], matches)
 
     def check_rumour(self, locale: str, text: str) -> RumourCheck:
-        """Compare a message with the known rumours, sentence by sentence and as a whole."""
+        """Compare a message with the known rumours: as a whole, and each of its sentences
+        that is long enough to carry a claim on its own; then the stance check."""
         book = self._book(locale)
         if book is None or not book.kb.rumours:
             return RumourCheck("none")
-        parts = [text[:2000], *(s.strip() for s in _SENTENCES.findall(text[:2000]))]
+        thresholds = rumour_thresholds(book.kb.locale)
         best: list[Match] = []
-        for part in list(dict.fromkeys(p for p in parts if p))[:MAX_PARTS]:
-            matches = self._search(book, "rumours", part, 2)
+        best_part = text
+        for part in fragments(text):
+            matches = self._search(book, "rumours", part, 2, thresholds)
             if matches and (not best or matches[0].score > best[0].score):
-                best = matches
+                best, best_part = matches, part
         if not best:
             return RumourCheck("none")
         rumour = book.kb.rumour(best[0].id)
-        if Matcher.confident(best):
-            return RumourCheck("match", rumour, best[0].score)
-        if Matcher.near(best):
-            return RumourCheck("near", rumour, best[0].score)
-        return RumourCheck("none", None, best[0].score)
+        if rumour is None:
+            return RumourCheck("none", None, best[0].score, best)
+        # The closest wording may be the other locale's (a forward in the other language).
+        covered = max(b.rumours.covered(said, best[0]) for b in self._books.values()
+                      for said in {text, best_part})
+        kind = verdict(best, thresholds, best_part, rumour, covered)
+        return RumourCheck(kind, rumour if kind != "none" else None, best[0].score, best)

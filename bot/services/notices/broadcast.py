@@ -12,7 +12,7 @@ services.notices.compose; what senders see of their notices, services.notices.fi
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from bot.services.notices.draft import NoticeDraft
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, subtree_clause
 from bot.services.outgoing import Outgoing
+from bot.services.reports.store import member_schedule
 
 KIND_NOTICE = "notice"
 KIND_NOTICE_REMINDER = "notice_reminder"
@@ -197,6 +198,9 @@ class NoticeCopy:
     media_file_id: str | None
     ack_required: bool
     reminder: bool = False
+    # Set on the copy the recipient acknowledged: shown in their unit's `timezone`.
+    acknowledged_at: datetime | None = None
+    timezone: str | None = None
 
 
 def copy_of(notice: Notice, names: tuple[str, ...], *, reminder: bool = False) -> NoticeCopy:
@@ -280,3 +284,24 @@ async def acknowledge(session: AsyncSession, *, notice_id: int, telegram_user_id
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return AckResult(AckStatus.ALREADY)
     return AckResult(AckStatus.ACKNOWLEDGED, now)
+
+
+async def acknowledged_copy(session: AsyncSession, *, notice_id: int, telegram_user_id: int,
+                            default_timezone: str) -> NoticeCopy | None:
+    """The recipient's copy as it reads once acknowledged (when they did): the message they
+    tapped is shown again with the time instead of the request to acknowledge."""
+    row = (await session.execute(
+        select(NoticeRecipient.acknowledged_at, Member)
+        .join(Member, Member.id == NoticeRecipient.member_id)
+        .where(NoticeRecipient.notice_id == notice_id,
+               Member.telegram_user_id == telegram_user_id))).first()
+    notice = await session.get(Notice, notice_id)
+    if row is None or row[0] is None or notice is None:
+        return None
+    acknowledged_at, member = row
+    names: tuple[str, ...] = ()
+    if notice.unit_id is not None:
+        names = (await unit_names_by_id(session, {notice.unit_id})).get(notice.unit_id, ())
+    schedule = await member_schedule(session, member, default_timezone)
+    return replace(copy_of(notice, names), acknowledged_at=acknowledged_at,
+                   timezone=schedule.timezone)

@@ -84,6 +84,13 @@ async def choose(session: AsyncSession, *, member: Member, telegram_user_id: int
     if existing is not None and not amend:
         return ChoiceResult(ChoiceOutcome.ALREADY, day, schedule, report=existing)
     if choice is Choice.SAME:
+        yesterday = await reports.get_report(session, member.id, day - timedelta(days=1))
+        if yesterday is not None and report_form.had_fever(before := reports.view(
+                yesterday).entry):
+            form = await report_form.start_from_yesterday(
+                session, member=member, telegram_user_id=telegram_user_id, yesterday=before,
+                day=day, now=now, message_id=message_id)
+            return ChoiceResult(ChoiceOutcome.FORM, day, schedule, form=form)
         saved = await reports.copy_yesterday(session, member=member, day=day, now=now,
                                              default_timezone=default_timezone)
         if saved is None:

@@ -30,7 +30,7 @@ from bot.services.drafts import DraftKind
 from bot.services.members.settings import InvalidText, TextError, clean_text, household_of
 from bot.services.reports import store as reports
 from bot.services.reports.store import MAX_NOTE, SYMPTOMS, PersonHealth, ReportInput, SaveResult
-from bot.services.reports.temperature import TemperatureError, parse_temperature
+from bot.services.reports.temperature import TemperatureError, is_fever, parse_temperature
 
 REPORT_DRAFT = DraftKind.REPORT
 REPORT_DRAFT_TTL = timedelta(minutes=30)
@@ -76,6 +76,7 @@ class Person:
     temperature: str | None = None
     symptoms: list[str] = field(default_factory=list)
     note: str = ""
+    was: str | None = None  # yesterday's fever, shown when today's temperature is asked
 
     def health(self) -> PersonHealth:
         return PersonHealth(self.household_id, self.relation, self.name,
@@ -153,6 +154,43 @@ async def start_form(session: AsyncSession, *, member: Member, telegram_user_id:
                 people=people, flags=flags, amending=existing is not None,
                 message_id=message_id)
     _first_step(form)
+    await _put(session, telegram_user_id, form, now)
+    return form
+
+
+def had_fever(yesterday: ReportInput) -> bool:
+    """Whether anyone had a fever: "same as yesterday" then asks today's temperature."""
+    return any(p.temperature is not None and is_fever(p.temperature) for p in yesterday.people)
+
+
+async def start_from_yesterday(session: AsyncSession, *, member: Member, telegram_user_id: int,
+                               yesterday: ReportInput, day: date, now: datetime,
+                               message_id: int | None = None) -> Form:
+    """"Same as yesterday" after a fever: the unwell form for `day`, filled in from
+    yesterday's report, that asks today's temperature of whoever was unwell (a fever is not
+    copied: nobody measured it today) and offers their symptoms and note to keep or change.
+    Flags carry over; household entries added since count as well."""
+    household = await household_of(session, member.id)
+    people = [Person(None, "", member.name)] + [Person(e.id, e.relation, e.name)
+                                                for e in household]
+    stored = {p.household_id: p for p in yesterday.people[1:] if p.household_id is not None}
+    who = []
+    for i, person in enumerate(people):
+        old = (yesterday.people[0] if person.household_id is None
+               else stored.get(person.household_id))
+        if old is None:
+            continue
+        person.symptoms, person.note = list(old.symptoms), old.note
+        if old.temperature is not None and is_fever(old.temperature):
+            person.was = str(old.temperature)
+        elif old.temperature is not None:
+            person.temperature = str(old.temperature)
+        if old.abnormal:
+            who.append(i)
+    flags = [f for f, on in zip(FLAGS, (yesterday.contact_case, yesterday.travel,
+                                        yesterday.isolation), strict=True) if on]
+    form = Form(id=secrets.token_hex(3), n=1, day=day, kind=FormKind.SICK, step=Step.TEMP,
+                people=people, who=who, flags=flags, message_id=message_id)
     await _put(session, telegram_user_id, form, now)
     return form
 
@@ -251,7 +289,10 @@ def _press_step(form: Form, action: str, arg: str) -> Outcome:
         _toggle(form.person.symptoms, arg)
     elif step is Step.SYMPTOMS and action == "sd":
         _advance(form, Step.NOTE)
-    elif step is Step.NOTE and action == "ns":
+    elif step is Step.NOTE and action == "ns":  # skip, or keep the note there is
+        _after_note(form)
+    elif step is Step.NOTE and action == "nc" and form.person.note:  # clear the note
+        form.person.note = ""
         _after_note(form)
     elif step is Step.FLAGS and action == "f" and arg in FLAGS:
         _toggle(form.flags, arg)

@@ -28,16 +28,26 @@ from sqlalchemy import Table, bindparam, delete, exists, insert, literal_column,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.direct import Direct, DirectConnection
-from bot.db.models import Draft, HouseholdEntry, HouseholdReport, Member, Report, Unit
+from bot.db.models import (
+    Draft,
+    HouseholdEntry,
+    HouseholdReport,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Report,
+    Unit,
+)
 from bot.services.members.family import Entry
 from bot.services.reports import store as reports
 from bot.services.reports.form import REPORT_DRAFT
+from bot.services.reports.prompts import prompt_key, reminder_key
 from bot.services.reports.schedule import Schedule, resolve
 from bot.services.reports.store import SaveResult
 
-_members, _units, _household, _reports, _household_reports, _drafts = (
+_members, _units, _household, _reports, _household_reports, _drafts, _outbox = (
     cast(Table, model.__table__)
-    for model in (Member, Unit, HouseholdEntry, Report, HouseholdReport, Draft))
+    for model in (Member, Unit, HouseholdEntry, Report, HouseholdReport, Draft, OutboxMessage))
 _SCHEDULE_FIELDS = ("timezone", "prompt_time", "reminder_times", "deadline_time",
                     "digest_time", "skip_weekends")
 _REPORT_COLUMNS = [c.key for c in _reports.columns if c.key != "id"]
@@ -109,6 +119,17 @@ def _write_postgresql(household: int, drop_form: bool) -> Direct:
     return Direct(select(stored.c.id).add_cte(*extra))
 
 
+@cache
+def _sent_prompts(keys: int) -> Direct:
+    """The day's prompt and reminders the member was sent, by `keys` dedup keys (the unique
+    index)."""
+    return Direct(select(_outbox.c.telegram_message_id).where(
+        _outbox.c.dedup_key.in_([bindparam(f"k{i}", type_=_outbox.c.dedup_key.type)
+                                 for i in range(keys)]),
+        _outbox.c.status == OutboxStatus.SENT.value,
+        _outbox.c.telegram_message_id.is_not(None)))
+
+
 @dataclass(frozen=True)
 class AllWell:
     """The report stored, with the day and schedule the confirmation shows it in."""
@@ -116,6 +137,9 @@ class AllWell:
     day: date
     schedule: Schedule
     saved: SaveResult
+    # Message ids of the day's prompt and reminders sent to the member: those not tapped
+    # are edited to say the day is reported (bot.services.reports.answered).
+    prompts_sent: tuple[int, ...] = ()
 
 
 async def report_all_well(connection: DirectConnection, *, telegram_user_id: int,
@@ -163,9 +187,14 @@ async def report_all_well(connection: DirectConnection, *, telegram_user_id: int
     if found is None:  # reported already (another tap, another instance)
         return None
     report.id = found.id
+    keys = [prompt_key(day, member.id), *(reminder_key(day, slot, member.id)
+                                          for slot in schedule.reminders)]
+    sent = await connection.rows(_sent_prompts(len(keys)),
+                                 {f"k{i}": key for i, key in enumerate(keys)})
     return AllWell(day, schedule, SaveResult(report, created=True, changed=True,
                                              previous_status=None,
-                                             timezone=schedule.timezone))
+                                             timezone=schedule.timezone),
+                   tuple(int(r.telegram_message_id) for r in sent))
 
 
 async def _read(connection: DirectConnection, telegram_user_id: int, unit_path: str | None,

@@ -80,6 +80,10 @@ class SaveResult:
     timezone: str  # the unit's, for showing times
 
     @property
+    def abnormal(self) -> bool:
+        return self.report.status is ReportStatus.ABNORMAL
+
+    @property
     def became_abnormal(self) -> bool:
         """Alerts go out for this: abnormal now, and it was not before."""
         return (self.changed and self.report.status is ReportStatus.ABNORMAL

@@ -1,0 +1,83 @@
+"""Which way a message leans on a claim: does it state it, deny it, or call it a rumour?
+
+A known rumour's paraphrase and the fact it denies share most words ("young people can't be
+infected" / "young people can be infected too"); only the negation tells them apart. This
+module counts the negations that carry a statement (不会, 不能, 并不, 没有, does not, cannot,
+isn't …) and leaves out those that only urge (别, 不要, 千万不要, don't, do not: forwards are
+full of them: "千万别收快递"), and words that say a message is a rumour (谣言, 辟谣, myth,
+fake). `opposed` is True when the message contradicts the claim and its closest wording (one
+negates and the other does not, or one says "only" and the other "too"), or the message
+itself calls the claim false (a question about it, "是谣言吗", does not).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.services.faq.text import normalise
+
+# Urging, not stating: removed before negations are counted.
+_ZH_URGE = re.compile(r"千万(?:不要|别)|不要|别|切勿|请勿|勿|不用担心|不必担心")
+# Words with 不/没/无/非/未 that are not negations of a statement.
+_ZH_NOT_NEGATION = re.compile(
+    r"不仅|不少|不断|不错|不适|不舒服|不良|不久|不同|不管|不论|不如|不过|不但|无论|非常|"
+    r"未来|没事|不安|不好意思|是不是|能不能|会不会|要不要|可不可以|有没有|行不行|对不对|"
+    r"用不用|需不需要|真的假的|无症状")
+_ZH_NEGATION = re.compile(r"并不|并非|不|没|无法|无|未|非")
+_ZH_DEBUNK = re.compile(r"谣言|谣传|辟谣|不实|假消息|是假的|别信|不要信|误区|伪科学|不可信")
+_ZH_QUESTION = re.compile(r"[吗?？]|是不是|真的假的|是真的|可信")
+
+# At the start of a sentence or clause only: "do not accept parcels" urges, "garlic does not
+# help" and "antibiotics do not work" state.
+_EN_URGE = re.compile(
+    r"(?:^|(?<=[,.;:!?(\-]))\s*(?:so\s+|and\s+|then\s+)?(?:please\s+)?"
+    r"(?:don'?t|do not|never)\b")
+_EN_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|can'?t|won'?t|isn'?t|aren'?t|doesn'?t|didn'?t|wasn'?t|"
+    r"weren'?t|nothing|none|nobody|neither|nor|without|unable)\b|n't\b")
+_EN_DEBUNK = re.compile(r"\b(?:myths?|rumou?rs?|fake|hoax|debunk\w*|untrue|false|"
+                        r"misinformation|not true)\b")
+_EN_QUESTION = re.compile(r"\?|^(?:is|are|does|do|can|could|will|would|should) ")
+
+
+def _plain(text: str) -> str:
+    return normalise(text.replace("’", "'"))
+
+
+def negations(text: str) -> int:
+    """Negations that carry a statement (urging left out)."""
+    t = _plain(text)
+    t = _ZH_URGE.sub(" ", t)
+    t = _ZH_NOT_NEGATION.sub(" ", t)
+    t = _EN_URGE.sub(" ", t)
+    return len(_ZH_NEGATION.findall(t)) + len(_EN_NEGATION.findall(t))
+
+
+def calls_false(text: str) -> bool:
+    """The message says the claim is false or a rumour (and does not ask whether it is)."""
+    t = _plain(text)
+    if _ZH_QUESTION.search(t) or _EN_QUESTION.search(t):
+        return False
+    return bool(_ZH_DEBUNK.search(t) or _EN_DEBUNK.search(t))
+
+
+_EXCLUSIVE = re.compile(r"只有|只会|仅仅|\bonly\b|\bjust\b")
+_INCLUSIVE = re.compile(r"也|都|同样|\b(?:too|also|both|as well|even|anyone|everyone)\b")
+
+
+def contradicts(message: str, text: str) -> bool:
+    """The message states the opposite of `text`: one negates what the other does not, or
+    the message widens what the text limits ("young people can be infected too" against
+    "only old people get infected")."""
+    if (negations(message) > 0) != (negations(text) > 0):
+        return True
+    m, t = _plain(message), _plain(text)
+    return bool(_EXCLUSIVE.search(t) and _INCLUSIVE.search(m) and not _EXCLUSIVE.search(m))
+
+
+def opposed(message: str, claim: str, closest: str) -> bool:
+    """The message denies a claim: it calls it false, or contradicts both the claim and the
+    claim's wording closest to it (a paraphrase may carry a negation of its own: "eat garlic
+    and you won't get infected")."""
+    return calls_false(message) or (contradicts(message, claim)
+                                    and contradicts(message, closest))
