@@ -24,7 +24,18 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, exists, insert, literal_column, select, union_all
+from sqlalchemy import (
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.direct import Direct, DirectConnection
@@ -99,9 +110,11 @@ _DROP_FORM_SQLITE = Direct(_DROP_FORM)
 
 
 @cache
-def _write_postgresql(household: int, drop_form: bool) -> Direct:
+def _write_postgresql(household: int, drop_form: bool, keys: int) -> Direct:
     """The report, `household` household rows and (`drop_form`) the end of the report form
-    in one statement: nothing but the report's id is written when the day is taken."""
+    in one statement: nothing but the report's id is written when the day is taken. With
+    the report's id, the message ids of the `keys` sent prompts (`_sent_prompts`), read in
+    the same round trip."""
     stored = (postgresql.insert(_reports).values(_REPORT_VALUES)
               .on_conflict_do_nothing(index_elements=_ON_CONFLICT)
               .returning(_reports.c.id).cte("stored"))
@@ -116,7 +129,9 @@ def _write_postgresql(household: int, drop_form: bool) -> Direct:
     if drop_form:
         extra.append(_DROP_FORM.where(exists(select(stored.c.id)))
                      .returning(_drafts.c.telegram_user_id).cte("form_ended"))
-    return Direct(select(stored.c.id).add_cte(*extra))
+    sent = cast(Select[Any], _sent_prompts(keys).statement).subquery("sent")
+    return Direct(select(stored.c.id, select(func.array_agg(sent.c.telegram_message_id))
+                         .scalar_subquery().label("sent")).add_cte(*extra))
 
 
 @cache
@@ -170,12 +185,15 @@ async def report_all_well(connection: DirectConnection, *, telegram_user_id: int
                                 reports.well_entry(member.name, household),
                                 {e.id for e in household}, now, schedule)
     values = {c: getattr(report, c) for c in _REPORT_COLUMNS}
+    keys = [prompt_key(day, member.id), *(reminder_key(day, slot, member.id)
+                                          for slot in schedule.reminders)]
+    sent_keys = {f"k{i}": key for i, key in enumerate(keys)}
     if connection.dialect.name == "postgresql":
         for i, h in enumerate(report.household):
             values.update({f"h{i}_{c}": getattr(h, c) for c in _HOUSEHOLD_COLUMNS})
         found = await connection.first(
-            _write_postgresql(len(report.household), member.form_user is not None),
-            {**values, "user": telegram_user_id})
+            _write_postgresql(len(report.household), member.form_user is not None, len(keys)),
+            {**values, **sent_keys, "user": telegram_user_id})
     else:
         found = await connection.first(_INSERT_SQLITE, values)
         if found is not None:
@@ -187,14 +205,14 @@ async def report_all_well(connection: DirectConnection, *, telegram_user_id: int
     if found is None:  # reported already (another tap, another instance)
         return None
     report.id = found.id
-    keys = [prompt_key(day, member.id), *(reminder_key(day, slot, member.id)
-                                          for slot in schedule.reminders)]
-    sent = await connection.rows(_sent_prompts(len(keys)),
-                                 {f"k{i}": key for i, key in enumerate(keys)})
+    if connection.dialect.name == "postgresql":
+        sent = tuple(int(m) for m in found.sent or ())
+    else:
+        sent = tuple(int(r.telegram_message_id)
+                     for r in await connection.rows(_sent_prompts(len(keys)), sent_keys))
     return AllWell(day, schedule, SaveResult(report, created=True, changed=True,
                                              previous_status=None,
-                                             timezone=schedule.timezone),
-                   tuple(int(r.telegram_message_id) for r in sent))
+                                             timezone=schedule.timezone), sent)
 
 
 async def _read(connection: DirectConnection, telegram_user_id: int, unit_path: str | None,
