@@ -119,3 +119,30 @@ async def test_the_daily_digest_arrives_as_text_then_chart(
     assert photo.get("photo") and "近14天" in photo["caption"]
     await asyncio.sleep(0.2)
     assert (await tick_now(bot_app)).counts.get("digest", 0) == 0
+
+
+async def test_ninety_eight_sub_units_come_in_pages_telegram_accepts(
+    sb: SandboxClient, sandbox: SandboxServer, db: Database, bot_app: Any
+) -> None:
+    # With 98 long Chinese names one keyboard was 18 kB: Telegram (and now the sandbox)
+    # refuses it with "reply markup is too long" and the leader saw nothing.
+    async with db.transaction() as s:
+        root = await unit(s, "总部")
+        subs = [await unit(s, "总部", f"{i:02d}" + "第一医院发热门诊预检分诊临时工作组" * 2)
+                for i in range(98)]
+        await members(s, root, ["管理员"], first_uid=502, role=Role.ADMIN)
+    bot_app.bot_data.clock = lambda: at(MONDAY, "15:00")
+    await sb.create_user(502, "管理员", language_code="zh-hans")
+    reply = await ask(sb, 502, "/status")
+    seen = [data for _label, data in buttons(reply) if data.startswith("st:")]
+    [turn] = [(label, data) for label, data in buttons(reply) if data.startswith("sp:")]
+    assert turn == ("下一页 2/5 ▶️", f"sp:{root.id}:1")
+    for page in range(1, 5):
+        last = await sb.chat(502)
+        await sb.press(502, reply["message_id"], button=[
+            label for label, data in buttons(last[-1]) if data == f"sp:{root.id}:{page}"][0])
+        chat = await sb.wait_until(502, lambda c, page=page: any(
+            data == f"sp:{root.id}:{page - 1}" for _label, data in buttons(c[-1])))
+        seen += [data for _label, data in buttons(chat[-1]) if data.startswith("st:")]
+    assert sorted(seen) == sorted(f"st:{u.id}" for u in subs)
+    assert sandbox.state.stats.errors.get("400", 0) == 0
