@@ -20,7 +20,8 @@ waiting one with 409 "Conflict: terminated by other getUpdates request..."; 409 
 webhook is set), setWebhook / deleteWebhook / getWebhookInfo (updates are POSTed one at a
 time, in order, with ``X-Telegram-Bot-Api-Secret-Token``, retried with backoff on non-2xx
 or connection errors; as on Telegram only https:// on ports 443, 80, 88 or 8443, and with
-``webhook_loopback_http`` also http:// to 127.0.0.1/::1/localhost on any port), sendMessage, editMessageText,
+``webhook_loopback_http`` also http:// to 127.0.0.1/::1/localhost on any port),
+sendMessage, editMessageText,
 editMessageCaption, editMessageReplyMarkup, deleteMessage, copyMessage, forwardMessage,
 answerCallbackQuery, sendPhoto, sendDocument (multipart upload or a known file_id),
 sendChatAction, setMyCommands / getMyCommands / deleteMyCommands, getFile (then
@@ -37,7 +38,8 @@ or tg://, never tg://user?id= ("BUTTON_USER_PRIVACY_RESTRICTED"). Photos must de
 Sends, edits, answerCallbackQuery and sendChatAction are rate limited by token buckets
 (``global_rate`` 30/s; ``per_chat_rate`` 1/s after a burst of ``per_chat_burst`` 3; 20 a
 minute in a group) and answered 429 with a whole ``retry_after`` when over: with no
-injected faults, every 429 is one the bot earned, as on Telegram. Only users who wrote to the bot can be written to (403
+injected faults, every 429 is one the bot earned, as on Telegram. Only users who wrote to
+the bot can be written to (403
 "bot can't initiate conversation with a user"); blocked users give 403 "bot was blocked by
 the user".
 
