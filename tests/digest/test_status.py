@@ -146,3 +146,28 @@ async def test_ninety_eight_sub_units_come_in_pages_telegram_accepts(
         seen += [data for _label, data in buttons(chat[-1]) if data.startswith("st:")]
     assert sorted(seen) == sorted(f"st:{u.id}" for u in subs)
     assert sandbox.state.stats.errors.get("400", 0) == 0
+
+
+async def test_quick_taps_under_telegrams_limits_are_all_answered_and_end_on_the_last(
+    sb: SandboxClient, sandbox: SandboxServer, db: Database, bot_app: Any
+) -> None:
+    # Each tap is an answer and an edit in one chat: four taps in a second are eight calls
+    # against Telegram's 1/s (after a burst of 3). The bot waits out the 429s (retry_after)
+    # instead of dropping answers or edits, and the message ends on the last tap's unit.
+    t = await seed(db)
+    bot_app.bot_data.clock = lambda: at(MONDAY, "15:00")
+    await sb.create_user(501, "Lead", language_code="en")
+    reply = await ask(sb, 501, "/status")
+    taps = [t["b1"].id, t["a"].id, t["b1"].id, t["a"].id]
+    answers = []
+    for unit_id in taps:  # in order, without waiting for the answers
+        answers.append(asyncio.create_task(
+            sb.press(501, reply["message_id"], callback_data=f"st:{unit_id}", timeout=25)))
+        await asyncio.sleep(0.05)
+    assert all(a["answered"] for a in await asyncio.gather(*answers))
+    chat = await sb.wait_until(
+        501, lambda c: "Status so far: Company A" in c[-1].get("text", "") and c[-1]["edited"])
+    assert buttons(chat[-1]) == [("Branch 1 · 100%", f"st:{t['b1'].id}")]
+    stats = await sb.stats()
+    assert stats["flood_limited"].get("501", 0) > 0  # the limits were reached...
+    assert stats["errors"]["400"] == 0  # ...and nothing was refused or lost
