@@ -13,7 +13,13 @@ from bot.db.models import Draft, HouseholdEntry, Member, Role
 from bot.sandbox import SandboxClient
 from tests.onboarding.helpers import add_member, ask, inline_buttons, last_id, message
 
-pytestmark = pytest.mark.usefixtures("bot_app")
+pytestmark = [
+    pytest.mark.usefixtures("bot_app"),
+    # These tests read a message as soon as a tap is answered, taps in quick succession: with
+    # Telegram's burst of 3 the edit after the answer would come a second later. The limits
+    # themselves are tested in tests/sandbox and tests/digest/test_status.py.
+    pytest.mark.sandbox_config(per_chat_burst=50),
+]
 
 UID = 4001
 
