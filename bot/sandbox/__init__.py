@@ -76,6 +76,8 @@ edited, deleted. ``wait`` long-polls until a bot message newer than ``after`` ex
 ``POST /sandbox/faults`` ``{"rate_429", "rate_5xx", "delay_ms", "seed", "retry_after",
 "methods"?}``: a ``random.Random(seed)`` draw per call picks 429 (with retry_after) or
 500/502, not carried out; ``delay_ms`` delays the answer of calls that are carried out.
+Random 429s are harsher than Telegram, whose 429s come only from exceeding its limits: with
+``rate_429`` 0 and the limits on (the default config) the sandbox behaves that way.
 By default every method but getUpdates, getMe, setWebhook, deleteWebhook, getWebhookInfo
 and setMyCommands. ``{}`` turns faults off; ``GET /sandbox/faults`` shows them.
 ``POST /sandbox/updates/{update_id}/redeliver`` queues a recent update again with the same
