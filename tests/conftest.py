@@ -117,17 +117,16 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SandboxServer]:
+async def sandbox() -> AsyncIterator[SandboxServer]:
     from bot.sandbox import SandboxConfig, SandboxServer
 
     # Telegram's own limits (1 call a second per chat after a burst of 3, edits and callback
     # answers included): the bot has to pass them as it would have to in production. A test
-    # that needs more says so: @pytest.mark.sandbox_config(per_chat_burst=...). The bot
-    # serves its webhook over plain http on 127.0.0.1 in tests/integration.
-    marker = request.node.get_closest_marker("sandbox_config")
-    server = SandboxServer(SandboxConfig(**{
-        "callback_answer_timeout": REPLY_TIMEOUT, "webhook_loopback_http": True,
-        **(marker.kwargs if marker else {})}))
+    # that needs more overrides this fixture with a sandbox of its own (as
+    # tests/onboarding/test_contact_flood.py does). The bot serves its webhook over plain
+    # http on 127.0.0.1 in tests/integration.
+    server = SandboxServer(SandboxConfig(callback_answer_timeout=REPLY_TIMEOUT,
+                                         webhook_loopback_http=True))
     await server.start(host="127.0.0.1", port=0)
     try:
         yield server
