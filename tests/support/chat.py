@@ -103,6 +103,22 @@ async def last_id(sb: SandboxClient, uid: int) -> int:
     return int(messages[-1]["message_id"]) if messages else 0
 
 
+async def pressed(sb: SandboxClient, uid: int, message_id: int,
+                  **press: Any) -> tuple[dict[str, Any], Message]:
+    """Press a button on `message_id` (button= or callback_data=) that edits that message; the
+    answer and the message once edited. The edit follows the answer, under Telegram's per-chat
+    limit a moment later: reading the message as soon as the answer is in would race it."""
+    before = await message_now(sb, uid, message_id)
+    answer: dict[str, Any] = await sb.press(uid, message_id, **press)
+
+    def changed(messages: list[Message]) -> bool:
+        return any(m["message_id"] == message_id and m != before for m in messages)
+
+    chat = await sb.wait_until(uid, changed)
+    [after] = [m for m in chat if m["message_id"] == message_id]
+    return answer, after
+
+
 async def message_now(sb: SandboxClient, uid: int, message_id: int) -> Message:
     """A message as it is now (edits applied)."""
     [found] = [m for m in await sb.chat(uid) if m["message_id"] == message_id]
