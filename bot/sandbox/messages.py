@@ -161,6 +161,9 @@ def _not_modified() -> ApiError:
 
 
 def _apply_edit(state: SandboxState, message: Message, changes: JSON, markup: JSON | None) -> JSON:
+    for key in ("entities", "caption_entities"):
+        if changes.get(key):
+            changes[key] = _mentions_resolved(state, changes[key])
     payload = message.payload
     current = {key: payload.get(key) for key in changes}
     inline = inline_keyboard_of(markup)

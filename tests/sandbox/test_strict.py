@@ -205,3 +205,12 @@ async def test_a_user_sends_a_photo_and_the_bot_gets_it(
     assert forwarded.photo[-1].file_id == size.file_id
     with pytest.raises(SandboxError, match="IMAGE_PROCESS_FAILED"):
         await sb.send_photo(alice, b"GIF89a broken")
+
+
+async def test_a_mention_survives_an_edit(bot: Bot, sb: SandboxClient, alice: int) -> None:
+    await sb.create_user(7, "Wen")
+    sent = await bot.send_message(alice, "Call Wen", parse_mode="HTML")
+    edited = await bot.edit_message_text('Call <a href="tg://user?id=7">Wen</a>', alice,
+                                         sent.message_id, parse_mode="HTML")
+    assert not isinstance(edited, bool) and edited.entities[0].type == "text_mention"
+    assert edited.entities[0].user is not None and edited.entities[0].user.first_name == "Wen"
