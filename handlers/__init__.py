@@ -92,6 +92,7 @@ def register(app: SelfreportApp) -> None:
                                  pattern=render_settings.LEAVE_CANCEL.pattern),
             CommandHandler("status", status.show_status),
             CallbackQueryHandler(status.status_button, pattern=render_digest.STATUS.pattern),
+            CallbackQueryHandler(status.status_page, pattern=render_digest.STATUS_PAGE.pattern),
             CommandHandler("report", report.show_report),
             CommandHandler("history", report.show_history),
             CommandHandler("cancel", report.cancel_form),

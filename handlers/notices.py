@@ -65,7 +65,9 @@ async def _preview(update: Update, context: Context,
     chat = update.effective_chat
     assert chat is not None
     try:
-        await PayloadSender(context.bot).send(chat.id, render.preview_payload(preview.copy))
+        # A reply to the admin: it waits out a flood answer like any other (not paced).
+        await PayloadSender(context.bot).send(chat.id, render.preview_payload(preview.copy),
+                                              paced=False)
     except (BadRequest, PayloadError, NetworkError) as error:
         # What cannot be shown to the sender would fail for every recipient: no Send.
         logger.warning("a notice preview could not be shown in chat %s: %s", chat.id,

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.render.digest import (
     digest_text,
     parse_status_callback,
+    parse_status_page,
     status_buttons,
     status_refused,
     status_title,
@@ -16,7 +17,7 @@ from bot.render.payloads import Buttons
 from bot.services.digest.status import StatusRefusal, StatusView, status_view
 from handlers import tg
 
-__all__ = ["show_status", "status_button"]
+__all__ = ["show_status", "status_button", "status_page"]
 
 
 async def _view(context: Context, unit_id: int | None) -> StatusView | StatusRefusal:
@@ -26,9 +27,9 @@ async def _view(context: Context, unit_id: int | None) -> StatusView | StatusRef
             default_timezone=context.settings.default_timezone)
 
 
-def _shown(view: StatusView) -> tuple[str, Buttons]:
+def _shown(view: StatusView, page: int = 0) -> tuple[str, Buttons]:
     text = digest_text(view.digest, title=status_title(view.digest), full_lists=True)
-    return text, status_buttons(view.digest, up=view.up)
+    return text, status_buttons(view.digest, up=view.up, page=page)
 
 
 async def show_status(update: Update, context: Context) -> None:
@@ -51,9 +52,28 @@ async def status_button(update: Update, context: Context) -> None:
 
         await stale_button(update, context)
         return
+    await _drill(update, context, unit_id, 0)
+
+
+async def status_page(update: Update, context: Context) -> None:
+    """Another page of a unit's sub-unit buttons; the unit is checked as for a drill-down."""
+    query = update.callback_query
+    assert query
+    parsed = parse_status_page(query.data)
+    if parsed is None:
+        from handlers.common import stale_button
+
+        await stale_button(update, context)
+        return
+    await _drill(update, context, *parsed)
+
+
+async def _drill(update: Update, context: Context, unit_id: int, page: int) -> None:
+    query = update.callback_query
+    assert query
     view = await _view(context, unit_id)
     if isinstance(view, StatusRefusal):
         await tg.answer(query, status_refused(view), alert=True)
         return
     await tg.answer(query)
-    await tg.edit_or_keep(query, *_shown(view))
+    await tg.edit_or_keep(query, *_shown(view, page))

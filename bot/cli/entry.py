@@ -45,7 +45,8 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sandbox import SandboxConfig, SandboxServer, serve_forever
 
-    config = SandboxConfig()
+    # A sandbox on a developer's machine posts webhooks to a local bot over plain http.
+    config = SandboxConfig(webhook_loopback_http=True)
 
     def ready(server: SandboxServer) -> None:
         print(f"sandbox: {server.url}/ (bot token {config.token})", flush=True)

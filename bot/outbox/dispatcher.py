@@ -151,6 +151,14 @@ class Dispatcher:
         """This instance's share of SEND_RATE changed (bot.runtime.instances): new sends use it."""
         self._limiter = AsyncLimiter(1, 1 / rate)
 
+    async def take_turn(self) -> None:
+        """Wait for a turn within this process's SEND_RATE. The process's other calls that
+        count against Telegram's limits (replies, edits, callback answers: bot.runtime.replies)
+        take theirs here too, so that the outbox and they together stay within the limit —
+        at SEND_RATE, a progress edit every 3 s on top of the outbox's sends drew a 429 (and a
+        pause of all sending) every few seconds."""
+        await self._limiter.acquire()
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming; give back rows still waiting for their turn; let sends in progress
         finish (their rows' leases run out if they do not within `timeout`)."""

@@ -32,9 +32,12 @@ class PayloadSender:
         self._file_ids: OrderedDict[str, str] = OrderedDict()
         self._upload_locks: dict[str, asyncio.Lock] = {}
 
-    async def send(self, chat_id: int, payload: dict[str, Any]) -> Message:
-        """The call's Telegram errors propagate; a malformed payload raises PayloadError."""
-        token = PACED.set(True)  # the outbox keeps its own pace (bot.runtime.replies)
+    async def send(self, chat_id: int, payload: dict[str, Any], *,
+                   paced: bool = True) -> Message:
+        """The call's Telegram errors propagate; a malformed payload raises PayloadError.
+        `paced`: the outbox's call, which keeps its own pace; a handler's direct answer
+        (paced=False) waits out Telegram's flood answers as every reply does."""
+        token = PACED.set(paced)  # bot.runtime.replies
         try:
             return await self._send(chat_id, payload)
         finally:

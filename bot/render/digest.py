@@ -38,10 +38,14 @@ TEXT_LIMIT = 4096
 NAMES_PER_GROUP = 20
 # Room kept for each later section while an earlier one is being fitted.
 _RESERVE = 450
-# /status's drill-down buttons: "st:<unit id>" (fits a 32-bit id column).
+# /status's drill-down buttons: "st:<unit id>" (fits a 32-bit id column), and the page turns
+# of a unit with many sub-units: "sp:<unit id>:<page>".
 STATUS = Codec("st", Int("unit", 9))
+STATUS_PAGE = Codec("sp", Int("unit", 9), Int("page", 3))
 STATUS_PATTERN = STATUS.pattern
-MAX_BUTTONS = 98  # Telegram allows 100 a keyboard; one row is left for "up"
+# Sub-units a page: 20 buttons of at most 40 characters (+ the rate) stay far below Telegram's
+# 100 buttons and 10 kB a keyboard even in Chinese (3 bytes a character); 98 did not.
+UNITS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -262,14 +266,36 @@ def _digest(view: DigestText) -> Payload:
                            reply_markup=inline_keyboard(buttons) if buttons else None)
 
 
-def status_buttons(d: UnitDigest, *, up: int | None) -> Buttons:
-    """A button per sub-unit (lowest rate first, two a row), and one up to the parent."""
+def status_buttons(d: UnitDigest, *, up: int | None, page: int = 0) -> Buttons:
+    """A button per sub-unit (lowest rate first, two a row), UNITS_PER_PAGE a page with
+    buttons to the pages before and after, and one up to the parent."""
+    units = [s for s in d.subunits if s.unit_id is not None]
+    pages = max(1, -(-len(units) // UNITS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = units[page * UNITS_PER_PAGE:(page + 1) * UNITS_PER_PAGE]
     buttons = [(f"{s.name[:40]} · {rate_text(s.figures)}", status_callback(s.unit_id))
-               for s in d.subunits if s.unit_id is not None][:MAX_BUTTONS]
+               for s in shown if s.unit_id is not None]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    if pages > 1:
+        turn = []
+        if page > 0:
+            turn.append((_("◀️ {page}/{pages}").format(page=page, pages=pages),
+                         STATUS_PAGE.encode(d.unit_id, page - 1)))
+        if page < pages - 1:
+            turn.append((_("{page}/{pages} ▶️").format(page=page + 2, pages=pages),
+                         STATUS_PAGE.encode(d.unit_id, page + 1)))
+        rows.append(turn)
     if up is not None:
         rows.append([(_("⬆️ Up"), status_callback(up))])
     return rows + dashboard_button()
+
+
+def parse_status_page(data: str | None) -> tuple[int, int] | None:
+    """(unit id, page) of a page-turn button; None for anything malformed."""
+    values = STATUS_PAGE.decode(data)
+    if values is None or values[0] < 1 or STATUS_PAGE.encode(*values) != data:
+        return None
+    return int(values[0]), int(values[1])
 
 
 def status_refused(refusal: StatusRefusal) -> str:

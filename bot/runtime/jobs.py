@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.outbox.dispatcher import Dispatcher
+from bot.runtime.replies import WaitOutFloods
 from bot.runtime.tick import TickResult, run_tick
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ async def start_machinery(application: SelfreportApp) -> None:
     await start_heartbeat(application, dispatcher)
     await dispatcher.start()
     data.dispatcher = dispatcher
+    limiter = application.bot.rate_limiter
+    if isinstance(limiter, WaitOutFloods):  # replies and the outbox share SEND_RATE
+        limiter.share_pace(dispatcher.take_turn)
     if data.metrics is not None:
         data.metrics.dispatcher = dispatcher
     if TICK_JOB_ENABLED and application.job_queue is not None:
@@ -66,6 +70,9 @@ async def stop_machinery(application: SelfreportApp) -> None:
     dispatcher = application.bot_data.dispatcher
     if dispatcher is not None:
         await dispatcher.stop()
+        limiter = application.bot.rate_limiter
+        if isinstance(limiter, WaitOutFloods):
+            limiter.share_pace(None)
 
 
 async def start_heartbeat(application: SelfreportApp, dispatcher: Dispatcher) -> None:

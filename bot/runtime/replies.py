@@ -30,11 +30,24 @@ logger = logging.getLogger(__name__)
 # is not held longer than a webhook request should be).
 MAX_WAIT = 60.0
 MAX_TRIES = 5
+# The calls Telegram counts against its rate limits (bot/sandbox/limits.py does the same).
+LIMITED = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "copymessage", "forwardmessage",
+     "editmessagetext", "editmessagecaption", "editmessagereplymarkup", "answercallbackquery",
+     "sendchataction", "deletemessage"}
+)
 
 
 class WaitOutFloods(BaseRateLimiter[str]):
-    """Retry a reply after Telegram's `retry_after`; the outbox's calls pass through."""
+    """Retry a reply after Telegram's `retry_after`; the outbox's calls pass through. Once
+    `share_pace` is given the dispatcher's turn-taker, replies take their turns in the same
+    SEND_RATE as the outbox (a reply waits at most for the few sends ahead of it)."""
 
+    def __init__(self) -> None:
+        self._turn: Callable[[], Coroutine[Any, Any, None]] | None = None
+
+    def share_pace(self, turn: Callable[[], Coroutine[Any, Any, None]] | None) -> None:
+        self._turn = turn
 
     async def initialize(self) -> None:
         return None
@@ -55,6 +68,8 @@ class WaitOutFloods(BaseRateLimiter[str]):
             return await callback(*args, **kwargs)
         waited = 0.0
         for attempt in range(1, MAX_TRIES + 1):
+            if self._turn is not None and endpoint.lower() in LIMITED:
+                await self._turn()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as flood:

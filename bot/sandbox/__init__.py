@@ -19,19 +19,27 @@ Methods: getMe, getUpdates (offset/limit/timeout/allowed_updates; a newer getUpd
 waiting one with 409 "Conflict: terminated by other getUpdates request..."; 409 while a
 webhook is set), setWebhook / deleteWebhook / getWebhookInfo (updates are POSTed one at a
 time, in order, with ``X-Telegram-Bot-Api-Secret-Token``, retried with backoff on non-2xx
-or connection errors; plain http:// URLs are accepted too), sendMessage, editMessageText,
+or connection errors; as on Telegram only https:// on ports 443, 80, 88 or 8443, and with
+``webhook_loopback_http`` also http:// to 127.0.0.1/::1/localhost on any port),
+sendMessage, editMessageText,
 editMessageCaption, editMessageReplyMarkup, deleteMessage, copyMessage, forwardMessage,
 answerCallbackQuery, sendPhoto, sendDocument (multipart upload or a known file_id),
 sendChatAction, setMyCommands / getMyCommands / deleteMyCommands, getFile (then
 ``/file/bot<token>/<file_path>``), getChat.
 
 Limits: text 4096 characters after HTML parsing (as tdlib counts), caption 1024,
-callback_data 1-64 bytes,
-100 inline buttons, callback answers 200 characters; parse_mode HTML is validated like
-Telegram (tdlib's parser and messages); Markdown text is kept as written. Message-creating
-calls (sendMessage, sendPhoto, sendDocument, copyMessage, forwardMessage) are rate limited
-by token buckets (``global_rate``, ``per_chat_rate``/``per_chat_burst``) and answered 429
-with ``retry_after`` when over. Only users who wrote to the bot can be written to (403
+callback answers 200 characters; parse_mode HTML is validated like Telegram (tdlib's parser
+and messages; ``<a href="tg://user?id=N">`` becomes a text_mention of a known user);
+Markdown text is kept as written. Keyboards (bot/sandbox/markup.py): at most 10 kB of JSON,
+100 inline buttons and 8 a row (300 and 12 for reply keyboards) — "reply markup is too
+long"; non-empty button texts; callback_data 1-64 bytes; URL buttons http(s):// with a host
+or tg://, never tg://user?id= ("BUTTON_USER_PRIVACY_RESTRICTED"). Photos must decode
+(Pillow; else "IMAGE_PROCESS_FAILED"), at most 10 MB, width + height <= 10,000, ratio <= 20.
+Sends, edits, answerCallbackQuery and sendChatAction are rate limited by token buckets
+(``global_rate`` 30/s; ``per_chat_rate`` 1/s after a burst of ``per_chat_burst`` 3; 20 a
+minute in a group) and answered 429 with a whole ``retry_after`` when over: with no
+injected faults, every 429 is one the bot earned, as on Telegram. Only users who wrote to
+the bot can be written to (403
 "bot can't initiate conversation with a user"); blocked users give 403 "bot was blocked by
 the user".
 
@@ -48,7 +56,8 @@ clears one) and returns it.
   no user_id unless given),
   ``{"forward": {"text", "from_chat_title"?, "sender_user_name"?}}`` (forward_origin
   "channel" when titled, else "hidden_user"),
-  ``{"document": {"file_name", "content_base64", "mime_type"?, "caption"?}}``;
+  ``{"document": {"file_name", "content_base64", "mime_type"?, "caption"?}}``,
+  ``{"photo": {"content_base64", "caption"?}}`` (400 unless Telegram would take the photo);
   returns ``{"update_id", "message_id"}``. Sending marks the user as having started the bot
   and, like Telegram's "Restart", lifts a block.
 ``POST /sandbox/users/{id}/press`` ``{"message_id", "callback_data"}`` or ``{"message_id",
@@ -67,12 +76,15 @@ edited, deleted. ``wait`` long-polls until a bot message newer than ``after`` ex
 ``POST /sandbox/faults`` ``{"rate_429", "rate_5xx", "delay_ms", "seed", "retry_after",
 "methods"?}``: a ``random.Random(seed)`` draw per call picks 429 (with retry_after) or
 500/502, not carried out; ``delay_ms`` delays the answer of calls that are carried out.
+Random 429s are harsher than Telegram, whose 429s come only from exceeding its limits: with
+``rate_429`` 0 and the limits on (the default config) the sandbox behaves that way.
 By default every method but getUpdates, getMe, setWebhook, deleteWebhook, getWebhookInfo
 and setMyCommands. ``{}`` turns faults off; ``GET /sandbox/faults`` shows them.
 ``POST /sandbox/updates/{update_id}/redeliver`` queues a recent update again with the same
 id and content (a duplicate delivery); 404 for an id no longer kept.
 ``GET /sandbox/stats`` → ``{"calls": {method: n}, "errors": {"400", "403", "429", "5xx",
-...}, "faults": {"429", "5xx", "delayed"}, "messages_per_chat": {chat_id: n}}``.
+...}, "faults": {"429", "5xx", "delayed"}, "messages_per_chat": {chat_id: n},
+"flood_limited": {chat_id: n}}`` (429s from the rate limits, not injected).
 ``POST /sandbox/reset`` clears users, chats, updates, files, stats, faults and rate
 buckets; the bot's webhook and commands stay, and update_id keeps growing (a running
 bot's offset stays valid). ``GET /sandbox/info``: the bot, its webhook, pending updates.

@@ -15,7 +15,9 @@ import time
 from typing import Any
 
 from bot.sandbox.html import utf16_length
+from bot.sandbox.media import check_photo
 from bot.sandbox.models import JSON, CallbackRecord, Message, User
+from bot.sandbox.params import ApiError
 from bot.sandbox.state import SandboxState
 
 MAX_TEXT = 4096
@@ -169,6 +171,28 @@ def send_document(state: SandboxState, user_id: int, spec: Any) -> JSON:
         "document", data, file_name=file_name, mime_type=mime or "application/octet-stream"
     )
     content: JSON = {"document": stored.document()}
+    caption = _string(spec, "caption")
+    if caption:
+        content["caption"] = caption
+    return _from_user(state, user, content, file=stored)
+
+
+def send_photo(state: SandboxState, user_id: int, spec: Any) -> JSON:
+    """A photo from the user, refused as Telegram's apps would refuse to send it (not an
+    image, too big, odd dimensions)."""
+    user = require_user(state, user_id)
+    if not isinstance(spec, dict):
+        raise ControlError(400, "photo must be an object with content_base64")
+    try:
+        data = base64.b64decode(str(spec.get("content_base64") or ""), validate=True)
+    except (binascii.Error, ValueError):
+        raise ControlError(400, "content_base64 is not valid base64") from None
+    try:
+        mime, width, height = check_photo(data, state.config.max_photo_bytes)
+    except ApiError as exc:
+        raise ControlError(400, f"not a photo Telegram accepts: {exc.description}") from None
+    stored = state.store_file("photo", data, mime_type=mime, width=width, height=height)
+    content: JSON = {"photo": stored.photo_sizes()}
     caption = _string(spec, "caption")
     if caption:
         content["caption"] = caption

@@ -159,6 +159,12 @@ class SandboxClient:
             document["mime_type"] = mime_type
         return await self._send(user_id, {"document": document})
 
+    async def send_photo(self, user_id: int, content: bytes, caption: str | None = None) -> JSON:
+        photo: JSON = {"content_base64": base64.b64encode(content).decode("ascii")}
+        if caption is not None:
+            photo["caption"] = caption
+        return await self._send(user_id, {"photo": photo})
+
     async def press(
         self,
         user_id: int,

@@ -21,6 +21,8 @@ class SandboxConfig:
     # About one message a second per chat, with short bursts tolerated.
     per_chat_rate: float | None = 1.0
     per_chat_burst: int = 3
+    # About 20 messages a minute in a group (negative chat ids), the first 20 at once.
+    group_per_minute: int = 20
     # How long `press` waits for answerCallbackQuery, and how long a query can still be answered.
     callback_answer_timeout: float = 10.0
     callback_query_ttl: float = 15.0
@@ -34,6 +36,11 @@ class SandboxConfig:
     # Telegram accepts uploads up to 50 MB and lets bots download files up to 20 MB.
     max_upload_bytes: int = 50 * 1024 * 1024
     max_download_bytes: int = 20 * 1024 * 1024
+    # Photos: 10 MB, width + height at most 10,000, a side at most 20 times the other.
+    max_photo_bytes: int = 10 * 1024 * 1024
+    # Telegram posts webhooks to https:// on ports 443, 80, 88 or 8443 only; this lets the
+    # sandbox post plain http:// to 127.0.0.1/::1/localhost on any port (local receivers).
+    webhook_loopback_http: bool = False
 
     @property
     def bot_id(self) -> int:

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request, SandboxState], Awaitable[Any]]
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_WAIT = 60.0
-_SEND_KINDS = ("text", "contact", "forward", "document")
+_SEND_KINDS = ("text", "contact", "forward", "document", "photo")
 
 
 def _control(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -102,6 +102,7 @@ async def send(request: web.Request, state: SandboxState) -> JSON:
         "contact": actions.send_contact,
         "forward": actions.send_forward,
         "document": actions.send_document,
+        "photo": actions.send_photo,
     }[kinds[0]]
     return sender(state, user_id, body[kinds[0]])
 

@@ -6,6 +6,7 @@ counts entity offsets in UTF-16 code units, as the Bot API does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,7 +225,11 @@ class _Parser:
             url = _normalise_url(raw_url)
             if url is None:
                 return
-            entity.update(type="text_link", url=url)
+            mention = _USER_MENTION.fullmatch(url)
+            if mention:  # Telegram turns a link to a user into a mention of them
+                entity.update(type="text_mention", user={"id": int(mention[1])})
+            else:
+                entity.update(type="text_link", url=url)
         elif tag in ("pre", "code"):
             self._add_code(entity, tag, opened.argument)
             return
@@ -267,6 +272,9 @@ def _argument(tag: str, name: str, value: str) -> str:
     if tag == "blockquote" and name == "expandable":
         return "1"
     return ""
+
+
+_USER_MENTION = re.compile(r"tg://user\?id=(\d{1,15})", re.IGNORECASE)
 
 
 def _normalise_url(url: str) -> str | None:

@@ -10,9 +10,13 @@ from typing import Any
 
 from bot.sandbox.config import SandboxConfig
 
-# The calls that create messages count against the rate limits; edits and answers do not.
+# The calls that count against the rate limits: those that create messages and, as on
+# Telegram, edits, callback answers and chat actions (a bot that edits a message ten times a
+# second is flood-limited like one that sends ten).
 RATE_LIMITED_METHODS = frozenset(
-    {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"}
+    {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage",
+     "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+     "answerCallbackQuery", "sendChatAction"}
 )
 
 # Faults hit every method except the ones a bot needs to start and poll at all.
@@ -46,7 +50,8 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """A global bucket plus one per chat; a message needs a token from both."""
+    """A global bucket plus one per chat (a group's is 20 a minute); a call needs a token from
+    both. Telegram's answer to a call over the limit is 429 with a whole `retry_after`."""
 
     def __init__(self, config: SandboxConfig, clock: Callable[[], float]):
         self.config = config
@@ -68,12 +73,15 @@ class RateLimiter:
             return None
         bucket = self._chats.get(chat_id)
         if bucket is None:
-            rate, burst = self.config.per_chat_rate, self.config.per_chat_burst
+            if chat_id < 0:  # a group or channel: 20 messages a minute
+                rate, burst = self.config.group_per_minute / 60, self.config.group_per_minute
+            else:
+                rate, burst = self.config.per_chat_rate, self.config.per_chat_burst
             bucket = self._chats[chat_id] = TokenBucket(rate, max(burst, 1), now)
         return bucket
 
     def acquire(self, chat_id: int) -> int | None:
-        """Take a token for one message to `chat_id`; else return Telegram's retry_after."""
+        """Take a token for one call in `chat_id`; else return Telegram's retry_after."""
         now = self.clock()
         buckets = [b for b in (self._global, self._chat_bucket(chat_id, now)) if b is not None]
         wait = max((bucket.wait_time(now) for bucket in buckets), default=0.0)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
+import warnings
+
+from PIL import Image, UnidentifiedImageError
 
 from bot.sandbox.markup import reply_markup_of
 from bot.sandbox.messages import MAX_CAPTION, common_content, deliver, formatted, recipient
@@ -10,36 +14,34 @@ from bot.sandbox.models import JSON, StoredFile
 from bot.sandbox.params import ApiError, Params, bad_request, chat_id_of
 from bot.sandbox.state import SandboxState
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# JPEG start-of-frame markers carry the size; C4, C8 and CC are other segments.
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_PHOTO_RATIO = 20
 
 
-def image_info(data: bytes) -> tuple[str | None, int, int]:
-    """(mime type, width, height) read from a PNG, JPEG or GIF header; (None, 0, 0) otherwise."""
-    if data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR" and len(data) >= 24:
-        return "image/png", int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        return (
-            "image/gif",
-            int.from_bytes(data[6:8], "little"),
-            int.from_bytes(data[8:10], "little"),
-        )
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg", *_jpeg_size(data)
-    return None, 0, 0
+def check_photo(data: bytes, max_bytes: int) -> tuple[str, int, int]:
+    """(mime type, width, height) of an uploaded photo, or Telegram's refusal: bytes that do
+    not decode as an image, more than 10 MB, sides over 10,000 together or 20 to 1."""
+    if len(data) > max_bytes:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind, (width, height) = image.format, image.size
+                image.load()  # decodes every pixel: a cut or corrupt file fails here
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise bad_request("IMAGE_PROCESS_FAILED") from None
+    if kind not in _PHOTO_FORMATS:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width,
+                                                                                       height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    return _PHOTO_FORMATS[kind], width, height
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    i = 2
-    while i + 9 <= len(data) and data[i] == 0xFF:
-        marker = data[i + 1]
-        if marker in _JPEG_SOF:
-            height = int.from_bytes(data[i + 5 : i + 7], "big")
-            width = int.from_bytes(data[i + 7 : i + 9], "big")
-            return width, height
-        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
-    return 0, 0
+_PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
+                  "WEBP": "image/webp", "BMP": "image/bmp", "TIFF": "image/tiff"}
 
 
 def _input_file(state: SandboxState, params: Params, field: str, kind: str) -> StoredFile:
@@ -52,9 +54,9 @@ def _input_file(state: SandboxState, params: Params, field: str, kind: str) -> S
         if len(upload.data) > state.config.max_upload_bytes:
             raise ApiError(413, "Request Entity Too Large")
         if kind == "photo":
-            mime, width, height = image_info(upload.data)
+            mime, width, height = check_photo(upload.data, state.config.max_photo_bytes)
             return state.store_file(
-                "photo", upload.data, mime_type=mime or "image/jpeg", width=width, height=height
+                "photo", upload.data, mime_type=mime, width=width, height=height
             )
         name = upload.filename or "document"
         mime = mimetypes.guess_type(name)[0] or upload.content_type or "application/octet-stream"

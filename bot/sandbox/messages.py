@@ -8,7 +8,14 @@ from typing import Any
 from bot.sandbox.html import EntityParseError, parse_html, trim, utf16_length
 from bot.sandbox.markup import inline_keyboard_of, reply_markup_of
 from bot.sandbox.models import JSON, Message, User
-from bot.sandbox.params import ApiError, Params, bad_request, chat_id_of, forbidden
+from bot.sandbox.params import (
+    ApiError,
+    Params,
+    bad_request,
+    chat_id_of,
+    forbidden,
+    too_many_requests,
+)
 from bot.sandbox.state import SandboxState
 
 MAX_TEXT = 4096
@@ -56,16 +63,38 @@ def formatted(params: Params, field: str, limit: int, too_long: str) -> tuple[st
     return text, entities
 
 
+def within_limits(state: SandboxState, chat_id: int) -> None:
+    """Take the call's token from the global and the chat's bucket, or answer 429 as Telegram
+    does. Sends, edits, callback answers and chat actions all count."""
+    retry_after = state.limiter.acquire(chat_id)
+    if retry_after is not None:
+        state.stats.flood_limited[chat_id] += 1
+        raise too_many_requests(retry_after)
+
+
 def deliver(state: SandboxState, user: User, content: JSON, **meta: Any) -> Message:
     """Store a message from the bot, within the rate limits."""
-    retry_after = state.limiter.acquire(user.id)
-    if retry_after is not None:
-        raise ApiError(
-            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
-        )
+    within_limits(state, user.id)
+    for key in ("entities", "caption_entities"):
+        if key in content:
+            content[key] = _mentions_resolved(state, content[key])
     message = state.add_message(user.id, "bot", content, **meta)
     state.stats.messages_per_chat[user.id] += 1
     return message
+
+
+def _mentions_resolved(state: SandboxState, entities: list[JSON]) -> list[JSON]:
+    """A text_mention carries the user it names; a link to a user Telegram does not know
+    stays plain text."""
+    kept = []
+    for entity in entities:
+        if entity.get("type") == "text_mention":
+            named = state.users.get(int(entity["user"]["id"]))
+            if named is None:
+                continue
+            entity = {**entity, "user": named.telegram()}
+        kept.append(entity)
+    return kept
 
 
 def common_content(state: SandboxState, params: Params, chat_id: int, markup: JSON | None) -> JSON:
@@ -132,11 +161,15 @@ def _not_modified() -> ApiError:
 
 
 def _apply_edit(state: SandboxState, message: Message, changes: JSON, markup: JSON | None) -> JSON:
+    for key in ("entities", "caption_entities"):
+        if changes.get(key):
+            changes[key] = _mentions_resolved(state, changes[key])
     payload = message.payload
     current = {key: payload.get(key) for key in changes}
     inline = inline_keyboard_of(markup)
     if current == changes and payload.get("reply_markup") == inline:
         raise _not_modified()
+    within_limits(state, message.chat_id)
     for key, value in changes.items():
         if value:
             payload[key] = value
@@ -241,7 +274,8 @@ async def send_chat_action(state: SandboxState, params: Params) -> bool:
     action = params.string("action")
     if action not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
-    recipient(state, chat_id_of(params))
+    user = recipient(state, chat_id_of(params))
+    within_limits(state, user.id)
     return True
 
 
@@ -252,6 +286,7 @@ async def answer_callback_query(state: SandboxState, params: Params) -> bool:
     record = state.answerable_callback(params.required_string("callback_query_id"))
     if record is None:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    within_limits(state, record.user_id)
     record.answer = {
         "text": text,
         "show_alert": params.boolean("show_alert"),

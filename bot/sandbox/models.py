@@ -208,6 +208,8 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     messages_per_chat: Counter[int] = field(default_factory=Counter)
+    # 429s the rate limits gave (not injected faults), per chat.
+    flood_limited: Counter[int] = field(default_factory=Counter)
 
     def record_error(self, code: int) -> None:
         self.errors["5xx" if code >= 500 else str(code)] += 1
@@ -222,4 +224,5 @@ class Stats:
             "errors": errors,
             "faults": faults,
             "messages_per_chat": {str(k): v for k, v in self.messages_per_chat.items()},
+            "flood_limited": {str(k): v for k, v in self.flood_limited.items()},
         }

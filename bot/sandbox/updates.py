@@ -8,6 +8,7 @@ import itertools
 import logging
 import re
 import time
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -71,13 +72,35 @@ async def get_updates(state: SandboxState, params: Params) -> list[JSON]:
     return [update.telegram() for update in itertools.islice(state.updates, limit)]
 
 
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def check_webhook_url(url: str, *, loopback_http: bool = False) -> None:
+    """Telegram's rule: https:// on port 443, 80, 88 or 8443. With `loopback_http` (the
+    sandbox's own tests and local runs) http:// to a loopback address on any port too."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise bad_request(
+            "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+        ) from None
+    if not parts.hostname:
+        raise bad_request("bad webhook: Failed to resolve host: Name or service not known")
+    if loopback_http and parts.scheme in ("http", "https") and parts.hostname in _LOOPBACK:
+        return
+    if parts.scheme != "https":
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    if (port or 443) not in WEBHOOK_PORTS:
+        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+
+
 async def set_webhook(state: SandboxState, params: Params) -> bool:
     url = (params.string("url") or "").strip()
     if not url:
         return await delete_webhook(state, params)
-    # Telegram demands HTTPS; the sandbox also takes plain HTTP for local receivers.
-    if not url.startswith(("https://", "http://")):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    check_webhook_url(url, loopback_http=state.config.webhook_loopback_http)
     secret = params.string("secret_token")
     if secret is not None and not _SECRET.fullmatch(secret):
         raise bad_request("secret token contains unallowed characters")

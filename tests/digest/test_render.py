@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,9 +15,12 @@ from bot.render.digest import (
     TEXT_LIMIT,
     digest_text,
     parse_status_callback,
+    parse_status_page,
     status_buttons,
     status_callback,
 )
+from bot.render.payloads import inline_keyboard
+from bot.sandbox.markup import MAX_MARKUP_BYTES, markup_size
 from bot.services.digest.compute import (
     AbnormalCase,
     Figures,
@@ -158,10 +162,35 @@ def test_status_buttons_drill_into_sub_units_and_up() -> None:
     with use_locale("en"):
         rows = status_buttons(d, up=7)
     assert rows == [[("Company B · 50%", "st:3")], [("⬆️ Up", "st:7")]]
-    many = digest(subunits=[SubUnit(i, f"U{i}", Figures(1, 0, 0)) for i in range(1, 300)])
-    with use_locale("en"):
-        rows = status_buttons(many, up=None)
-    assert sum(len(r) for r in rows) <= 100 and all(len(r) <= 8 for r in rows)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_status_buttons_come_in_pages_each_within_telegrams_keyboard_limits(locale: str) -> None:
+    # 98 sub-units with 40-character Chinese names: one keyboard of them was 18 kB, over
+    # Telegram's 10 kB ("reply markup is too long").
+    units = [SubUnit(i, "长" * 39 + str(i % 10), Figures(3, 1, 0)) for i in range(1, 99)]
+    many = digest(subunits=units)
+    seen: list[str] = []
+    with use_locale(locale):
+        pages = [status_buttons(many, up=7, page=p) for p in range(5)]
+        assert status_buttons(many, up=7, page=99) == pages[-1]  # past the end: the last
+    for page, rows in enumerate(pages):
+        markup = inline_keyboard(rows)
+        assert markup_size(markup) <= MAX_MARKUP_BYTES and sum(map(len, rows)) <= 100
+        assert all(1 <= len(r) <= 8 for r in rows)
+        units_here = [data for row in rows for _, data in row if data.startswith("st:")]
+        seen += units_here[:-1]  # the last "st:" is Up
+        assert rows[-1] == [("⬆️ Up" if locale == "en" else rows[-1][0][0], "st:7")]
+        turns = [data for row in rows for _, data in row if data.startswith("sp:")]
+        assert turns == [f"sp:{many.unit_id}:{p}" for p in (page - 1, page + 1) if 0 <= p < 5]
+        assert all(parse_status_page(t) == (many.unit_id, int(t.rsplit(":", 1)[1]))
+                   for t in turns)
+    assert seen == [f"st:{i}" for i in range(1, 99)]  # every sub-unit once, in order
+
+
+def test_malformed_status_page_data_is_refused() -> None:
+    for data in ["sp:", "sp:1", "sp:0:1", "sp:1:01", "sp:1:1000", "sp:1:-1", "sp:1:1\n", None]:
+        assert parse_status_page(data) is None, data
 
 
 @given(st.integers(min_value=1, max_value=999_999_999))

@@ -119,3 +119,55 @@ async def test_the_daily_digest_arrives_as_text_then_chart(
     assert photo.get("photo") and "近14天" in photo["caption"]
     await asyncio.sleep(0.2)
     assert (await tick_now(bot_app)).counts.get("digest", 0) == 0
+
+
+async def test_ninety_eight_sub_units_come_in_pages_telegram_accepts(
+    sb: SandboxClient, sandbox: SandboxServer, db: Database, bot_app: Any
+) -> None:
+    # With 98 long Chinese names one keyboard was 18 kB: Telegram (and now the sandbox)
+    # refuses it with "reply markup is too long" and the leader saw nothing.
+    async with db.transaction() as s:
+        root = await unit(s, "总部")
+        subs = [await unit(s, "总部", f"{i:02d}" + "第一医院发热门诊预检分诊临时工作组" * 2)
+                for i in range(98)]
+        await members(s, root, ["管理员"], first_uid=502, role=Role.ADMIN)
+    bot_app.bot_data.clock = lambda: at(MONDAY, "15:00")
+    await sb.create_user(502, "管理员", language_code="zh-hans")
+    reply = await ask(sb, 502, "/status")
+    seen = [data for _label, data in buttons(reply) if data.startswith("st:")]
+    [turn] = [(label, data) for label, data in buttons(reply) if data.startswith("sp:")]
+    assert turn == ("下一页 2/5 ▶️", f"sp:{root.id}:1")
+    for page in range(1, 5):
+        last = await sb.chat(502)
+        await sb.press(502, reply["message_id"], button=[
+            label for label, data in buttons(last[-1]) if data == f"sp:{root.id}:{page}"][0])
+        chat = await sb.wait_until(502, lambda c, page=page: any(
+            data == f"sp:{root.id}:{page - 1}" for _label, data in buttons(c[-1])))
+        seen += [data for _label, data in buttons(chat[-1]) if data.startswith("st:")]
+    assert sorted(seen) == sorted(f"st:{u.id}" for u in subs)
+    assert sandbox.state.stats.errors.get("400", 0) == 0
+
+
+async def test_quick_taps_under_telegrams_limits_are_all_answered_and_end_on_the_last(
+    sb: SandboxClient, sandbox: SandboxServer, db: Database, bot_app: Any
+) -> None:
+    # Each tap is an answer and an edit in one chat: four taps in a second are eight calls
+    # against Telegram's 1/s (after a burst of 3). The bot waits out the 429s (retry_after)
+    # instead of dropping answers or edits, and the message ends on the last tap's unit.
+    t = await seed(db)
+    bot_app.bot_data.clock = lambda: at(MONDAY, "15:00")
+    await sb.create_user(501, "Lead", language_code="en")
+    reply = await ask(sb, 501, "/status")
+    taps = [t["b1"].id, t["a"].id, t["b1"].id, t["a"].id]
+    answers = []
+    for unit_id in taps:  # in order, without waiting for the answers
+        answers.append(asyncio.create_task(
+            sb.press(501, reply["message_id"], callback_data=f"st:{unit_id}", timeout=25)))
+        await asyncio.sleep(0.05)
+    assert all(a["answered"] for a in await asyncio.gather(*answers))
+    chat = await sb.wait_until(
+        501, lambda c: "Status so far: Company A" in c[-1].get("text", "") and c[-1]["edited"])
+    assert buttons(chat[-1]) == [("Branch 1 · 100%", f"st:{t['b1'].id}")]
+    stats = await sb.stats()
+    assert stats["flood_limited"].get("501", 0) > 0  # the limits were reached...
+    assert stats["errors"]["400"] == 0  # ...and nothing was refused or lost

@@ -10,6 +10,7 @@ from bot.db import Database
 from bot.db.models import FaqFeedback, FaqVote
 from bot.sandbox import SandboxClient
 from tests.faq.chat_helpers import labels, message_now, one_reply, use_fixture_kb
+from tests.support.chat import pressed
 
 pytestmark = pytest.mark.usefixtures("bot_app")
 
@@ -30,24 +31,22 @@ async def test_the_menu_goes_topic_question_answer_and_back(sb: SandboxClient) -
     assert labels(menu) == TOPICS
     mid = menu["message_id"]
 
-    await sb.press(3201, mid, button="Gatherings and shared meals")
-    topic = await message_now(sb, 3201, mid)
+    _answer, topic = await pressed(sb, 3201, mid, button="Gatherings and shared meals")
     assert topic["edited"] and topic["text"].startswith("Gatherings and shared meals")
     assert labels(topic) == ["Can I have dinner with colleagues after work?",
                              "Can we hold a birthday party in the office?", "⬅ Back"]
 
-    await sb.press(3201, mid, button="Can I have dinner with colleagues after work?")
-    answer = await message_now(sb, 3201, mid)
+    _answer, answer = await pressed(sb, 3201, mid,
+                                    button="Can I have dinner with colleagues after work?")
     assert "Shared meals and dinners with colleagues are suspended" in answer["text"]
     assert "Source: Epidemic prevention notice of the organisation" in answer["text"]
     assert labels(answer) == ["⬅ Back"]
 
-    await sb.press(3201, mid, button="⬅ Back")
-    assert labels(await message_now(sb, 3201, mid))[-1] == "⬅ Back"
-    assert "Can we hold a birthday party in the office?" in labels(
-        await message_now(sb, 3201, mid))
-    await sb.press(3201, mid, button="⬅ Back")
-    assert labels(await message_now(sb, 3201, mid)) == TOPICS
+    _answer, back = await pressed(sb, 3201, mid, button="⬅ Back")
+    assert labels(back)[-1] == "⬅ Back"
+    assert "Can we hold a birthday party in the office?" in labels(back)
+    _answer, back = await pressed(sb, 3201, mid, button="⬅ Back")
+    assert labels(back) == TOPICS
     # Everything happened in the one message.
     assert [m["from"] for m in await sb.chat(3201)] == ["user", "bot"]
 
@@ -56,8 +55,7 @@ async def test_the_menu_in_chinese(sb: SandboxClient) -> None:
     await sb.create_user(3202, "李", language_code="zh-hans")
     menu = await one_reply(sb, 3202, "/rules")
     assert labels(menu)[0] == "聚集与聚餐"
-    await sb.press(3202, menu["message_id"], button="聚集与聚餐")
-    topic = await message_now(sb, 3202, menu["message_id"])
+    _answer, topic = await pressed(sb, 3202, menu["message_id"], button="聚集与聚餐")
     assert "下班后可以和同事一起聚餐吗？" in labels(topic)
     assert "Back" not in " ".join(labels(topic))
 
@@ -126,10 +124,9 @@ async def test_the_shipped_knowledge_base_is_loaded_and_every_answer_renders(
     assert labels(menu) == [c.title for c in kb.categories]
     mid = menu["message_id"]
     for category in kb.categories:
-        await sb.press(3206, mid, button=category.title)
+        await pressed(sb, 3206, mid, button=category.title)
         for entry in kb.entries_in(category.id):
-            answer = await sb.press(3206, mid, callback_data=f"fq:e:{entry.id}")
+            answer, shown = await pressed(sb, 3206, mid, callback_data=f"fq:e:{entry.id}")
             assert answer["answered"] and not answer["show_alert"]
-            shown = await message_now(sb, 3206, mid)
             assert shown["text"].startswith(entry.question), entry.id
-        await sb.press(3206, mid, callback_data="fq:m")
+        await pressed(sb, 3206, mid, callback_data="fq:m")

@@ -163,7 +163,7 @@ async def test_the_handled_button_records_who_edits_the_alert_and_tells_the_othe
 
     answer = await sb.press(ALAN, alert_msg["message_id"], callback_data=data)
     assert answer["text"] == "Marked as handled. Thank you."
-    chat = await sb.wait_until(ALAN, lambda msgs: msgs[0].get("edited") is not None)
+    chat = await sb.wait_until(ALAN, lambda msgs: msgs[0].get("edited"))
     assert "✅ Handled by Alan at" in chat[0]["text"]
     assert buttons(chat[0]) == []
     [_alert, notice] = await sb.wait_for_bot_messages(DORA, count=2)

@@ -138,7 +138,10 @@ async def answered_button(sb: SandboxClient, uid: int, data: str) -> str:
     assert answer["answered"]
     if answer.get("text"):
         return str(answer["text"])
-    [edited] = [m for m in await sb.chat(uid) if m["message_id"] == shown["message_id"]]
+    # The edit follows the answer, a moment later under Telegram's per-chat limit.
+    chat = await sb.wait_until(uid, lambda messages: any(
+        m["message_id"] == shown["message_id"] and m["edited"] for m in messages))
+    [edited] = [m for m in chat if m["message_id"] == shown["message_id"]]
     return str(edited["text"])
 
 

@@ -11,7 +11,7 @@ from bot.db import Database
 from bot.db.models import OutboxStatus
 from bot.outbox import queue as outbox
 from bot.outbox.dispatcher import Dispatcher
-from bot.sandbox import SandboxClient, SandboxServer
+from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 from tests.machinery.test_dispatcher import bot_for, enqueue, now, settled, texts, users
 
 CHATS = range(1000, 1040)
@@ -74,3 +74,41 @@ async def test_renewing_extends_only_leases_still_held_and_fences_the_rest(db: D
         assert await outbox.mark_sent(s, first[2], telegram_message_id=1, now=later)
         assert not await outbox.mark_sent(s, first[0], telegram_message_id=2, now=later)
         assert await outbox.mark_sent(s, taken[0], telegram_message_id=3, now=later)
+
+
+async def test_429s_earned_from_telegrams_limits_with_slow_answers_send_each_row_once(
+    db: Database,
+) -> None:
+    # No injected 429s: Telegram's own limits (4/s overall here) against two dispatchers
+    # that together try 16/s, answers after 0.3 s, a 2 s lease. Every 429 is one a real
+    # server would give, with the retry_after its bucket needs; rows wait out pauses longer
+    # than their lease, and the other dispatcher claims those. Each chat gets its copy once.
+    server = SandboxServer(SandboxConfig(global_rate=4.0, global_burst=4))
+    await server.start(host="127.0.0.1", port=0)
+    chats = range(1100, 1130)
+    try:
+        async with SandboxClient(server.url) as sb:
+            await users(sb, chats)
+            await sb.set_faults(delay_ms=300, methods=["sendMessage"])
+            await enqueue(db, texts(chats))
+            async with AsyncExitStack() as stack:
+                dispatchers = []
+                for _ in range(2):
+                    bot = await stack.enter_async_context(bot_for(server, read_timeout=2.0))
+                    dispatcher = Dispatcher(
+                        bot, db, rate=8, rate_per_chat=1, clock=now,
+                        lease=timedelta(seconds=2), poll_interval=0.1,
+                        retry_base=timedelta(seconds=0.1), call_timeout=timedelta(seconds=1))
+                    await dispatcher.start()
+                    stack.push_async_callback(dispatcher.stop)
+                    dispatchers.append(dispatcher)
+                rows = await settled(db, timeout=90)
+            stats = await sb.stats()
+    finally:
+        await server.stop()
+    assert stats["faults"]["429"] == 0 and sum(stats["flood_limited"].values()) > 0
+    assert all(r.status == OutboxStatus.SENT for r in rows)
+    assert stats["messages_per_chat"] == {str(c): 1 for c in chats}, {
+        c: n for c, n in stats["messages_per_chat"].items() if n != 1}
+    assert sum(d.stats.sent for d in dispatchers) == len(chats)
+    assert sum(d.stats.rate_limited for d in dispatchers) > 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+from PIL import Image
 
 from bot.db import Database
 from bot.sandbox import SandboxClient, SandboxServer
@@ -128,6 +131,37 @@ async def test_an_admin_sends_a_document_to_the_whole_organisation_in_chinese(
     [en] = await sb.wait_for_bot_messages(CARA)
     assert en["caption"].startswith("📢 Notice from Admin")
     assert labels(en) == ["✅ Acknowledge"]
+
+
+async def test_an_admin_sends_a_photo_with_a_caption_and_every_member_gets_that_photo(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    # The photo path end to end: the admin's phone sends a real photo (the sandbox, like
+    # Telegram, refuses bytes that are not one), the preview and every copy show the same file.
+    await seed(db)
+    started(sandbox, EVERYONE)
+    await sb.create_user(ADMIN, "Admin", language_code="en")
+    bot_app.bot_data.clock = running_clock(NOW)
+    image = io.BytesIO()
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(image, "JPEG")
+    [_ask] = await say(sb, ADMIN, "/notice")
+    sent = await sb.send_photo(ADMIN, image.getvalue(), caption="Canteen <closed> & moved")
+    [targets] = await sb.wait_for_bot_messages(ADMIN, after=sent["message_id"])
+    _a, [ack_q] = await tap(sb, ADMIN, targets, "nf:o")
+    _a, [when_q] = await tap(sb, ADMIN, ack_q, "nf:k:0")
+    _a, [preview, summary] = await tap(sb, ADMIN, when_q, "nf:n", count=2)
+    [own] = [m for m in await sb.chat(ADMIN) if m["message_id"] == sent["message_id"]]
+    photo_id = own["photo"]["file_id"]
+    assert preview["photo"]["file_id"] == photo_id
+    assert preview["caption"].endswith("Canteen <closed> & moved")  # as written
+    await sb.press(ADMIN, summary["message_id"], callback_data="nf:s")
+    await sb.wait_until(ADMIN, lambda chat: any("finished" in (m.get("text") or "")
+                                                for m in chat), timeout=30)
+    for uid in EVERYONE:
+        [copy] = await sb.wait_for_bot_messages(uid)
+        assert copy["photo"]["file_id"] == photo_id
+        assert copy["caption"].endswith("Canteen <closed> & moved")
+    assert await sb.file(photo_id) == image.getvalue()
 
 
 async def test_leaders_only_reaches_the_leaders_of_the_senders_subtree(

@@ -65,4 +65,7 @@ async def test_three_hundred_contacts_at_once_all_get_their_welcome(
         linked = await s.scalar(select(func.count()).select_from(Member).where(
             Member.telegram_user_id.is_not(None)))
     assert linked == MEMBERS
-    assert (await sb.stats())["errors"]["429"] > 0  # Telegram did push back
+    # The welcomes take their turns within SEND_RATE (bot.runtime.replies shares the
+    # dispatcher's pace), so Telegram has hardly a reason to push back; those it does push
+    # back are waited out (tests/digest/test_status.py has the per-chat case).
+    assert (await sb.stats())["errors"]["400"] == 0

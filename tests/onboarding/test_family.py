@@ -43,9 +43,16 @@ async def linked(sb: SandboxClient, db: Database, household: tuple[tuple[str, st
 
 async def press(sb: SandboxClient, msg: dict[str, Any], label: str | None = None, *,
                 data: str | None = None, uid: int = UID) -> dict[str, Any]:
+    """Press, then let the edit that follows the answer land (under Telegram's per-chat limit
+    it comes a moment after the answer); a press that changes nothing waits 3 s for nothing."""
+    before = await sb.chat(uid)
     result: dict[str, Any] = await sb.press(uid, msg["message_id"], button=label,
                                             callback_data=data)
     assert result["answered"], result
+    try:
+        await sb.wait_until(uid, lambda now: now != before, timeout=3)
+    except TimeoutError:
+        pass
     return result
 
 

@@ -71,7 +71,7 @@ def pg(db: Database) -> Database:
 async def tight_sandbox() -> AsyncIterator[SandboxServer]:
     """Telegram's overall limit a little above SEND_RATE: two instances each sending at the
     whole SEND_RATE would draw 429s within seconds; sharing it draws none."""
-    server = SandboxServer(SandboxConfig(global_rate=SEND_RATE * 1.25))
+    server = SandboxServer(SandboxConfig(global_rate=SEND_RATE * 1.25, webhook_loopback_http=True))
     await server.start(host="127.0.0.1", port=0)
     try:
         yield server

@@ -16,7 +16,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.sandbox import SandboxClient, SandboxServer
+from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
+from tests.sandbox.conftest import MakeServer
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,6 +43,14 @@ async def contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(
         f"Got {update.effective_message.contact.phone_number}"
     )
+
+
+@pytest.fixture
+async def server(make_server: MakeServer) -> SandboxServer:
+    # A PTB Application without a rate limiter makes four calls in a second in one chat
+    # below, one over Telegram's burst: this test is about the protocol (the limits have
+    # tests of their own), so it allows a longer burst.
+    return await make_server(SandboxConfig(per_chat_burst=5))
 
 
 @pytest.fixture

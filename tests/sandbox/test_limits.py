@@ -113,3 +113,13 @@ def test_empty_spec_turns_faults_off() -> None:
 def test_bad_specs_are_refused(spec: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         FaultInjector().configure(spec)
+
+
+def test_a_group_gets_twenty_messages_a_minute() -> None:
+    clock = Clock()
+    limiter = RateLimiter(SandboxConfig(global_rate=None), clock)
+    assert all(limiter.acquire(-100) is None for _ in range(20))
+    assert limiter.acquire(-100) == 3  # one more every three seconds
+    assert limiter.acquire(5) is None  # a private chat is not held up
+    clock.now += 3
+    assert limiter.acquire(-100) is None

@@ -19,7 +19,7 @@ from telegram import (
 )
 
 from bot.sandbox import SandboxClient
-from tests.sandbox.util import jpeg_header, png
+from tests.sandbox.util import jpeg, png
 
 
 async def test_send_message_html_and_transcript(sb: SandboxClient, bot: Bot, alice: int) -> None:
@@ -122,7 +122,7 @@ async def test_send_photo_upload_and_download(sb: SandboxClient, bot: Bot, alice
 
 
 async def test_jpeg_size_is_read(bot: Bot, alice: int) -> None:
-    sent = await bot.send_photo(alice, jpeg_header(800, 600))
+    sent = await bot.send_photo(alice, jpeg(800, 600))
     assert (sent.photo[-1].width, sent.photo[-1].height) == (800, 600)
 
 

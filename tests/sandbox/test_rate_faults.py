@@ -13,7 +13,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer
 from tests.sandbox.conftest import ALICE, MakeServer
-from tests.sandbox.util import make_bot
+from tests.sandbox.util import make_bot, png
 
 
 async def _users(sb: SandboxClient, *ids: int) -> None:
@@ -32,9 +32,11 @@ async def test_per_chat_burst_then_429(make_server: MakeServer) -> None:
             await bot.send_message(1, "one too many")
         assert caught.value.retry_after == dtm.timedelta(seconds=2)
         await bot.send_message(2, "another chat is not limited")
-        # Edits and chat actions do not count.
-        await bot.edit_message_text("edited", 1, 2)
-        await bot.send_chat_action(1, "typing")
+        # Edits, callback answers and chat actions count too, as on Telegram.
+        with pytest.raises(RetryAfter):
+            await bot.edit_message_text("edited", 1, 2)
+        with pytest.raises(RetryAfter):
+            await bot.send_chat_action(1, "typing")
         async with httpx.AsyncClient(base_url=f"{server.url}/bot{server.config.token}") as http:
             raw = await http.post("/sendMessage", data={"chat_id": "1", "text": "x"})
         assert raw.status_code == 429
@@ -45,7 +47,8 @@ async def test_per_chat_burst_then_429(make_server: MakeServer) -> None:
             "parameters": {"retry_after": 2},
         }
         stats = await sb.stats()
-        assert stats["errors"]["429"] == 2
+        assert stats["errors"]["429"] == 4
+        assert stats["flood_limited"] == {"1": 4}
         assert stats["messages_per_chat"] == {"1": 3, "2": 1}
 
 
@@ -57,7 +60,7 @@ async def test_global_limit_spans_chats(make_server: MakeServer) -> None:
         for chat in (1, 2, 3):
             await bot.send_message(chat, "notice")
         with pytest.raises(RetryAfter) as caught:
-            await bot.send_photo(4, b"not an image")
+            await bot.send_photo(4, png(2, 2))
         assert caught.value.retry_after == dtm.timedelta(seconds=1)
 
 
@@ -76,7 +79,7 @@ async def _outcomes(bot: Bot, n: int) -> list[str]:
     outcomes = []
     for _ in range(n):
         try:
-            await bot.send_chat_action(ALICE, "typing")
+            await bot.get_chat(ALICE)
             outcomes.append("ok")
         except RetryAfter:
             outcomes.append("429")
@@ -87,7 +90,7 @@ async def _outcomes(bot: Bot, n: int) -> list[str]:
 
 
 async def test_faults_repeat_by_seed(sb: SandboxClient, bot: Bot, alice: int) -> None:
-    spec = {"rate_429": 0.25, "rate_5xx": 0.25, "seed": 7, "methods": ["sendChatAction"]}
+    spec = {"rate_429": 0.25, "rate_5xx": 0.25, "seed": 7, "methods": ["getChat"]}
     await sb.set_faults(**spec)  # type: ignore[arg-type]
     first = await _outcomes(bot, 40)
     await sb.set_faults(**spec)  # type: ignore[arg-type]
@@ -105,14 +108,14 @@ async def test_faults_repeat_by_seed(sb: SandboxClient, bot: Bot, alice: int) ->
 
 
 async def test_fault_counts(sb: SandboxClient, bot: Bot, alice: int) -> None:
-    await sb.set_faults(rate_429=0.5, rate_5xx=0.5, seed=3, methods=["sendChatAction"])
+    await sb.set_faults(rate_429=0.5, rate_5xx=0.5, seed=3, methods=["getChat"])
     outcomes = await _outcomes(bot, 30)
     stats = await sb.stats()
     assert stats["faults"]["429"] == outcomes.count("429")
     assert stats["faults"]["5xx"] == outcomes.count("5xx")
     assert stats["errors"]["429"] == outcomes.count("429")
     assert stats["errors"]["5xx"] == outcomes.count("5xx")
-    assert stats["calls"]["sendChatAction"] == 30
+    assert stats["calls"]["getChat"] == 30
 
 
 async def test_5xx_is_not_carried_out(sb: SandboxClient, bot: Bot, alice: int) -> None:

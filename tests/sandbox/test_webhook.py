@@ -61,7 +61,8 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 async def test_delivery_with_secret_and_retry(make_server: MakeServer, receiver: Receiver) -> None:
-    server = await make_server(SandboxConfig(webhook_retry_initial=0.05))
+    config = SandboxConfig(webhook_retry_initial=0.05, webhook_loopback_http=True)
+    server = await make_server(config)
     async with SandboxClient(server.url) as sb, make_bot(server) as bot:
         await sb.create_user(1, "A")
         assert await bot.set_webhook(receiver.url, secret_token="s3cret_token-1")
@@ -88,7 +89,7 @@ async def test_delivery_with_secret_and_retry(make_server: MakeServer, receiver:
 
 
 async def test_get_updates_conflicts_with_a_webhook(bot: Bot, sb: SandboxClient) -> None:
-    await bot.set_webhook("http://127.0.0.1:9/never", drop_pending_updates=True)
+    await bot.set_webhook("https://127.0.0.1:8443/never", drop_pending_updates=True)
     with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):
         await bot.get_updates()
     await sb.create_user(1, "A")
@@ -107,7 +108,7 @@ async def test_drop_pending_updates(bot: Bot, sb: SandboxClient) -> None:
 
 async def test_no_secret_no_header(make_server: MakeServer, receiver: Receiver) -> None:
     receiver.failures = 0
-    server = await make_server()
+    server = await make_server(SandboxConfig(webhook_loopback_http=True))
     async with SandboxClient(server.url) as sb, make_bot(server) as bot:
         await sb.create_user(1, "A")
         await bot.set_webhook(receiver.url)

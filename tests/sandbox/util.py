@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
+from PIL import Image
 from telegram import Bot
 
 from bot.sandbox import SandboxServer
@@ -27,11 +29,11 @@ def png(width: int, height: int) -> bytes:
     )
 
 
-def jpeg_header(width: int, height: int) -> bytes:
-    """The start of a JPEG file, as far as its size (SOF0) marker."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+def jpeg(width: int, height: int) -> bytes:
+    """A real JPEG image of the given size (Pillow)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 40)).save(out, "JPEG")
+    return out.getvalue()
 
 
 def make_bot(server: SandboxServer) -> Bot:

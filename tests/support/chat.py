@@ -60,13 +60,24 @@ async def press(sb: SandboxClient, uid: int, message: Message, data: str,
 
 
 async def tap(sb: SandboxClient, uid: int, label: str) -> dict[str, Any]:
-    """Press the button labelled `label` on the newest bot message that has one."""
-    for message in reversed(await sb.chat(uid)):
-        if message["from"] == "bot" and label in labels(message):
-            answer: dict[str, Any] = await sb.press(uid, message["message_id"], button=label)
-            assert answer["answered"], answer
-            return answer
-    raise AssertionError(f"no button {label!r} in chat {uid}: {await sb.chat(uid)}")
+    """Press the button labelled `label` on the newest bot message that has one, once one
+    has it: under Telegram's per-chat limit the edit that brings it may come a second or two
+    after the previous tap's answer, as it would to a person."""
+    def having(messages: list[Message]) -> Message | None:
+        for message in reversed(messages):
+            if message["from"] == "bot" and label in labels(message):
+                return message
+        return None
+
+    try:
+        chat = await sb.wait_until(uid, lambda messages: having(messages) is not None)
+    except TimeoutError:
+        raise AssertionError(f"no button {label!r} in chat {uid}: {await sb.chat(uid)}") from None
+    message = having(chat)
+    assert message is not None
+    answer: dict[str, Any] = await sb.press(uid, message["message_id"], button=label)
+    assert answer["answered"], answer
+    return answer
 
 
 def latest_bot(messages: list[Message]) -> Message | None:
@@ -90,6 +101,22 @@ async def says(sb: SandboxClient, uid: int, text: str,
 async def last_id(sb: SandboxClient, uid: int) -> int:
     messages = await sb.chat(uid)
     return int(messages[-1]["message_id"]) if messages else 0
+
+
+async def pressed(sb: SandboxClient, uid: int, message_id: int,
+                  **press: Any) -> tuple[dict[str, Any], Message]:
+    """Press a button on `message_id` (button= or callback_data=) that edits that message; the
+    answer and the message once edited. The edit follows the answer, under Telegram's per-chat
+    limit a moment later: reading the message as soon as the answer is in would race it."""
+    before = await message_now(sb, uid, message_id)
+    answer: dict[str, Any] = await sb.press(uid, message_id, **press)
+
+    def changed(messages: list[Message]) -> bool:
+        return any(m["message_id"] == message_id and m != before for m in messages)
+
+    chat = await sb.wait_until(uid, changed)
+    [after] = [m for m in chat if m["message_id"] == message_id]
+    return answer, after
 
 
 async def message_now(sb: SandboxClient, uid: int, message_id: int) -> Message:
