@@ -14,6 +14,7 @@ from bot.db.models import Question, QuestionStatus, Role
 from bot.sandbox import SandboxClient
 from bot.services.faq.service import Faq
 from tests.faq.chat_helpers import KB_DIR, add_linked, one_reply, use_fixture_kb
+from tests.support.chat import says
 
 pytestmark = pytest.mark.usefixtures("bot_app")
 
@@ -84,6 +85,8 @@ async def test_faq_stats_for_admins_weakest_first(sb: SandboxClient, db: Databas
     await sb.press(3412, good["message_id"], button="👍 Helpful")
     bad = await one_reply(sb, 3412, "What should I do if I have a fever?")
     await sb.press(3412, bad["message_id"], button="👎 Not helpful")
+    # A 👎 is answered with the offer to ask a person; the next command waits for it.
+    await says(sb, 3412, "Sorry that did not help.")
 
     refused = await one_reply(sb, 3412, "/faq_stats")
     assert refused["text"] == "Only administrators can do this."
