@@ -84,7 +84,7 @@ _WORD_CLOCK = re.compile(r"\b(?P<word>noon|midday|midnight)\b"
 
 
 def _clock(h: int, m: int, period: str | None, ampm: str | None) -> tuple[time, int]:
-    """The time, and 1 when it falls on the next day ("晚上12点", "24:00")."""
+    """The time, and 1 when it falls on the next day ("晚上12点")."""
     if m > 59 or h > 24:
         raise InvalidWhen(WhenError.FORMAT)
     shift = 0
@@ -107,11 +107,7 @@ def _clock(h: int, m: int, period: str | None, ampm: str | None) -> tuple[time, 
             raise InvalidWhen(WhenError.FORMAT)
     elif period in _MORNING and h > 12:
         raise InvalidWhen(WhenError.FORMAT)  # "上午15点"
-    if h == 24:
-        h, shift = 0, 1
-        if m:
-            raise InvalidWhen(WhenError.FORMAT)
-    if h > 23:
+    if h > 23:  # "24:00" too: midnight is 00:00 (or 晚上12点), not a second name for it
         raise InvalidWhen(WhenError.FORMAT)
     return time(h, m), shift
 

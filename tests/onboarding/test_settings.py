@@ -122,6 +122,40 @@ async def test_a_leader_records_leave_for_a_member_of_their_subtree(
     assert [row[0] for row in await leaves(db)] == [org["wang2"]]
 
 
+async def test_days_in_words_are_read_back_before_they_count(
+    sb: SandboxClient, db: Database, org: dict[str, int]
+) -> None:
+    """Monday 2026-11-30: "tomorrow to next Friday" and "明天到下周五" are shown in full, with
+    their weekdays, and recorded only when the leader taps Record."""
+    reply = await ask(sb, LEADER, "/leave Wang Wei tomorrow to next Friday")
+    assert reply["text"] == ("Record this? Wang Wei (G / A / B1): on leave, Tuesday, "
+                             "December 1, 2026 to Friday, December 4, 2026.")
+    assert await leaves(db) == []
+    before = await last_id(sb, LEADER)
+    await sb.press(LEADER, reply["message_id"], button="✅ Record")
+    [done] = await sb.wait_for_bot_messages(LEADER, after=before)
+    assert done["text"].startswith("Recorded: Wang Wei (G / A / B1) is on leave")
+    assert await leaves(db) == [(org["wang"], date(2026, 12, 1), date(2026, 12, 4),
+                                 LeaveKind.LEAVE)]
+    zh_leader = await add_member(db, ["G", "A"], "李组长", phone="+8613800138009",
+                                 telegram_user_id=5010, role=Role.LEADER)
+    assert zh_leader
+    await sb.create_user(5010, "李组长", language_code="zh-hans")
+    reply = await ask(sb, 5010, "/leave Wang Wei-Jun 明天到下周五 免报")
+    assert reply["text"] == ("确认登记吗？Wang Wei-Jun（G / A / B1）：免报，"
+                             "2026年12月1日星期二 至 2026年12月11日星期五。")
+    before = await last_id(sb, 5010)
+    await sb.press(5010, reply["message_id"], button="✅ 登记")
+    [done] = await sb.wait_for_bot_messages(5010, after=before)
+    assert done["text"].startswith("已登记：Wang Wei-Jun")
+    assert (await leaves(db))[-1] == (org["wang2"], date(2026, 12, 1), date(2026, 12, 11),
+                                      LeaveKind.EXEMPT)
+    # A day that cannot be read is refused in the leader's language; nothing is written.
+    reply = await ask(sb, 5010, "/leave Wang Wei 下周八")
+    assert "请在姓名后写上日期" in reply["text"]
+    assert len(await leaves(db)) == 2
+
+
 async def test_several_matches_offer_a_choice(sb: SandboxClient, db: Database,
                                               org: dict[str, int]) -> None:
     reply = await ask(sb, LEADER, "/leave wang 2026-12-01")
@@ -185,8 +219,8 @@ async def test_members_and_strangers_may_not_record_leave(
 
 @pytest.mark.parametrize(("args", "expected"), [
     ("Wang Wei 2026-02-30", "That date does not exist"),
-    ("Wang Wei", "Please give the first day"),
-    ("Wang Wei tomorrow", "Please give the first day"),
+    ("Wang Wei", "Please give the days after the name"),
+    ("Wang Wei blursday", "Please give the days after the name"),
     ("2026-12-01 2026-12-05", "Whom do you mean?"),
     ("Wang Wei 2026-12-05 2026-12-01", "The last day is before the first day."),
     ("Wang Wei 2026-11-01 2026-11-29", "Those days are already over."),
