@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from bot.db.models import LeaveKind
 from bot.render.onboarding import parse_family_callback
-from bot.services.when import InvalidWhen, understand
 from bot.services.members.leaves import (
     InvalidLeaveArgs,
     LeaveArgsError,
@@ -30,6 +29,7 @@ from bot.services.members.settings import (
     clean_text,
     parse_quiet,
 )
+from bot.services.when import InvalidWhen, understand
 
 # --- names and relations -------------------------------------------------------------------
 
