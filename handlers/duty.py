@@ -70,8 +70,9 @@ async def add_shift(update: Update, context: Context) -> None:
         await tg.reply(update, render.not_allowed())
         return
     async with context.transaction() as session:
-        result = await commands.add_by_text(session, manager, " ".join(context.args or []),
-                                            now=context.now())
+        result = await commands.add_by_text(
+            session, manager, " ".join(context.args or []), now=context.now(),
+            default_timezone=context.settings.default_timezone)
     await tg.reply(update, _command_reply(result, "add"))
 
 

@@ -15,6 +15,7 @@ from bot.i18n import _, fmt_date, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.roster import describe_problem, row_reason
+from bot.render.when import day_text
 from bot.services.duty.file import DutyErrorCode, DutyRowError
 from bot.services.duty.importer import DutyImportSummary
 from bot.services.duty.reminders import DutyAlert, DutyReminder
@@ -149,8 +150,10 @@ def shifts_list(views: Sequence[ShiftView]) -> tuple[str, Buttons]:
 def edit_reply(result: EditResult, action: str) -> str:
     s = result.shift
     if result.status is EditStatus.DONE and s is not None:
-        what = _("{post}, {when}").format(post=escape(s.post),
-                                          when=_when(None, s.day, s.start, s.end))
+        # The day in full, with its weekday: a day written in words is read back.
+        when = _("{date} {start}–{end}").format(date=escape(day_text(s.day)), start=s.start,
+                                                end=s.end)
+        what = _("{post}, {when}").format(post=escape(s.post), when=when)
         if action == "remove":
             return _("Shift #{id} removed: {what}. No reminders will be sent.").format(
                 id=s.id, what=what)
@@ -184,7 +187,8 @@ def not_allowed() -> str:
 
 
 def shift_add_usage() -> str:
-    return _("Write: /shift_add DATE START-END POST / NAME, e.g. "
+    return _("Write: /shift_add DAY START-END POST / NAME, e.g. "
+             "<code>/shift_add tomorrow 8am-12pm Gate checkpoint / Li Na</code> or "
              "<code>/shift_add 2026-12-01 08:00-12:00 Gate checkpoint / Li Na</code>")
 
 

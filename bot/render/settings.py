@@ -86,8 +86,9 @@ def quiet_usage(current: QuietHours | None) -> str:
         start=current.as_text()[0], end=current.as_text()[1]) if current
         else _("You have no quiet hours: reminders may come at any reminder time."))
     return now + "\n\n" + _(
-        "To set them, send for example <code>/quiet 22:00 07:00</code> (no reminders from "
-        "22:00 until 07:00, your unit's time). To remove them: <code>/quiet off</code>.")
+        "To set them, send for example <code>/quiet 22:00 07:00</code> or <code>/quiet 10pm "
+        "to 7am</code> (no reminders from 22:00 until 07:00, your unit's time). To remove "
+        "them: <code>/quiet off</code>.")
 
 
 def quiet_set(quiet: QuietHours | None) -> str:
@@ -102,8 +103,8 @@ def quiet_problem(code: QuietError) -> str:
     if code is QuietError.SAME:
         return _("The start and the end must differ, for example <code>/quiet 22:00 "
                  "07:00</code>.")
-    return _("Please give two times as HH:MM, for example <code>/quiet 22:00 07:00</code>, "
-             "or <code>/quiet off</code>.")
+    return _("Please give two times, for example <code>/quiet 22:00 07:00</code> or "
+             "<code>/quiet 10pm to 7am</code>, or <code>/quiet off</code>.")
 
 
 # --- /leave --------------------------------------------------------------------------------

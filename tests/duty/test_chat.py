@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import bot.runtime.jobs
 from bot.db import Database
-from bot.db.models import Shift, SwapRequest, SwapStatus
+from bot.db.models import Account, Shift, SwapRequest, SwapStatus
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.duty.helpers import TUESDAY, add_shift, seed
 from tests.support.builders import (
@@ -17,6 +17,7 @@ from tests.support.builders import (
     BOB,
     DORA,
     EVERYONE,
+    GINA,
     MIA,
     MONDAY,
     at,
@@ -222,3 +223,28 @@ async def test_duty_views_and_garbage_input(
     assert nobody["text"] == "Nobody called “Cara” in your units."
     [me] = await ask(sb, MIA, "Mia")
     assert me["text"] == "Nobody called “Mia” in your units."
+
+
+async def test_a_shift_in_words_is_read_back_with_its_weekday(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    """Monday 2026-11-30: "tomorrow 8am-12pm" (en) and "下周五 晚上10点到早上6点" (zh) are
+    added and echoed in full."""
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [added] = await ask(sb, ALAN, "/shift_add tomorrow 8am-12pm Gate / Mia")
+    assert added["text"].endswith(": Mia — Gate, Tuesday, December 1, 2026 08:00–12:00. "
+                                  "Reminders will follow.")
+    async with db.transaction() as s:
+        await s.execute(update(Account).where(Account.telegram_user_id == GINA)
+                        .values(locale="zh_CN"))
+    [zh] = await ask(sb, GINA, "/shift_add 下周五 晚上10点到早上6点 夜班 / Ben")
+    assert "Ben——夜班，2026年12月11日星期五 22:00–06:00" in zh["text"], zh["text"]
+    [bad] = await ask(sb, GINA, "/shift_add 下周八 8点-9点 夜班 / Ben")
+    assert bad["text"].startswith("请写")
+    async with db.transaction() as s:
+        shifts = (await s.scalars(select(Shift).order_by(Shift.id))).all()
+    assert [(x.day.isoformat(), x.start, x.end, x.member_id) for x in shifts] == [
+        ("2026-12-01", "08:00", "12:00", o.members[MIA]),
+        ("2026-12-11", "22:00", "06:00", o.members[BEN])]

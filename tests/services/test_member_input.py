@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, time
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.db.models import LeaveKind
@@ -162,6 +162,7 @@ def test_leave_args_refused(raw: str, code: LeaveArgsError) -> None:
     assert refused.value.code is code
 
 
+@settings(deadline=None)  # the first English words load dateparser (~0.3 s, once)
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=30)
        .filter(lambda s: _is_plain(s)),
        st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
@@ -195,6 +196,7 @@ def _is_plain(s: str) -> bool:
     return tokens[-1].casefold() not in {"leave", "请假", "休假", "exempt", "免报", "豁免"}
 
 
+@settings(deadline=None)  # the first English words load dateparser (~0.3 s, once)
 @given(st.text(max_size=300))
 def test_leave_parser_never_raises_anything_else(raw: str) -> None:
     try:
