@@ -16,6 +16,7 @@ from bot.render import digest as render_digest
 from bot.render import duty as render_duty
 from bot.render import faq as render_faq
 from bot.render import faq_add as render_faq_add
+from bot.render import joining as render_joining
 from bot.render import leaders as render_leaders
 from bot.render import notices as render_notices
 from bot.render import onboarding as render_onboarding
@@ -33,6 +34,7 @@ from handlers import (
     family,
     faq,
     faq_add,
+    joining,
     leaders,
     notices,
     onboarding,
@@ -68,6 +70,12 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(common.language_chosen,
                                  pattern=render_settings.LANGUAGE.pattern),
             MessageHandler(filters.CONTACT, onboarding.share_contact),
+            CallbackQueryHandler(joining.start_join, pattern=render_joining.JOIN_START.pattern),
+            CallbackQueryHandler(joining.browse_units,
+                                 pattern=render_joining.JOIN_BROWSE.pattern),
+            CallbackQueryHandler(joining.pick_unit, pattern=render_joining.JOIN_PICK.pattern),
+            CallbackQueryHandler(joining.decide_join,
+                                 pattern=render_joining.JOIN_DECIDE.pattern),
             CommandHandler("family", family.show_family),
             CommandHandler("me", family.show_me),
             CallbackQueryHandler(family.add_pressed, pattern=render_onboarding.FAMILY_ADD.pattern),
@@ -178,6 +186,7 @@ def register(app: SelfreportApp) -> None:
             MessageHandler(TEXT & routes.STAFF & routes.HANDOVER_REPLY, faq.answer_reply),
             # Free text answers the step of the sender's open form, one handler per kind...
             MessageHandler(TEXT & routes.open_form(DraftKind.INVITE), onboarding.invite_name),
+            MessageHandler(TEXT & routes.open_form(DraftKind.JOIN), joining.join_name),
             MessageHandler(TEXT & routes.open_form(DraftKind.FAMILY), family.family_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.REPORT), report.report_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.CONTACT), leaders.contact_answer),

@@ -33,6 +33,7 @@ class DraftKind(enum.StrEnum):
     DUTY_IMPORT = "duty_import"  # /duty_import
     DUTY_SWAP = "duty_swap"  # a shift swap's colleague
     VOLUNTEER = "volunteer"  # /volunteer's note (services.duty.volunteers)
+    JOIN = "join"  # asking to join, for a number not on the roster (services.members.joining)
 
 
 async def put(session: AsyncSession, telegram_user_id: int, *, kind: DraftKind, step: str,
