@@ -22,6 +22,7 @@ from bot.render import notices as render_notices
 from bot.render import onboarding as render_onboarding
 from bot.render import prompts as render_prompts
 from bot.render import reports as render_reports
+from bot.render import schedule_form as render_schedule
 from bot.render import settings as render_settings
 from bot.render import volunteers as render_volunteers
 from bot.runtime import notice_progress
@@ -40,6 +41,7 @@ from handlers import (
     onboarding,
     report,
     routes,
+    schedule,
     settings,
     status,
     users,
@@ -135,6 +137,12 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(admin.import_cancel, pattern=render_admin.IMPORT_CANCEL.pattern),
             CommandHandler("invite", admin.create_invite),
             CommandHandler("setschedule", admin.set_schedule),
+            CallbackQueryHandler(schedule.field_pressed,
+                                 pattern=render_schedule.SCHED_FIELD.pattern),
+            CallbackQueryHandler(schedule.value_pressed,
+                                 pattern=render_schedule.SCHED_VALUE.pattern),
+            CallbackQueryHandler(schedule.back_pressed,
+                                 pattern=render_schedule.SCHED_BACK.pattern),
             CommandHandler("members", admin.show_members),
             CallbackQueryHandler(admin.members_page, pattern=render_admin.MEMBERS_PAGE.pattern),
             CallbackQueryHandler(admin.member_details, pattern=render_admin.MEMBER.pattern),
@@ -187,6 +195,7 @@ def register(app: SelfreportApp) -> None:
             # Free text answers the step of the sender's open form, one handler per kind...
             MessageHandler(TEXT & routes.open_form(DraftKind.INVITE), onboarding.invite_name),
             MessageHandler(TEXT & routes.open_form(DraftKind.JOIN), joining.join_name),
+            MessageHandler(TEXT & routes.open_form(DraftKind.SCHEDULE), schedule.schedule_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.FAMILY), family.family_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.REPORT), report.report_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.CONTACT), leaders.contact_answer),
