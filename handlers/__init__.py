@@ -18,6 +18,7 @@ from bot.render import faq as render_faq
 from bot.render import faq_add as render_faq_add
 from bot.render import joining as render_joining
 from bot.render import leaders as render_leaders
+from bot.render import leave_form as render_leave
 from bot.render import notices as render_notices
 from bot.render import onboarding as render_onboarding
 from bot.render import prompts as render_prompts
@@ -37,6 +38,7 @@ from handlers import (
     faq_add,
     joining,
     leaders,
+    leave_form,
     notices,
     onboarding,
     report,
@@ -99,6 +101,12 @@ def register(app: SelfreportApp) -> None:
                                  pattern=render_settings.LEAVE_PICK.pattern),
             CallbackQueryHandler(settings.leave_cancelled,
                                  pattern=render_settings.LEAVE_CANCEL.pattern),
+            CallbackQueryHandler(leave_form.new_pressed, pattern=render_leave.LEAVE_NEW.pattern),
+            CallbackQueryHandler(leave_form.unit_pressed,
+                                 pattern=render_leave.LEAVE_UNIT.pattern),
+            CallbackQueryHandler(leave_form.who_pressed, pattern=render_leave.LEAVE_WHO.pattern),
+            CallbackQueryHandler(leave_form.preset_pressed,
+                                 pattern=render_leave.LEAVE_PRESET.pattern),
             CommandHandler("status", status.show_status),
             CallbackQueryHandler(status.status_button, pattern=render_digest.STATUS.pattern),
             CommandHandler("report", report.show_report),
@@ -196,6 +204,7 @@ def register(app: SelfreportApp) -> None:
             MessageHandler(TEXT & routes.open_form(DraftKind.INVITE), onboarding.invite_name),
             MessageHandler(TEXT & routes.open_form(DraftKind.JOIN), joining.join_name),
             MessageHandler(TEXT & routes.open_form(DraftKind.SCHEDULE), schedule.schedule_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.LEAVE), leave_form.leave_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.FAMILY), family.family_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.REPORT), report.report_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.CONTACT), leaders.contact_answer),

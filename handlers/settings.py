@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
+from bot.render.leave_form import new_leave_button
 from bot.render.onboarding import not_linked
 from bot.render.payloads import Buttons
 from bot.render.settings import (
@@ -61,7 +62,8 @@ async def record_leave(update: Update, context: Context) -> None:
     if done is None:
         reply = leave_not_allowed()
     elif done.current is not None:
-        reply, buttons = leave_usage(done.current), leave_cancel_buttons(done.current)
+        reply = leave_usage(done.current)
+        buttons = [new_leave_button(), *leave_cancel_buttons(done.current)]
     elif done.args_error is not None:
         reply = leave_args_problem(done.args_error)
     elif done.found is not None and done.found.status is not FindStatus.FOUND:

@@ -118,7 +118,7 @@ async def test_a_leader_records_leave_for_a_member_of_their_subtree(
     # Without arguments: the usage and the current leaves, with buttons to cancel them.
     listing = await ask(sb, LEADER, "/leave")
     assert "Wang Wei (G / A / B1)" in listing["text"]
-    buttons = inline_buttons(listing)
+    buttons = [b for b in inline_buttons(listing) if b[1] != "ln"]  # ln: ➕ Record leave
     assert len(buttons) == 2 and all(data.startswith("lvx:") for _label, data in buttons)
     before = await last_id(sb, LEADER)
     await sb.press(LEADER, listing["message_id"], callback_data=buttons[0][1])
@@ -159,6 +159,60 @@ async def test_days_in_words_are_read_back_before_they_count(
     reply = await ask(sb, 5010, "/leave Wang Wei 下周八")
     assert "请在姓名后写上日期" in reply["text"]
     assert len(await leaves(db)) == 2
+
+
+async def test_leave_by_buttons_and_days_in_words(
+    sb: SandboxClient, db: Database, org: dict[str, int]
+) -> None:
+    """➕ Record leave: the leader's unit, a sub-unit, the member, the days (tapped, or typed
+    as people say them), then On leave / Exempt."""
+    listing = await ask(sb, LEADER, "/leave")
+    start = await press_and_wait(sb, LEADER, listing, "➕ Record leave")
+    assert start["text"].startswith("G / A: whom is it for?")
+    assert [label for label, _d in inline_buttons(start)] == ["📁 B1", "👤 Leader A",
+                                                               "⬆️ Back to the top"]
+    branch = await press_and_wait(sb, LEADER, start, "📁 B1")
+    days = await press_and_wait(sb, LEADER, branch, "👤 Wang Wei")
+    assert days["text"].startswith("Which days is Wang Wei (G / A / B1) away?")
+    confirm = await press_and_wait(sb, LEADER, days, "Tomorrow")
+    assert confirm["text"] == ("Record this? Wang Wei (G / A / B1): Tuesday, December 1, "
+                               "2026.")
+    done = await press_and_wait(sb, LEADER, confirm, "✅ Exempt")
+    assert done["text"].startswith("Recorded: Wang Wei (G / A / B1) is exempt")
+    # A name and the days typed.
+    await press_and_wait(sb, LEADER, await ask(sb, LEADER, "/leave"), "➕ Record leave")
+    days = await ask(sb, LEADER, "wang wei-jun")
+    bad = await ask(sb, LEADER, "someday")
+    assert bad["text"].startswith("I could not read that date or time.")
+    confirm = await ask(sb, LEADER, "Dec 7 to Dec 9")
+    assert confirm["text"] == ("Record this? Wang Wei-Jun (G / A / B1): Monday, December 7, "
+                               "2026 to Wednesday, December 9, 2026.")
+    await press_and_wait(sb, LEADER, confirm, "✅ On leave")
+    assert await leaves(db) == [
+        (org["wang"], date(2026, 12, 1), date(2026, 12, 1), LeaveKind.EXEMPT),
+        (org["wang2"], date(2026, 12, 7), date(2026, 12, 9), LeaveKind.LEAVE)]
+    assert days["text"].startswith("Which days is Wang Wei-Jun")
+    # In Chinese, the days written as people say them.
+    await add_member(db, ["G", "A"], "张组长", phone="+8613800138011",
+                     telegram_user_id=5011, role=Role.LEADER)
+    await sb.create_user(5011, "张组长", language_code="zh-hans")
+    start = await press_and_wait(sb, 5011, await ask(sb, 5011, "/leave"), "➕ 登记请假")
+    await ask(sb, 5011, "Zhao")  # not in G / A: nobody found, nothing changes
+    days = await ask(sb, 5011, "Wang Wei")
+    assert days["text"].startswith("Wang Wei（G / A / B1）哪几天不在？")
+    confirm = await ask(sb, 5011, "下周一到下周三")
+    assert confirm["text"] == ("确认登记吗？Wang Wei（G / A / B1）：2026年12月7日星期一 至 "
+                               "2026年12月9日星期三。")
+    assert len(await leaves(db)) == 2  # nothing until a tap
+    assert start
+
+
+async def press_and_wait(sb: SandboxClient, uid: int, message: dict[str, Any],
+                         label: str) -> dict[str, Any]:
+    before = await last_id(sb, uid)
+    await sb.press(uid, message["message_id"], button=label)
+    [new] = await sb.wait_for_bot_messages(uid, after=before)
+    return new
 
 
 async def test_several_matches_offer_a_choice(sb: SandboxClient, db: Database,
