@@ -161,6 +161,7 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("duty_import", duty.start_import),
             CallbackQueryHandler(duty.confirm_button, pattern=render_duty.CONFIRM.pattern),
             CallbackQueryHandler(duty.swap_button, pattern=render_duty.SWAP.pattern),
+            CallbackQueryHandler(duty.swap_partner_button, pattern=render_duty.SWAP_WITH.pattern),
             CallbackQueryHandler(duty.accept_button, pattern=render_duty.SWAP_ACCEPT.pattern),
             CallbackQueryHandler(duty.decline_button, pattern=render_duty.SWAP_DECLINE.pattern),
             CallbackQueryHandler(duty.remove_button, pattern=render_duty.REMOVE.pattern),

@@ -183,14 +183,31 @@ async def swap_button(update: Update, context: Context) -> None:
     assert user
     async with context.transaction() as session:
         member = await member_for(session, user.id)
-        opened = member is not None and await swaps.open_swap(
+        choices = None if member is None else await swaps.open_swap(
             session, member, user.id, decoded[0], now=context.now())
     if member is None:
         await _answered(update, not_linked())
-    elif opened:
-        await _answered(update, render.swap_ask_name(), shown=render.swap_ask_name())
+    elif choices is not None:
+        await tg.answer(query)
+        await tg.send(update, *render.swap_choices(decoded[0], choices))
     else:
         await _answered(update, render.swap_reply(duty.SwapOutcome.NOT_YOURS))
+
+
+async def swap_partner_button(update: Update, context: Context) -> None:
+    """`dwm:<shift>:<member>`: the colleague tapped; they are asked."""
+    query, (shift_id, colleague_id) = tg.pressed(update, render.SWAP_WITH)
+    user = update.effective_user
+    assert user
+    now = context.now()
+    async with context.transaction() as session:
+        member = await member_for(session, user.id)
+        result = await swaps.swap_with_member(
+            session, member, user.id, shift_id, colleague_id, now=now,
+            default_locale=context.settings.default_locale)
+        await send(session, result.outgoing, now=now)
+    await _answered(update, _name_reply(result), shown=_name_reply(result), drop_buttons=True)
+    context.wake_dispatcher()
 
 
 async def accept_button(update: Update, context: Context) -> None:

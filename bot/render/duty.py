@@ -33,6 +33,7 @@ CONFIRM = Codec("dc", Int("shift", digits=12))
 SWAP = Codec("dw", Int("shift", digits=12))
 SWAP_ACCEPT = Codec("dsa", Int("request", digits=12))
 SWAP_DECLINE = Codec("dsd", Int("request", digits=12))
+SWAP_WITH = Codec("dwm", Int("shift", digits=12), Int("member", digits=12))
 REMOVE = Codec("dx", Int("shift", digits=12))
 MAX_ERRORS_SHOWN = 20
 
@@ -211,6 +212,15 @@ def many_matches(names: Sequence[str]) -> str:
 
 def swap_ask_name() -> str:
     return _("Who should take this shift? Write your colleague's name (same unit).")
+
+
+def swap_choices(shift_id: int, colleagues: tuple[tuple[int, str], ...]) -> tuple[str, Buttons]:
+    """The swap's question with the colleagues as buttons (a name may still be typed)."""
+    if not colleagues:
+        return swap_ask_name(), []
+    return (_("Who should take this shift? Tap a colleague, or write a name."),
+            [[(name[:60], SWAP_WITH.encode(shift_id, member_id))]
+             for member_id, name in colleagues])
 
 
 @payload_for.register
