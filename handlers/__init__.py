@@ -22,6 +22,7 @@ from bot.render import leave_form as render_leave
 from bot.render import notices as render_notices
 from bot.render import onboarding as render_onboarding
 from bot.render import prompts as render_prompts
+from bot.render import quiet_buttons as render_quiet
 from bot.render import reports as render_reports
 from bot.render import schedule_form as render_schedule
 from bot.render import settings as render_settings
@@ -96,6 +97,7 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(family.relation_pressed,
                                  pattern=render_onboarding.FAMILY_RELATION.pattern),
             CommandHandler("quiet", settings.set_quiet_hours),
+            CallbackQueryHandler(settings.quiet_pressed, pattern=render_quiet.QUIET.pattern),
             CommandHandler("leave", settings.record_leave),
             CallbackQueryHandler(settings.leave_picked,
                                  pattern=render_settings.LEAVE_PICK.pattern),

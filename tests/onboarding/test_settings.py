@@ -76,6 +76,29 @@ async def test_quiet_set_show_and_clear(sb: SandboxClient, db: Database,
     assert await quiet(db, MEMBER) == (None, None)
 
 
+async def test_quiet_by_buttons_in_english_and_chinese(sb: SandboxClient, db: Database,
+                                                       org: dict[str, int]) -> None:
+    shown = await ask(sb, MEMBER, "/quiet")
+    assert [label for label, _d in inline_buttons(shown)][:2] == ["🌙 22:00–07:00",
+                                                                  "🌙 21:00–06:00"]
+    await sb.press(MEMBER, shown["message_id"], button="🌙 21:00–06:00")
+    await sb.wait_until(MEMBER, lambda chat: any(
+        m["message_id"] == shown["message_id"] and "Quiet hours set" in (m.get("text") or "")
+        for m in chat))
+    assert await quiet(db, MEMBER) == ("21:00", "06:00")
+    await add_member(db, ["G", "A", "B1"], "李娜", phone="+8613800138012",
+                     telegram_user_id=5012)
+    await sb.create_user(5012, "李娜", language_code="zh-hans")
+    shown = await ask(sb, 5012, "/quiet 晚上10点半到早上6点")
+    assert await quiet(db, 5012) == ("22:30", "06:00")
+    shown = await ask(sb, 5012, "/quiet")
+    await sb.press(5012, shown["message_id"], button="🔔 不设免打扰")
+    await sb.wait_until(5012, lambda chat: any(
+        m["message_id"] == shown["message_id"] and "已取消免打扰时段" in (m.get("text") or "")
+        for m in chat))
+    assert await quiet(db, 5012) == (None, None)
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("25:00 07:00", "Please give two times"),
     ("22:00", "Please give two times"),
