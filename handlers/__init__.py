@@ -26,6 +26,7 @@ from bot.render import quiet_buttons as render_quiet
 from bot.render import reports as render_reports
 from bot.render import schedule_form as render_schedule
 from bot.render import settings as render_settings
+from bot.render import shift_form as render_shift
 from bot.render import volunteers as render_volunteers
 from bot.runtime import notice_progress
 from bot.services.drafts import DraftKind
@@ -46,6 +47,7 @@ from handlers import (
     routes,
     schedule,
     settings,
+    shift_form,
     status,
     users,
     volunteers,
@@ -159,6 +161,9 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("duty", duty.show_duty),
             CommandHandler("shifts", duty.show_shifts),
             CommandHandler("shift_add", duty.add_shift),
+            CallbackQueryHandler(shift_form.new_pressed, pattern=render_shift.SHIFT_NEW.pattern),
+            CallbackQueryHandler(shift_form.pick_pressed,
+                                 pattern=render_shift.SHIFT_PICK.pattern),
             CommandHandler("shift_assign", duty.assign_shift),
             CommandHandler("duty_import", duty.start_import),
             CallbackQueryHandler(duty.confirm_button, pattern=render_duty.CONFIRM.pattern),
@@ -208,6 +213,7 @@ def register(app: SelfreportApp) -> None:
             MessageHandler(TEXT & routes.open_form(DraftKind.JOIN), joining.join_name),
             MessageHandler(TEXT & routes.open_form(DraftKind.SCHEDULE), schedule.schedule_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.LEAVE), leave_form.leave_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.SHIFT_ADD), shift_form.shift_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.FAMILY), family.family_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.REPORT), report.report_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.CONTACT), leaders.contact_answer),

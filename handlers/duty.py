@@ -11,6 +11,7 @@ from bot.outbox.send import send
 from bot.render import duty as render
 from bot.render.callbacks import Codec
 from bot.render.onboarding import not_linked
+from bot.render.shift_form import new_shift_button
 from bot.services.duty import commands, swaps
 from bot.services.duty import shifts as duty
 from bot.services.duty.commands import Command, CommandResult
@@ -49,7 +50,8 @@ async def show_shifts(update: Update, context: Context) -> None:
         views = await duty.shifts_on(session, manager.root_path, now=context.now(),
                                      default_timezone=context.settings.default_timezone,
                                      days_ahead=7)
-    await tg.reply(update, *render.shifts_list(views))
+    text, buttons = render.shifts_list(views)
+    await tg.reply(update, text, [new_shift_button(), *buttons])
 
 
 def _command_reply(result: CommandResult, action: str) -> str:

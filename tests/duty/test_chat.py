@@ -253,3 +253,43 @@ async def test_a_shift_in_words_is_read_back_with_its_weekday(
     assert [(x.day.isoformat(), x.start, x.end, x.member_id) for x in shifts] == [
         ("2026-12-01", "08:00", "12:00", o.members[MIA]),
         ("2026-12-11", "22:00", "06:00", o.members[BEN])]
+
+
+async def test_a_shift_added_by_buttons_in_english_and_chinese(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    """/shifts → Add a shift: day, hours, post, person — tapped or written."""
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [listing] = await ask(sb, ALAN, "/shifts")
+    _a, [day_q] = await press(sb, ALAN, listing, "dn")
+    assert day_q["text"].startswith("New shift. Which day?")
+    assert [label for label, _d in buttons(day_q)][:2] == ["Mon, Nov 30", "Tue, Dec 1"]
+    _a, [hours_q] = await press(sb, ALAN, day_q, buttons(day_q)[1][1])
+    assert hours_q["text"].startswith("Which hours?")
+    [post_q] = await ask(sb, ALAN, "8am-12pm")
+    assert post_q["text"].startswith("Which post?")
+    [who_q] = await ask(sb, ALAN, "Gate")
+    [bad] = await ask(sb, ALAN, "Nobody at all")
+    assert bad["text"].startswith("I could not read that. Who is on duty?")
+    [done] = await ask(sb, ALAN, "Mia")
+    assert done["text"].endswith(": Mia — Gate, Tuesday, December 1, 2026 08:00–12:00. "
+                                 "Reminders will follow.")
+    assert who_q
+    async with db.transaction() as s:
+        await s.execute(update(Account).where(Account.telegram_user_id == GINA)
+                        .values(locale="zh_CN"))
+    [listing] = await ask(sb, GINA, "/shifts")
+    _a, [day_q] = await press(sb, GINA, listing, "dn")
+    [hours_q] = await ask(sb, GINA, "下周五")
+    _a, [post_q] = await press(sb, GINA, hours_q, "dk:hours:2000-0800")
+    assert [label for label, _d in buttons(post_q)] == ["Gate"]
+    _a, [who_q] = await press(sb, GINA, post_q, "dk:post:0")
+    [done] = await ask(sb, GINA, "Ben")
+    assert "Ben——Gate，2026年12月11日星期五 20:00–08:00" in done["text"], done["text"]
+    async with db.transaction() as s:
+        shifts = (await s.scalars(select(Shift).order_by(Shift.id))).all()
+    assert [(x.day.isoformat(), x.start, x.end, x.post, x.member_id) for x in shifts] == [
+        ("2026-12-01", "08:00", "12:00", "Gate", o.members[MIA]),
+        ("2026-12-11", "20:00", "08:00", "Gate", o.members[BEN])]
