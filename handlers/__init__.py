@@ -16,6 +16,7 @@ from bot.render import digest as render_digest
 from bot.render import duty as render_duty
 from bot.render import faq as render_faq
 from bot.render import faq_add as render_faq_add
+from bot.render import holidays as render_holidays
 from bot.render import joining as render_joining
 from bot.render import leaders as render_leaders
 from bot.render import leave_form as render_leave
@@ -38,6 +39,7 @@ from handlers import (
     family,
     faq,
     faq_add,
+    holidays,
     joining,
     leaders,
     leave_form,
@@ -149,6 +151,11 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(admin.import_cancel, pattern=render_admin.IMPORT_CANCEL.pattern),
             CommandHandler("invite", admin.create_invite),
             CommandHandler("setschedule", admin.set_schedule),
+            CommandHandler("holidays", holidays.show_holidays),
+            CallbackQueryHandler(holidays.add_pressed,
+                                 pattern=render_holidays.HOLIDAY_NEW.pattern),
+            CallbackQueryHandler(holidays.remove_pressed,
+                                 pattern=render_holidays.HOLIDAY_REMOVE.pattern),
             CallbackQueryHandler(schedule.field_pressed,
                                  pattern=render_schedule.SCHED_FIELD.pattern),
             CallbackQueryHandler(schedule.value_pressed,
@@ -213,6 +220,7 @@ def register(app: SelfreportApp) -> None:
             MessageHandler(TEXT & routes.open_form(DraftKind.JOIN), joining.join_name),
             MessageHandler(TEXT & routes.open_form(DraftKind.SCHEDULE), schedule.schedule_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.LEAVE), leave_form.leave_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.HOLIDAY), holidays.holiday_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.SHIFT_ADD), shift_form.shift_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.FAMILY), family.family_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.REPORT), report.report_answer),

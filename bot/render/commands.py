@@ -101,6 +101,8 @@ COMMANDS: tuple[Command, ...] = (
             topic=Topic.UNITS),
     Command("members", lazy_gettext("The members of your units"), Role.LEADER,
             topic=Topic.UNITS),
+    Command("holidays", lazy_gettext("Days off of your unit: list, add, remove"), Role.LEADER,
+            topic=Topic.UNITS),
     Command("import", lazy_gettext("Load the roster from a CSV or Excel file"), Role.ADMIN,
             topic=Topic.ADMIN),
     Command("faq_stats", lazy_gettext("How helpful members find the answers"), Role.ADMIN,

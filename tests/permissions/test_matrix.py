@@ -75,7 +75,7 @@ REFUSAL: dict[str, str | None] = {
     "leave": "Only unit leaders and administrators can record leave.",
     "status": "Only unit leaders and admins can see the reporting status.",
     "contacts": LEADERS, "remind": LEADERS, "export": LEADERS, "report_for": LEADERS,
-    "invite": LEADERS, "setschedule": LEADERS, "members": LEADERS,
+    "invite": LEADERS, "setschedule": LEADERS, "members": LEADERS, "holidays": LEADERS,
     "questions": "Only unit leaders, their reporting contacts and administrators can do this.",
     "answer": "Only unit leaders, their reporting contacts and administrators can do this.",
     "notice": "Only unit leaders and administrators can send notices.",
