@@ -196,9 +196,19 @@ def _day_of_month(day: int, anchor: date, future: bool) -> date:
     return min(options, key=lambda d: (abs((d - anchor).days), d < anchor))
 
 
+_TRAILING_WEEKDAY = re.compile(r"(?<=[日号號\d])[,，]?(?:星期|周|礼拜)(?P<d>[一二三四五六日天])$")
+
+
 def _cn_day(text: str, today: date, anchor: date, future: bool) -> date | None:
-    """A Chinese or ISO date filling the whole text; None when it is no such form."""
+    """A Chinese or ISO date filling the whole text; None when it is no such form. A weekday
+    after a date (2026年12月6日星期日, as the bot writes it) must be that date's."""
     compact = text.replace(" ", "")
+    named = _TRAILING_WEEKDAY.search(compact)
+    if named is not None and not _CN_WEEKDAY.fullmatch(compact):
+        dated = _cn_day(compact[:named.start()], today, anchor, future)
+        if dated is None or dated.weekday() != _WEEKDAYS[named["d"]]:
+            raise InvalidWhen(WhenError.FORMAT)
+        return dated
     if compact in _RELATIVE:
         return today + timedelta(days=_RELATIVE[compact])
     if match := _CN_WEEKDAY.fullmatch(compact):

@@ -120,3 +120,23 @@ def test_a_moment_written_as_month_day_and_time_is_found_again(now: datetime,
     moment = now + timedelta(minutes=minutes)
     text = f"{moment.month}月{moment.day}日 {moment:%H:%M}"
     assert parse_moment(text, now) == moment
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
+                    timezones=st.just(UTC)).map(lambda d: d.replace(second=0, microsecond=0)),
+       st.sampled_from(["zh_CN", "en"]))
+def test_what_the_bot_echoes_reads_back_as_the_same_moment(moment: datetime,
+                                                           locale: str) -> None:
+    """The confirmation the bot shows (render.when: weekday, date, time, zone) is itself a
+    date the parser reads, in both languages: a leader may copy it back."""
+    from bot.i18n import use_locale
+    from bot.render.when import moment_text
+
+    with use_locale(locale):
+        shown = moment_text(moment, "Asia/Shanghai")
+    text = shown.rsplit("(", 1)[0].rsplit("（", 1)[0].strip()  # the zone's name dropped
+    local = moment.astimezone(ZONE)
+    understood = understand(text, TODAY)
+    assert (understood.day, understood.clock) == (local.date(), local.time().replace(
+        tzinfo=None)), shown
