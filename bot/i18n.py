@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -120,6 +120,11 @@ def _babel_locale() -> Locale:
 
 def fmt_date(value: date, form: str = "medium") -> str:
     return format_date(value, format=form, locale=_babel_locale())
+
+
+def fmt_skeleton(value: date, skeleton: str) -> str:
+    """A date by a CLDR skeleton ("MMMEd": "Sat, Dec 5" / "12月5日周六")."""
+    return format_skeleton(skeleton, value, locale=_babel_locale())
 
 
 def fmt_datetime(value: datetime, form: str = "short", tz: str | None = None) -> str:

@@ -16,12 +16,18 @@ from bot.render import digest as render_digest
 from bot.render import duty as render_duty
 from bot.render import faq as render_faq
 from bot.render import faq_add as render_faq_add
+from bot.render import holidays as render_holidays
+from bot.render import joining as render_joining
 from bot.render import leaders as render_leaders
+from bot.render import leave_form as render_leave
 from bot.render import notices as render_notices
 from bot.render import onboarding as render_onboarding
 from bot.render import prompts as render_prompts
+from bot.render import quiet_buttons as render_quiet
 from bot.render import reports as render_reports
+from bot.render import schedule_form as render_schedule
 from bot.render import settings as render_settings
+from bot.render import shift_form as render_shift
 from bot.render import volunteers as render_volunteers
 from bot.runtime import notice_progress
 from bot.services.drafts import DraftKind
@@ -34,12 +40,17 @@ from handlers import (
     faq,
     faq_add,
     faq_admin,
+    holidays,
+    joining,
     leaders,
+    leave_form,
     notices,
     onboarding,
     report,
     routes,
+    schedule,
     settings,
+    shift_form,
     status,
     users,
     volunteers,
@@ -69,6 +80,12 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(common.language_chosen,
                                  pattern=render_settings.LANGUAGE.pattern),
             MessageHandler(filters.CONTACT, onboarding.share_contact),
+            CallbackQueryHandler(joining.start_join, pattern=render_joining.JOIN_START.pattern),
+            CallbackQueryHandler(joining.browse_units,
+                                 pattern=render_joining.JOIN_BROWSE.pattern),
+            CallbackQueryHandler(joining.pick_unit, pattern=render_joining.JOIN_PICK.pattern),
+            CallbackQueryHandler(joining.decide_join,
+                                 pattern=render_joining.JOIN_DECIDE.pattern),
             CommandHandler("family", family.show_family),
             CommandHandler("me", family.show_me),
             CallbackQueryHandler(family.add_pressed, pattern=render_onboarding.FAMILY_ADD.pattern),
@@ -85,11 +102,18 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(family.relation_pressed,
                                  pattern=render_onboarding.FAMILY_RELATION.pattern),
             CommandHandler("quiet", settings.set_quiet_hours),
+            CallbackQueryHandler(settings.quiet_pressed, pattern=render_quiet.QUIET.pattern),
             CommandHandler("leave", settings.record_leave),
             CallbackQueryHandler(settings.leave_picked,
                                  pattern=render_settings.LEAVE_PICK.pattern),
             CallbackQueryHandler(settings.leave_cancelled,
                                  pattern=render_settings.LEAVE_CANCEL.pattern),
+            CallbackQueryHandler(leave_form.new_pressed, pattern=render_leave.LEAVE_NEW.pattern),
+            CallbackQueryHandler(leave_form.unit_pressed,
+                                 pattern=render_leave.LEAVE_UNIT.pattern),
+            CallbackQueryHandler(leave_form.who_pressed, pattern=render_leave.LEAVE_WHO.pattern),
+            CallbackQueryHandler(leave_form.preset_pressed,
+                                 pattern=render_leave.LEAVE_PRESET.pattern),
             CommandHandler("status", status.show_status),
             CallbackQueryHandler(status.status_button, pattern=render_digest.STATUS.pattern),
             CallbackQueryHandler(status.status_page, pattern=render_digest.STATUS_PAGE.pattern),
@@ -129,16 +153,31 @@ def register(app: SelfreportApp) -> None:
             CallbackQueryHandler(admin.import_cancel, pattern=render_admin.IMPORT_CANCEL.pattern),
             CommandHandler("invite", admin.create_invite),
             CommandHandler("setschedule", admin.set_schedule),
+            CommandHandler("holidays", holidays.show_holidays),
+            CallbackQueryHandler(holidays.add_pressed,
+                                 pattern=render_holidays.HOLIDAY_NEW.pattern),
+            CallbackQueryHandler(holidays.remove_pressed,
+                                 pattern=render_holidays.HOLIDAY_REMOVE.pattern),
+            CallbackQueryHandler(schedule.field_pressed,
+                                 pattern=render_schedule.SCHED_FIELD.pattern),
+            CallbackQueryHandler(schedule.value_pressed,
+                                 pattern=render_schedule.SCHED_VALUE.pattern),
+            CallbackQueryHandler(schedule.back_pressed,
+                                 pattern=render_schedule.SCHED_BACK.pattern),
             CommandHandler("members", admin.show_members),
             CallbackQueryHandler(admin.members_page, pattern=render_admin.MEMBERS_PAGE.pattern),
             CallbackQueryHandler(admin.member_details, pattern=render_admin.MEMBER.pattern),
             CommandHandler("duty", duty.show_duty),
             CommandHandler("shifts", duty.show_shifts),
             CommandHandler("shift_add", duty.add_shift),
+            CallbackQueryHandler(shift_form.new_pressed, pattern=render_shift.SHIFT_NEW.pattern),
+            CallbackQueryHandler(shift_form.pick_pressed,
+                                 pattern=render_shift.SHIFT_PICK.pattern),
             CommandHandler("shift_assign", duty.assign_shift),
             CommandHandler("duty_import", duty.start_import),
             CallbackQueryHandler(duty.confirm_button, pattern=render_duty.CONFIRM.pattern),
             CallbackQueryHandler(duty.swap_button, pattern=render_duty.SWAP.pattern),
+            CallbackQueryHandler(duty.swap_partner_button, pattern=render_duty.SWAP_WITH.pattern),
             CallbackQueryHandler(duty.accept_button, pattern=render_duty.SWAP_ACCEPT.pattern),
             CallbackQueryHandler(duty.decline_button, pattern=render_duty.SWAP_DECLINE.pattern),
             CallbackQueryHandler(duty.remove_button, pattern=render_duty.REMOVE.pattern),
@@ -182,6 +221,11 @@ def register(app: SelfreportApp) -> None:
             MessageHandler(TEXT & routes.STAFF & routes.HANDOVER_REPLY, faq.answer_reply),
             # Free text answers the step of the sender's open form, one handler per kind...
             MessageHandler(TEXT & routes.open_form(DraftKind.INVITE), onboarding.invite_name),
+            MessageHandler(TEXT & routes.open_form(DraftKind.JOIN), joining.join_name),
+            MessageHandler(TEXT & routes.open_form(DraftKind.SCHEDULE), schedule.schedule_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.LEAVE), leave_form.leave_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.HOLIDAY), holidays.holiday_answer),
+            MessageHandler(TEXT & routes.open_form(DraftKind.SHIFT_ADD), shift_form.shift_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.FAMILY), family.family_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.REPORT), report.report_answer),
             MessageHandler(TEXT & routes.open_form(DraftKind.CONTACT), leaders.contact_answer),

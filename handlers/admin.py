@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from bot.context import Context
 from bot.render import admin as render
 from bot.render.payloads import Buttons
+from bot.render.schedule_form import schedule_buttons
 from bot.services.org import admin
 from bot.services.org import unit_admin as admin_units
 from bot.services.roster.file import MAX_ROSTER_BYTES
@@ -179,6 +180,7 @@ async def set_schedule(update: Update, context: Context) -> None:
         await tg.reply(update, render.leaders_only())
         return
     now, zone = context.now(), context.settings.default_timezone
+    buttons: Buttons = []
     async with context.transaction() as session:
         status, unit, choices = await admin.resolve_unit(session, manager, args.query,
                                                          what="schedule", now=now)
@@ -186,13 +188,15 @@ async def set_schedule(update: Update, context: Context) -> None:
             text = render.unit_problem(status.value, choices)
         elif not args.changes:
             text = render.schedule_text(await admin_units.schedule_view(session, unit, zone))
+            buttons = schedule_buttons(unit.id)  # each setting a button, for those who tap
         else:
             try:
                 text = render.schedule_text(await admin_units.set_schedule(
                     session, manager, unit, args.changes, now=now, default_timezone=zone))
+                buttons = schedule_buttons(unit.id)
             except admin_units.InvalidSchedule as error:
                 text = render.schedule_problem(error.code, error.key, error.value)
-    await tg.reply(update, text)
+    await tg.reply(update, text, buttons)
 
 
 # --- /members ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from bot.render import duty as render
 from bot.render.callbacks import Codec
 from bot.render.onboarding import not_linked
 from bot.render.payloads import Buttons
+from bot.render.shift_form import new_shift_button
 from bot.services.duty import commands, swaps
 from bot.services.duty import shifts as duty
 from bot.services.duty.commands import Command, CommandResult
@@ -78,7 +79,8 @@ async def show_shifts(update: Update, context: Context) -> None:
         views = await duty.shifts_on(session, manager.root_path, now=context.now(),
                                      default_timezone=context.settings.default_timezone,
                                      days_ahead=7)
-    await tg.reply(update, *render.shifts_list(views))
+    text, buttons = render.shifts_list(views)
+    await tg.reply(update, text, [new_shift_button(), *buttons])
 
 
 def _command_reply(result: CommandResult, action: str) -> str:
@@ -99,8 +101,9 @@ async def add_shift(update: Update, context: Context) -> None:
         await tg.reply(update, render.not_allowed())
         return
     async with context.transaction() as session:
-        result = await commands.add_by_text(session, manager, " ".join(context.args or []),
-                                            now=context.now())
+        result = await commands.add_by_text(
+            session, manager, " ".join(context.args or []), now=context.now(),
+            default_timezone=context.settings.default_timezone)
     await tg.reply(update, _command_reply(result, "add"))
 
 
@@ -224,14 +227,31 @@ async def swap_button(update: Update, context: Context) -> None:
     assert user
     async with context.transaction() as session:
         member = await member_for(session, user.id)
-        opened = member is not None and await swaps.open_swap(
+        choices = None if member is None else await swaps.open_swap(
             session, member, user.id, decoded[0], now=context.now())
     if member is None:
         await _answered(update, not_linked())
-    elif opened:
-        await _answered(update, render.swap_ask_name(), shown=render.swap_ask_name())
+    elif choices is not None:
+        await tg.answer(query)
+        await tg.send(update, *render.swap_choices(decoded[0], choices))
     else:
         await _answered(update, render.swap_reply(duty.SwapOutcome.NOT_YOURS))
+
+
+async def swap_partner_button(update: Update, context: Context) -> None:
+    """`dwm:<shift>:<member>`: the colleague tapped; they are asked."""
+    query, (shift_id, colleague_id) = tg.pressed(update, render.SWAP_WITH)
+    user = update.effective_user
+    assert user
+    now = context.now()
+    async with context.transaction() as session:
+        member = await member_for(session, user.id)
+        result = await swaps.swap_with_member(
+            session, member, user.id, shift_id, colleague_id, now=now,
+            default_locale=context.settings.default_locale)
+        await send(session, result.outgoing, now=now)
+    await _answered(update, _name_reply(result), shown=_name_reply(result), drop_buttons=True)
+    context.wake_dispatcher()
 
 
 async def accept_button(update: Update, context: Context) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.context import Context
+from bot.render.joining import not_on_roster
 from bot.render.onboarding import (
     already_linked,
     greeting,
@@ -70,6 +71,9 @@ async def share_contact(update: Update, context: Context) -> None:
         result = await onboarding.link_by_contact(
             session, telegram_user_id=user.id, contact_user_id=contact.user_id,
             phone_number=contact.phone_number, now=context.now())
+    if result.status is LinkStatus.UNKNOWN:  # not a dead end: they can ask to join
+        await tg.reply(update, *not_on_roster())
+        return
     retry = result.status in (LinkStatus.NOT_OWN, LinkStatus.INVALID_PHONE)
     await message.reply_text(
         link_result(result),

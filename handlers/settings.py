@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
+from bot.render.leave_form import new_leave_button
 from bot.render.onboarding import not_linked
 from bot.render.payloads import Buttons
+from bot.render.quiet_buttons import QUIET, quiet_buttons, quiet_text
 from bot.render.settings import (
     LEAVE_CANCEL,
     LEAVE_PICK,
@@ -24,7 +26,7 @@ from bot.render.settings import (
 )
 from bot.services.members import leaves
 from bot.services.members.leaves import FindStatus
-from bot.services.members.settings import quiet_command
+from bot.services.members.settings import QuietChange, quiet_command
 from handlers import tg
 from handlers.common import stale_button
 
@@ -39,15 +41,28 @@ async def set_quiet_hours(update: Update, context: Context) -> None:
     assert user
     async with context.transaction() as session:
         change = await quiet_command(session, user.id, _args(context))
+    await tg.reply(update, *_quiet_reply(change))
+
+
+async def quiet_pressed(update: Update, context: Context) -> None:
+    """A window (or Off) tapped under /quiet."""
+    query, (token,) = tg.pressed(update, QUIET)
+    user = update.effective_user
+    assert user
+    async with context.transaction() as session:
+        change = await quiet_command(session, user.id, quiet_text(token))
+    await tg.answer(query)
+    await tg.edit_or_keep(query, *_quiet_reply(change))
+
+
+def _quiet_reply(change: QuietChange | None) -> tuple[str, Buttons]:
     if change is None:
-        reply = not_linked()
-    elif change.error is not None:
-        reply = quiet_problem(change.error)
-    elif change.changed:
-        reply = quiet_set(change.quiet)
-    else:
-        reply = quiet_usage(change.quiet)
-    await tg.reply(update, reply)
+        return not_linked(), []
+    if change.error is not None:
+        return quiet_problem(change.error), quiet_buttons()
+    if change.changed:
+        return quiet_set(change.quiet), []
+    return quiet_usage(change.quiet), quiet_buttons()
 
 
 async def record_leave(update: Update, context: Context) -> None:
@@ -61,7 +76,8 @@ async def record_leave(update: Update, context: Context) -> None:
     if done is None:
         reply = leave_not_allowed()
     elif done.current is not None:
-        reply, buttons = leave_usage(done.current), leave_cancel_buttons(done.current)
+        reply = leave_usage(done.current)
+        buttons = [new_leave_button(), *leave_cancel_buttons(done.current)]
     elif done.args_error is not None:
         reply = leave_args_problem(done.args_error)
     elif done.found is not None and done.found.status is not FindStatus.FOUND:

@@ -15,6 +15,7 @@ from bot.i18n import _, fmt_date, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.roster import describe_problem, row_reason
+from bot.render.when import day_text
 from bot.services.duty.file import DutyErrorCode, DutyRowError
 from bot.services.duty.importer import DutyImportSummary
 from bot.services.duty.reminders import DutyAlert, DutyReminder
@@ -32,6 +33,7 @@ CONFIRM = Codec("dc", Int("shift", digits=12))
 SWAP = Codec("dw", Int("shift", digits=12))
 SWAP_ACCEPT = Codec("dsa", Int("request", digits=12))
 SWAP_DECLINE = Codec("dsd", Int("request", digits=12))
+SWAP_WITH = Codec("dwm", Int("shift", digits=12), Int("member", digits=12))
 REMOVE = Codec("dx", Int("shift", digits=12))
 MAX_ERRORS_SHOWN = 20
 
@@ -162,8 +164,10 @@ def shifts_list(views: Sequence[ShiftView]) -> tuple[str, Buttons]:
 def edit_reply(result: EditResult, action: str) -> str:
     s = result.shift
     if result.status is EditStatus.DONE and s is not None:
-        what = _("{post}, {when}").format(post=escape(s.post),
-                                          when=_when(None, s.day, s.start, s.end))
+        # The day in full, with its weekday: a day written in words is read back.
+        when = _("{date} {start}–{end}").format(date=escape(day_text(s.day)), start=s.start,
+                                                end=s.end)
+        what = _("{post}, {when}").format(post=escape(s.post), when=when)
         if action == "remove":
             return _("Shift #{id} removed: {what}. No reminders will be sent.").format(
                 id=s.id, what=what)
@@ -197,7 +201,8 @@ def not_allowed() -> str:
 
 
 def shift_add_usage() -> str:
-    return _("Write: /shift_add DATE START-END POST / NAME, e.g. "
+    return _("Write: /shift_add DAY START-END POST / NAME, e.g. "
+             "<code>/shift_add tomorrow 8am-12pm Gate checkpoint / Li Na</code> or "
              "<code>/shift_add 2026-12-01 08:00-12:00 Gate checkpoint / Li Na</code>")
 
 
@@ -220,6 +225,15 @@ def many_matches(names: Sequence[str]) -> str:
 
 def swap_ask_name() -> str:
     return _("Who should take this shift? Write your colleague's name (same unit).")
+
+
+def swap_choices(shift_id: int, colleagues: tuple[tuple[int, str], ...]) -> tuple[str, Buttons]:
+    """The swap's question with the colleagues as buttons (a name may still be typed)."""
+    if not colleagues:
+        return swap_ask_name(), []
+    return (_("Who should take this shift? Tap a colleague, or write a name."),
+            [[(name[:60], SWAP_WITH.encode(shift_id, member_id))]
+             for member_id, name in colleagues])
 
 
 @payload_for.register

@@ -175,7 +175,9 @@ def handed_over(result: AskResult) -> str:
                  "administrator will pick it up.").format(id=result.question_id)
     if result.status is AskStatus.NOT_LINKED:
         return _("I have no answer to that in the rules yet. I can pass questions on to your "
-                 "unit's contacts once your account is linked to your unit: send /start.")
+                 "unit's contacts once your account is linked to your unit: send /start and "
+                 "share your phone number. If your number is not on the roster, you can ask "
+                 "to join your unit there.")
     if result.status is AskStatus.TOO_MANY:
         return _("I have no answer to that in the rules yet, and you have already sent {n} "
                  "questions to your unit's contacts today. Please wait for their answers."

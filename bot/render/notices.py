@@ -15,6 +15,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import _, fmt_datetime, fmt_number, ngettext
+from bot.render import when as render_when
 from bot.render.callbacks import Codec, Int, Word
 from bot.render.payloads import (
     Buttons,
@@ -186,9 +187,9 @@ def ask_ack() -> tuple[str, Buttons]:
 
 
 def ask_when(timezone: str) -> tuple[str, Buttons]:
-    return (_("<b>When?</b> Send it now, or send a time: <code>18:30</code> (the next 18:30) "
-              "or <code>2026-12-01 08:00</code>, time zone {zone}.").format(
-                  zone=escape(timezone)),
+    return (_("<b>When?</b> Send it now, or write a time as you would say it: "
+              "<code>18:30</code> (the next 18:30), <code>tomorrow 8pm</code>, "
+              "<code>Dec 6 08:00</code>; time zone {zone}.").format(zone=escape(timezone)),
             [[(_("🚀 Now"), FLOW_NOW.encode())], cancel_row()])
 
 
@@ -197,8 +198,7 @@ def when_problem(code: str) -> str:
         return _("That time has passed. Send a later one, or tap “Now”.")
     if code == "too_far":
         return _("A notice can be scheduled at most 30 days ahead.")
-    return _("I could not read that time. Send <code>18:30</code> or "
-             "<code>2026-12-01 08:00</code>, or tap “Now”.")
+    return _("{problem} Or tap “Now”.").format(problem=render_when.when_problem(code))
 
 
 def preview_refused() -> str:
@@ -219,7 +219,7 @@ def preview_summary(*, target: str, total: int, reachable: int, ack: bool,
             total - reachable).format(n=fmt_number(total - reachable)))
     lines.append(_("Acknowledgement: asked") if ack else _("Acknowledgement: not asked"))
     lines.append(_("When: now") if when is None else _("When: {time}").format(
-        time=escape(fmt_datetime(when, "short", tz=timezone))))
+        time=escape(render_when.moment_text(when, timezone))))
     return "\n".join(lines), [[(_("📤 Send"), FLOW_SEND.encode())], cancel_row()]
 
 
@@ -245,7 +245,7 @@ def no_audience() -> str:
 
 def scheduled(when: datetime, timezone: str) -> str:
     return _("🕒 Notice scheduled for {time}. You will get its progress here when it goes out.") \
-        .format(time=escape(fmt_datetime(when, "short", tz=timezone)))
+        .format(time=escape(render_when.moment_text(when, timezone)))
 
 
 # --- the sender's progress message ----------------------------------------------------------

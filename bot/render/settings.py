@@ -13,9 +13,10 @@ from html import escape
 
 from bot.config import SUPPORTED_LOCALES
 from bot.db.models import LeaveKind
-from bot.i18n import _, fmt_date, language_name, ngettext
+from bot.i18n import _, language_name, ngettext
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import Buttons
+from bot.render.when import days_text
 from bot.services.members.leaves import (
     MAX_LEAVE_DAYS,
     MAX_MATCHES,
@@ -85,8 +86,9 @@ def quiet_usage(current: QuietHours | None) -> str:
         start=current.as_text()[0], end=current.as_text()[1]) if current
         else _("You have no quiet hours: reminders may come at any reminder time."))
     return now + "\n\n" + _(
-        "To set them, send for example <code>/quiet 22:00 07:00</code> (no reminders from "
-        "22:00 until 07:00, your unit's time). To remove them: <code>/quiet off</code>.")
+        "To set them, send for example <code>/quiet 22:00 07:00</code> or <code>/quiet 10pm "
+        "to 7am</code> (no reminders from 22:00 until 07:00, your unit's time). To remove "
+        "them: <code>/quiet off</code>.")
 
 
 def quiet_set(quiet: QuietHours | None) -> str:
@@ -101,8 +103,8 @@ def quiet_problem(code: QuietError) -> str:
     if code is QuietError.SAME:
         return _("The start and the end must differ, for example <code>/quiet 22:00 "
                  "07:00</code>.")
-    return _("Please give two times as HH:MM, for example <code>/quiet 22:00 07:00</code>, "
-             "or <code>/quiet off</code>.")
+    return _("Please give two times, for example <code>/quiet 22:00 07:00</code> or "
+             "<code>/quiet 10pm to 7am</code>, or <code>/quiet off</code>.")
 
 
 # --- /leave --------------------------------------------------------------------------------
@@ -113,9 +115,8 @@ def kind_label(kind: LeaveKind) -> str:
 
 
 def span(start: date, end: date) -> str:
-    if start == end:
-        return fmt_date(start)
-    return _("{start} to {end}").format(start=fmt_date(start), end=fmt_date(end))
+    """The days in full, with their weekdays: what the bot understood, read back."""
+    return escape(days_text(start, end))
 
 
 def who(candidate: Candidate) -> str:
@@ -126,7 +127,8 @@ def who(candidate: Candidate) -> str:
 def leave_usage(lines: list[LeaveLine]) -> str:
     parts = [_("Mark a member of your units as on leave or exempt: they are not asked to "
                "report and not counted as missing on those days.\n"
-               "<code>/leave NAME FROM [TO] [exempt]</code>, for example "
+               "<code>/leave NAME DAYS [exempt]</code>, for example "
+               "<code>/leave Wang Wei tomorrow to next Friday</code> or "
                "<code>/leave Wang Wei 2026-12-01 2026-12-05</code>. NAME may also be a phone "
                "number.")]
     if lines:
@@ -143,14 +145,15 @@ def leave_cancel_buttons(lines: list[LeaveLine]) -> Buttons:
 
 def leave_args_problem(code: LeaveArgsError) -> str:
     if code is LeaveArgsError.BAD_DATE:
-        return _("That date does not exist. Use YYYY-MM-DD, for example 2026-12-01.")
+        return _("That date does not exist. Write it as you would say it, for example "
+                 "<code>Dec 6</code>, or as YYYY-MM-DD.")
     if code is LeaveArgsError.NO_QUERY:
         return _("Whom do you mean? Put a name or phone number before the dates, for example "
                  "<code>/leave Wang Wei 2026-12-01 2026-12-05</code>.")
     if code is LeaveArgsError.TOO_LONG:
         return _("That is too long. Send <code>/leave NAME FROM [TO]</code>.")
-    return _("Please give the first day (and, if longer, the last day) as YYYY-MM-DD, for "
-             "example <code>/leave Wang Wei 2026-12-01 2026-12-05</code>.")
+    return _("Please give the days after the name, as you would say them, for example "
+             "<code>/leave Wang Wei tomorrow to next Friday</code>, or as YYYY-MM-DD.")
 
 
 def find_problem(result: FindResult) -> str:
@@ -166,6 +169,11 @@ def find_problem(result: FindResult) -> str:
 
 def pick_member(candidates: tuple[Candidate, ...], start: date, end: date,
                 kind: LeaveKind) -> tuple[str, Buttons]:
+    if len(candidates) == 1:
+        text = _("Record this? {who}: {kind}, {span}.").format(
+            who=who(candidates[0]), kind=kind_label(kind), span=span(start, end))
+        return text, [[(_("✅ Record"), LEAVE_PICK.encode(
+            candidates[0].member_id, f"{start:%Y%m%d}", f"{end:%Y%m%d}", KIND_CODES[kind]))]]
     text = _("Several members match. Whom do you mean ({kind}, {span})?").format(
         kind=kind_label(kind), span=span(start, end))
     buttons = [[(f"{c.name} · {' / '.join(c.unit_path[-2:])}"[:60],

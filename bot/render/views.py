@@ -9,6 +9,7 @@ from bot.render import (  # noqa: F401
     digest,
     duty,
     faq,
+    joining,
     leaders,
     notices,
     prompts,

@@ -33,6 +33,11 @@ class DraftKind(enum.StrEnum):
     DUTY_IMPORT = "duty_import"  # /duty_import
     DUTY_SWAP = "duty_swap"  # a shift swap's colleague
     VOLUNTEER = "volunteer"  # /volunteer's note (services.duty.volunteers)
+    SHIFT_ADD = "shift_add"  # a shift added by buttons (services.duty.shift_form)
+    HOLIDAY = "holiday"  # /holidays' day and name (services.reports.holiday_form)
+    LEAVE = "leave"  # /leave by buttons: the name or the days typed (services.members.leave_form)
+    SCHEDULE = "schedule"  # /setschedule's typed value (services.org.schedule_form)
+    JOIN = "join"  # asking to join, for a number not on the roster (services.members.joining)
 
 
 async def put(session: AsyncSession, telegram_user_id: int, *, kind: DraftKind, step: str,

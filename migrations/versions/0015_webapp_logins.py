@@ -1,7 +1,7 @@
 """webapp_logins
 
 Revision ID: 0015_webapp_logins
-Revises: 0011_notice_delivery
+Revises: 0014_join_requests
 Create Date: 2026-12-04 17:30:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import bot.db.types
 
 revision: str = '0015_webapp_logins'
-down_revision: str | None = '0011_notice_delivery'
+down_revision: str | None = '0014_join_requests'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import bot.runtime.jobs
 from bot.db import Database
-from bot.db.models import Shift, SwapRequest, SwapStatus
+from bot.db.models import Account, Shift, SwapRequest, SwapStatus
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.duty.helpers import TUESDAY, add_shift, seed
 from tests.support.builders import (
@@ -18,6 +18,7 @@ from tests.support.builders import (
     BOB,
     DORA,
     EVERYONE,
+    GINA,
     MIA,
     MONDAY,
     at,
@@ -64,13 +65,18 @@ async def test_swap_asked_in_chat_declined_then_accepted(
     shift = await add_shift(db, o.units["Branch 1"], o.members[MIA])
     bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
 
-    async def ask_swap() -> None:
+    async def ask_swap(by_button: bool = False) -> None:
         [duty] = await ask(sb, MIA, "/duty")
         assert "Your coming shifts" in duty["text"]
         assert ("🔁 Swap " in buttons(duty)[1][0]) and buttons(duty)[1][1] == f"dw:{shift}"
         _answer, [question] = await press(sb, MIA, duty, f"dw:{shift}")
         assert question["text"].startswith("Who should take this shift?")
-        [asked] = await ask(sb, MIA, "ben")
+        # The colleagues of Mia's unit who use the bot, to tap; a name may still be typed.
+        assert [label for label, _d in buttons(question)] == ["Ben", "Dora"]
+        if by_button:
+            _answer, [asked] = await press(sb, MIA, question, buttons(question)[0][1])
+        else:
+            [asked] = await ask(sb, MIA, "ben")
         assert asked["text"] == "Asked Ben. You will hear their answer here."
 
     await ask_swap()
@@ -87,7 +93,7 @@ async def test_swap_asked_in_chat_declined_then_accepted(
     assert "Ben declined" in told["text"]
     assert (await _shift(db, shift)).member_id == o.members[MIA]
 
-    await ask_swap()
+    await ask_swap(by_button=True)
     [_first, second] = await sb.wait_for_bot_messages(BEN, count=2)
     new_id = int(buttons(second)[0][1].split(":")[1])
     answer, _ = await press(sb, BEN, second, f"dsa:{new_id}", count=0)
@@ -273,3 +279,68 @@ async def test_confirm_and_accept_show_on_the_message_tapped(
     assert answered["text"].startswith(request["text"])
     assert answered["text"].split("\n")[-1].startswith(ACCEPTED[locale])
     assert buttons(answered) == []
+
+
+async def test_a_shift_in_words_is_read_back_with_its_weekday(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    """Monday 2026-11-30: "tomorrow 8am-12pm" (en) and "下周五 晚上10点到早上6点" (zh) are
+    added and echoed in full."""
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [added] = await ask(sb, ALAN, "/shift_add tomorrow 8am-12pm Gate / Mia")
+    assert added["text"].endswith(": Mia — Gate, Tuesday, December 1, 2026 08:00–12:00. "
+                                  "Reminders will follow.")
+    async with db.transaction() as s:
+        await s.execute(update(Account).where(Account.telegram_user_id == GINA)
+                        .values(locale="zh_CN"))
+    [zh] = await ask(sb, GINA, "/shift_add 下周五 晚上10点到早上6点 夜班 / Ben")
+    assert "Ben——夜班，2026年12月11日星期五 22:00–06:00" in zh["text"], zh["text"]
+    [bad] = await ask(sb, GINA, "/shift_add 下周八 8点-9点 夜班 / Ben")
+    assert bad["text"].startswith("请写")
+    async with db.transaction() as s:
+        shifts = (await s.scalars(select(Shift).order_by(Shift.id))).all()
+    assert [(x.day.isoformat(), x.start, x.end, x.member_id) for x in shifts] == [
+        ("2026-12-01", "08:00", "12:00", o.members[MIA]),
+        ("2026-12-11", "22:00", "06:00", o.members[BEN])]
+
+
+async def test_a_shift_added_by_buttons_in_english_and_chinese(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    """/shifts → Add a shift: day, hours, post, person — tapped or written."""
+    o = await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(at(MONDAY, "10:00"))
+    [listing] = await ask(sb, ALAN, "/shifts")
+    _a, [day_q] = await press(sb, ALAN, listing, "dn")
+    assert day_q["text"].startswith("New shift. Which day?")
+    assert [label for label, _d in buttons(day_q)][:2] == ["Mon, Nov 30", "Tue, Dec 1"]
+    _a, [hours_q] = await press(sb, ALAN, day_q, buttons(day_q)[1][1])
+    assert hours_q["text"].startswith("Which hours?")
+    [post_q] = await ask(sb, ALAN, "8am-12pm")
+    assert post_q["text"].startswith("Which post?")
+    [who_q] = await ask(sb, ALAN, "Gate")
+    [bad] = await ask(sb, ALAN, "Nobody at all")
+    assert bad["text"].startswith("I could not read that. Who is on duty?")
+    [done] = await ask(sb, ALAN, "Mia")
+    assert done["text"].endswith(": Mia — Gate, Tuesday, December 1, 2026 08:00–12:00. "
+                                 "Reminders will follow.")
+    assert who_q
+    async with db.transaction() as s:
+        await s.execute(update(Account).where(Account.telegram_user_id == GINA)
+                        .values(locale="zh_CN"))
+    [listing] = await ask(sb, GINA, "/shifts")
+    _a, [day_q] = await press(sb, GINA, listing, "dn")
+    [hours_q] = await ask(sb, GINA, "下周五")
+    _a, [post_q] = await press(sb, GINA, hours_q, "dk:hours:2000-0800")
+    assert [label for label, _d in buttons(post_q)] == ["Gate"]
+    _a, [who_q] = await press(sb, GINA, post_q, "dk:post:0")
+    [done] = await ask(sb, GINA, "Ben")
+    assert "Ben——Gate，2026年12月11日星期五 20:00–08:00" in done["text"], done["text"]
+    async with db.transaction() as s:
+        shifts = (await s.scalars(select(Shift).order_by(Shift.id))).all()
+    assert [(x.day.isoformat(), x.start, x.end, x.post, x.member_id) for x in shifts] == [
+        ("2026-12-01", "08:00", "12:00", "Gate", o.members[MIA]),
+        ("2026-12-11", "20:00", "08:00", "Gate", o.members[BEN])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.duty.file import (
@@ -68,30 +68,47 @@ def test_times_and_days_round_trip(moment: time, day: date) -> None:
     assert parse_day(day.isoformat()) == day
 
 
+TODAY = date(2026, 12, 4)  # a Friday
+
+
+@pytest.mark.parametrize(("text", "day", "start", "end", "post"), [
+    ("明天 早上8点到12点 大门卡口 / 李娜", date(2026, 12, 5), "08:00", "12:00", "大门卡口"),
+    ("下周五 晚上10点-早上6点 夜班 / 李娜", date(2026, 12, 11), "22:00", "06:00", "夜班"),
+    ("12月6日 8:00-12:00 大门 / 李娜", date(2026, 12, 6), "08:00", "12:00", "大门"),
+    ("tomorrow 8am-12pm Gate / Li Na", date(2026, 12, 5), "08:00", "12:00", "Gate"),
+    ("next Friday 8am - 12pm Gate / Li Na", date(2026, 12, 11), "08:00", "12:00", "Gate"),
+    ("Dec 6 08:00-12:00 Gate / Li Na", date(2026, 12, 6), "08:00", "12:00", "Gate"),
+])
+def test_shift_add_in_words(text: str, day: date, start: str, end: str, post: str) -> None:
+    args = parse_shift_add(text, TODAY)
+    assert (args.day, args.start, args.end, args.post) == (day, start, end, post)
+
+
 def test_shift_add_arguments() -> None:
-    args = parse_shift_add("2026-12-01 08:00-12:00 Gate checkpoint / Li Na")
+    args = parse_shift_add("2026-12-01 08:00-12:00 Gate checkpoint / Li Na", TODAY)
     assert (args.day, args.start, args.end, args.post, args.query) == (
         date(2026, 12, 1), "08:00", "12:00", "Gate checkpoint", "Li Na")
-    spaced = parse_shift_add("2026-12-01 08:00 12:00 大门 卡口 / 13800138003")
+    spaced = parse_shift_add("2026-12-01 08:00 12:00 大门 卡口 / 13800138003", TODAY)
     assert (spaced.start, spaced.end, spaced.post, spaced.query) == (
         "08:00", "12:00", "大门 卡口", "13800138003")
-    assert parse_shift_add("2026-12-01 22:00 - 06:00 Night / Ben").end == "06:00"
+    assert parse_shift_add("2026-12-01 22:00 - 06:00 Night / Ben", TODAY).end == "06:00"
 
 
 @pytest.mark.parametrize("text", [
     "", "2026-12-01 08:00-12:00 Gate", "2026-12-01 08:00-12:00 / Li", "08:00-12:00 Gate / Li",
     "2026-02-30 08:00-12:00 Gate / Li", "2026-12-01 08:00-08:00 Gate / Li",
-    "2026-12-01 8am-12:00 Gate / Li", "x" * 400,
+    "2026-12-01 8xm-12:00 Gate / Li", "下周八 8:00-9:00 Gate / Li", "x" * 400,
 ])
 def test_bad_shift_add_arguments(text: str) -> None:
     with pytest.raises(ShiftArgsError):
-        parse_shift_add(text)
+        parse_shift_add(text, TODAY)
 
 
+@settings(deadline=None)  # the first English words load dateparser (~0.3 s, once)
 @given(st.text(max_size=120))
 def test_shift_add_never_crashes(text: str) -> None:
     try:
-        args = parse_shift_add(text)
+        args = parse_shift_add(text, TODAY)
     except ShiftArgsError:
         return
     assert args.start != args.end and 0 < len(args.query) <= 64 and len(args.post) <= 64

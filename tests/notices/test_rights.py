@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
+
 from bot.db import Database
+from bot.db.models import Account
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.notices.helpers import data_of, labels, notices_in, say, seed, tap
 from tests.support.builders import (
@@ -89,13 +92,42 @@ async def test_bad_content_and_bad_times_get_clear_answers(
     [buttons_please] = await say(sb, ALAN, "yes")
     assert buttons_please["text"].startswith("Please answer with the buttons")
     _a, [when_q] = await tap(sb, ALAN, ack_q, "nf:k:0")
-    for text, start in (("tomorrow-ish", "I could not read that time."),
-                        ("25:00", "I could not read that time."),
+    for text, start in (("tomorrow-ish", "I could not read that date or time."),
+                        ("25:00", "I could not read that date or time."),
+                        ("tomorrow", "Which time on that day?"),
                         ("2026-11-29 08:00", "That time has passed."),
                         ("2027-03-01 08:00", "A notice can be scheduled at most 30 days")):
         [reply] = await say(sb, ALAN, text)
         assert reply["text"].startswith(start), text
     preview, summary = await say(sb, ALAN, "08:30", count=2)
     assert summary["text"].splitlines()[-2:] == ["Acknowledgement: not asked",
-                                                 "When: 12/1/26, 8:30\u202fAM"]
+                                                 "When: Tuesday, December 1, 2026 08:30 "
+                                                 "(Asia/Shanghai)"]
     assert not preview.get("reply_markup")
+
+
+async def test_a_time_in_words_is_read_and_echoed_in_english_and_chinese(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    """"tomorrow 8pm" and "明晚8点" are both read; the summary shows the day in full, with its
+    weekday and the time zone, before anything is sent."""
+    await seed(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(NOW)  # Monday 2026-11-30, 09:00 in Shanghai
+    async with db.transaction() as s:
+        await s.execute(update(Account).where(Account.telegram_user_id == BOB)
+                        .values(locale="zh_CN"))
+    for uid, text, target, when, expected in (
+            (ALAN, "Drill.", "Branch 1", "tomorrow 8pm",
+             "When: Tuesday, December 1, 2026 20:00 (Asia/Shanghai)"),
+            (BOB, "演练。", "Company B", "明晚8点",
+             "发送时间：2026年12月1日星期二 20:00（Asia/Shanghai）")):
+        await say(sb, uid, "/notice")
+        [targets] = await say(sb, uid, text)
+        _a, [ack_q] = await tap(sb, uid, targets, data_of(targets, target))
+        _a, [_when_q] = await tap(sb, uid, ack_q, "nf:k:0")
+        [bad] = await say(sb, uid, "下周八" if uid == BOB else "next blursday")
+        assert ("没能看懂" if uid == BOB else "I could not read") in bad["text"]
+        _preview, summary = await say(sb, uid, when, count=2)
+        assert summary["text"].splitlines()[-1] == expected
+    assert await notices_in(db) == []

@@ -59,6 +59,11 @@ async def test_quiet_set_show_and_clear(sb: SandboxClient, db: Database,
                                         org: dict[str, int]) -> None:
     reply = await ask(sb, MEMBER, "/quiet")
     assert "You have no quiet hours" in reply["text"] and "/quiet 22:00 07:00" in reply["text"]
+    reply = await ask(sb, MEMBER, "/quiet 10pm to 7am")
+    assert reply["text"].startswith("Quiet hours set: no reminders from 22:00 until 07:00.")
+    assert await quiet(db, MEMBER) == ("22:00", "07:00")
+    await ask(sb, MEMBER, "/quiet 晚上九点半到早上6点")
+    assert await quiet(db, MEMBER) == ("21:30", "06:00")
     reply = await ask(sb, MEMBER, "/quiet 22:00 07:00")
     assert reply["text"].startswith("Quiet hours set: no reminders from 22:00 until 07:00.")
     assert await quiet(db, MEMBER) == ("22:00", "07:00")
@@ -71,13 +76,36 @@ async def test_quiet_set_show_and_clear(sb: SandboxClient, db: Database,
     assert await quiet(db, MEMBER) == (None, None)
 
 
+async def test_quiet_by_buttons_in_english_and_chinese(sb: SandboxClient, db: Database,
+                                                       org: dict[str, int]) -> None:
+    shown = await ask(sb, MEMBER, "/quiet")
+    assert [label for label, _d in inline_buttons(shown)][:2] == ["🌙 22:00–07:00",
+                                                                  "🌙 21:00–06:00"]
+    await sb.press(MEMBER, shown["message_id"], button="🌙 21:00–06:00")
+    await sb.wait_until(MEMBER, lambda chat: any(
+        m["message_id"] == shown["message_id"] and "Quiet hours set" in (m.get("text") or "")
+        for m in chat))
+    assert await quiet(db, MEMBER) == ("21:00", "06:00")
+    await add_member(db, ["G", "A", "B1"], "李娜", phone="+8613800138012",
+                     telegram_user_id=5012)
+    await sb.create_user(5012, "李娜", language_code="zh-hans")
+    shown = await ask(sb, 5012, "/quiet 晚上10点半到早上6点")
+    assert await quiet(db, 5012) == ("22:30", "06:00")
+    shown = await ask(sb, 5012, "/quiet")
+    await sb.press(5012, shown["message_id"], button="🔔 不设免打扰")
+    await sb.wait_until(5012, lambda chat: any(
+        m["message_id"] == shown["message_id"] and "已取消免打扰时段" in (m.get("text") or "")
+        for m in chat))
+    assert await quiet(db, 5012) == (None, None)
+
+
 @pytest.mark.parametrize(("text", "expected"), [
-    ("25:00 07:00", "two times as HH:MM"),
-    ("22:00", "two times as HH:MM"),
-    ("22:00 07:00 09:00", "two times as HH:MM"),
-    ("tonight", "two times as HH:MM"),
+    ("25:00 07:00", "Please give two times"),
+    ("22:00", "Please give two times"),
+    ("22:00 07:00 09:00", "Please give two times"),
+    ("tonight", "Please give two times"),
     ("22:00 22:00", "must differ"),
-    ("9" * 4000, "two times as HH:MM"),
+    ("9" * 4000, "Please give two times"),
 ])
 async def test_quiet_bad_input_changes_nothing(sb: SandboxClient, db: Database,
                                                org: dict[str, int], text: str,
@@ -113,13 +141,101 @@ async def test_a_leader_records_leave_for_a_member_of_their_subtree(
     # Without arguments: the usage and the current leaves, with buttons to cancel them.
     listing = await ask(sb, LEADER, "/leave")
     assert "Wang Wei (G / A / B1)" in listing["text"]
-    buttons = inline_buttons(listing)
+    buttons = [b for b in inline_buttons(listing) if b[1] != "ln"]  # ln: ➕ Record leave
     assert len(buttons) == 2 and all(data.startswith("lvx:") for _label, data in buttons)
     before = await last_id(sb, LEADER)
     await sb.press(LEADER, listing["message_id"], callback_data=buttons[0][1])
     [cancelled] = await sb.wait_for_bot_messages(LEADER, after=before)
     assert cancelled["text"].startswith("Cancelled: Wang Wei (G / A / B1), on leave")
     assert [row[0] for row in await leaves(db)] == [org["wang2"]]
+
+
+async def test_days_in_words_are_read_back_before_they_count(
+    sb: SandboxClient, db: Database, org: dict[str, int]
+) -> None:
+    """Monday 2026-11-30: "tomorrow to next Friday" and "明天到下周五" are shown in full, with
+    their weekdays, and recorded only when the leader taps Record."""
+    reply = await ask(sb, LEADER, "/leave Wang Wei tomorrow to next Friday")
+    assert reply["text"] == ("Record this? Wang Wei (G / A / B1): on leave, Tuesday, "
+                             "December 1, 2026 to Friday, December 4, 2026.")
+    assert await leaves(db) == []
+    before = await last_id(sb, LEADER)
+    await sb.press(LEADER, reply["message_id"], button="✅ Record")
+    [done] = await sb.wait_for_bot_messages(LEADER, after=before)
+    assert done["text"].startswith("Recorded: Wang Wei (G / A / B1) is on leave")
+    assert await leaves(db) == [(org["wang"], date(2026, 12, 1), date(2026, 12, 4),
+                                 LeaveKind.LEAVE)]
+    zh_leader = await add_member(db, ["G", "A"], "李组长", phone="+8613800138009",
+                                 telegram_user_id=5010, role=Role.LEADER)
+    assert zh_leader
+    await sb.create_user(5010, "李组长", language_code="zh-hans")
+    reply = await ask(sb, 5010, "/leave Wang Wei-Jun 明天到下周五 免报")
+    assert reply["text"] == ("确认登记吗？Wang Wei-Jun（G / A / B1）：免报，"
+                             "2026年12月1日星期二 至 2026年12月11日星期五。")
+    before = await last_id(sb, 5010)
+    await sb.press(5010, reply["message_id"], button="✅ 登记")
+    [done] = await sb.wait_for_bot_messages(5010, after=before)
+    assert done["text"].startswith("已登记：Wang Wei-Jun")
+    assert (await leaves(db))[-1] == (org["wang2"], date(2026, 12, 1), date(2026, 12, 11),
+                                      LeaveKind.EXEMPT)
+    # A day that cannot be read is refused in the leader's language; nothing is written.
+    reply = await ask(sb, 5010, "/leave Wang Wei 下周八")
+    assert "请在姓名后写上日期" in reply["text"]
+    assert len(await leaves(db)) == 2
+
+
+async def test_leave_by_buttons_and_days_in_words(
+    sb: SandboxClient, db: Database, org: dict[str, int]
+) -> None:
+    """➕ Record leave: the leader's unit, a sub-unit, the member, the days (tapped, or typed
+    as people say them), then On leave / Exempt."""
+    listing = await ask(sb, LEADER, "/leave")
+    start = await press_and_wait(sb, LEADER, listing, "➕ Record leave")
+    assert start["text"].startswith("G / A: whom is it for?")
+    assert [label for label, _d in inline_buttons(start)] == ["📁 B1", "👤 Leader A",
+                                                               "⬆️ Back to the top"]
+    branch = await press_and_wait(sb, LEADER, start, "📁 B1")
+    days = await press_and_wait(sb, LEADER, branch, "👤 Wang Wei")
+    assert days["text"].startswith("Which days is Wang Wei (G / A / B1) away?")
+    confirm = await press_and_wait(sb, LEADER, days, "Tomorrow")
+    assert confirm["text"] == ("Record this? Wang Wei (G / A / B1): Tuesday, December 1, "
+                               "2026.")
+    done = await press_and_wait(sb, LEADER, confirm, "✅ Exempt")
+    assert done["text"].startswith("Recorded: Wang Wei (G / A / B1) is exempt")
+    # A name and the days typed.
+    await press_and_wait(sb, LEADER, await ask(sb, LEADER, "/leave"), "➕ Record leave")
+    days = await ask(sb, LEADER, "wang wei-jun")
+    bad = await ask(sb, LEADER, "someday")
+    assert bad["text"].startswith("I could not read that date or time.")
+    confirm = await ask(sb, LEADER, "Dec 7 to Dec 9")
+    assert confirm["text"] == ("Record this? Wang Wei-Jun (G / A / B1): Monday, December 7, "
+                               "2026 to Wednesday, December 9, 2026.")
+    await press_and_wait(sb, LEADER, confirm, "✅ On leave")
+    assert await leaves(db) == [
+        (org["wang"], date(2026, 12, 1), date(2026, 12, 1), LeaveKind.EXEMPT),
+        (org["wang2"], date(2026, 12, 7), date(2026, 12, 9), LeaveKind.LEAVE)]
+    assert days["text"].startswith("Which days is Wang Wei-Jun")
+    # In Chinese, the days written as people say them.
+    await add_member(db, ["G", "A"], "张组长", phone="+8613800138011",
+                     telegram_user_id=5011, role=Role.LEADER)
+    await sb.create_user(5011, "张组长", language_code="zh-hans")
+    start = await press_and_wait(sb, 5011, await ask(sb, 5011, "/leave"), "➕ 登记请假")
+    await ask(sb, 5011, "Zhao")  # not in G / A: nobody found, nothing changes
+    days = await ask(sb, 5011, "Wang Wei")
+    assert days["text"].startswith("Wang Wei（G / A / B1）哪几天不在？")
+    confirm = await ask(sb, 5011, "下周一到下周三")
+    assert confirm["text"] == ("确认登记吗？Wang Wei（G / A / B1）：2026年12月7日星期一 至 "
+                               "2026年12月9日星期三。")
+    assert len(await leaves(db)) == 2  # nothing until a tap
+    assert start
+
+
+async def press_and_wait(sb: SandboxClient, uid: int, message: dict[str, Any],
+                         label: str) -> dict[str, Any]:
+    before = await last_id(sb, uid)
+    await sb.press(uid, message["message_id"], button=label)
+    [new] = await sb.wait_for_bot_messages(uid, after=before)
+    return new
 
 
 async def test_several_matches_offer_a_choice(sb: SandboxClient, db: Database,
@@ -185,8 +301,8 @@ async def test_members_and_strangers_may_not_record_leave(
 
 @pytest.mark.parametrize(("args", "expected"), [
     ("Wang Wei 2026-02-30", "That date does not exist"),
-    ("Wang Wei", "Please give the first day"),
-    ("Wang Wei tomorrow", "Please give the first day"),
+    ("Wang Wei", "Please give the days after the name"),
+    ("Wang Wei blursday", "Please give the days after the name"),
     ("2026-12-01 2026-12-05", "Whom do you mean?"),
     ("Wang Wei 2026-12-05 2026-12-01", "The last day is before the first day."),
     ("Wang Wei 2026-11-01 2026-11-29", "Those days are already over."),

@@ -75,7 +75,7 @@ REFUSAL: dict[str, str | None] = {
     "leave": "Only unit leaders and administrators can record leave.",
     "status": "Only unit leaders and admins can see the reporting status.",
     "contacts": LEADERS, "remind": LEADERS, "export": LEADERS, "report_for": LEADERS,
-    "invite": LEADERS, "setschedule": LEADERS, "members": LEADERS,
+    "invite": LEADERS, "setschedule": LEADERS, "members": LEADERS, "holidays": LEADERS,
     "questions": "Only unit leaders, their reporting contacts and administrators can do this.",
     "answer": "Only unit leaders, their reporting contacts and administrators can do this.",
     "notice": "Only unit leaders and administrators can send notices.",
@@ -113,6 +113,12 @@ BUTTONS = (
     Button("rb:ok:MEMBER:20301201", Role.LEADER, None, None, "report_for_denied"),
     Button("dx:SHIFT", Role.LEADER, DUTY, NOT_YOURS, "duty_denied", "duty_remove"),
     Button("im:no", Role.ADMIN, ADMINS, ADMINS, None),
+    # Guided /setschedule, /holidays and /leave: the unit or member checked on every tap.
+    Button("sv:UNIT:prompt:0800", Role.LEADER, LEADERS, None, "schedule_denied",
+           "schedule_change"),
+    Button("hr:UNIT:20300102", Role.LEADER, LEADERS, None, "holiday_denied"),
+    Button("lw:MEMBER", Role.LEADER, "Only unit leaders and administrators can record leave.",
+           None, None),
 )
 
 # --- the run --------------------------------------------------------------------------------

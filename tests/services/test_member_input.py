@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, time
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.db.models import LeaveKind
@@ -29,6 +29,7 @@ from bot.services.members.settings import (
     clean_text,
     parse_quiet,
 )
+from bot.services.when import InvalidWhen, understand
 
 # --- names and relations -------------------------------------------------------------------
 
@@ -119,15 +120,34 @@ def test_quiet_parser_never_raises_anything_else(raw: str) -> None:
 # --- /leave arguments ----------------------------------------------------------------------
 
 
+TODAY = date(2026, 12, 4)  # a Friday
+
+
 def test_leave_args_forms() -> None:
-    request = parse_leave_args("Wang Wei 2026-12-01 2026/12/5")
+    request = parse_leave_args("Wang Wei 2026-12-01 2026/12/5", TODAY)
     assert (request.query, request.start, request.end, request.kind) == (
         "Wang Wei", date(2026, 12, 1), date(2026, 12, 5), LeaveKind.LEAVE)
-    request = parse_leave_args("13800138000 2026.12.1 免报")
+    request = parse_leave_args("13800138000 2026.12.1 免报", TODAY)
     assert (request.query, request.start, request.end, request.kind) == (
         "13800138000", date(2026, 12, 1), date(2026, 12, 1), LeaveKind.EXEMPT)
     # Full-width digits from a Chinese keyboard.
-    assert parse_leave_args("王伟 ２０２６－１２－０１").start == date(2026, 12, 1)
+    assert parse_leave_args("王伟 ２０２６－１２－０１", TODAY).start == date(2026, 12, 1)
+    assert not parse_leave_args("王伟 2026-12-01", TODAY).worded
+
+
+@pytest.mark.parametrize(("raw", "query", "start", "end"), [
+    ("王伟 明天到下周五", "王伟", date(2026, 12, 5), date(2026, 12, 11)),
+    ("王伟明天到下周五", "王伟", date(2026, 12, 5), date(2026, 12, 11)),
+    ("李娜 12月6日至10日", "李娜", date(2026, 12, 6), date(2026, 12, 10)),
+    ("李娜 6号", "李娜", date(2026, 12, 6), date(2026, 12, 6)),
+    ("Wang Wei tomorrow to next Friday", "Wang Wei", date(2026, 12, 5), date(2026, 12, 11)),
+    ("Wang Wei Dec 6 to Dec 10", "Wang Wei", date(2026, 12, 6), date(2026, 12, 10)),
+    ("Wang Wei next Monday", "Wang Wei", date(2026, 12, 7), date(2026, 12, 7)),
+])
+def test_leave_days_in_words(raw: str, query: str, start: date, end: date) -> None:
+    request = parse_leave_args(raw, TODAY)
+    assert (request.query, request.start, request.end, request.worded) == (query, start, end,
+                                                                          True)
 
 
 @pytest.mark.parametrize(("raw", "code"), [
@@ -138,10 +158,11 @@ def test_leave_args_forms() -> None:
 ])
 def test_leave_args_refused(raw: str, code: LeaveArgsError) -> None:
     with pytest.raises(InvalidLeaveArgs) as refused:
-        parse_leave_args(raw)
+        parse_leave_args(raw, TODAY)
     assert refused.value.code is code
 
 
+@settings(deadline=None)  # the first English words load dateparser (~0.3 s, once)
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=30)
        .filter(lambda s: _is_plain(s)),
        st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
@@ -150,7 +171,7 @@ def test_a_query_and_dates_round_trip(query: str, start: date, days: int) -> Non
     from datetime import timedelta
 
     end = start + timedelta(days=days)
-    request = parse_leave_args(f"{query} {start.isoformat()} {end.isoformat()}")
+    request = parse_leave_args(f"{query} {start.isoformat()} {end.isoformat()}", TODAY)
     assert (request.start, request.end) == (start, end)
     assert request.query == " ".join(unicodedata.normalize("NFKC", query).split())
 
@@ -161,16 +182,25 @@ def _is_plain(s: str) -> bool:
     if not tokens or len(" ".join(tokens)) > 64:
         return False
     try:
-        return all(parse_date(t) is None for t in tokens[-1:]) and tokens[-1].casefold() not in {
-            "leave", "请假", "休假", "exempt", "免报", "豁免"}
+        if any(parse_date(t) is not None for t in tokens[-1:]):
+            return False
     except InvalidLeaveArgs:
         return False
+    # Nor a tail of it that reads as days in words (`mon`, `6号`).
+    for size in range(1, len(tokens) + 1):
+        try:
+            understand(" ".join(tokens[-size:]), TODAY)
+            return False
+        except InvalidWhen:
+            pass
+    return tokens[-1].casefold() not in {"leave", "请假", "休假", "exempt", "免报", "豁免"}
 
 
+@settings(deadline=None)  # the first English words load dateparser (~0.3 s, once)
 @given(st.text(max_size=300))
 def test_leave_parser_never_raises_anything_else(raw: str) -> None:
     try:
-        request = parse_leave_args(raw)
+        request = parse_leave_args(raw, TODAY)
     except InvalidLeaveArgs as refused:
         assert refused.code in LeaveArgsError
         return

@@ -184,3 +184,31 @@ class Leave(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JoinStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class JoinRequest(Base):
+    """Someone whose number is not on the roster asks to join a unit; a contact of the unit
+    (else an admin) approves, which adds and links them, or declines."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (Index("ix_join_requests_user_status", "telegram_user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(64))
+    # E.164, from the contact they shared: Telegram vouches that it is their own number.
+    phone: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    status: Mapped[JoinStatus] = mapped_column(
+        Enum(JoinStatus, name="join_status", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]), default=JoinStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))

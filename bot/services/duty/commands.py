@@ -28,7 +28,7 @@ from bot.services.duty.shifts import (
     shifts_on,
 )
 from bot.services.duty.volunteers import drop_draft, put_draft, read_draft
-from bot.services.members.leaves import FindStatus, find_members
+from bot.services.members.leaves import FindStatus, actor_today, find_members
 from bot.services.org.accounts import member_for
 from bot.services.org.permissions import Actor
 
@@ -103,10 +103,11 @@ async def _find_one(session: AsyncSession, manager: Actor, query: str,
 
 
 async def add_by_text(session: AsyncSession, manager: Actor, text: str, *,
-                      now: datetime) -> CommandResult:
+                      now: datetime, default_timezone: str) -> CommandResult:
     """`DATE START-END POST / NAME`: a shift for someone in the manager's units."""
+    today = await actor_today(session, manager, now=now, default_timezone=default_timezone)
     try:
-        args = parse_shift_add(text)
+        args = parse_shift_add(text, today)
     except ShiftArgsError:
         return CommandResult(Command.USAGE)
     member_id = await _find_one(session, manager, args.query, now)

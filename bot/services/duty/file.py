@@ -31,6 +31,8 @@ from bot.services.roster.tabular import (
     read_cell,
     table_rows,
 )
+from bot.services.when import InvalidWhen, parse_clock
+from bot.services.when import parse_day as parse_when_day
 
 __all__ = [
     "MAX_POST", "CellError", "DutyColumn", "DutyErrorCode", "DutyParseResult", "DutyRow",
@@ -164,14 +166,20 @@ _DAY = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ]00:00(?:
 _TIME = re.compile(r"(\d{1,2})[:：.](\d{2})(?::00)?")
 
 
-def parse_day(value: str) -> date:
-    """`2026-12-01`, `2026/12/1`, `2026年12月1日`, or Excel's `2026-12-01T00:00:00`."""
+def parse_day(value: str, today: date | None = None) -> date:
+    """`2026-12-01`, `2026/12/1`, `2026年12月1日`, or Excel's `2026-12-01T00:00:00`; with
+    `today` (a leader's command, not a file), also words: `明天`, `下周五`, `Dec 6`."""
     text = unicodedata.normalize("NFKC", value).strip()
     if not text:
         raise CellError(RowErrorCode.REQUIRED)
     match = _DAY.fullmatch(text)
     try:
         if match is None:
+            if today is not None:
+                try:
+                    return parse_when_day(text, today)
+                except InvalidWhen:
+                    pass
             raise ValueError(text)
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
@@ -218,21 +226,23 @@ class ShiftArgs:
 
 
 _RANGE = re.compile(r"\s*[-–—~～至到]\s*")
+MAX_DAY_WORDS = 3  # "next friday", "dec 6"
 
 
-def parse_shift_add(text: str) -> ShiftArgs:
-    """`DATE START-END POST / NAME` (also `DATE START END POST / NAME`)."""
-    if len(text) > 300:
-        raise ShiftArgsError("too long")
-    text = unicodedata.normalize("NFKC", text).strip()
-    head, sep, query = text.rpartition("/")
-    query = " ".join(query.split())
-    if not sep or not query or len(query) > 64:
-        raise ShiftArgsError("no person")
-    tokens = head.split(None, 1)
-    if len(tokens) != 2:
-        raise ShiftArgsError("no date")
-    times_and_post = _RANGE.sub("-", tokens[1], count=1).split(None, 1)
+def _shift_time(text: str) -> str:
+    """A shift's start or end: `08:00`, or as people say it (`早上8点`, `8am`)."""
+    try:
+        return parse_time(text)
+    except CellError:
+        try:
+            return parse_clock(text).strftime("%H:%M")
+        except InvalidWhen:
+            raise ShiftArgsError("bad time") from None
+
+
+def _times_and_post(text: str) -> tuple[str, str, str]:
+    """`08:00-12:00 POST`, `08:00 12:00 POST`, `早上8点到12点 POST` → (start, end, post)."""
+    times_and_post = _RANGE.sub("-", text, count=1).split(None, 1)
     if len(times_and_post) != 2:
         raise ShiftArgsError("no post")
     span, post_text = times_and_post
@@ -243,8 +253,33 @@ def parse_shift_add(text: str) -> ShiftArgs:
         if len(more) != 2:
             raise ShiftArgsError("no end")
         start_text, (end_text, post_text) = span, more
+    return _shift_time(start_text), _shift_time(end_text), post_text
+
+
+def parse_shift_add(text: str, today: date) -> ShiftArgs:
+    """`DAY START-END POST / NAME` (also `DAY START END POST / NAME`); DAY as ISO or as people
+    write it (`明天`, `下周五`, `12月6日`, `next Friday`), the next such day from `today`."""
+    if len(text) > 300:
+        raise ShiftArgsError("too long")
+    text = unicodedata.normalize("NFKC", text).strip()
+    head, sep, query = text.rpartition("/")
+    query = " ".join(query.split())
+    if not sep or not query or len(query) > 64:
+        raise ShiftArgsError("no person")
+    words = head.split()
+    if len(words) < 2:
+        raise ShiftArgsError("no date")
+    for size in range(min(MAX_DAY_WORDS, len(words) - 1), 0, -1):
+        day_text, rest = " ".join(words[:size]), " ".join(words[size:])
+        try:
+            day = parse_day(day_text, today)
+        except CellError:
+            continue
+        start, end, post_text = _times_and_post(rest)
+        break
+    else:
+        raise ShiftArgsError("no date")
     try:
-        day, start, end = parse_day(tokens[0]), parse_time(start_text), parse_time(end_text)
         post = parse_post(post_text)
     except CellError:
         raise ShiftArgsError("bad cell") from None

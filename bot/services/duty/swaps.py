@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, Shift
@@ -79,14 +80,22 @@ class SwapDone:
 # --- Swap under a shift ----------------------------------------------------------------------
 
 
+MAX_CHOICES = 20  # colleagues offered as buttons
+
+
 async def open_swap(session: AsyncSession, member: Member, telegram_user_id: int,
-                    shift_id: int, *, now: datetime) -> bool:
-    """The member's own shift: the draft waits for the colleague's name. False: not theirs."""
+                    shift_id: int, *, now: datetime) -> tuple[tuple[int, str], ...] | None:
+    """The member's own shift: the colleagues to pick from (id, name); the draft also waits
+    for a name typed. None: not theirs."""
     shift = await session.get(Shift, shift_id)
     if shift is None or shift.cancelled or shift.member_id != member.id:
-        return False
+        return None
     await put_draft(session, telegram_user_id, SWAP_DRAFT, {"shift": shift_id}, now)
-    return True
+    rows = (await session.execute(select(Member.id, Member.name).where(
+        Member.unit_id == member.unit_id, Member.active, Member.id != member.id,
+        Member.telegram_user_id.is_not(None)).order_by(Member.name, Member.id)
+        .limit(MAX_CHOICES))).all()
+    return tuple((row[0], row[1]) for row in rows)
 
 
 # --- the colleague's name --------------------------------------------------------------------
@@ -124,8 +133,25 @@ async def swap_with(session: AsyncSession, member: Member | None, telegram_user_
         return NameResult(Named.NO_MATCH, query=text)
     if len(found) > 1:
         return NameResult(Named.MANY, names=tuple(m.name for m in found[:MAX_MATCHES]))
-    colleague = found[0]
-    result = await request_swap(session, member=member, shift_id=int(draft["shift"]),
+    return await _ask(session, member, telegram_user_id, int(draft["shift"]), found[0],
+                      now=now, default_locale=default_locale)
+
+
+async def swap_with_member(session: AsyncSession, member: Member | None,
+                           telegram_user_id: int, shift_id: int, colleague_id: int, *,
+                           now: datetime, default_locale: str) -> NameResult:
+    """A colleague tapped under the swap question (same unit, checked again)."""
+    colleague = await session.get(Member, colleague_id)
+    if member is None or colleague is None or not colleague.active \
+            or colleague.unit_id != member.unit_id or colleague.id == member.id:
+        return NameResult(Named.NO_FORM)
+    return await _ask(session, member, telegram_user_id, shift_id, colleague, now=now,
+                      default_locale=default_locale)
+
+
+async def _ask(session: AsyncSession, member: Member, telegram_user_id: int, shift_id: int,
+               colleague: Member, *, now: datetime, default_locale: str) -> NameResult:
+    result = await request_swap(session, member=member, shift_id=shift_id,
                                 colleague_id=colleague.id, now=now)
     await drop_draft(session, telegram_user_id)
     if result.outcome is not SwapOutcome.ASKED:

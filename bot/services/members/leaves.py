@@ -23,6 +23,7 @@ from bot.services.org import audit
 from bot.services.org.permissions import Actor, subtree_clause
 from bot.services.org.units import unit_names
 from bot.services.reports.schedule import schedule_for
+from bot.services.when import InvalidWhen, parse_day_range
 
 MAX_LEAVE_DAYS = 366
 MAX_MATCHES = 8
@@ -51,11 +52,14 @@ class LeaveRequest:
     start: date
     end: date
     kind: LeaveKind
+    # Days written in words (明天到下周五, next Friday): echoed back for a tap before they count.
+    worded: bool = False
 
 
 _KINDS = {"leave": LeaveKind.LEAVE, "请假": LeaveKind.LEAVE, "休假": LeaveKind.LEAVE,
           "exempt": LeaveKind.EXEMPT, "免报": LeaveKind.EXEMPT, "豁免": LeaveKind.EXEMPT}
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+MAX_DATE_WORDS = 6  # "Dec 6 to Dec 10" is five
 
 
 def parse_date(token: str) -> date | None:
@@ -70,29 +74,55 @@ def parse_date(token: str) -> date | None:
         raise InvalidLeaveArgs(LeaveArgsError.BAD_DATE) from None
 
 
-def parse_leave_args(text: str) -> LeaveRequest:
-    """The arguments of /leave: a name or phone, one or two dates, optionally `exempt`."""
+def _split_days(tokens: list[str], today: date) -> tuple[str, date, date] | None:
+    """(who, first day, last day): the longest tail of `tokens` that reads as days, leaving
+    a name before it; the last token's own tail for 李娜明天到后天, written without a space."""
+    for size in range(min(len(tokens), MAX_DATE_WORDS), 0, -1):
+        try:
+            start, end = parse_day_range(" ".join(tokens[-size:]), today)
+        except InvalidWhen:
+            continue
+        return " ".join(tokens[:-size]), start, end
+    last = tokens[-1] if tokens else ""
+    for cut in range(1, len(last)):
+        if not ("\u4e00" <= last[cut - 1] <= "\u9fff"):
+            continue
+        try:
+            start, end = parse_day_range(last[cut:], today)
+        except InvalidWhen:
+            continue
+        return " ".join([*tokens[:-1], last[:cut]]), start, end
+    return None
+
+
+def parse_leave_args(text: str, today: date) -> LeaveRequest:
+    """The arguments of /leave: a name or phone, the days (one or two ISO dates, or words:
+    `明天到下周五`, `12月6日至10日`, `Dec 6 to Dec 10`), optionally `exempt`."""
     if len(text) > 200:
         raise InvalidLeaveArgs(LeaveArgsError.TOO_LONG)
     tokens = unicodedata.normalize("NFKC", text).split()
     kind = LeaveKind.LEAVE
     if tokens and tokens[-1].casefold() in _KINDS:
         kind = _KINDS[tokens.pop().casefold()]
-    dates: list[date] = []
-    while tokens and len(dates) < 2:
+    iso: list[date] = []
+    while tokens and len(iso) < 2:
         day = parse_date(tokens[-1])
         if day is None:
             break
-        dates.insert(0, day)
+        iso.insert(0, day)
         tokens.pop()
-    if not dates:
-        raise InvalidLeaveArgs(LeaveArgsError.NO_DATE)
-    query = " ".join(tokens)
+    if iso:
+        query, start, end, worded = " ".join(tokens), iso[0], iso[-1], False
+    else:
+        split = _split_days(tokens, today)
+        if split is None:
+            raise InvalidLeaveArgs(LeaveArgsError.NO_DATE)
+        (query, start, end), worded = split, True
     if not query:
         raise InvalidLeaveArgs(LeaveArgsError.NO_QUERY)
     if len(query) > MAX_QUERY:
         raise InvalidLeaveArgs(LeaveArgsError.TOO_LONG)
-    return LeaveRequest(query, dates[0], dates[-1], kind)
+    return LeaveRequest(query, start, end, kind, worded)
 
 
 # --- finding the member --------------------------------------------------------------------
@@ -281,12 +311,7 @@ async def current_leaves(
 ) -> list[LeaveLine]:
     """Leaves in the actor's units that have not ended yet (today in their unit), soonest
     first."""
-    if actor.root_unit_id is not None:
-        unit = await session.get(Unit, actor.root_unit_id)
-        assert unit is not None
-        today = (await schedule_for(session, unit, default_timezone)).local_date(now)
-    else:
-        today = now.astimezone(ZoneInfo(default_timezone)).date()
+    today = await actor_today(session, actor, now=now, default_timezone=default_timezone)
     query = (select(Leave, Member, Unit).join(Member, Member.id == Leave.member_id)
              .join(Unit, Unit.id == Member.unit_id)
              .where(Leave.end_date >= today, Member.active)
@@ -298,6 +323,16 @@ async def current_leaves(
                       leave.end_date, leave.kind) for leave, member, unit in rows]
 
 
+async def actor_today(session: AsyncSession, actor: Actor, *, now: datetime,
+                      default_timezone: str) -> date:
+    """Today in the actor's own unit (an admin's: the default time zone's)."""
+    if actor.root_unit_id is not None:
+        unit = await session.get(Unit, actor.root_unit_id)
+        assert unit is not None
+        return (await schedule_for(session, unit, default_timezone)).local_date(now)
+    return now.astimezone(ZoneInfo(default_timezone)).date()
+
+
 @dataclass(frozen=True)
 class LeaveCommand:
     """/leave's outcome, one of: the current leaves (no arguments), why the arguments were
@@ -306,7 +341,7 @@ class LeaveCommand:
 
     current: list[LeaveLine] | None = None
     args_error: LeaveArgsError | None = None
-    found: FindResult | None = None  # not FOUND, or several candidates to pick from
+    found: FindResult | None = None  # not FOUND, several to pick from, or one to confirm
     request: LeaveRequest | None = None
     result: LeaveResult | None = None
 
@@ -318,11 +353,12 @@ async def leave_command(session: AsyncSession, actor: Actor, text: str, *, now: 
         return LeaveCommand(current=await current_leaves(
             session, actor, now=now, default_timezone=default_timezone))
     try:
-        request = parse_leave_args(text)
+        request = parse_leave_args(text, await actor_today(session, actor, now=now,
+                                                           default_timezone=default_timezone))
     except InvalidLeaveArgs as invalid:
         return LeaveCommand(args_error=invalid.code)
     found = await find_members(session, actor, request.query, now=now)
-    if found.status is not FindStatus.FOUND or len(found.candidates) > 1:
+    if found.status is not FindStatus.FOUND or len(found.candidates) > 1 or request.worded:
         return LeaveCommand(found=found, request=request)
     return LeaveCommand(result=await set_leave(
         session, actor, member_id=found.candidates[0].member_id, start=request.start,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Draft, Invite, Member, Role, Unit
 from bot.services import drafts
 from bot.services.drafts import DraftKind
+from bot.services.members import joining
 from bot.services.members.phones import InvalidPhone, normalize_phone
 from bot.services.members.settings import MAX_NAME, clean_text
 from bot.services.org import audit
@@ -120,6 +121,8 @@ async def link_by_contact(
         select(Member).where(Member.phone.in_(phones), Member.active))}
     member = next((members[p] for p in phones if p in members), None)
     if member is None:
+        # Not on the roster: keep the number (their own, Telegram says) for asking to join.
+        await joining.offer(session, telegram_user_id, phones[0], now=now)
         return LinkResult(LinkStatus.UNKNOWN)
     if member.telegram_user_id is not None:
         return LinkResult(LinkStatus.TAKEN)

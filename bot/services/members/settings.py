@@ -164,7 +164,7 @@ class InvalidQuiet(ValueError):
 
 
 _OFF_WORDS = frozenset({"off", "none", "no", "关闭", "关", "取消", "无"})
-_RANGE_SEPARATORS = re.compile(r"\s*(?:-|–|—|~|～|〜|到|至|to)\s*|\s+", re.IGNORECASE)
+_RANGE_SEPARATORS = re.compile(r"\s*(?:-|–|—|~|～|〜|到|至|\bto\b|\buntil\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -177,13 +177,16 @@ class QuietHours:
 
 
 def parse_quiet(text: str) -> QuietHours | None:
-    """`22:00 07:00`, `22:00-07:00`, `22:00 到 7:00` → the window; `off` → None."""
+    """`22:00 07:00`, `22:00-07:00`, `晚上10点到早上7点`, `10pm to 7am` → the window; `off` →
+    None."""
     if len(text) > 64:
         raise InvalidQuiet(QuietError.FORMAT)
     normalised = unicodedata.normalize("NFKC", text).strip()
     if normalised.casefold() in _OFF_WORDS:
         return None
-    parts = [p for p in _RANGE_SEPARATORS.split(normalised) if p]
+    parts = [p for p in _RANGE_SEPARATORS.split(normalised) if p.strip()]
+    if len(parts) == 1:
+        parts = normalised.split()
     if len(parts) != 2:
         raise InvalidQuiet(QuietError.FORMAT)
     try:

@@ -19,10 +19,8 @@ from bot.db.models import Member, Unit
 from bot.services.notices import broadcast
 from bot.services.notices.broadcast import NoticeCopy
 from bot.services.notices.draft import (
-    InvalidWhen,
     NoticeDraft,
     Step,
-    WhenError,
     drop_draft,
     parse_when,
     read_draft,
@@ -31,6 +29,7 @@ from bot.services.notices.draft import (
 from bot.services.org.contacts import find_units
 from bot.services.org.permissions import Actor
 from bot.services.reports.schedule import schedule_for
+from bot.services.when import InvalidWhen, WhenError
 
 Units = list[tuple[int, tuple[str, ...]]]  # (unit id, its names from the root)
 

@@ -7,10 +7,8 @@ restart or another instance carries on where the sender stopped.
 from __future__ import annotations
 
 import enum
-import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Draft
 from bot.services import drafts
 from bot.services.drafts import DraftKind
+from bot.services.when import parse_moment
 
 NOTICE_DRAFT = DraftKind.NOTICE
 DRAFT_TTL = timedelta(minutes=30)
@@ -93,41 +92,11 @@ async def drop_draft(session: AsyncSession, telegram_user_id: int) -> None:
 
 
 MAX_AHEAD = timedelta(days=30)
-_WHEN = re.compile(r"(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s+)?(\d{1,2}):(\d{2})")
-
-
-class WhenError(enum.StrEnum):
-    FORMAT = "format"
-    PAST = "past"
-    TOO_FAR = "too_far"
-
-
-class InvalidWhen(ValueError):
-    def __init__(self, code: WhenError) -> None:
-        super().__init__(code.value)
-        self.code = code
 
 
 def parse_when(text: str, *, now: datetime, timezone: str) -> datetime:
-    """`HH:MM` (the next such time) or `YYYY-MM-DD HH:MM`, in `timezone`, as an aware UTC
-    datetime between now and MAX_AHEAD from now; InvalidWhen otherwise."""
-    cleaned = " ".join(unicodedata.normalize("NFKC", text[:64]).split())
-    match = _WHEN.fullmatch(cleaned)
-    if match is None or len(text) > 64:
-        raise InvalidWhen(WhenError.FORMAT)
-    zone = ZoneInfo(timezone)
-    local_now = now.astimezone(zone)
-    try:
-        hhmm = time(int(match[4]), int(match[5]))
-        day = (date(int(match[1]), int(match[2]), int(match[3])) if match[1]
-               else local_now.date())
-    except ValueError:
-        raise InvalidWhen(WhenError.FORMAT) from None
-    moment = datetime.combine(day, hhmm, tzinfo=zone)
-    if not match[1] and moment <= local_now:
-        moment = datetime.combine(day + timedelta(days=1), hhmm, tzinfo=zone)
-    if moment <= local_now:
-        raise InvalidWhen(WhenError.PAST)
-    if moment - local_now > MAX_AHEAD:
-        raise InvalidWhen(WhenError.TOO_FAR)
-    return moment.astimezone(UTC)
+    """A time as people write it (`18:30`, `明晚8点`, `12月6日 08:00`, `tomorrow 8pm`), in
+    `timezone`, as an aware UTC datetime between now and MAX_AHEAD from now; InvalidWhen
+    otherwise (bot.services.when reads it)."""
+    local_now = now.astimezone(ZoneInfo(timezone))
+    return parse_moment(text, local_now, max_ahead=MAX_AHEAD).astimezone(UTC)

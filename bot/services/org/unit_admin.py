@@ -51,6 +51,17 @@ COLUMNS = {Setting.PROMPT: "prompt_time", Setting.REMINDERS: "reminder_times",
            Setting.DEADLINE: "deadline_time", Setting.DIGEST: "digest_time",
            Setting.TZ: "timezone", Setting.WEEKENDS: "skip_weekends"}
 INHERIT = "inherit"
+# The settings' names as /setschedule shows them in Chinese, and the words people use for them.
+KEYS_ZH = {"每日询问": Setting.PROMPT, "询问": Setting.PROMPT, "提问": Setting.PROMPT,
+           "每日提问": Setting.PROMPT, "提醒": Setting.REMINDERS, "催报": Setting.REMINDERS,
+           "截止": Setting.DEADLINE, "截止时间": Setting.DEADLINE, "日报": Setting.DIGEST,
+           "汇总": Setting.DIGEST, "摘要": Setting.DIGEST, "时区": Setting.TZ,
+           "周末": Setting.WEEKENDS}
+INHERIT_WORDS = frozenset({INHERIT, "继承", "默认", "恢复默认"})
+NONE_WORDS = frozenset({"none", "-", "无", "不提醒", "没有"})
+WEEKEND_WORDS = {"skip": True, "跳过": True, "不报告": True, "不上报": True, "休息": True,
+                 "work": False, "上班": False, "照常": False, "工作": False, "工作日": False,
+                 "上报": False}
 
 
 class ScheduleArgsError(enum.StrEnum):
@@ -81,11 +92,11 @@ class ScheduleArgs:
 
 
 def _value(setting: Setting, raw: str) -> Value:
-    if raw.casefold() == INHERIT:
+    if raw.casefold() in INHERIT_WORDS:
         return None
     try:
         if setting is Setting.REMINDERS:
-            return "" if raw.casefold() in ("none", "-") else format_times(parse_times(raw))
+            return "" if raw.casefold() in NONE_WORDS else format_times(parse_times(raw))
         if setting in (Setting.PROMPT, Setting.DEADLINE, Setting.DIGEST):
             return parse_hhmm(raw).strftime("%H:%M")
     except ScheduleError:
@@ -98,10 +109,23 @@ def _value(setting: Setting, raw: str) -> Value:
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidSchedule(ScheduleArgsError.BAD_ZONE, setting.value, raw) from None
         return raw
-    weekends = {"skip": True, "work": False}.get(raw.casefold())
+    weekends = WEEKEND_WORDS.get(raw.casefold())
     if weekends is None:
         raise InvalidSchedule(ScheduleArgsError.BAD_WEEKENDS, setting.value, raw)
     return weekends
+
+
+def setting_named(key: str) -> Setting | None:
+    """`prompt` or `每日询问` / `提醒` / … → the setting."""
+    try:
+        return Setting(key.casefold())
+    except ValueError:
+        return KEYS_ZH.get(key.strip())
+
+
+def value_for(setting: Setting, raw: str) -> Value:
+    """A value as typed or tapped (InvalidSchedule when it is not one)."""
+    return _value(setting, unicodedata.normalize("NFKC", raw).strip()[:64])
 
 
 def parse_schedule_args(text: str) -> ScheduleArgs:
@@ -115,10 +139,9 @@ def parse_schedule_args(text: str) -> ScheduleArgs:
         if not sep:
             words.append(token)
             continue
-        try:
-            setting = Setting(key.casefold())
-        except ValueError:
-            raise InvalidSchedule(ScheduleArgsError.UNKNOWN_KEY, key[:32]) from None
+        setting = setting_named(key)
+        if setting is None:
+            raise InvalidSchedule(ScheduleArgsError.UNKNOWN_KEY, key[:32])
         if setting in changes:
             raise InvalidSchedule(ScheduleArgsError.DUPLICATE, setting.value)
         changes[setting] = _value(setting, raw[:64])

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Holiday, Unit
+from bot.services.when import InvalidWhen, parse_clock
 
 DEFAULT_PROMPT = time(7, 30)
 DEFAULT_REMINDERS = (time(10, 0), time(11, 30))
@@ -28,16 +29,17 @@ class ScheduleError(ValueError):
 
 
 def parse_hhmm(value: str) -> time:
-    """"7:30" or "07:30" (full-width colon too) → time; ScheduleError otherwise."""
+    """"7:30" or "07:30" (full-width colon too), or as people say it ("早上7点半", "7:30am")
+    → time; ScheduleError otherwise."""
     text = value.strip().replace("：", ":")
     hours, sep, minutes = text.partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2 \
-            or len(hours) > 2:
-        raise ScheduleError(value)
-    h, m = int(hours), int(minutes)
-    if h > 23 or m > 59:
-        raise ScheduleError(value)
-    return time(h, m)
+    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2 \
+            and int(hours) <= 23 and int(minutes) <= 59:
+        return time(int(hours), int(minutes))
+    try:
+        return parse_clock(value)
+    except InvalidWhen:
+        raise ScheduleError(value) from None
 
 
 def parse_times(value: str) -> tuple[time, ...]:
