@@ -54,7 +54,7 @@ async def test_a_leader_sends_a_notice_to_a_unit_and_watches_it_go_out(
     _a, [ack_q] = await tap(sb, ALAN, targets, data_of(targets, "Branch 1"))
     assert ack_q["text"].startswith("Ask recipients to acknowledge it?")
     _a, [when_q] = await tap(sb, ALAN, ack_q, "nf:k:1")
-    assert when_q["text"].startswith("When? Send it now, or send a time")
+    assert when_q["text"].startswith("When? Send it now, or write a time as you would say it")
     assert "Asia/Shanghai" in when_q["text"]
     _a, [preview, summary] = await tap(sb, ALAN, when_q, "nf:n", count=2)
     assert preview["text"] == (

@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.db.models import Account, AuditEntry, JoinRequest, JoinStatus, Member, Role, UnitContact
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.onboarding.helpers import NOW, add_member, ask
-from tests.support.builders import started
+from tests.support.builders import running_clock, started
 
 LEADER, OUTSIDER, NEWCOMER, ZH_NEWCOMER, ADMIN = 7001, 7002, 7003, 7004, 7005
 
@@ -47,7 +47,9 @@ async def edited(sb: SandboxClient, uid: int, message_id: int, text_start: str) 
 async def org(bot_app: Any, sandbox: SandboxServer, sb: SandboxClient,
               db: Database) -> dict[str, int]:
     """G / A / B1 and G / B; Lee leads A and is on its chain; Ola leads B."""
-    bot_app.bot_data.clock = lambda: NOW
+    # A running clock: a 429 asks the outbox to retry a second later, which a frozen clock
+    # never reaches.
+    bot_app.bot_data.clock = running_clock(NOW)
     ids = {
         "lee": await add_member(db, ["G", "A"], "Lee", phone="+8613800138101",
                                 telegram_user_id=LEADER, role=Role.LEADER),
