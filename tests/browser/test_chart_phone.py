@@ -17,7 +17,7 @@ TIMEOUT = 20_000  # ms
 PHONE = {"width": 390, "height": 844}
 READABLE_PX = 11  # the smallest text a phone's own interface uses
 LEADER = {"zh_CN": "刘洋", "en": "Oliver Liu"}  # leads Branch 1, receives its digest
-DIGEST_HEAD = {"zh_CN": "每日汇总", "en": "Daily digest"}
+DIGEST_HEAD = {"zh_CN": "日报", "en": "Daily digest"}
 
 
 async def test_the_digest_chart_is_readable_at_phone_width_in_chinese(

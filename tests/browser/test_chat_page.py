@@ -89,7 +89,7 @@ async def test_member_reports_all_well_then_leader_sees_digest_and_chart(
     # The leader, at digest time: the digest counts her report, and the chart comes after.
     await _pick(page, leader)
     await _run_clock(page, "digest")
-    digest = page.locator(".msg.bot", has_text="每日汇总：一支部")
+    digest = page.locator(".msg.bot", has_text="日报：一支部")
     await expect(digest).to_be_visible()
     await expect(digest).to_contain_text("1 / 4")
     chart = page.locator(".msg.bot img.photo").last

@@ -114,7 +114,7 @@ async def test_the_daily_digest_arrives_as_text_then_chart(
     bot_app.bot_data.clock = running_clock(at(MONDAY, "18:00"))
     assert (await tick_now(bot_app)).counts.get("digest") == 1
     text, photo = await sb.wait_for_bot_messages(502, count=2)
-    assert text["text"].startswith("📊 每日汇总：Group")
+    assert text["text"].startswith("📊 日报：Group")
     assert "⚠️ 1 例异常" in text["text"]
     assert photo.get("photo") and "近14天" in photo["caption"]
     await asyncio.sleep(0.2)

@@ -115,13 +115,13 @@ async def test_an_admin_sends_a_document_to_the_whole_organisation_in_chinese(
     assert ask["text"].startswith("新通知")
     sent = await sb.send_document(ADMIN, "rules.pdf", b"%PDF-1.4 rules", "application/pdf")
     [targets] = await sb.wait_for_bot_messages(ADMIN, after=sent["message_id"])
-    assert labels(targets)[0] == "🏢 全组织"
+    assert labels(targets)[0] == "🏢 全体成员"
     _a, [ack_q] = await tap(sb, ADMIN, targets, "nf:o")
     _a, [when_q] = await tap(sb, ADMIN, ack_q, "nf:k:1")
     _a, [preview, summary] = await tap(sb, ADMIN, when_q, "nf:n", count=2)
     assert preview["document"]["file_name"] == "rules.pdf"
     assert preview["caption"].startswith("📢 来自 Admin 的通知")
-    assert "全组织" in summary["text"] and "9 位收件人" in summary["text"]
+    assert "全体成员" in summary["text"] and "9 位收件人" in summary["text"]
     await sb.press(ADMIN, summary["message_id"], callback_data="nf:s")
     await sb.wait_until(ADMIN, lambda chat: any("发送完毕" in (m.get("text") or "")
                                                 for m in chat), timeout=15)
