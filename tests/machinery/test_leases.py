@@ -30,16 +30,8 @@ async def test_slow_answers_and_a_429_storm_send_each_row_once_between_two_dispa
                             methods=["sendMessage"])
         await enqueue(db, texts(CHATS))
         async with AsyncExitStack() as stack:
-            dispatchers = []
-            for _ in range(2):
-                bot = await stack.enter_async_context(bot_for(open_limits, read_timeout=1.0))
-                dispatcher = Dispatcher(
-                    bot, db, rate=10, rate_per_chat=5, clock=now,
-                    lease=timedelta(seconds=2), poll_interval=0.1,
-                    retry_base=timedelta(seconds=0.1), call_timeout=timedelta(seconds=1))
-                await dispatcher.start()
-                stack.push_async_callback(dispatcher.stop)
-                dispatchers.append(dispatcher)
+            dispatchers = await two_dispatchers(stack, open_limits, db, rate=10,
+                                                rate_per_chat=5, read_timeout=1.0)
             rows = await settled(db, timeout=60)
         stats = await sb.stats()
     assert stats["faults"]["429"] > 0
@@ -92,16 +84,8 @@ async def test_429s_earned_from_telegrams_limits_with_slow_answers_send_each_row
             await sb.set_faults(delay_ms=300, methods=["sendMessage"])
             await enqueue(db, texts(chats))
             async with AsyncExitStack() as stack:
-                dispatchers = []
-                for _ in range(2):
-                    bot = await stack.enter_async_context(bot_for(server, read_timeout=2.0))
-                    dispatcher = Dispatcher(
-                        bot, db, rate=8, rate_per_chat=1, clock=now,
-                        lease=timedelta(seconds=2), poll_interval=0.1,
-                        retry_base=timedelta(seconds=0.1), call_timeout=timedelta(seconds=1))
-                    await dispatcher.start()
-                    stack.push_async_callback(dispatcher.stop)
-                    dispatchers.append(dispatcher)
+                dispatchers = await two_dispatchers(stack, server, db, rate=8, rate_per_chat=1,
+                                                    read_timeout=2.0)
                 rows = await settled(db, timeout=90)
             stats = await sb.stats()
     finally:
@@ -112,3 +96,21 @@ async def test_429s_earned_from_telegrams_limits_with_slow_answers_send_each_row
         c: n for c, n in stats["messages_per_chat"].items() if n != 1}
     assert sum(d.stats.sent for d in dispatchers) == len(chats)
     assert sum(d.stats.rate_limited for d in dispatchers) > 0
+
+
+async def two_dispatchers(stack: AsyncExitStack, server: SandboxServer, db: Database, *,
+                          rate: float, rate_per_chat: float,
+                          read_timeout: float) -> list[Dispatcher]:
+    """Two dispatchers on one outbox with 2-second leases, as two bot instances run them;
+    stopped when `stack` closes."""
+    dispatchers = []
+    for _ in range(2):
+        bot = await stack.enter_async_context(bot_for(server, read_timeout=read_timeout))
+        dispatcher = Dispatcher(
+            bot, db, rate=rate, rate_per_chat=rate_per_chat, clock=now,
+            lease=timedelta(seconds=2), poll_interval=0.1,
+            retry_base=timedelta(seconds=0.1), call_timeout=timedelta(seconds=1))
+        await dispatcher.start()
+        stack.push_async_callback(dispatcher.stop)
+        dispatchers.append(dispatcher)
+    return dispatchers

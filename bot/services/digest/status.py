@@ -42,6 +42,23 @@ async def status_view(
 ) -> StatusView | StatusRefusal:
     """The asker's own unit (`unit_id` None) or a unit of their subtree, as of `now`;
     `scope` is the asker when they manage a subtree (an admin or a leader), else None."""
+    unit = await unit_in_view(session, scope, unit_id, now=now)
+    if isinstance(unit, StatusRefusal):
+        return unit
+    assert scope is not None  # unit_in_view refuses a missing scope
+    digests = await compute_digests(session, now=now, default_timezone=default_timezone,
+                                    unit_ids=[unit.id], history=False)
+    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
+                       action="status_view", now=now, target=f"unit:{unit.id}")
+    return StatusView(digests[unit.id], await up_from(session, scope, unit))
+
+
+async def unit_in_view(
+    session: AsyncSession, scope: Actor | None, unit_id: int | None, *, now: datetime
+) -> Unit | StatusRefusal:
+    """The unit /status, the dashboard and its trend show: the asker's own (`unit_id` None,
+    an admin's being the first top unit) or one of their subtree; a unit outside it is
+    refused and the refusal audited. `scope` is the asker when they manage a subtree."""
     if scope is None:
         return StatusRefusal.NOT_ALLOWED
     if unit_id is None:
@@ -54,13 +71,12 @@ async def status_view(
         await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
                            action="status_refused", now=now, target=f"unit:{unit_id}")
         return StatusRefusal.OUT_OF_SCOPE
-    digests = await compute_digests(session, now=now, default_timezone=default_timezone,
-                                    unit_ids=[unit.id], history=False)
-    await audit.record(session, actor=scope.audit_name, actor_member_id=scope.member_id,
-                       action="status_view", now=now, target=f"unit:{unit.id}")
-    up = None
-    if unit.id != scope.root_unit_id and unit.parent_id is not None:
-        parent = await session.get(Unit, unit.parent_id)
-        if parent is not None and scope.covers(parent):
-            up = parent.id
-    return StatusView(digests[unit.id], up)
+    return unit
+
+
+async def up_from(session: AsyncSession, scope: Actor, unit: Unit) -> int | None:
+    """The unit's parent when the asker may go up to it (the ⬆️ button), else None."""
+    if unit.id == scope.root_unit_id or unit.parent_id is None:
+        return None
+    parent = await session.get(Unit, unit.parent_id)
+    return parent.id if parent is not None and scope.covers(parent) else None

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, Role, Unit, UnitContact
+from bot.services.org import audit
 
 
 def in_subtree(path: str, root_path: str) -> bool:
@@ -178,3 +180,17 @@ async def manager_actor(session: AsyncSession, telegram_user_id: int,
     """The actor when they manage a subtree (an admin or a leader), else None."""
     actor = await resolve_actor(session, telegram_user_id, admin_ids)
     return actor if actor.manages else None
+
+
+async def unit_in_reach(session: AsyncSession, actor: Actor, unit_id: int, *, denied: str,
+                        now: datetime) -> Unit | None:
+    """An active unit the actor covers; None otherwise, and a unit outside their subtree is
+    audited under `denied` (the guided forms' buttons carry unit ids a person could forge)."""
+    unit = await session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        return None
+    if not actor.covers(unit):
+        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
+                           action=denied, now=now, target=f"unit:{unit.id}")
+        return None
+    return unit

@@ -12,11 +12,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Draft, Unit
+from bot.db.models import Draft
 from bot.services import drafts
 from bot.services.drafts import DraftKind
-from bot.services.org import audit
-from bot.services.org.permissions import Actor
+from bot.services.org.permissions import Actor, unit_in_reach
 from bot.services.org.unit_admin import (
     InvalidSchedule,
     ScheduleArgsError,
@@ -50,22 +49,11 @@ class FormReply:
     error: InvalidSchedule | None = None
 
 
-async def _unit(session: AsyncSession, actor: Actor, unit_id: int, *,
-                now: datetime) -> Unit | None:
-    unit = await session.get(Unit, unit_id)
-    if unit is None or not unit.active:
-        return None
-    if not actor.covers(unit):
-        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
-                           action="schedule_denied", now=now, target=f"unit:{unit.id}")
-        return None
-    return unit
-
 
 async def ask(session: AsyncSession, actor: Actor, unit_id: int, setting: Setting, *,
               now: datetime) -> FormReply:
     """A setting's button: its choices, and a typed value is awaited."""
-    unit = await _unit(session, actor, unit_id, now=now)
+    unit = await unit_in_reach(session, actor, unit_id, denied="schedule_denied", now=now)
     if unit is None:
         return FormReply(FormStatus.NOT_ALLOWED)
     await drafts.put(session, actor.telegram_user_id, kind=SCHEDULE_DRAFT, step=setting.value,
@@ -76,7 +64,7 @@ async def ask(session: AsyncSession, actor: Actor, unit_id: int, setting: Settin
 async def choose(session: AsyncSession, actor: Actor, unit_id: int, setting: Setting,
                  raw: str, *, now: datetime, default_timezone: str) -> FormReply:
     """A value tapped or typed: saved when the day it makes is sane."""
-    unit = await _unit(session, actor, unit_id, now=now)
+    unit = await unit_in_reach(session, actor, unit_id, denied="schedule_denied", now=now)
     if unit is None:
         return FormReply(FormStatus.NOT_ALLOWED)
     try:
@@ -110,7 +98,7 @@ async def typed(session: AsyncSession, actor: Actor, text: str, *, now: datetime
 async def overview(session: AsyncSession, actor: Actor, unit_id: int, *, now: datetime,
                    default_timezone: str) -> FormReply:
     """Back to the schedule with its buttons (the typed step closed)."""
-    unit = await _unit(session, actor, unit_id, now=now)
+    unit = await unit_in_reach(session, actor, unit_id, denied="schedule_denied", now=now)
     await drafts.drop(session, actor.telegram_user_id, SCHEDULE_DRAFT)
     if unit is None:
         return FormReply(FormStatus.NOT_ALLOWED)

@@ -18,8 +18,7 @@ from bot.db.models import Draft, Unit
 from bot.services import drafts
 from bot.services.drafts import DraftKind
 from bot.services.members.leaves import actor_today
-from bot.services.org import audit
-from bot.services.org.permissions import Actor
+from bot.services.org.permissions import Actor, unit_in_reach
 from bot.services.org.units import unit_names
 from bot.services.reports.holidays import (
     HolidayLine,
@@ -57,17 +56,6 @@ class HolidayReply:
     name: str = ""
 
 
-async def _unit(session: AsyncSession, actor: Actor, unit_id: int,
-                now: datetime) -> Unit | None:
-    unit = await session.get(Unit, unit_id)
-    if unit is None or not unit.active:
-        return None
-    if not actor.covers(unit):
-        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
-                           action="holiday_denied", now=now, target=f"unit:{unit.id}")
-        return None
-    return unit
-
 
 async def listing(session: AsyncSession, unit: Unit, *, now: datetime,
                   default_timezone: str, status: Status = Status.LIST, start: date | None = None,
@@ -80,7 +68,7 @@ async def listing(session: AsyncSession, unit: Unit, *, now: datetime,
 
 async def ask(session: AsyncSession, actor: Actor, unit_id: int, *,
               now: datetime) -> HolidayReply:
-    unit = await _unit(session, actor, unit_id, now)
+    unit = await unit_in_reach(session, actor, unit_id, denied="holiday_denied", now=now)
     if unit is None:
         return HolidayReply(Status.NOT_ALLOWED)
     await drafts.put(session, actor.telegram_user_id, kind=HOLIDAY_DRAFT, step="day",
@@ -114,7 +102,8 @@ async def typed(session: AsyncSession, actor: Actor, text: str, *, now: datetime
     data = await drafts.current_data(session, actor.telegram_user_id, HOLIDAY_DRAFT, now)
     if draft is None or data is None:
         return HolidayReply(Status.EXPIRED)
-    unit = await _unit(session, actor, int(data["unit"]), now)
+    unit = await unit_in_reach(session, actor, int(data["unit"]), denied="holiday_denied",
+                               now=now)
     if unit is None:
         return HolidayReply(Status.NOT_ALLOWED)
     today = await actor_today(session, actor, now=now, default_timezone=default_timezone)
@@ -136,7 +125,7 @@ async def typed(session: AsyncSession, actor: Actor, text: str, *, now: datetime
 
 async def remove(session: AsyncSession, actor: Actor, unit_id: int, day: date, *,
                  now: datetime, default_timezone: str) -> HolidayReply:
-    unit = await _unit(session, actor, unit_id, now)
+    unit = await unit_in_reach(session, actor, unit_id, denied="holiday_denied", now=now)
     if unit is None:
         return HolidayReply(Status.NOT_ALLOWED)
     await remove_holiday(session, unit, day, now=now, actor=actor.audit_name)

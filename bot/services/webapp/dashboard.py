@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Account, Report, Unit
 from bot.locales import resolve_locale
 from bot.services.digest.compute import Figures, compute_digests
-from bot.services.digest.status import StatusRefusal, StatusView, status_view
+from bot.services.digest.status import (
+    StatusRefusal,
+    StatusView,
+    status_view,
+    unit_in_view,
+    up_from,
+)
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, resolve_actor, subtree_clause
 from bot.services.webapp.today import unit_figures
@@ -93,27 +99,13 @@ async def unit_today(session: AsyncSession, actor: Actor, *, unit_id: int | None
 async def _figures_view(session: AsyncSession, actor: Actor, *, unit_id: int | None,
                         now: datetime, default_timezone: str) -> StatusView | StatusRefusal:
     """status_view's checks and audit, with the figures of `today.unit_figures`."""
-    if not actor.manages:
-        return StatusRefusal.NOT_ALLOWED
-    if unit_id is None:
-        unit_id = actor.root_unit_id or await session.scalar(
-            select(Unit.id).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.id))
-        if unit_id is None:
-            return StatusRefusal.NO_UNITS
-    unit = await session.get(Unit, unit_id)
-    if unit is None or not unit.active or not actor.covers(unit):
-        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
-                           action="status_refused", now=now, target=f"unit:{unit_id}")
-        return StatusRefusal.OUT_OF_SCOPE
+    unit = await unit_in_view(session, actor if actor.manages else None, unit_id, now=now)
+    if isinstance(unit, StatusRefusal):
+        return unit
     digest = await unit_figures(session, unit, now=now, default_timezone=default_timezone)
     await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
                        action="status_view", now=now, target=f"unit:{unit.id}")
-    up = None
-    if unit.id != actor.root_unit_id and unit.parent_id is not None:
-        parent = await session.get(Unit, unit.parent_id)
-        if parent is not None and actor.covers(parent):
-            up = parent.id
-    return StatusView(digest, up)
+    return StatusView(digest, await up_from(session, actor, unit))
 
 
 @dataclass(frozen=True)
@@ -126,16 +118,9 @@ class Trend:
 async def trend(session: AsyncSession, actor: Actor, *, unit_id: int | None, days: int,
                 now: datetime, default_timezone: str) -> Trend | StatusRefusal:
     """The unit's daily figures of the last `days` days (14 or 30), today last."""
-    if not actor.manages:
-        return StatusRefusal.NOT_ALLOWED
-    if unit_id is None:
-        unit_id = actor.root_unit_id or await session.scalar(
-            select(Unit.id).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.id))
-    unit = await session.get(Unit, unit_id) if unit_id is not None else None
-    if unit is None or not unit.active or not actor.covers(unit):
-        await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,
-                           action="status_refused", now=now, target=f"unit:{unit_id}")
-        return StatusRefusal.OUT_OF_SCOPE
+    unit = await unit_in_view(session, actor if actor.manages else None, unit_id, now=now)
+    if isinstance(unit, StatusRefusal):
+        return unit
     span = days if days in TREND_DAYS else TREND_DAYS[0]
     digests = await compute_digests(session, now=now, default_timezone=default_timezone,
                                     unit_ids=[unit.id], span=span)
