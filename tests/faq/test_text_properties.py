@@ -46,6 +46,17 @@ def test_traditional_and_simplified_give_the_same_tokens(text: str) -> None:
     assert tokens(traditional) == tokens(normalise(traditional))
 
 
+def test_normalise_is_a_fixed_point_for_every_han_character() -> None:
+    # Random text seldom hits OpenCC's chained entries (薴 → 苧 → 苎); every character is read.
+    blocks = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0)]
+    text = "".join(chr(cp) for start, end in blocks for cp in range(start, end))
+    for i in range(0, len(text), 2000):
+        chunk = text[i : i + 2000]
+        once = normalise(chunk)
+        assert normalise(once) == once, chunk
+    assert normalise("薴") == normalise("苧") == "苎"
+
+
 @FAST
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12),
        st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12),

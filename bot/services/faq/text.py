@@ -131,8 +131,19 @@ def normalise(text: str) -> str:
     """For matching only: NFKC, traditional → simplified, lower case, single spaces, capped."""
     text = unicodedata.normalize("NFKC", text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
     if has_han(text):
-        text = _t2s().convert(text)
+        text = _simplified(text)
     return " ".join(text.casefold().split())
+
+
+def _simplified(text: str) -> str:
+    """t2s until nothing changes: OpenCC's table chains a few characters (薴 → 苧 → 苎), and
+    matching must see the same text however many times it was converted."""
+    for _ in range(3):
+        converted = str(_t2s().convert(text))
+        if converted == text:
+            break
+        text = converted
+    return text
 
 
 def has_han(text: str) -> bool:
