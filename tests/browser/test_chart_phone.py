@@ -42,7 +42,10 @@ async def _chart_at_phone_width(demo: Demo, browser: Any, shots: Shots) -> None:
                  if p.name == LEADER[demo.locale])
     leader = demo_user_id(index)
     await page.locator(f'.user[data-user-id="{leader}"]').click()
-    await expect(page.locator(f'.user.active[data-user-id="{leader}"]')).to_be_visible()
+    # On a phone the row opens the chat's own screen, as in Telegram.
+    await expect(page.locator(f'.user.active[data-user-id="{leader}"]')).to_be_attached()
+    await expect(page.locator("#text")).to_be_enabled()
+    await page.locator("#clock-toggle").click()  # on a phone the clock's controls fold away
     await page.locator('#clock-presets button[data-preset="digest"]').first.click()
     await page.locator("#clock-run").click()
     await expect(page.locator("#clock-result")).not_to_have_text(re.compile(r"^(…)?$"))

@@ -4,48 +4,25 @@
 // Everything the bot or a user wrote is put on the page as text nodes or through the
 // entities the sandbox parsed; nothing is ever assigned to innerHTML.
 
-const LABELS = {
-  en: {
-    demoClock: "Demo clock", runAt: "Run what is due at", run: "Run", users: "Users",
-    newUser: "New user", userId: "user id", firstName: "first name", phone: "phone (+86…)",
-    language: "language (zh-hans, en)", add: "Add", pickUser: "Pick a user on the left.",
-    forwardRumour: "Forward a sample rumour", block: "Block the bot", unblock: "Unblock the bot",
-    writeMessage: "Write a message… (/start to begin)", send: "Send",
-    admin: "admin", leader: "leader", member: "member", unlinked: "not linked",
-    blocked: "blocked", digest: "gets the digest", edited: "edited", noMessages: "No messages yet.",
-    prompt: "prompt", reminder: "reminder", deadline: "deadline", digestTime: "digest",
-    queued: "Queued: {what}", nothingDue: "Nothing was due.", now: "Now: {time}",
-    forwardedFrom: "Forwarded from {who}", forwarded: "Forwarded message",
-    rumourSource: "Family group", contact: "Contact: {name} {phone}", bytes: "{n} bytes",
-    error: "Error: {message}",
-    kinds: {prompt: "prompts", reminder: "reminders", digest: "digests", alert: "alerts",
-            notice: "notices"},
-  },
-  zh: {
-    demoClock: "演示时钟", runAt: "运行此时刻到期的任务：", run: "运行", users: "用户",
-    newUser: "新用户", userId: "用户 ID", firstName: "名字", phone: "手机号（+86…）",
-    language: "语言（zh-hans、en）", add: "添加", pickUser: "请在左侧选择一位用户。",
-    forwardRumour: "转发一条示例谣言", block: "屏蔽机器人", unblock: "取消屏蔽",
-    writeMessage: "输入消息……（发送 /start 开始）", send: "发送",
-    admin: "管理员", leader: "负责人", member: "成员", unlinked: "未绑定",
-    blocked: "已屏蔽", digest: "接收汇总", edited: "已编辑", noMessages: "还没有消息。",
-    prompt: "每日提醒", reminder: "催报", deadline: "截止", digestTime: "汇总",
-    queued: "已排队：{what}", nothingDue: "此时没有到期的任务。", now: "当前：{time}",
-    forwardedFrom: "转发自 {who}", forwarded: "转发的消息",
-    rumourSource: "家族群", contact: "联系人：{name} {phone}", bytes: "{n} 字节",
-    error: "出错：{message}",
-    kinds: {prompt: "每日提醒", reminder: "催报", digest: "汇总", alert: "异常预警",
-            notice: "通知"},
-  },
-};
-// The page's own labels follow the browser's first language; the bot's messages follow each
-// user's own setting, as in Telegram.
-const LANG = /^zh\b/i.test((navigator.languages && navigator.languages[0]) || navigator.language || "")
-  ? "zh" : "en";
-const L = LABELS[LANG];
+// The page's own labels, zh and en, from /static/labels.json (loaded before anything is shown).
+// The page's language is ?lang=zh|en, else the one last picked with the switch (kept in this
+// browser), else the browser's first language; the bot's messages follow each user's own
+// setting, as in Telegram.
+let LABELS = {en: {}, zh: {}};
+let LANG = "en", L = LABELS.en;
+const LANG_KEY = "selfreport.sandbox.lang";
+
+function pageLanguage() {
+  const asked = new URLSearchParams(location.search).get("lang");
+  let kept = null;
+  try { kept = localStorage.getItem(LANG_KEY); } catch (e) { kept = null; }
+  const browser = (navigator.languages && navigator.languages[0]) || navigator.language || "";
+  const wanted = asked || kept || browser;
+  return /^zh\b/i.test(wanted) ? "zh" : "en";
+}
 
 function t(key, values) {
-  let text = L[key] || LABELS.en[key] || key;
+  let text = L[key] ?? LABELS.en[key] ?? key;
   for (const [name, value] of Object.entries(values || {})) text = text.split(`{${name}}`).join(value);
   return text;
 }
@@ -61,7 +38,7 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-let current = null, version = -1, polling = 0;
+let current = null, version = -1, polling = 0, messages = [];
 let users = [], people = new Map(), demoClock = null;
 
 async function api(method, path, body) {
@@ -129,7 +106,9 @@ function renderUsers() {
     blockButton.textContent = user.blocked ? t("unblock") : t("block");
     blockButton.classList.toggle("on", user.blocked);
   }
-  for (const id of ["text", "send", "rumour", "block"]) document.getElementById(id).disabled = !user;
+  for (const id of ["text", "send", "attach", "contact", "rumour", "block"]) {
+    document.getElementById(id).disabled = !user;
+  }
 }
 
 // -- messages ---------------------------------------------------------------------------------
@@ -183,7 +162,11 @@ function renderMessage(m) {
     const who = m.forward.from_chat_title || m.forward.sender_user_name;
     div.append(el("div", {class: "forwarded"}, who ? t("forwardedFrom", {who}) : t("forwarded")));
   }
-  if (m.photo) div.append(el("img", {class: "photo", src: fileUrl(m.photo), alt: m.photo.file_name || "photo"}));
+  if (m.photo) {
+    // The photo's height is known only once it has loaded: keep the newest message in view.
+    div.append(el("img", {class: "photo", src: fileUrl(m.photo), alt: m.photo.file_name || t("photo"),
+                          onload: () => { if (stick) toBottom(); }}));
+  }
   if (m.document) {
     const name = m.document.file_name || "file";
     div.append(el("a", {class: "doc", href: fileUrl(m.document), download: name},
@@ -205,6 +188,27 @@ function renderMessage(m) {
   }
   div.append(el("div", {class: "meta"}, formatTime(m.date) + (m.edited ? ` · ${t("edited")}` : "")));
   return div;
+}
+
+// The chat stays at its newest message unless the user has scrolled up to read: after a new
+// message, once a photo has loaded, when the reply keyboard or the phone's keyboard takes room.
+let stick = true, autoScrolledAt = 0;
+
+function toBottom() {
+  const chat = document.getElementById("chat");
+  chat.scrollTop = chat.scrollHeight;
+  stick = true;
+  autoScrolledAt = Date.now();
+}
+
+function nearBottom(chat) { return chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40; }
+
+function renderChat() {
+  const chat = document.getElementById("chat");
+  chat.replaceChildren(...(messages.length ? messages.map(renderMessage)
+                                           : [el("p", {class: "empty"}, t("noMessages"))]));
+  showReplyKeyboard(messages);
+  toBottom();
 }
 
 function showReplyKeyboard(messages) {
@@ -233,11 +237,8 @@ async function poll(token) {
       if (token !== polling || user !== current) return;
       if (data.version !== version) {
         version = data.version;
-        const chat = document.getElementById("chat");
-        chat.replaceChildren(...(data.messages.length ? data.messages.map(renderMessage)
-                                                       : [el("p", {class: "empty"}, t("noMessages"))]));
-        chat.scrollTop = chat.scrollHeight;
-        showReplyKeyboard(data.messages);
+        messages = data.messages;
+        renderChat();
       }
       WebAppPanel.menu(data.menu_button, user, e => toast(t("error", {message: e.message}), 5));
     } catch (e) {
@@ -248,9 +249,13 @@ async function poll(token) {
 
 function select(id) {
   current = id;
-  history.replaceState(null, "", `?user=${id}`);
+  const query = new URLSearchParams(location.search);
+  query.set("user", String(id));
+  history.replaceState(null, "", `?${query}`);
+  document.body.classList.add("chatting");  // on a phone: the chat's screen, not the users'
   version = -1;
   polling += 1;
+  messages = [];
   document.getElementById("chat").replaceChildren();
   document.getElementById("replykb").hidden = true;
   renderUsers();
@@ -311,7 +316,7 @@ async function runClock() {
   result.textContent = "…";
   const answer = await api("POST", "/sandbox/demo/clock", {at: `${day}T${time}`});
   const what = Object.entries(answer.queued)
-    .map(([kind, n]) => `${L.kinds[kind] || kind} ${n}`).join(LANG === "zh" ? "，" : ", ");
+    .map(([kind, n]) => `${(L.kinds || {})[kind] || kind} ${n}`).join(t("listJoiner"));
   result.textContent = what ? t("queued", {what}) : t("nothingDue");
   await loadClock();
 }
@@ -320,13 +325,72 @@ async function runClock() {
 
 function translatePage() {
   document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
-    node.placeholder = t(node.dataset.i18nPlaceholder);
+  // A label missing from the table leaves the English the page is written in.
+  const label = key => (key in L || key in LABELS.en ? t(key) : null);
+  for (const [attribute, set] of [
+    ["i18n", (node, text) => { node.textContent = text; }],
+    ["i18nPlaceholder", (node, text) => { node.placeholder = text; }],
+    ["i18nTitle", (node, text) => { node.title = text; }],
+    ["i18nAria", (node, text) => { node.setAttribute("aria-label", text); }],
+  ]) {
+    const selector = "[data-" + attribute.replace(/[A-Z]/g, c => "-" + c.toLowerCase()) + "]";
+    for (const node of document.querySelectorAll(selector)) {
+      const text = label(node.dataset[attribute]);
+      if (text !== null) set(node, text);
+    }
   }
+  WebAppPanel.labels(t);
 }
 
-translatePage();
+function setLanguage(lang) {
+  LANG = lang;
+  L = LABELS[lang] || {};
+  try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* private mode: this page only */ }
+  const query = new URLSearchParams(location.search);
+  if (query.has("lang")) {
+    query.set("lang", lang);
+    history.replaceState(null, "", `?${query}`);
+  }
+  translatePage();
+  renderUsers();
+  if (current !== null) renderChat();
+  document.getElementById("clock-presets").replaceChildren();
+  document.getElementById("clock-result").textContent = "";
+  loadClock();
+}
+
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+document.getElementById("lang").addEventListener("click", () => setLanguage(LANG === "zh" ? "en" : "zh"));
+document.getElementById("back").addEventListener("click", () => {
+  document.body.classList.remove("chatting");
+});
+document.getElementById("attach").addEventListener("click", () => document.getElementById("file").click());
+document.getElementById("file").addEventListener("change", event => {
+  const file = event.target.files[0];
+  event.target.value = "";
+  if (!file) return;
+  guarded(async () => {
+    const content = await readFile(file);
+    await send(file.type.startsWith("image/")
+      ? {photo: {content_base64: content}}
+      : {document: {file_name: file.name, content_base64: content, mime_type: file.type || undefined}});
+  });
+});
+document.getElementById("contact").addEventListener("click", () => guarded(() => send({contact: true})));
+const chatBox = document.getElementById("chat");
+chatBox.addEventListener("scroll", () => {
+  if (Date.now() - autoScrolledAt > 250) stick = nearBottom(chatBox);
+});
+// The chat's box shrinks when the reply keyboard shows or the phone's keyboard opens.
+new ResizeObserver(() => { if (stick) toBottom(); }).observe(chatBox);
 document.getElementById("compose").addEventListener("submit", event => {
   event.preventDefault();
   const input = document.getElementById("text");
@@ -348,6 +412,13 @@ document.getElementById("block").addEventListener("click", () => guarded(async (
   await loadUsers();
 }));
 document.getElementById("clock-run").addEventListener("click", () => guarded(runClock));
+// On a phone the clock's controls fold away under its one line (style.css).
+document.getElementById("clock-toggle").addEventListener("click", () => {
+  const open = document.getElementById("clock").classList.toggle("open");
+  const toggle = document.getElementById("clock-toggle");
+  toggle.setAttribute("aria-expanded", String(open));
+  toggle.textContent = open ? "▴" : "▾";
+});
 document.getElementById("new").addEventListener("submit", event => {
   event.preventDefault();
   const form = new FormData(event.target);
@@ -360,6 +431,17 @@ document.getElementById("new").addEventListener("submit", event => {
   });
 });
 // ?user=ID opens that user's chat straight away.
-const wanted = Number(new URLSearchParams(location.search).get("user"));
-loadClock().then(() => (wanted > 0 ? select(wanted) : loadUsers()));
-setInterval(() => { loadUsers().catch(() => {}); loadClock(); }, 5000);
+(async () => {
+  try {
+    LABELS = await api("GET", "/static/labels.json");
+  } catch (e) {
+    LABELS = {en: {}, zh: {}};  // the English the page is written in stays
+  }
+  LANG = pageLanguage();
+  L = LABELS[LANG] || {};
+  translatePage();
+  const wanted = Number(new URLSearchParams(location.search).get("user"));
+  await loadClock();
+  if (wanted > 0) select(wanted); else await loadUsers();
+  setInterval(() => { loadUsers().catch(() => {}); loadClock(); }, 5000);
+})();

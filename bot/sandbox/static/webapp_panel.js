@@ -15,6 +15,16 @@ const WebAppPanel = (() => {
            secondary_bg_color: "#151e27", destructive_text_color: "#ef5b5b"},
   };
   let panel = null, frame = null, theme = "light", opened = null;
+  // The page's own labels (app.js gives its table through labels(t)).
+  let t = key => ({webappBack: "Back", webappClose: "Close", webappTheme: "Light / dark"})[key];
+
+  function labels(translate) {
+    t = translate;
+    if (!panel) return;
+    panel.querySelector("#webapp-back").setAttribute("aria-label", t("webappBack"));
+    panel.querySelector("#webapp-close").setAttribute("aria-label", t("webappClose"));
+    panel.querySelector("#webapp-theme").title = t("webappTheme");
+  }
 
   function node(tag, attrs, ...children) {
     const n = document.createElement(tag);
@@ -34,13 +44,13 @@ const WebAppPanel = (() => {
   function build() {
     panel = node("div", {id: "webapp-panel", role: "dialog", "aria-modal": "true", hidden: ""},
       node("div", {class: "wa-head"},
-        node("button", {type: "button", id: "webapp-back", hidden: "", "aria-label": "back",
+        node("button", {type: "button", id: "webapp-back", hidden: "", "aria-label": t("webappBack"),
                         onclick: () => send("back_button_pressed")}, "←"),
         node("span", {id: "webapp-title"}),
-        node("button", {type: "button", id: "webapp-theme", title: "light / dark",
+        node("button", {type: "button", id: "webapp-theme", title: t("webappTheme"),
                         onclick: () => { theme = theme === "light" ? "dark" : "light";
                                          send("theme_changed", {theme_params: THEMES[theme]}); }}, "◐"),
-        node("button", {type: "button", id: "webapp-close", "aria-label": "close", onclick: close}, "✕")),
+        node("button", {type: "button", id: "webapp-close", "aria-label": t("webappClose"), onclick: close}, "✕")),
       node("iframe", {id: "webapp-frame", title: "Mini App"}),
       node("button", {type: "button", id: "webapp-main", hidden: "",
                       onclick: () => send("main_button_pressed")}));
@@ -108,5 +118,5 @@ const WebAppPanel = (() => {
     control.onclick = () => open(button.web_app.url, button.text, userId).catch(onError);
   }
 
-  return {open, close, menu, get opened() { return opened; }};
+  return {open, close, menu, labels, get opened() { return opened; }};
 })();
