@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from PIL import Image
 from playwright.async_api import Locator, Page, Route, expect
 
@@ -304,3 +306,57 @@ async def test_page_labels_follow_its_language_and_the_mini_app_fits_a_phone(
     # ?lang= wins over the browser's language.
     await page.goto(f"{demo_en.url}/?lang=zh")
     await _labels(page, "zh")
+
+
+async def test_wide_keyboards_long_lines_and_code_fit_a_phone(
+        sandbox: Any, browser: Any, shots: Shots) -> None:
+    """What the bot does not send today but may: a row of long labels, a row of eight, a
+    long preformatted line. The sandbox alone; the "bot" here is this test over the Bot API."""
+    api = f"{sandbox.url}/bot{sandbox.config.token}"
+    async with aiohttp.ClientSession() as http:
+        user = {"user_id": 4343, "first_name": "Ann", "language_code": "en"}
+        assert (await http.post(f"{sandbox.url}/sandbox/users", json=user)).status == 200
+        await http.post(f"{sandbox.url}/sandbox/users/4343/send", json={"text": "/start"})
+        long_labels = [f"{n} — a label far too long for a third of a phone" for n in range(3)]
+        keyboard = [[{"text": label, "callback_data": f"wide:{i}"}
+                     for i, label in enumerate(long_labels)],
+                    [{"text": str(n), "callback_data": f"n:{n}"} for n in range(8)]]
+        text = "<pre>" + "x = " + "1234567890" * 20 + "</pre>\nhttps://example.com/" + "b" * 200
+        sent = await http.post(f"{api}/sendMessage", data={
+            "chat_id": "4343", "text": text, "parse_mode": "HTML",
+            "reply_markup": json.dumps({"inline_keyboard": keyboard})})
+        assert (await sent.json())["ok"], await sent.text()
+
+        context = await browser.new_context(locale="en-US", viewport=PHONE,
+                                            device_scale_factor=2, is_mobile=True,
+                                            has_touch=True)
+        page: Page = await context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        await page.goto(f"{sandbox.url}/?user=4343")
+        message = page.locator(".msg.bot").last
+        await expect(message.locator("button.inline")).to_have_count(11)
+        await _fits(page)
+        await _composer_in_view(page)
+        bubble = await _box(message)
+        tops = set()
+        for i in range(11):
+            box = await _box(message.locator("button.inline").nth(i))
+            assert box["height"] >= MIN_TAP, (i, box)
+            assert bubble["x"] <= box["x"] and \
+                box["x"] + box["width"] <= bubble["x"] + bubble["width"], (i, box, bubble)
+            if i < 3:
+                tops.add(round(box["y"]))
+        assert len(tops) >= 2, tops  # the row of long labels wrapped
+        await shots.take(page, "wide")
+
+        # A tap on a wrapped button is the bot's callback_query with that button's data.
+        await message.locator("button.inline", has_text=long_labels[2]).tap()
+        found: list[str] = []
+        for _ in range(50):
+            updates = (await (await http.get(f"{api}/getUpdates")).json())["result"]
+            found = [u["callback_query"]["data"] for u in updates if "callback_query" in u]
+            if found:
+                break
+            await asyncio.sleep(0.1)
+        assert found == ["wide:2"]
+        await context.close()
