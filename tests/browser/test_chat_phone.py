@@ -3,13 +3,16 @@ demo: nothing scrolls sideways, the composer stays at the bottom, inline keyboar
 big enough to tap, the users and the chat are two screens, the Mini App panel fits, the chat
 follows a photo once it has loaded, and the page's own labels follow its language (zh / en).
 
-The Chinese phone view is saved to docs/chat-phone-zh.png for the README."""
+The Chinese phone views for the README (docs/chat-phone-zh.png, docs/chat-phone-zh-users.png)
+are written again with SELFREPORT_DOCS_SHOTS=1; otherwise they go to tests/artifacts/browser/
+with the other screenshots, and the tracked files are left alone."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,13 @@ async def _box(locator: Locator) -> dict[str, float]:
     return box
 
 
+async def _docs_shot(page: Page, shots: Shots, name: str) -> None:
+    """A screenshot for the README: into docs/ when asked to, else among the artifacts."""
+    if os.environ.get("SELFREPORT_DOCS_SHOTS") == "1":
+        await page.screenshot(path=str(DOCS / f"{name}.png"))
+    await shots.take(page, name)
+
+
 def _user(locale: str, name: str) -> int:
     return demo_user_id(next(i for i, p in enumerate(demo_people(locale)) if p.name == name))
 
@@ -69,6 +79,11 @@ async def _fits(page: Page) -> None:
         .filter(([e, r]) => r.width > 0 && (r.right > innerWidth + 0.5 || r.left < -0.5))
         .map(([e, r]) => `${e.tagName}#${e.id}.${e.className} ${r.left}..${r.right}`)""")
     assert out == []
+    small = await page.evaluate("""least => [...document.querySelectorAll('button, summary')]
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => e.checkVisibility() && r.width > 0 && r.height < least)
+        .map(([e, r]) => `${e.tagName}#${e.id} ${e.textContent} ${r.height}`)""", MIN_TAP)
+    assert small == []  # every control big enough for a thumb
 
 
 async def _composer_in_view(page: Page) -> None:
@@ -129,7 +144,7 @@ async def test_member_on_a_phone_links_and_reports_with_a_tap_in_chinese(
     await expect(page.locator("#main")).to_be_hidden()
     await _labels(page, "zh")
     await _fits(page)
-    await shots.take(page, "users")
+    await _docs_shot(page, shots, "chat-phone-zh-users")
 
     await row.tap()
     await expect(page.locator("#side")).to_be_hidden()
@@ -167,8 +182,7 @@ async def test_member_on_a_phone_links_and_reports_with_a_tap_in_chinese(
     await _at_bottom(page)
     await _composer_in_view(page)
     await _fits(page)
-    await page.screenshot(path=str(DOCS / "chat-phone-zh.png"))
-    await shots.take(page, "prompt")
+    await _docs_shot(page, shots, "chat-phone-zh")
 
     message_id = await prompt.get_attribute("data-message-id")
     await prompt.locator("button.inline", has_text="本人及家人均健康").tap()
