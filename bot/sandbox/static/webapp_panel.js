@@ -114,7 +114,14 @@ const WebAppPanel = (() => {
     const webApp = button && button.type === "web_app";
     control.hidden = !webApp;
     if (!webApp) return;
-    control.textContent = button.text;
+    // A leading emoji is the button's face on a phone, where the words make room for the
+    // message field (style.css); the words stay its accessible name.
+    const parts = button.text.match(/^(\p{Extended_Pictographic}\uFE0F?)\s*(\S.*)$/su);
+    control.replaceChildren(...(parts ? [node("span", {class: "face"}, parts[1]),
+                                         node("span", {class: "words"}, ` ${parts[2]}`)]
+                                      : [button.text]));
+    control.title = button.text;
+    control.setAttribute("aria-label", button.text);
     control.onclick = () => open(button.web_app.url, button.text, userId).catch(onError);
   }
 
