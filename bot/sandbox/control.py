@@ -169,8 +169,12 @@ async def get_file(request: web.Request, state: SandboxState) -> web.Response:
     stored = state.files.get(request.match_info["file_id"])
     if stored is None:
         raise ControlError(404, "unknown file_id")
+    # A file_id names its content (its digest is part of it): the chat page, which draws the
+    # chat again on each new message, need not fetch a photo twice.
     return web.Response(
-        body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        body=stored.data,
+        content_type=stored.mime_type or "application/octet-stream",
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
     )
 
 

@@ -58,11 +58,14 @@ def _user(locale: str, name: str) -> int:
     return demo_user_id(next(i for i, p in enumerate(demo_people(locale)) if p.name == name))
 
 
-async def _phone(browser: Any, demo: Demo, locale: str, path: str = "/") -> Page:
+async def _phone(browser: Any, demo: Demo, locale: str, path: str = "/",
+                 routes: dict[Any, Any] | None = None) -> Page:
     context = await browser.new_context(locale=locale, viewport=PHONE, device_scale_factor=2,
                                         is_mobile=True, has_touch=True)
     page: Page = await context.new_page()
     page.set_default_timeout(TIMEOUT)
+    for pattern, handler in (routes or {}).items():
+        await page.route(pattern, handler)
     await page.goto(demo.url + path)
     await expect(page.locator("#clock")).to_be_visible()
     return page
@@ -218,15 +221,24 @@ def _png(width: int, height: int) -> bytes:
 async def test_the_chat_follows_a_photo_once_it_has_loaded_on_a_phone_and_a_desktop(
         demo: Demo, browser: Any, shots: Shots) -> None:
     leader = _user("zh_CN", "刘洋")  # leads 一支部, receives its digest and chart
-    page = await _phone(browser, demo, "zh-CN", f"/?user={leader}")
-    await expect(page.locator("#text")).to_be_enabled()
 
     async def slowly(route: Route) -> None:
         # The photo arrives well after its message is on the page, as on a slow network.
         await asyncio.sleep(1.5)
         await route.continue_()
 
-    await page.route("**/sandbox/files/**", slowly)
+    async def unsized(route: Route) -> None:
+        # A photo whose size the page is not told: its room is known only once it has loaded.
+        response = await route.fetch(timeout=60_000)
+        data = await response.json()
+        for message in data["messages"]:
+            for key in ("width", "height"):
+                (message.get("photo") or {}).pop(key, None)
+        await route.fulfill(response=response, json=data)
+
+    page = await _phone(browser, demo, "zh-CN", f"/?user={leader}", routes={
+        "**/sandbox/files/**": slowly, re.compile(r"/sandbox/users/\d+/chat\?"): unsized})
+    await expect(page.locator("#text")).to_be_enabled()
     await _run_clock(page, "digest")
     chart = page.locator(".msg.bot img.photo").last
     await expect(chart).to_be_attached()
@@ -259,6 +271,9 @@ async def test_the_chat_follows_a_photo_once_it_has_loaded_on_a_phone_and_a_desk
     await expect(desk.locator("#side")).to_be_visible()
     await expect(desk.locator("#back")).to_be_hidden()
     await expect(desk.locator(".msg.user img.photo").last).to_be_visible()
+    # Told the photos' sizes, the page keeps their room before they load.
+    await expect(desk.locator(".msg.bot img.photo").last).to_have_attribute(
+        "width", re.compile(r"^\d+$"))
     await _at_bottom(desk)
     width, inner = await desk.evaluate(
         "[document.scrollingElement.scrollWidth, window.innerWidth]")

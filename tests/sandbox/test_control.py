@@ -10,6 +10,7 @@ from telegram import Bot, ChatMemberBanned, ChatMemberMember
 
 from bot.sandbox import SandboxClient, SandboxError, SandboxServer
 from tests.sandbox.conftest import ALICE
+from tests.sandbox.util import png
 
 
 async def test_users_are_upserted(sb: SandboxClient) -> None:
@@ -114,3 +115,17 @@ async def test_unknown_file_and_user(sb: SandboxClient) -> None:
     with pytest.raises(SandboxError) as caught:
         await sb.chat(77)
     assert caught.value.status == 404
+
+
+async def test_the_chat_page_gets_a_photos_size_and_may_keep_its_file(
+        sb: SandboxClient, bot: Bot, server: SandboxServer, alice: int) -> None:
+    """The page keeps a photo's room before it loads, and need not fetch it again each time it
+    draws the chat (a file_id names its content)."""
+    sent = await bot.send_photo(alice, png(64, 48))
+    (message,) = await sb.wait_for_bot_messages(alice, after=1)
+    assert (message["photo"]["width"], message["photo"]["height"]) == (64, 48)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.get(f"/sandbox/files/{sent.photo[-1].file_id}")
+    assert response.status_code == 200
+    assert "immutable" in response.headers["cache-control"]
+    assert "max-age=" in response.headers["cache-control"]

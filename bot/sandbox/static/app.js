@@ -163,9 +163,12 @@ function renderMessage(m) {
     div.append(el("div", {class: "forwarded"}, who ? t("forwardedFrom", {who}) : t("forwarded")));
   }
   if (m.photo) {
-    // The photo's height is known only once it has loaded: keep the newest message in view.
+    // Its size, when the sandbox knows it, keeps the photo's room before it has loaded; once
+    // it has, the newest message is brought back into view either way.
+    const size = m.photo.width > 0 && m.photo.height > 0
+      ? {width: String(m.photo.width), height: String(m.photo.height)} : {};
     div.append(el("img", {class: "photo", src: fileUrl(m.photo), alt: m.photo.file_name || t("photo"),
-                          onload: () => { if (stick) toBottom(); }}));
+                          ...size, onload: () => { if (stick) toBottom(); }}));
   }
   if (m.document) {
     const name = m.document.file_name || "file";
