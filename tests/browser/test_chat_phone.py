@@ -32,10 +32,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 LABELS = {  # what the page's own controls say, by the page's language
     "zh": {"users": "用户", "switch": "English", "send": "发送", "contact": "发送我的联系方式",
            "attach": "发送照片或文件", "back": "返回用户列表", "close": "关闭",
-           "placeholder": "输入消息……（发送 /start 开始）", "clock": "演示时钟"},
+           "placeholder": "输入消息", "clock": "演示时钟"},
     "en": {"users": "Users", "switch": "中文", "send": "Send", "contact": "Send my contact",
            "attach": "Send a photo or file", "back": "Back to the users", "close": "Close",
-           "placeholder": "Write a message… (/start to begin)", "clock": "Demo clock"},
+           "placeholder": "Message", "clock": "Demo clock"},
 }
 
 
@@ -270,6 +270,9 @@ async def test_the_chat_follows_a_photo_once_it_has_loaded_on_a_phone_and_a_desk
     await expect(desk.locator("#text")).to_be_enabled()
     await expect(desk.locator("#side")).to_be_visible()
     await expect(desk.locator("#back")).to_be_hidden()
+    # The field's hint is the long one where there is room (a phone's is short).
+    await expect(desk.locator("#text")).to_have_attribute("placeholder",
+                                                          "输入消息……（发送 /start 开始）")
     await expect(desk.locator(".msg.user img.photo").last).to_be_visible()
     # Told the photos' sizes, the page keeps their room before they load.
     await expect(desk.locator(".msg.bot img.photo").last).to_have_attribute(

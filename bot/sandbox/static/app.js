@@ -214,6 +214,11 @@ function renderChat() {
   toBottom();
 }
 
+// The field's hint: on a phone the short one, which fits beside the composer's buttons.
+const NARROW = window.matchMedia("(max-width: 600px)");
+
+function writeHint() { return NARROW.matches ? t("writeMessageShort") : t("writeMessage"); }
+
 function showReplyKeyboard(messages) {
   const bar = document.getElementById("replykb");
   const last = [...messages].reverse().find(m => m.from === "bot" && m.reply_markup &&
@@ -223,7 +228,7 @@ function showReplyKeyboard(messages) {
     messages.some(m => m.from === "user" && m.message_id > last.message_id);
   const rows = !used && last && last.reply_markup.keyboard;
   const input = document.getElementById("text");
-  input.placeholder = (rows && last.reply_markup.input_field_placeholder) || t("writeMessage");
+  input.placeholder = (rows && last.reply_markup.input_field_placeholder) || writeHint();
   bar.hidden = !rows;
   bar.replaceChildren(...(rows || []).flat().map(b => {
     const label = typeof b === "string" ? b : b.text;
@@ -342,6 +347,7 @@ function translatePage() {
       if (text !== null) set(node, text);
     }
   }
+  showReplyKeyboard(messages);
   WebAppPanel.labels(t);
 }
 
@@ -387,6 +393,7 @@ document.getElementById("file").addEventListener("change", event => {
       : {document: {file_name: file.name, content_base64: content, mime_type: file.type || undefined}});
   });
 });
+NARROW.addEventListener("change", () => showReplyKeyboard(messages));
 document.getElementById("contact").addEventListener("click", () => guarded(() => send({contact: true})));
 const chatBox = document.getElementById("chat");
 chatBox.addEventListener("scroll", () => {
