@@ -90,7 +90,8 @@ async def relabel(query: CallbackQuery, label: str) -> None:
     the message's other buttons stay as they are."""
     message = query.message
     markup = message.reply_markup if isinstance(message, Message) else None
-    if markup is None:
+    if markup is None or not any(b.callback_data == query.data
+                                 for row in markup.inline_keyboard for b in row):
         return
     rows = [[InlineKeyboardButton(label, callback_data=b.callback_data)
              if b.callback_data == query.data else b for b in row]
