@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.db.models import Alert
+from bot.db.models import Alert, Member
 from bot.runtime.jobs import tick_now
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.leaders.helpers import (
@@ -59,7 +59,7 @@ class Words:
 
 
 EN = Words("en", "en", "🔔 Remind those not reported", "🚨 1 open alert", "🔍 Sub-units",
-           "✅ Reminded 3 at 12:3", "Reminder sent to 3 members who have not reported yet.",
+           "✅ Reminded 2 at 12:3", "Reminder sent to 2 members who have not reported yet.",
            "A reminder already went out in the last hour.", "🚨 1 open alert, listed at 12:3",
            "✅ Mia handled", "Marked as handled. Thank you.",
            "✅ Mia: marked handled\n\nNo open alerts in Company A.",
@@ -68,7 +68,7 @@ EN = Words("en", "en", "🔔 Remind those not reported", "🚨 1 open alert", "�
            "Only unit leaders and administrators can do this.",
            "This button is from an earlier day. Send /status for today's figures.")
 ZH = Words("zh_CN", "zh-hans", "🔔 提醒未报告的人", "🚨 1 条预警待处理", "🔍 查看下级单位",
-           "✅ 已提醒 3 人（12:3", "已向 3 名尚未报告的成员发送提醒。",
+           "✅ 已提醒 2 人（12:3", "已向 2 名尚未报告的成员发送提醒。",
            "过去一小时内已发送过提醒", "🚨 1 条预警待处理（12:3", "✅ Mia 已处理",
            "已标记为已处理，谢谢。", "✅ Mia：已标记为已处理\n\nCompany A 没有待处理的预警。",
            "📋 当前报告情况：Company A", "您只能对本单位及下级单位进行操作。",
@@ -115,6 +115,11 @@ async def test_remind_from_the_digest_reaches_exactly_the_missing_once(
                                (w.drill, f"nx:d:{a}")]
     # Company B: Bob has not reported (Cara has), no alert, no sub-unit.
     assert buttons(texts[BOB]) == [(w.remind, f"nx:r:{o.units['Company B']}:20261130")]
+    # /remind's rules hold: Dora's quiet hours keep her reminder back, Mia has reported.
+    async with db.transaction() as s:
+        dora = await s.get(Member, o.members[DORA])
+        assert dora is not None
+        dora.quiet_start, dora.quiet_end = "12:00", "14:00"
 
     answer, after = await pressed(sb, ALAN, digest["message_id"], button=w.remind)
     assert answer["text"] == w.sent
@@ -123,23 +128,27 @@ async def test_remind_from_the_digest_reaches_exactly_the_missing_once(
     assert label.startswith(w.reminded) and data == remind_data
     assert rest == buttons(digest)[1:]
     reminded = {r.member_id for r in await outbox(db, "reminder")}
-    assert reminded == {o.members[uid] for uid in (ALAN, DORA, BEN)}  # Mia has reported
+    assert reminded == {o.members[uid] for uid in (ALAN, BEN)}
     [ben] = await sb.wait_for_bot_messages(BEN)
     assert ben["text"].startswith("⏰ ")
-    for uid in (MIA, GINA, CARA):
+    for uid in (MIA, DORA, GINA, CARA):
         assert not [m for m in await sb.chat(uid) if (m.get("text") or "").startswith("⏰ ")]
     [audit] = await audit_rows(db, "remind")
-    assert audit.target == f"unit:{a}" and audit.details == {"count": 3}
+    assert audit.target == f"unit:{a}" and audit.details == {"count": 2}
 
     # A second tap (the relabelled button) reminds nobody twice; /remind neither.
     again = await sb.press(ALAN, digest["message_id"], button=label)
     assert again["text"].startswith(w.too_soon) and again["show_alert"] is True
-    assert len(await outbox(db, "reminder")) == 3 and len(await audit_rows(db, "remind")) == 1
+    assert len(await outbox(db, "reminder")) == 2 and len(await audit_rows(db, "remind")) == 1
+    sent = await sb.send_text(ALAN, "/remind")  # his own reminder may come before or after
+    await sb.wait_until(ALAN, lambda chat: any(
+        m["message_id"] > sent["message_id"] and (m.get("text") or "").startswith(w.too_soon)
+        for m in chat))
 
     # An earlier day's button: refused, nothing sent.
     stale = await sb.press(ALAN, digest["message_id"], callback_data=f"nx:r:{a}:20261129")
     assert stale["text"] == w.earlier_day and stale["show_alert"] is True
-    assert len(await outbox(db, "reminder")) == 3
+    assert len(await outbox(db, "reminder")) == 2
 
 
 async def test_another_subtree_and_a_contact_who_is_no_leader_cannot_use_them(
