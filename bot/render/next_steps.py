@@ -66,13 +66,16 @@ def open_alerts_label(n: int) -> str:
 
 
 def reminded_label(result: RemindResult, now: datetime, timezone: str) -> str | None:
-    """The remind button once tapped: what was done (None: leave it as it is)."""
+    """The remind button once tapped: what was done, or when it can be done again."""
     time = fmt_time(now, "short", tz=timezone)
     if result.status is RemindStatus.SENT:
         return ngettext("✅ Reminded {n} at {time}", "✅ Reminded {n} at {time}",
                         result.count).format(n=fmt_number(result.count), time=time)
     if result.status is RemindStatus.NOBODY:
         return _("✅ Nobody to remind at {time}").format(time=time)
+    if result.next_at is not None:  # reminded within the hour (here or with /remind)
+        return _("⏳ Next reminder from {time}").format(
+            time=fmt_time(result.next_at, "short", tz=timezone))
     return None
 
 

@@ -118,11 +118,13 @@ def test_a_tapped_remind_button_says_how_many_and_when() -> None:
         assert reminded_label(RemindResult(RemindStatus.NOBODY), AT, "Asia/Shanghai") == (
             "✅ Nobody to remind at 12:30\u202fPM")
         assert reminded_label(RemindResult(RemindStatus.TOO_SOON, next_at=AT), AT,
-                              "Asia/Shanghai") is None
+                              "Asia/Shanghai") == "⏳ Next reminder from 12:30\u202fPM"
         assert listed_label(2, AT, "Asia/Shanghai") == "🚨 2 open alerts, listed at 12:30\u202fPM"
     with use_locale("zh_CN"):
         assert reminded_label(sent, AT, "Asia/Shanghai") == "✅ 已提醒 3 人（12:30）"
         assert listed_label(0, AT, "Asia/Shanghai") == "✅ 无待处理预警（12:30）"
+        assert reminded_label(RemindResult(RemindStatus.TOO_SOON, next_at=AT), AT,
+                              "Asia/Shanghai") == "⏳ 12:30 后可再次提醒"
 
 
 def view(alert_id: int, name: str) -> AlertView:

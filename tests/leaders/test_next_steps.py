@@ -48,6 +48,7 @@ class Words:
     reminded: str  # the remind button after the tap, up to the minute's last digit
     sent: str
     too_soon: str
+    next_from: str  # the remind button after a tap within the hour
     listed: str
     handled_button: str
     handled: str
@@ -60,7 +61,8 @@ class Words:
 
 EN = Words("en", "en", "🔔 Remind those not reported", "🚨 1 open alert", "🔍 Sub-units",
            "✅ Reminded 2 at 12:3", "Reminder sent to 2 members who have not reported yet.",
-           "A reminder already went out in the last hour.", "🚨 1 open alert, listed at 12:3",
+           "A reminder already went out in the last hour.",
+           "⏳ Next reminder from 1:3{}\u202fPM", "🚨 1 open alert, listed at 12:3",
            "✅ Mia handled", "Marked as handled. Thank you.",
            "✅ Mia: marked handled\n\nNo open alerts in Company A.",
            "📋 Status so far: Company A",
@@ -69,7 +71,8 @@ EN = Words("en", "en", "🔔 Remind those not reported", "🚨 1 open alert", "�
            "This button is from an earlier day. Send /status for today's figures.")
 ZH = Words("zh_CN", "zh-hans", "🔔 提醒未报告的人", "🚨 1 条预警待处理", "🔍 查看下级单位",
            "✅ 已提醒 2 人（12:3", "已向 2 名尚未报告的成员发送提醒。",
-           "过去一小时内已发送过提醒", "🚨 1 条预警待处理（12:3", "✅ Mia 已处理",
+           "过去一小时内已发送过提醒", "⏳ 13:3{} 后可再次提醒", "🚨 1 条预警待处理（12:3",
+           "✅ Mia 已处理",
            "已标记为已处理，谢谢。", "✅ Mia：已标记为已处理\n\nCompany A 没有待处理的预警。",
            "📋 当前报告情况：Company A", "您只能对本单位及下级单位进行操作。",
            "只有单位负责人和管理员可以执行此操作。",
@@ -137,8 +140,10 @@ async def test_remind_from_the_digest_reaches_exactly_the_missing_once(
     assert audit.target == f"unit:{a}" and audit.details == {"count": 2}
 
     # A second tap (the relabelled button) reminds nobody twice; /remind neither.
-    again = await sb.press(ALAN, digest["message_id"], button=label)
+    again, held = await pressed(sb, ALAN, digest["message_id"], button=label)
     assert again["text"].startswith(w.too_soon) and again["show_alert"] is True
+    minute = label.split(":3")[1][0]  # the minute of the reminder, an hour on
+    assert buttons(held) == [(w.next_from.format(minute), remind_data), *rest]
     assert len(await outbox(db, "reminder")) == 2 and len(await audit_rows(db, "remind")) == 1
     sent = await sb.send_text(ALAN, "/remind")  # his own reminder may come before or after
     await sb.wait_until(ALAN, lambda chat: any(
