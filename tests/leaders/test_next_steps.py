@@ -5,6 +5,7 @@ is no leader and an earlier day's button change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,3 +228,18 @@ async def test_open_alerts_are_listed_and_handled_from_the_list_and_drill_down_s
 async def alert_ids(db: Database) -> list[int]:
     async with db.transaction() as s:
         return list((await s.scalars(select(Alert.id).order_by(Alert.id))).all())
+
+
+async def test_two_quick_taps_remind_once(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    o, texts = await digests(bot_app, sandbox, sb, db, EN)
+    digest = texts[ALAN]
+    answers = await asyncio.gather(*(sb.press(ALAN, digest["message_id"], button=EN.remind)
+                                     for _ in range(2)))
+    said = sorted(a["text"] for a in answers)
+    assert said[0].startswith(EN.too_soon) and said[1] == (
+        "Reminder sent to 3 members who have not reported yet.")
+    reminded = sorted(r.member_id for r in await outbox(db, "reminder"))
+    assert reminded == sorted(o.members[uid] for uid in (ALAN, DORA, BEN))
+    assert len(await audit_rows(db, "remind")) == 1
