@@ -20,6 +20,7 @@ from bot.render import holidays as render_holidays
 from bot.render import joining as render_joining
 from bot.render import leaders as render_leaders
 from bot.render import leave_form as render_leave
+from bot.render import next_steps as render_next
 from bot.render import notices as render_notices
 from bot.render import onboarding as render_onboarding
 from bot.render import prompts as render_prompts
@@ -44,6 +45,7 @@ from handlers import (
     joining,
     leaders,
     leave_form,
+    next_steps,
     notices,
     onboarding,
     report,
@@ -117,6 +119,13 @@ def register(app: SelfreportApp) -> None:
             CommandHandler("status", status.show_status),
             CallbackQueryHandler(status.status_button, pattern=render_digest.STATUS.pattern),
             CallbackQueryHandler(status.status_page, pattern=render_digest.STATUS_PAGE.pattern),
+            CallbackQueryHandler(status.drill_pressed, pattern=render_next.NEXT_DRILL.pattern),
+            CallbackQueryHandler(next_steps.remind_pressed,
+                                 pattern=render_next.NEXT_REMIND.pattern),
+            CallbackQueryHandler(next_steps.alerts_pressed,
+                                 pattern=render_next.NEXT_ALERTS.pattern),
+            CallbackQueryHandler(next_steps.handled_pressed,
+                                 pattern=render_next.NEXT_HANDLED.pattern),
             CommandHandler("report", report.show_report),
             CommandHandler("history", report.show_history),
             CommandHandler("cancel", report.cancel_form),

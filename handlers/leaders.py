@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from bot.render.reports import temperature_problem
 from bot.services.digest import actions, alerts, contact_form, report_for_form
 from bot.services.digest.contact_form import ContactsStep
 from bot.services.digest.report_for_form import ReportForStep
+from bot.services.org.permissions import Actor
 from bot.services.reports import export
 from bot.services.reports.store import SaveResult
 from handlers import tg
@@ -102,21 +104,28 @@ async def contact_answer(update: Update, context: Context) -> None:
 async def remind(update: Update, context: Context) -> None:
     """Remind the subtree's non-reporters now, at most once an hour."""
     actor, now = context.manager, context.now()
-    async with context.transaction() as session:
-        if actor is None:
-            text = render.not_allowed()
-        else:
-            result = await actions.remind_now(
-                session, actor, now=now, default_timezone=context.settings.default_timezone,
-                default_locale=context.settings.default_locale)
-            if result.status is actions.RemindStatus.SENT:
-                sent = await send_items(session, result.items, now=now)
-                result = await actions.reminded(session, actor, len(sent), now=now)
-            zone = await actions.timezone_of(session, actor,
-                                             context.settings.default_timezone)
-            text = render.remind_result(result, zone)
+    if actor is None:
+        text = render.not_allowed()
+    else:
+        text = render.remind_result(*await remind_in(context, actor, now))
     await tg.reply(update, text)
     context.wake_dispatcher()  # after the answer: the leader reads it before their own reminder
+
+
+async def remind_in(context: Context, scope: Actor,
+                    now: datetime) -> tuple[actions.RemindResult, str]:
+    """/remind's steps in `scope` (also the digest's and /status's remind button), in one
+    transaction: the reminders queued and the outcome audited; and the scope's time zone.
+    The caller wakes the dispatcher after its answer."""
+    async with context.transaction() as session:
+        result = await actions.remind_now(
+            session, scope, now=now, default_timezone=context.settings.default_timezone,
+            default_locale=context.settings.default_locale)
+        if result.status is actions.RemindStatus.SENT:
+            sent = await send_items(session, result.items, now=now)
+            result = await actions.reminded(session, scope, len(sent), now=now)
+        zone = await actions.timezone_of(session, scope, context.settings.default_timezone)
+    return result, zone
 
 
 # --- /export -------------------------------------------------------------------------------

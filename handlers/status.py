@@ -13,11 +13,12 @@ from bot.render.digest import (
     status_refused,
     status_title,
 )
+from bot.render.next_steps import NEXT_DRILL
 from bot.render.payloads import Buttons
 from bot.services.digest.status import StatusRefusal, StatusView, status_view
 from handlers import tg
 
-__all__ = ["show_status", "status_button", "status_page"]
+__all__ = ["drill_pressed", "show_status", "status_button", "status_page"]
 
 
 async def _view(context: Context, unit_id: int | None) -> StatusView | StatusRefusal:
@@ -77,3 +78,15 @@ async def _drill(update: Update, context: Context, unit_id: int, page: int) -> N
         return
     await tg.answer(query)
     await tg.edit_or_keep(query, *_shown(view, page))
+
+
+async def drill_pressed(update: Update, context: Context) -> None:
+    """The digest's sub-units button: its unit's /status, with a button per sub-unit, under
+    the digest (which stays as it was sent)."""
+    query, (unit_id,) = tg.pressed(update, NEXT_DRILL)
+    view = await _view(context, unit_id)
+    if isinstance(view, StatusRefusal):
+        await tg.answer(query, status_refused(view), alert=True)
+        return
+    await tg.answer(query)
+    await tg.reply(update, *_shown(view))

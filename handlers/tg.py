@@ -82,8 +82,27 @@ async def edit_or_keep(query: CallbackQuery, text: str, buttons: Buttons | None 
 
 async def keep_buttons_or_drop(query: CallbackQuery, buttons: Buttons | None) -> None:
     """Change only the buttons of the tapped message (none: remove them)."""
+    await _edit_markup(query, keyboard(buttons))
+
+
+async def relabel(query: CallbackQuery, label: str) -> None:
+    """Show what a tap did on the tapped button itself: its label changes (its data stays),
+    the message's other buttons stay as they are."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None or not any(b.callback_data == query.data
+                                 for row in markup.inline_keyboard for b in row):
+        return
+    rows = [[InlineKeyboardButton(label, callback_data=b.callback_data)
+             if b.callback_data == query.data else b for b in row]
+            for row in markup.inline_keyboard]
+    await _edit_markup(query, InlineKeyboardMarkup(rows))
+
+
+async def _edit_markup(query: CallbackQuery,
+                       markup: InlineKeyboardMarkup | None) -> None:
     try:
-        await query.edit_message_reply_markup(reply_markup=keyboard(buttons))
+        await query.edit_message_reply_markup(reply_markup=markup)
     except BadRequest as error:
         if not _not_modified(error):
             raise

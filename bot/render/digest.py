@@ -19,6 +19,7 @@ from itertools import groupby
 
 from bot.i18n import _, current_locale, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
+from bot.render.next_steps import next_step_buttons
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.reports import symptom_label, temperature_text
 from bot.render.webapp import dashboard_button
@@ -261,21 +262,23 @@ def _daily(view: DigestText, locale: str) -> str:
 
 @payload_for.register
 def _digest(view: DigestText) -> Payload:
-    buttons = dashboard_button()
+    buttons = next_step_buttons(view.digest, drill=True) + dashboard_button()
     return message_payload(_daily(view, current_locale()),
                            reply_markup=inline_keyboard(buttons) if buttons else None)
 
 
 def status_buttons(d: UnitDigest, *, up: int | None, page: int = 0) -> Buttons:
-    """A button per sub-unit (lowest rate first, two a row), UNITS_PER_PAGE a page with
-    buttons to the pages before and after, and one up to the parent."""
+    """The next steps (render.next_steps), a button per sub-unit (lowest rate first, two a
+    row), UNITS_PER_PAGE a page with buttons to the pages before and after, and one up to
+    the parent."""
     units = [s for s in d.subunits if s.unit_id is not None]
     pages = max(1, -(-len(units) // UNITS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = units[page * UNITS_PER_PAGE:(page + 1) * UNITS_PER_PAGE]
     buttons = [(f"{s.name[:40]} · {rate_text(s.figures)}", status_callback(s.unit_id))
                for s in shown if s.unit_id is not None]
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows = next_step_buttons(d, drill=False) + [buttons[i:i + 2]
+                                                for i in range(0, len(buttons), 2)]
     if pages > 1:
         turn = []
         if page > 0:

@@ -63,7 +63,9 @@ async def test_a_leader_sees_their_unit_and_drills_down_but_not_sideways(
     assert reply["text"].startswith("📋 Status so far: Company A")
     assert "Reported: 2 / 3 (66.7%)" in reply["text"]  # the leader counts too
     assert "⚠️ 1 abnormal case" in reply["text"] and "Bob — Branch 1; 38.4 °C" in reply["text"]
-    assert buttons(reply) == [("Branch 1 · 100%", f"st:{t['b1'].id}")]
+    # Lead A has not reported: the next step first, then the sub-units.
+    assert buttons(reply) == [("🔔 Remind those not reported", f"nx:r:{t['a'].id}:20261130"),
+                              ("Branch 1 · 100%", f"st:{t['b1'].id}")]
 
     answer = await sb.press(501, reply["message_id"], callback_data=f"st:{t['b1'].id}")
     assert answer["answered"] is True and not answer.get("show_alert")
@@ -97,7 +99,9 @@ async def test_an_admin_sees_the_root_in_chinese_and_a_member_is_refused(
     assert reply["text"].startswith("📋 当前报告情况：Group")
     assert "已报告：2 / 5（40%）" in reply["text"]
     assert "3 人未报告" in reply["text"] and "Company B: Plain" in reply["text"]
-    assert [data for _label, data in buttons(reply)] == [f"st:{t['b'].id}", f"st:{t['a'].id}"]
+    assert buttons(reply)[0] == ("🔔 提醒未报告的人", f"nx:r:{t['group'].id}:20261130")
+    assert [data for _label, data in buttons(reply)][1:] == [f"st:{t['b'].id}",
+                                                            f"st:{t['a'].id}"]
 
     await sb.create_user(503, "Plain", language_code="en")
     refused = await ask(sb, 503, "/status")
@@ -167,7 +171,7 @@ async def test_quick_taps_under_telegrams_limits_are_all_answered_and_end_on_the
     assert all(a["answered"] for a in await asyncio.gather(*answers))
     chat = await sb.wait_until(
         501, lambda c: "Status so far: Company A" in c[-1].get("text", "") and c[-1]["edited"])
-    assert buttons(chat[-1]) == [("Branch 1 · 100%", f"st:{t['b1'].id}")]
+    assert buttons(chat[-1])[1:] == [("Branch 1 · 100%", f"st:{t['b1'].id}")]
     stats = await sb.stats()
     assert stats["flood_limited"].get("501", 0) > 0  # the limits were reached...
     assert stats["errors"]["400"] == 0  # ...and nothing was refused or lost

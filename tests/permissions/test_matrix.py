@@ -58,6 +58,7 @@ DUTY = "Only unit leaders and admins can change the duty roster."
 NOT_YOURS = "You can only change the roster of your own unit and the units under it."
 NOBODY_CALLED = "Nobody called “Target” in your units."
 NO_MEMBER = "No active member of your units matches that name or number."
+NEXT_OUTSIDE = "You can only act on your own unit and the units under it."
 
 # What a command is sent with, and what those below its role are told (None: nobody is
 # refused; the command answers everyone).
@@ -117,6 +118,14 @@ BUTTONS = (
     Button("sv:UNIT:prompt:0800", Role.LEADER, LEADERS, None, "schedule_denied",
            "schedule_change"),
     Button("hr:UNIT:20300102", Role.LEADER, LEADERS, None, "holiday_denied"),
+    # The digest's and /status's next steps (today's remind button is in
+    # tests/leaders/test_next_steps.py; 2030's is another day's, refused as such).
+    Button("nx:r:UNIT:20301201", Role.LEADER, LEADERS, NEXT_OUTSIDE, "next_step_denied"),
+    Button("nx:a:UNIT", Role.LEADER, LEADERS, NEXT_OUTSIDE, "next_step_denied"),
+    Button("nx:h:UNIT:0", Role.LEADER, LEADERS, NEXT_OUTSIDE, "next_step_denied"),
+    Button("nx:d:UNIT", Role.LEADER, "Only unit leaders and admins can see the reporting status.",
+           "You can only see the status of your own unit and the units under it.",
+           "status_refused", "status_view"),
     Button("lw:MEMBER", Role.LEADER, "Only unit leaders and administrators can record leave.",
            None, None),
 )

@@ -122,6 +122,15 @@ class Actor:
         paths = self.staff_paths
         return paths is None or any(in_subtree(path, p) for p in paths)
 
+    def within(self, unit: Unit) -> Actor:
+        """The same person acting on one unit of what they manage and the units under it
+        only (a button about that unit); their own root unit leaves them as they are."""
+        if not self.covers(unit):
+            raise ValueError(f"unit {unit.id} is outside the actor's subtree")
+        if unit.id == self.root_unit_id:
+            return self
+        return replace(self, role=Role.LEADER, unit_id=unit.id, unit_path=unit.path)
+
     def subtree(self, column: Any) -> ColumnElement[bool] | None:
         """A WHERE clause limiting a path column to what they manage; None for an admin."""
         root = self.root_path
