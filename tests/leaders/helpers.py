@@ -9,10 +9,10 @@ Group (contact: Gina 6001)
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.db.models import (
@@ -50,7 +50,7 @@ __all__ = ["ALAN", "BEN", "BOB", "CARA", "DORA", "EVERYONE", "GINA", "MIA", "MIA
 async def report(db: Database, member_id: int, *, temperature: str | None = None,
                  symptoms: tuple[str, ...] = (), spouse: str | None = None,
                  contact_case: bool = False, now: datetime = NOW,
-                 day: date = MONDAY) -> SaveResult:
+                 day: date = MONDAY, spouse_symptoms: tuple[str, ...] = ()) -> SaveResult:
     """Save a report through the reports service (spouse: Li Na's temperature, for Mia)."""
     async with db.transaction() as s:
         member = await s.get(Member, member_id)
@@ -59,10 +59,18 @@ async def report(db: Database, member_id: int, *, temperature: str | None = None
             HouseholdEntry.member_id == member_id))).all()
         people = [PersonHealth(None, "", member.name,
                                Decimal(temperature) if temperature else None, symptoms)]
-        people += [PersonHealth(h.id, h.relation, h.name, Decimal(spouse) if spouse else None)
-                   for h in household]
+        people += [PersonHealth(h.id, h.relation, h.name, Decimal(spouse) if spouse else None,
+                                spouse_symptoms) for h in household]
         return await save_report(s, member=member, day=day, entry=ReportInput(
             tuple(people), contact_case=contact_case), now=now, default_timezone=TZ)
+
+
+async def on_roster_since(db: Database, day: date) -> None:
+    """The builders' members were created when the test started: put them on the roster
+    since `day` (what membership history says about the days exported)."""
+    async with db.transaction() as s:
+        await s.execute(update(Member).values(
+            created_at=datetime.combine(day, time(), tzinfo=UTC)))
 
 
 async def outbox(db: Database, kind: str | None = None) -> list[OutboxMessage]:

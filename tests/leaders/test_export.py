@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from bot.sandbox import SandboxClient, SandboxServer
 from bot.services.reports.export import MAX_DAYS, InvalidRange, RangeError, parse_range
 from tests.leaders.helpers import (
     ALAN,
+    BEN,
     CARA,
     DORA,
     EVERYONE,
@@ -26,6 +27,7 @@ from tests.leaders.helpers import (
     NOW,
     ask,
     audit_rows,
+    on_roster_since,
     report,
     seed_org,
 )
@@ -34,48 +36,144 @@ from tests.support.builders import MONDAY, running_clock, started
 SUNDAY = MONDAY - timedelta(days=1)
 
 
-async def sheet(sb: SandboxClient, message: dict[str, Any]) -> list[tuple[Any, ...]]:
-    data = await sb.file(message["document"]["file_id"])
-    book = load_workbook(io.BytesIO(data), read_only=True)
-    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+async def workbook(sb: SandboxClient, message: dict[str, Any]) -> Any:
+    return load_workbook(io.BytesIO(await sb.file(message["document"]["file_id"])))
 
 
-async def test_a_leader_exports_their_subtree_one_row_per_person_per_day(
-    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+def values(sheet: Any) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+async def leave(db: Database, member_id: int, day: date, kind: str) -> None:
+    from bot.db.models import Leave, LeaveKind
+
+    async with db.transaction() as s:
+        s.add(Leave(member_id=member_id, start_date=day, end_date=day, kind=LeaveKind(kind)))
+
+
+WORDS = {
+    "en": dict(header=("Date", "Unit", "Member", "Report", "Member's condition",
+                       "Temperature (°C)", "Symptoms", "Contact with a case", "Travel",
+                       "Isolation", "Note", "Household's condition", "Late", "Reported at",
+                       "Entered by"),
+               summary=("Date", "Unit", "Expected", "Reported", "Not reported",
+                        "Abnormal reports", "Late", "On leave or exempt", "Day off"),
+               sheets=["Reports", "Daily figures"], reported="reported",
+               missing="not reported", exempt="exempt", well="well", abnormal="abnormal",
+               yes="yes", all_well="all well", total="Total",
+               symptoms="cough, fatigue", spouse="spouse Li Na: fever 38.6 °C, cough",
+               caption="Reports Nov 29, 2026 to Nov 30, 2026: 8 rows."),
+    "zh_CN": dict(header=("日期", "单位", "成员", "报告情况", "本人状况", "体温（°C）", "症状",
+                          "接触病例", "外出旅行", "隔离", "备注", "家属状况", "迟报", "报告时间",
+                          "代填人"),
+                  summary=("日期", "单位", "应报", "已报", "未报", "异常报告", "迟报",
+                           "请假或免报", "休息日"),
+                  sheets=["报告", "每日统计"], reported="已报告", missing="未报告",
+                  exempt="免报", well="正常", abnormal="异常", yes="是", all_well="均正常",
+                  total="合计", symptoms="咳嗽、乏力", spouse="spouse Li Na：发热 38.6℃、咳嗽",
+                  caption="的报告：共 8 行。"),
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+async def test_a_leader_files_every_member_every_day_with_the_household_apart(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database, locale: str
 ) -> None:
-    o = await seed_org(db)
+    w = WORDS[locale]
+    o = await seed_org(db, locale=locale)
+    await on_roster_since(db, date(2026, 11, 1))
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
     await report(db, o.members[MIA], day=SUNDAY, now=NOW - timedelta(days=1))
-    await report(db, o.members[MIA], temperature="38.2", symptoms=("cough",), spouse="37.5")
-    await report(db, o.members[DORA], contact_case=True)
+    await leave(db, o.members[BEN], SUNDAY, "exempt")
+    # Monday: Mia is well, only her spouse is ill; Dora met a case and coughs.
+    await report(db, o.members[MIA], spouse="38.6", spouse_symptoms=("cough",))
+    await report(db, o.members[DORA], contact_case=True, symptoms=("cough", "fatigue"),
+                 temperature="36.8")
     await report(db, o.members[CARA])  # Company B: not Alan's
 
     [doc] = await ask(sb, ALAN, "/export 2026-11-29 2026-11-30")
-    assert doc["document"]["file_name"] == "reports_20261129-20261130.xlsx"
-    assert doc["caption"].startswith("Reports Nov 29, 2026 to Nov 30, 2026: 5 rows")
-    rows = await sheet(sb, doc)
-    assert rows[0][:8] == ("Date", "Unit", "Member", "Relation", "Person", "Status",
-                           "Temperature (°C)", "Symptoms")
-    body = [(r[0].date(), r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows[1:]]
-    branch = "Group / Company A / Branch 1"
-    assert all(r[1] == branch for r in rows[1:])
+    assert w["caption"] in doc["caption"]
+    book = await workbook(sb, doc)
+    assert book.sheetnames == w["sheets"]
+    rows, summary = book.worksheets
+    cells = values(rows)
+    assert cells[0] == w["header"]
+    a, b1 = "Group / Company A", "Group / Company A / Branch 1"
+    sunday, monday = datetime(2026, 11, 29), datetime(2026, 11, 30)
+    body = [r[:12] + (r[12],) for r in cells[1:]]
     assert body == [
-        (SUNDAY, "Mia", "self", "Mia", "well", None, None, None),
-        (SUNDAY, "Mia", "spouse", "Li Na", "well", None, None, None),
-        (MONDAY, "Dora", "self", "Dora", "abnormal", None, None, "yes"),
-        (MONDAY, "Mia", "self", "Mia", "abnormal", 38.2, "cough", None),
-        (MONDAY, "Mia", "spouse", "Li Na", "abnormal", 37.5, None, None),
+        (sunday, a, "Alan", w["missing"], None, None, None, None, None, None, None, None,
+         None),
+        (sunday, b1, "Ben", w["exempt"], None, None, None, None, None, None, None, None,
+         None),
+        (sunday, b1, "Dora", w["missing"], None, None, None, None, None, None, None, None,
+         None),
+        (sunday, b1, "Mia", w["reported"], w["well"], None, None, None, None, None, None,
+         w["all_well"], None),
+        (monday, a, "Alan", w["missing"], None, None, None, None, None, None, None, None,
+         None),
+        (monday, b1, "Ben", w["missing"], None, None, None, None, None, None, None, None,
+         None),
+        (monday, b1, "Dora", w["reported"], w["abnormal"], 36.8, w["symptoms"], w["yes"],
+         None, None, None, None, None),
+        (monday, b1, "Mia", w["reported"], w["well"], None, None, None, None, None, None,
+         w["spouse"], None),
     ]
-    assert isinstance(rows[1][13], datetime)  # reported at, the unit's wall-clock time
+    assert cells[4][13] == datetime(2026, 11, 29, 9, 0)  # the unit's wall-clock time
+    assert cells[1][13] is None
+    # Formats that Excel and WPS display: real dates, explicit formats, wide enough columns.
+    assert rows["A2"].number_format == "yyyy-mm-dd" and rows["A2"].is_date
+    assert rows["N5"].number_format == "yyyy-mm-dd hh:mm" and rows["N5"].is_date
+    assert rows["F8"].number_format == "0.0"
+    widths = {k: d.width for k, d in rows.column_dimensions.items()}
+    assert widths["A"] >= 12 and widths["N"] >= 18 and widths["L"] >= 30
+    assert all(widths[chr(ord("A") + i)] >= len(h) * (2 if locale == "zh_CN" else 1)
+               for i, h in enumerate(w["header"]))
+    assert rows.freeze_panes == "D2" and rows.auto_filter.ref == "A1:O9"
+    assert rows["A1"].font.b
+
+    assert values(summary) == [
+        w["summary"],
+        (sunday, a, 1, 0, 1, 0, 0, 0, None),
+        (sunday, b1, 2, 1, 1, 0, 0, 1, None),
+        (sunday, w["total"], 3, 1, 2, 0, 0, 1, None),
+        (monday, a, 1, 0, 1, 0, 0, 0, None),
+        (monday, b1, 3, 2, 1, 2, 0, 0, None),
+        (monday, w["total"], 4, 2, 2, 2, 0, 0, None),
+    ]
+    assert summary.freeze_panes == "C2" and summary.auto_filter.ref == "A1:I7"
+    assert summary["A2"].number_format == "yyyy-mm-dd"
     [audit] = await audit_rows(db, "export")
     assert audit.target == f"unit:{o.units['Company A']}"
-    assert audit.details == {"from": "2026-11-29", "to": "2026-11-30", "rows": 5}
+    assert audit.details == {"from": "2026-11-29", "to": "2026-11-30", "rows": 8}
 
-    # An admin (here: the root's leader) gets everything; the default is the last 7 days.
+
+async def test_only_members_of_that_day_have_a_row(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    """A member who joined on Monday is not missing on Sunday; an admin gets everyone."""
+    from sqlalchemy import update
+
+    from bot.db.models import Member
+
+    o = await seed_org(db)
+    await on_roster_since(db, date(2026, 11, 1))
+    async with db.transaction() as s:
+        await s.execute(update(Member).where(Member.id == o.members[BEN]).values(
+            created_at=datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(NOW)
+    [doc] = await ask(sb, GINA, "/export 2026-11-29 2026-11-30")
+    cells = values((await workbook(sb, doc)).worksheets[0])
+    assert [(r[0].day, r[2]) for r in cells[1:]] == [
+        (29, "Gina"), (29, "Alan"), (29, "Dora"), (29, "Mia"), (29, "Bob"), (29, "Cara"),
+        (30, "Gina"), (30, "Alan"), (30, "Ben"), (30, "Dora"), (30, "Mia"), (30, "Bob"),
+        (30, "Cara")]
+
+    # The default is the last 7 days.
     [all_doc] = await ask(sb, GINA, "/export")
     assert all_doc["document"]["file_name"] == "reports_20261124-20261130.xlsx"
-    assert len(await sheet(sb, all_doc)) == 1 + 6
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -150,7 +248,7 @@ async def test_an_export_too_big_for_the_chat_is_refused(
     o = await seed_org(db)
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
-    monkeypatch.setattr("bot.services.reports.export.MAX_CHAT_REPORTS", 1)
+    monkeypatch.setattr("bot.services.reports.export.MAX_CHAT_ROWS", 7)
     await report(db, o.members[MIA])
     await report(db, o.members[DORA])
     [reply] = await ask(sb, ALAN, "/export")
@@ -168,23 +266,25 @@ async def test_what_members_typed_is_never_a_formula_in_an_export(
     from sqlalchemy import update
 
     from bot.cli.entry import main
-    from bot.db.models import HouseholdEntry, HouseholdReport, Report
+    from bot.db.models import HouseholdEntry, HouseholdReport, Member, Report
 
     o = await seed_org(db)
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
-    async with db.transaction() as s:  # as /family and the report form store them
-        await s.execute(update(HouseholdEntry).values(name=PLANTED))
+    async with db.transaction() as s:  # as /family, the roster and the report form store them
+        await s.execute(update(HouseholdEntry).values(name=PLANTED, relation="@spouse"))
+        await s.execute(update(Member).where(Member.id == o.members[MIA]).values(name=PLANTED))
     await report(db, o.members[MIA], temperature="38.2", spouse="37.5")
     async with db.transaction() as s:
         await s.execute(update(Report).values(note="+SUM(1,2)"))
-        await s.execute(update(HouseholdReport).values(name=PLANTED))
+        await s.execute(update(HouseholdReport).values(name=PLANTED, relation="@spouse"))
 
     [doc] = await ask(sb, ALAN, "/export 2026-11-30 2026-11-30")
     data = await sb.file(doc["document"]["file_id"])
     cells = [c for row in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows()
              for c in row]
     assert PLANTED in [c.value for c in cells] and "+SUM(1,2)" in [c.value for c in cells]
+    assert f"@spouse {PLANTED}: fever 37.5 °C" in [c.value for c in cells]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
 
     out = tmp_path / "reports.csv"
@@ -194,4 +294,5 @@ async def test_what_members_typed_is_never_a_formula_in_an_export(
     text = out.read_text(encoding="utf-8-sig")
     fields = [f for row in csv.reader(io.StringIO(text, newline="")) for f in row]
     assert "'" + PLANTED in fields and "'+SUM(1,2)" in fields
+    assert any(f.startswith(f"'@spouse {PLANTED}") for f in fields)  # the CLI speaks zh here
     assert not any(f.startswith(("=", "+", "-", "@")) for f in fields)

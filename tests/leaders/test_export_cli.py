@@ -8,6 +8,7 @@ import io
 import logging
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 
 from bot.cli.entry import main
 from bot.db import Database
-from tests.leaders.helpers import CARA, MIA, audit_rows, report, seed_org
+from tests.leaders.helpers import CARA, MIA, audit_rows, on_roster_since, report, seed_org
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,7 @@ def cli_db(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatc
         db = Database.from_url(url)
         try:
             o = await seed_org(db)
+            await on_roster_since(db, date(2026, 11, 1))
             await report(db, o.members[MIA], temperature="38.2", symptoms=("cough",))
             await report(db, o.members[CARA])
         finally:
@@ -55,17 +57,20 @@ def test_export_a_units_subtree_as_csv_and_everything_as_xlsx(
     out = tmp_path / "a.csv"
     assert main(["export", "--from", "2026-11-30", "--to", "2026-11-30",
                  "--unit", "Group/Company A", "--format", "csv", "--out", str(out)]) == 0
-    assert "2 rows (2026-11-30 to 2026-11-30) written to" in capsys.readouterr().out
+    assert "4 rows (2026-11-30 to 2026-11-30) written to" in capsys.readouterr().out
     data = out.read_bytes()
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Date", "Unit", "Member"]
-    assert [(r[2], r[4], r[5], r[6], r[7]) for r in rows[1:]] == [
-        ("Mia", "Mia", "abnormal", "38.2", "cough"), ("Mia", "Li Na", "well", "", "")]
+    assert [(r[0], r[2], r[3], r[4], r[5], r[6], r[11]) for r in rows[1:]] == [
+        ("2026-11-30", "Alan", "not reported", "", "", "", ""),
+        ("2026-11-30", "Ben", "not reported", "", "", "", ""),
+        ("2026-11-30", "Dora", "not reported", "", "", "", ""),
+        ("2026-11-30", "Mia", "reported", "abnormal", "38.2", "cough", "all well")]
 
     assert main(["export", "--from", "2026-11-30", "--to", "2026-11-30"]) == 0
     book = load_workbook(tmp_path / "reports_20261130-20261130.xlsx", read_only=True)
-    assert len(list(book.worksheets[0].iter_rows(values_only=True))) == 1 + 3
+    assert len(list(book.worksheets[0].iter_rows(values_only=True))) == 1 + 7
 
     async def audited() -> list[str]:
         db = Database.from_url(cli_db)

@@ -1,9 +1,12 @@
-"""Exports of the reports of a date range: one row per person per day (members and household).
+"""Exports of a date range, as a leader files them: one row per member who belonged to the
+unit that day — reported, not reported, on leave or exempt — with the member's own answers
+and the household's apart, and each unit's figures per day.
 
-Leaders export their own subtree, admins the whole organisation (Actor from
-services.members.leaves).
-Two queries whatever the size: the members' rows and the household rows, joined to units by
-materialised path. Every export is audited (what range, how many rows — never the content).
+Leaders export their own subtree, admins the whole organisation. Who belonged where on a past
+day is membership history's (`members_on`), so a past day's rows and figures do not change
+when someone joins or moves. `export_days` yields one day at a time, from a handful of
+queries per day: a 92-day export of a big organisation never holds more than one day in
+memory. Every export is audited (what range, how many rows — never the content).
 """
 
 from __future__ import annotations
@@ -11,24 +14,34 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import HouseholdReport, Member, Report, ReportStatus, Unit
+from bot.db.models import (
+    HouseholdReport,
+    Leave,
+    LeaveKind,
+    Member,
+    Report,
+    ReportStatus,
+    Unit,
+)
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, in_subtree, subtree_clause
+from bot.services.reports.membership import members_on
 from bot.services.reports.temperature import is_fever
 
 MAX_DAYS = 92
 DEFAULT_DAYS = 7
-# Reports in one file sent through the chat; bigger exports are the CLI's (`selfreport export`).
-MAX_CHAT_REPORTS = 50_000
+# Rows in one file sent through the chat; bigger exports are the CLI's (`selfreport export`).
+MAX_CHAT_ROWS = 50_000
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 
 
@@ -74,86 +87,211 @@ def parse_range(text: str, today: date) -> tuple[date, date]:
     return start, end
 
 
+class Attendance(enum.StrEnum):
+    REPORTED = "reported"
+    MISSING = "missing"  # expected, no report
+    LEAVE = "leave"  # on leave, no report
+    EXEMPT = "exempt"  # exempt, no report
+
+
+@dataclass(frozen=True)
+class HouseholdLine:
+    relation: str
+    name: str
+    temperature: Decimal | None
+    fever: bool
+    symptoms: tuple[str, ...]
+    note: str
+
+    @property
+    def unwell(self) -> bool:
+        return self.fever or bool(self.symptoms)
+
+
 @dataclass(frozen=True)
 class ExportRow:
+    """One member on one day: their own answers and their household's, apart."""
+
     day: date
     unit: str  # the path of names, "Group / Company A"
+    member_id: int
     member: str
-    relation: str  # "" for the member's own row
-    person: str
-    status: ReportStatus  # the report's; a household row says whether the person is unwell
+    attendance: Attendance
+    abnormal: bool  # the member's own answers (fever, symptoms, contact, travel, isolation)
     temperature: Decimal | None
+    fever: bool
     symptoms: tuple[str, ...]
     contact_case: bool
     travel: bool
     isolation: bool
     note: str
     late: bool
-    reported_at: datetime
+    reported_at: datetime | None
     entered_by: str
+    household: tuple[HouseholdLine, ...]
+
+    @property
+    def household_unwell(self) -> tuple[HouseholdLine, ...]:
+        return tuple(h for h in self.household if h.unwell)
 
 
-async def _unit_paths(session: AsyncSession, actor: Actor) -> dict[int, str]:
-    rows = (await session.execute(select(Unit.id, Unit.name, Unit.path))).all()
-    names = {uid: name for uid, name, _path in rows}
-    return {uid: " / ".join(names.get(int(p), "?") for p in path.strip("/").split("/") if p)
-            for uid, _name, path in rows
-            if actor.root_path is None or in_subtree(path, actor.root_path)}
+@dataclass(frozen=True)
+class UnitDay:
+    """A unit's own members' figures for one day (the digest's definitions)."""
+
+    day: date
+    unit: str
+    day_off: bool
+    expected: int  # on the roster that day, not on leave, not a day off
+    reported: int  # expected and reported
+    abnormal: int  # abnormal reports (the member or the household), expected or not
+    late: int  # late reports among `reported`
+    on_leave: int  # on leave or exempt
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.reported
 
 
-def _reports_in(actor: Actor, start: date, end: date) -> Any:
-    stmt = (select(Report.id).join(Unit, Unit.id == Report.unit_id)
-            .where(Report.report_date >= start, Report.report_date <= end))
-    if actor.root_path is not None:
-        stmt = stmt.where(subtree_clause(Unit.path, actor.root_path))
-    return stmt
+@dataclass(frozen=True)
+class ExportDay:
+    day: date
+    rows: list[ExportRow]
+    units: list[UnitDay]
 
 
-async def count_reports(session: AsyncSession, actor: Actor, start: date, end: date) -> int:
-    return int(await session.scalar(
-        select(func.count()).select_from(_reports_in(actor, start, end).subquery())) or 0)
+Units = tuple[dict[int, str], dict[int, list[int]], set[int]]
 
 
-async def export_rows(session: AsyncSession, actor: Actor, start: date,
-                      end: date) -> list[ExportRow]:
-    """The reports made in the actor's units between `start` and `end`, member rows each
-    followed by their household's, by day, unit and name."""
-    units = await _unit_paths(session, actor)
+async def _units(session: AsyncSession, actor: Actor) -> Units:
+    """The actor's units as path labels; every active unit's ancestors; the units that skip
+    weekends."""
+    from bot.services.digest import queries as q
+
+    units = await q.load_units(session)
+    all_units = (await session.execute(select(Unit.id, Unit.name, Unit.path))).all()
+    names = {uid: name for uid, name, _path in all_units}
+    labels = {uid: " / ".join(names.get(int(p), "?") for p in path.strip("/").split("/") if p)
+              for uid, _name, path in all_units
+              if actor.root_path is None or in_subtree(path, actor.root_path)}
+    ancestors = {u.id: [int(p) for p in u.path.strip("/").split("/") if p] for u in units}
+    skips = {uid for uid, s in q.resolve_schedules(units, "UTC").items() if s.skip_weekends}
+    return labels, ancestors, skips
+
+
+def _fever(value: Decimal | None) -> bool:
+    return value is not None and is_fever(value)
+
+
+async def export_days(session: AsyncSession, actor: Actor, start: date,
+                      end: date) -> AsyncIterator[ExportDay]:
+    """Day by day (memory holds one day): one row per member who belonged to the actor's
+    units that day — reported, not reported, on leave or exempt — by unit and name, and each
+    unit's figures. A report made in those units by someone not on that day's roster has its
+    row too."""
+    from bot.services.digest import queries as q
+
+    labels, ancestors, skips = await _units(session, actor)
+    holidays = await q.holidays(session, start, end)
     leader = aliased(Member)
-    base = (select(Report, Member.name, leader.name)
-            .join(Member, Member.id == Report.member_id)
-            .join(Unit, Unit.id == Report.unit_id)
-            .outerjoin(leader, leader.id == Report.entered_by)
-            .where(Report.report_date >= start, Report.report_date <= end))
+    day = start
+    while day <= end:
+        roster = dict((m, u) for m, u in await members_on(session, list(labels), day)
+                      if u in labels)
+        stmt = (select(Report, leader.name)
+                .join(Unit, Unit.id == Report.unit_id)
+                .outerjoin(leader, leader.id == Report.entered_by)
+                .where(Report.report_date == day))
+        if actor.root_path is not None:
+            stmt = stmt.where(subtree_clause(Unit.path, actor.root_path))
+        reports = {r.member_id: (r, by) for r, by in (await session.execute(stmt)).all()}
+        household: dict[int, list[HouseholdLine]] = defaultdict(list)
+        if reports:
+            for h in await session.scalars(select(HouseholdReport).where(
+                    HouseholdReport.report_id.in_(stmt.with_only_columns(Report.id)
+                                                  .scalar_subquery()))
+                    .order_by(HouseholdReport.id)):
+                household[h.report_id].append(HouseholdLine(
+                    h.relation, h.name, h.temperature, _fever(h.temperature),
+                    tuple(h.symptoms or ()), h.note))
+        ids = set(roster) | set(reports)
+        names = dict((await session.execute(
+            select(Member.id, Member.name).where(Member.id.in_(ids)))).all()) if ids else {}
+        away = dict((await session.execute(
+            select(Leave.member_id, Leave.kind).where(
+                Leave.member_id.in_(ids), Leave.start_date <= day, Leave.end_date >= day)
+            .order_by(Leave.id))).all()) if ids else {}
+        rows: list[tuple[int, ExportRow]] = []
+        figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        for member_id in ids:
+            found = reports.get(member_id)
+            unit_id = found[0].unit_id if found else roster[member_id]
+            off = _off(day, unit_id, skips, ancestors, holidays)
+            leave = away.get(member_id)
+            counts = figures[unit_id]
+            expected = member_id in roster and leave is None and not off
+            counts[0] += expected
+            counts[4] += member_id in roster and leave is not None
+            if found is None:
+                if off:
+                    continue  # not expected, nothing to say
+                rows.append((unit_id, _absent(day, labels[unit_id], member_id,
+                                              names.get(member_id, ""), leave)))
+                continue
+            report, by = found
+            counts[1] += expected
+            counts[2] += report.status == ReportStatus.ABNORMAL
+            counts[3] += expected and report.late
+            rows.append((unit_id, _reported(day, labels.get(unit_id, ""), names.get(
+                member_id, ""), report, by or "", tuple(household.get(report.id, ())))))
+        rows.sort(key=lambda r: (r[1].unit, r[1].member, r[1].member_id))
+        units = [UnitDay(day, labels.get(u, ""), _off(day, u, skips, ancestors, holidays),
+                         *c) for u, c in figures.items()]
+        units.sort(key=lambda u: u.unit)
+        yield ExportDay(day, [r for _u, r in rows], units)
+        day += timedelta(days=1)
+
+
+def _off(day: date, unit_id: int, skips: set[int], ancestors: dict[int, list[int]],
+         holidays: set[tuple[int, date]]) -> bool:
+    return (day.weekday() >= 5 and unit_id in skips) or any(
+        (a, day) in holidays for a in ancestors.get(unit_id, [unit_id]))
+
+
+def _absent(day: date, unit: str, member_id: int, name: str,
+            leave: LeaveKind | None) -> ExportRow:
+    attendance = (Attendance.MISSING if leave is None else Attendance.EXEMPT
+                  if leave == LeaveKind.EXEMPT else Attendance.LEAVE)
+    return ExportRow(day=day, unit=unit, member_id=member_id, member=name,
+                     attendance=attendance, abnormal=False, temperature=None, fever=False,
+                     symptoms=(), contact_case=False, travel=False, isolation=False, note="",
+                     late=False, reported_at=None, entered_by="", household=())
+
+
+def _reported(day: date, unit: str, name: str, r: Report, entered_by: str,
+              household: tuple[HouseholdLine, ...]) -> ExportRow:
+    fever = _fever(r.temperature)
+    own = fever or bool(r.symptoms) or r.contact_case or r.travel or r.isolation
+    return ExportRow(day=day, unit=unit, member_id=r.member_id, member=name,
+                     attendance=Attendance.REPORTED, abnormal=own, temperature=r.temperature,
+                     fever=fever, symptoms=tuple(r.symptoms or ()),
+                     contact_case=r.contact_case, travel=r.travel, isolation=r.isolation,
+                     note=r.note, late=r.late, reported_at=r.updated_at,
+                     entered_by=entered_by, household=household)
+
+
+async def estimated_rows(session: AsyncSession, actor: Actor, start: date, end: date) -> int:
+    """About how many rows an export will have (today's roster for every day, or the reports
+    when there are more): enough to refuse a file too big for the chat before building it."""
+    days = (end - start).days + 1
+    members = select(func.count()).select_from(Member).join(Unit, Unit.id == Member.unit_id)
+    reports = (select(func.count()).select_from(Report).join(Unit, Unit.id == Report.unit_id)
+               .where(Report.report_date >= start, Report.report_date <= end))
     if actor.root_path is not None:
-        base = base.where(subtree_clause(Unit.path, actor.root_path))
-    reports = (await session.execute(base)).all()
-    household: dict[int, list[HouseholdReport]] = {}
-    ids = base.with_only_columns(Report.id).scalar_subquery()
-    for h in await session.scalars(select(HouseholdReport).where(
-            HouseholdReport.report_id.in_(ids)).order_by(HouseholdReport.id)):
-        household.setdefault(h.report_id, []).append(h)
-    out: list[ExportRow] = []
-    for report, name, entered_by in sorted(
-            reports, key=lambda r: (r[0].report_date, units.get(r[0].unit_id, ""), r[1],
-                                    r[0].member_id)):
-        unit = units.get(report.unit_id, "")
-        common = dict(day=report.report_date, unit=unit, member=name,
-                      contact_case=report.contact_case, travel=report.travel,
-                      isolation=report.isolation, late=report.late,
-                      reported_at=report.updated_at, entered_by=entered_by or "")
-        out.append(ExportRow(relation="", person=name, status=report.status,
-                             temperature=report.temperature, symptoms=tuple(report.symptoms),
-                             note=report.note, **common))  # type: ignore[arg-type]
-        for h in household.get(report.id, []):
-            unwell = bool(h.symptoms) or (h.temperature is not None
-                                          and is_fever(h.temperature))
-            out.append(ExportRow(
-                relation=h.relation, person=h.name,
-                status=ReportStatus.ABNORMAL if unwell else ReportStatus.OK,
-                temperature=h.temperature, symptoms=tuple(h.symptoms), note=h.note,
-                **common))  # type: ignore[arg-type]
-    return out
+        members = members.where(subtree_clause(Unit.path, actor.root_path))
+        reports = reports.where(subtree_clause(Unit.path, actor.root_path))
+    return max(int(await session.scalar(members) or 0) * days,
+               int(await session.scalar(reports) or 0))
 
 
 async def record_export(session: AsyncSession, actor: Actor, *, start: date, end: date,
