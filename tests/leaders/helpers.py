@@ -9,10 +9,10 @@ Group (contact: Gina 6001)
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import (
@@ -63,14 +63,6 @@ async def report(db: Database, member_id: int, *, temperature: str | None = None
                                 spouse_symptoms) for h in household]
         return await save_report(s, member=member, day=day, entry=ReportInput(
             tuple(people), contact_case=contact_case), now=now, default_timezone=TZ)
-
-
-async def on_roster_since(db: Database, day: date) -> None:
-    """The builders' members were created when the test started: put them on the roster
-    since `day` (what membership history says about the days exported)."""
-    async with db.transaction() as s:
-        await s.execute(update(Member).values(
-            created_at=datetime.combine(day, time(), tzinfo=UTC)))
 
 
 async def outbox(db: Database, kind: str | None = None) -> list[OutboxMessage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +27,6 @@ from tests.leaders.helpers import (
     NOW,
     ask,
     audit_rows,
-    on_roster_since,
     report,
     seed_org,
 )
@@ -81,7 +80,6 @@ async def test_a_leader_files_every_member_every_day_with_the_household_apart(
 ) -> None:
     w = WORDS[locale]
     o = await seed_org(db, locale=locale)
-    await on_roster_since(db, date(2026, 11, 1))
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
     await report(db, o.members[MIA], day=SUNDAY, now=NOW - timedelta(days=1))
@@ -155,13 +153,12 @@ async def test_only_members_of_that_day_have_a_row(
     """A member who joined on Monday is not missing on Sunday; an admin gets everyone."""
     from sqlalchemy import update
 
-    from bot.db.models import Member
+    from bot.db.models import Membership
 
     o = await seed_org(db)
-    await on_roster_since(db, date(2026, 11, 1))
-    async with db.transaction() as s:
-        await s.execute(update(Member).where(Member.id == o.members[BEN]).values(
-            created_at=datetime(2026, 11, 30, 1, 0, tzinfo=UTC)))
+    async with db.transaction() as s:  # as history.assign records a join on Monday
+        await s.execute(update(Membership).where(Membership.member_id == o.members[BEN])
+                        .values(start_day=MONDAY))
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
     [doc] = await ask(sb, GINA, "/export 2026-11-29 2026-11-30")

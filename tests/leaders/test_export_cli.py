@@ -8,7 +8,6 @@ import io
 import logging
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from openpyxl import load_workbook
 
 from bot.cli.entry import main
 from bot.db import Database
-from tests.leaders.helpers import CARA, MIA, audit_rows, on_roster_since, report, seed_org
+from tests.leaders.helpers import CARA, MIA, audit_rows, report, seed_org
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +37,6 @@ def cli_db(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatc
         db = Database.from_url(url)
         try:
             o = await seed_org(db)
-            await on_roster_since(db, date(2026, 11, 1))
             await report(db, o.members[MIA], temperature="38.2", symptoms=("cough",))
             await report(db, o.members[CARA])
         finally:

@@ -33,9 +33,9 @@ from bot.db.models import (
     ReportStatus,
     Unit,
 )
+from bot.services.members.history import members_on
 from bot.services.org import audit
 from bot.services.org.permissions import Actor, in_subtree, subtree_clause
-from bot.services.reports.membership import members_on
 from bot.services.reports.temperature import is_fever
 
 MAX_DAYS = 92
