@@ -15,7 +15,7 @@ import enum
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -215,12 +215,17 @@ async def export_days(session: AsyncSession, actor: Actor, start: date,
                     h.relation, h.name, h.temperature, _fever(h.temperature),
                     tuple(h.symptoms or ()), h.note))
         ids = set(roster) | set(reports)
-        names = dict((await session.execute(
-            select(Member.id, Member.name).where(Member.id.in_(ids)))).all()) if ids else {}
-        away = dict((await session.execute(
-            select(Leave.member_id, Leave.kind).where(
-                Leave.member_id.in_(ids), Leave.start_date <= day, Leave.end_date >= day)
-            .order_by(Leave.id))).all()) if ids else {}
+        names: dict[int, str] = {}
+        away: dict[int, LeaveKind] = {}
+        for chunk in _chunks(sorted(ids)):  # bound parameters are limited (asyncpg: 32767)
+            for member_id, name in (await session.execute(
+                    select(Member.id, Member.name).where(Member.id.in_(chunk)))).all():
+                names[member_id] = name
+            for member_id, kind in (await session.execute(
+                    select(Leave.member_id, Leave.kind).where(
+                        Leave.member_id.in_(chunk), Leave.start_date <= day,
+                        Leave.end_date >= day).order_by(Leave.id))).all():
+                away[member_id] = kind
         rows: list[tuple[int, ExportRow]] = []
         figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         for member_id in ids:
@@ -250,6 +255,11 @@ async def export_days(session: AsyncSession, actor: Actor, start: date,
         units.sort(key=lambda u: u.unit)
         yield ExportDay(day, [r for _u, r in rows], units)
         day += timedelta(days=1)
+
+
+def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
 
 
 def _off(day: date, unit_id: int, skips: set[int], ancestors: dict[int, list[int]],
