@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.i18n import _, pgettext
 from bot.render.reports import symptom_label, temperature_text
-from bot.render.sheets import csv_bytes, text_safe_cell
+from bot.render.sheets import csv_bytes, write_only_value
 from bot.services.reports.export import Attendance, ExportDay, ExportRow, HouseholdLine, UnitDay
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class _Sheet:
 
     def append(self, values: Sequence[Any]) -> None:
         # Names and notes people typed stay text, never a formula (render.sheets).
-        self.sheet.append([text_safe_cell(self.sheet, value, column.number_format)
+        self.sheet.append([write_only_value(self.sheet, value, column.number_format)
                            for column, value in zip(self.columns, values, strict=True)])
         self.rows += 1
 
