@@ -33,6 +33,7 @@ from tests.leaders.helpers import (
 from tests.support.builders import MONDAY, running_clock, started
 
 SUNDAY = MONDAY - timedelta(days=1)
+SATURDAY = MONDAY - timedelta(days=2)
 
 
 async def workbook(sb: SandboxClient, message: dict[str, Any]) -> Any:
@@ -293,3 +294,71 @@ async def test_what_members_typed_is_never_a_formula_in_an_export(
     assert "'" + PLANTED in fields and "'+SUM(1,2)" in fields
     assert any(f.startswith(f"'@spouse {PLANTED}") for f in fields)  # the CLI speaks zh here
     assert not any(f.startswith(("=", "+", "-", "@")) for f in fields)
+
+
+async def _days(db: Database, unit: int | None, start: date, end: date) -> list[Any]:
+    from bot.db.models import Unit
+    from bot.services.org.permissions import operator
+    from bot.services.reports.export import export_days
+
+    async with db.transaction() as s:
+        scope = operator(await s.get(Unit, unit) if unit else None)
+        return [d async for d in export_days(s, scope, start, end)]
+
+
+async def test_a_day_off_expects_nobody_and_a_member_who_left_stays_in_the_past(
+    db: Database
+) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import Holiday, Member, Membership
+
+    o = await seed_org(db)
+    async with db.transaction() as s:
+        s.add(Holiday(unit_id=o.units["Company A"], day=SUNDAY))
+        # Ben left on Monday: his stay ended on Sunday, his roster row is inactive.
+        await s.execute(update(Membership).where(Membership.member_id == o.members[BEN])
+                        .values(end_day=SUNDAY))
+        await s.execute(update(Member).where(Member.id == o.members[BEN]).values(active=False))
+    await report(db, o.members[MIA], day=SUNDAY, now=NOW - timedelta(days=1), spouse="38.0")
+    await report(db, o.members[MIA])
+    await report(db, o.members[BEN], day=SATURDAY, now=NOW - timedelta(days=2))
+
+    saturday, sunday, monday = await _days(db, o.units["Company A"], SATURDAY, MONDAY)
+    assert [(r.member, r.attendance) for r in saturday.rows] == [
+        ("Alan", "missing"), ("Ben", "reported"), ("Dora", "missing"), ("Mia", "missing")]
+    # Sunday is a holiday: only what was reported has a row; nobody is expected.
+    assert [(r.member, r.attendance, r.abnormal) for r in sunday.rows] == [
+        ("Mia", "reported", False)]
+    assert [h.name for h in sunday.rows[0].household_unwell] == ["Li Na"]
+    assert [(u.unit, u.day_off, u.expected, u.reported, u.abnormal) for u in sunday.units] == [
+        ("Group / Company A", True, 0, 0, 0), ("Group / Company A / Branch 1", True, 0, 0, 1)]
+    assert [r.member for r in monday.rows] == ["Alan", "Dora", "Mia"]  # Ben has gone
+    assert [(u.expected, u.reported, u.missing) for u in monday.units] == [(1, 0, 1), (2, 1, 1)]
+    # Company B is not Company A's: none of its rows, whatever the day.
+    everyone = await _days(db, None, MONDAY, MONDAY)
+    assert {r.member for r in everyone[0].rows} == {"Gina", "Alan", "Dora", "Mia", "Bob",
+                                                    "Cara"}
+
+
+def test_the_household_column_names_who_and_joins_as_each_language_does() -> None:
+    from decimal import Decimal
+
+    from bot.i18n import use_locale
+    from bot.render.export import display_width, household_text
+    from bot.services.reports.export import Attendance, ExportRow, HouseholdLine
+
+    spouse = HouseholdLine("配偶", "李华", Decimal("38.6"), True, ("fever", "cough"), "昨晚开始")
+    child = HouseholdLine("子女", "王波", None, False, ("sore_throat",), "")
+    well = HouseholdLine("母亲", "张芳", Decimal("36.5"), False, (), "")
+    row = ExportRow(day=MONDAY, unit="", member_id=1, member="王伟",
+                    attendance=Attendance.REPORTED, abnormal=False, temperature=None,
+                    fever=False, symptoms=(), contact_case=False, travel=False,
+                    isolation=False, note="", late=False, reported_at=None, entered_by="",
+                    household=(spouse, child, well))
+    with use_locale("zh_CN"):
+        assert household_text(row) == "配偶 李华：发热 38.6℃、咳嗽 “昨晚开始”；子女 王波：咽痛"
+    with use_locale("en"):
+        assert household_text(row) == ("配偶 李华: fever 38.6 °C, cough “昨晚开始”; "
+                                       "子女 王波: sore throat")
+    assert display_width("家属状况") == 8 and display_width("Late") == 4
