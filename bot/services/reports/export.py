@@ -184,6 +184,53 @@ def _fever(value: Decimal | None) -> bool:
     return value is not None and is_fever(value)
 
 
+@dataclass
+class _Read:
+    """What one day's queries return: the roster, the reports, names and leaves."""
+
+    roster: dict[int, int]  # member → unit that day
+    reports: dict[int, Any]  # member → report row
+    household: dict[int, list[HouseholdLine]]  # report id → its household's answers
+    names: dict[int, str]
+    away: dict[int, LeaveKind]
+
+
+async def _read_day(session: AsyncSession, actor: Actor, labels: dict[int, str],
+                    day: date) -> _Read:
+    leader = aliased(Member)
+    roster = {m: u for m, u in await members_on(session, list(labels), day) if u in labels}
+    # Columns, not Report objects: loading ORM instances was half the time of a big day.
+    stmt = (select(Report.id, Report.member_id, Report.unit_id, Report.status,
+                   Report.temperature, Report.symptoms, Report.contact_case, Report.travel,
+                   Report.isolation, Report.note, Report.late, Report.updated_at,
+                   leader.name.label("entered_by"))
+            .join(Unit, Unit.id == Report.unit_id)
+            .outerjoin(leader, leader.id == Report.entered_by)
+            .where(Report.report_date == day))
+    if actor.root_path is not None:
+        stmt = stmt.where(subtree_clause(Unit.path, actor.root_path))
+    read = _Read(roster, {r.member_id: r for r in (await session.execute(stmt)).all()},
+                 defaultdict(list), {}, {})
+    if read.reports:
+        for h in await session.scalars(select(HouseholdReport).where(
+                HouseholdReport.report_id.in_(stmt.with_only_columns(Report.id)
+                                              .scalar_subquery()))
+                .order_by(HouseholdReport.id)):
+            read.household[h.report_id].append(HouseholdLine(
+                h.relation, h.name, h.temperature, _fever(h.temperature),
+                tuple(h.symptoms or ()), h.note))
+    for chunk in _chunks(sorted(set(roster) | set(read.reports))):  # asyncpg: ≤ 32767 binds
+        for member_id, name in (await session.execute(
+                select(Member.id, Member.name).where(Member.id.in_(chunk)))).all():
+            read.names[member_id] = name
+        for member_id, kind in (await session.execute(
+                select(Leave.member_id, Leave.kind).where(
+                    Leave.member_id.in_(chunk), Leave.start_date <= day,
+                    Leave.end_date >= day).order_by(Leave.id))).all():
+            read.away[member_id] = kind
+    return read
+
+
 async def export_days(session: AsyncSession, actor: Actor, start: date,
                       end: date) -> AsyncIterator[ExportDay]:
     """Day by day (memory holds one day): one row per member who belonged to the actor's
@@ -194,70 +241,35 @@ async def export_days(session: AsyncSession, actor: Actor, start: date,
 
     labels, ancestors, skips = await _units(session, actor)
     holidays = await q.holidays(session, start, end)
-    leader = aliased(Member)
     day = start
     while day <= end:
-        roster = dict((m, u) for m, u in await members_on(session, list(labels), day)
-                      if u in labels)
-        # Columns, not Report objects: loading ORM instances was half the time of a big day.
-        stmt = (select(Report.id, Report.member_id, Report.unit_id, Report.status,
-                       Report.temperature, Report.symptoms, Report.contact_case, Report.travel,
-                       Report.isolation, Report.note, Report.late, Report.updated_at,
-                       leader.name.label("entered_by"))
-                .join(Unit, Unit.id == Report.unit_id)
-                .outerjoin(leader, leader.id == Report.entered_by)
-                .where(Report.report_date == day))
-        if actor.root_path is not None:
-            stmt = stmt.where(subtree_clause(Unit.path, actor.root_path))
-        reports = {r.member_id: r for r in (await session.execute(stmt)).all()}
-        household: dict[int, list[HouseholdLine]] = defaultdict(list)
-        if reports:
-            for h in await session.scalars(select(HouseholdReport).where(
-                    HouseholdReport.report_id.in_(stmt.with_only_columns(Report.id)
-                                                  .scalar_subquery()))
-                    .order_by(HouseholdReport.id)):
-                household[h.report_id].append(HouseholdLine(
-                    h.relation, h.name, h.temperature, _fever(h.temperature),
-                    tuple(h.symptoms or ()), h.note))
-        ids = set(roster) | set(reports)
-        names: dict[int, str] = {}
-        away: dict[int, LeaveKind] = {}
-        for chunk in _chunks(sorted(ids)):  # bound parameters are limited (asyncpg: 32767)
-            for member_id, name in (await session.execute(
-                    select(Member.id, Member.name).where(Member.id.in_(chunk)))).all():
-                names[member_id] = name
-            for member_id, kind in (await session.execute(
-                    select(Leave.member_id, Leave.kind).where(
-                        Leave.member_id.in_(chunk), Leave.start_date <= day,
-                        Leave.end_date >= day).order_by(Leave.id))).all():
-                away[member_id] = kind
-        rows: list[tuple[int, ExportRow]] = []
+        read = await _read_day(session, actor, labels, day)
+        rows: list[ExportRow] = []
         figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-        for member_id in ids:
-            found = reports.get(member_id)
-            unit_id = found.unit_id if found else roster[member_id]
+        for member_id in set(read.roster) | set(read.reports):
+            found = read.reports.get(member_id)
+            unit_id = found.unit_id if found else read.roster[member_id]
             off = _off(day, unit_id, skips, ancestors, holidays)
-            leave = away.get(member_id)
-            counts = figures[unit_id]
-            expected = member_id in roster and leave is None and not off
+            leave, on_roster = read.away.get(member_id), member_id in read.roster
+            expected = on_roster and leave is None and not off
+            counts = figures[unit_id]  # expected, reported, abnormal, late, on leave
             counts[0] += expected
-            counts[4] += member_id in roster and leave is not None
+            counts[4] += on_roster and leave is not None
+            name = read.names.get(member_id, "")
             if found is None:
-                if off:
-                    continue  # not expected, nothing to say
-                rows.append((unit_id, _absent(day, labels[unit_id], member_id,
-                                              names.get(member_id, ""), leave)))
+                if not off:  # on a day off, not expected: nothing to say
+                    rows.append(_absent(day, labels[unit_id], member_id, name, leave))
                 continue
             counts[1] += expected
             counts[2] += found.status == ReportStatus.ABNORMAL
             counts[3] += expected and found.late
-            rows.append((unit_id, _reported(day, labels.get(unit_id, ""), names.get(
-                member_id, ""), found, tuple(household.get(found.id, ())))))
-        rows.sort(key=lambda r: (r[1].unit, r[1].member, r[1].member_id))
+            rows.append(_reported(day, labels.get(unit_id, ""), name, found,
+                                  tuple(read.household.get(found.id, ()))))
+        rows.sort(key=lambda r: (r.unit, r.member, r.member_id))
         units = [UnitDay(day, labels.get(u, ""), _off(day, u, skips, ancestors, holidays),
                          *c) for u, c in figures.items()]
         units.sort(key=lambda u: u.unit)
-        yield ExportDay(day, [r for _u, r in rows], units)
+        yield ExportDay(day, rows, units)
         day += timedelta(days=1)
 
 
