@@ -94,29 +94,29 @@ def _symptoms(keys: Sequence[str], *, skip_fever: bool = False) -> list[str]:
 
 def _health(h: HouseholdLine) -> str:
     parts = []
-    if h.temperature is not None:
+    if h.temperature is not None and h.unwell:
         value = temperature_text(h.temperature)
         parts.append(pgettext("symptom", "fever") + " " + value if h.fever else value)
     parts += _symptoms(h.symptoms, skip_fever=h.fever)
-    health = _(", ").join(parts)
-    if h.note:
+    health = _(", ").join(parts) if parts else _("well")
+    if h.note:  # what they wrote reaches the leader as written
         health += " " + _("“{note}”").format(note=h.note)
     return health
 
 
 def household_text(row: ExportRow) -> str:
-    """Who in the household is unwell and how ("spouse Li Na: fever 38.6 °C, cough"), "all
-    well", or nothing when there was no report or no household."""
+    """Who in the household is unwell and how ("spouse Li Na: fever 38.6 °C, cough"), and
+    anyone's note; "all well" otherwise, nothing when there was no report or no household."""
     if row.attendance is not Attendance.REPORTED or not row.household:
         return ""
-    unwell = row.household_unwell
-    if not unwell:
+    told = [h for h in row.household if h.unwell or h.note]
+    if not told:
         return pgettext("export", "all well")
     return pgettext("list", "; ").join(
         _("{person}: {health}").format(
             person=_("{relation} {name}").format(relation=h.relation, name=h.name),
             health=_health(h))
-        for h in unwell)
+        for h in told)
 
 
 def row_cells(r: ExportRow, timezone: str) -> list[Any]:

@@ -342,6 +342,7 @@ async def test_a_day_off_expects_nobody_and_a_member_who_left_stays_in_the_past(
 
 
 def test_the_household_column_names_who_and_joins_as_each_language_does() -> None:
+    from dataclasses import replace
     from decimal import Decimal
 
     from bot.i18n import use_locale
@@ -351,14 +352,18 @@ def test_the_household_column_names_who_and_joins_as_each_language_does() -> Non
     spouse = HouseholdLine("配偶", "李华", Decimal("38.6"), True, ("fever", "cough"), "昨晚开始")
     child = HouseholdLine("子女", "王波", None, False, ("sore_throat",), "")
     well = HouseholdLine("母亲", "张芳", Decimal("36.5"), False, (), "")
+    noted = HouseholdLine("父亲", "王强", None, False, (), "=在外地")
     row = ExportRow(day=MONDAY, unit="", member_id=1, member="王伟",
                     attendance=Attendance.REPORTED, abnormal=False, temperature=None,
                     fever=False, symptoms=(), contact_case=False, travel=False,
                     isolation=False, note="", late=False, reported_at=None, entered_by="",
-                    household=(spouse, child, well))
+                    household=(spouse, child, well, noted))
     with use_locale("zh_CN"):
-        assert household_text(row) == "配偶 李华：发热 38.6℃、咳嗽 “昨晚开始”；子女 王波：咽痛"
+        assert household_text(row) == ("配偶 李华：发热 38.6℃、咳嗽 “昨晚开始”；子女 王波：咽痛；"
+                                       "父亲 王强：正常 “=在外地”")
+        assert household_text(replace(row, household=(well,))) == "均正常"
     with use_locale("en"):
         assert household_text(row) == ("配偶 李华: fever 38.6 °C, cough “昨晚开始”; "
-                                       "子女 王波: sore throat")
+                                       "子女 王波: sore throat; 父亲 王强: well “=在外地”")
+        assert household_text(replace(row, household=())) == ""
     assert display_width("家属状况") == 8 and display_width("Late") == 4
