@@ -44,11 +44,12 @@ def values(sheet: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
-async def leave(db: Database, member_id: int, day: date, kind: str) -> None:
+async def leave(db: Database, member_id: int, day: date, kind: str, note: str = "") -> None:
     from bot.db.models import Leave, LeaveKind
 
     async with db.transaction() as s:
-        s.add(Leave(member_id=member_id, start_date=day, end_date=day, kind=LeaveKind(kind)))
+        s.add(Leave(member_id=member_id, start_date=day, end_date=day, kind=LeaveKind(kind),
+                    note=note))
 
 
 WORDS = {
@@ -84,7 +85,7 @@ async def test_a_leader_files_every_member_every_day_with_the_household_apart(
     started(sandbox, EVERYONE)
     bot_app.bot_data.clock = running_clock(NOW)
     await report(db, o.members[MIA], day=SUNDAY, now=NOW - timedelta(days=1))
-    await leave(db, o.members[BEN], SUNDAY, "exempt")
+    await leave(db, o.members[BEN], SUNDAY, "exempt", "出差 business trip")
     # Monday: Mia is well, only her spouse is ill; Dora met a case and coughs.
     await report(db, o.members[MIA], spouse="38.6", spouse_symptoms=("cough",))
     await report(db, o.members[DORA], contact_case=True, symptoms=("cough", "fatigue"),
@@ -104,8 +105,8 @@ async def test_a_leader_files_every_member_every_day_with_the_household_apart(
     assert body == [
         (sunday, a, "Alan", w["missing"], None, None, None, None, None, None, None, None,
          None),
-        (sunday, b1, "Ben", w["exempt"], None, None, None, None, None, None, None, None,
-         None),
+        (sunday, b1, "Ben", w["exempt"], None, None, None, None, None, None,
+         "出差 business trip", None, None),
         (sunday, b1, "Dora", w["missing"], None, None, None, None, None, None, None, None,
          None),
         (sunday, b1, "Mia", w["reported"], w["well"], None, None, None, None, None, None,

@@ -192,7 +192,7 @@ class _Read:
     reports: dict[int, Any]  # member → report row
     household: dict[int, list[HouseholdLine]]  # report id → its household's answers
     names: dict[int, str]
-    away: dict[int, LeaveKind]
+    away: dict[int, tuple[LeaveKind, str]]  # member → their leave that day, and its note
 
 
 async def _read_day(session: AsyncSession, actor: Actor, labels: dict[int, str],
@@ -223,11 +223,11 @@ async def _read_day(session: AsyncSession, actor: Actor, labels: dict[int, str],
         for member_id, name in (await session.execute(
                 select(Member.id, Member.name).where(Member.id.in_(chunk)))).all():
             read.names[member_id] = name
-        for member_id, kind in (await session.execute(
-                select(Leave.member_id, Leave.kind).where(
+        for member_id, kind, note in (await session.execute(
+                select(Leave.member_id, Leave.kind, Leave.note).where(
                     Leave.member_id.in_(chunk), Leave.start_date <= day,
                     Leave.end_date >= day).order_by(Leave.id))).all():
-            read.away[member_id] = kind
+            read.away[member_id] = (kind, note)
     return read
 
 
@@ -285,12 +285,14 @@ def _off(day: date, unit_id: int, skips: set[int], ancestors: dict[int, list[int
 
 
 def _absent(day: date, unit: str, member_id: int, name: str,
-            leave: LeaveKind | None) -> ExportRow:
+            leave: tuple[LeaveKind, str] | None) -> ExportRow:
+    """No report: missing, or on leave / exempt (the leave's note in the note column)."""
     attendance = (Attendance.MISSING if leave is None else Attendance.EXEMPT
-                  if leave == LeaveKind.EXEMPT else Attendance.LEAVE)
+                  if leave[0] == LeaveKind.EXEMPT else Attendance.LEAVE)
     return ExportRow(day=day, unit=unit, member_id=member_id, member=name,
                      attendance=attendance, abnormal=False, temperature=None, fever=False,
-                     symptoms=(), contact_case=False, travel=False, isolation=False, note="",
+                     symptoms=(), contact_case=False, travel=False, isolation=False,
+                     note=leave[1] if leave else "",
                      late=False, reported_at=None, entered_by="", household=())
 
 
