@@ -30,7 +30,7 @@ from tests.leaders.helpers import (
     report,
     seed_org,
 )
-from tests.support.builders import MONDAY, running_clock, started
+from tests.support.builders import MONDAY, at, running_clock, started
 
 SUNDAY = MONDAY - timedelta(days=1)
 SATURDAY = MONDAY - timedelta(days=2)
@@ -324,10 +324,13 @@ async def test_a_day_off_expects_nobody_and_a_member_who_left_stays_in_the_past(
     await report(db, o.members[MIA], day=SUNDAY, now=NOW - timedelta(days=1), spouse="38.0")
     await report(db, o.members[MIA])
     await report(db, o.members[BEN], day=SATURDAY, now=NOW - timedelta(days=2))
+    await report(db, o.members[DORA], day=SATURDAY, now=at(SATURDAY, "23:30"))  # after deadline
 
     saturday, sunday, monday = await _days(db, o.units["Company A"], SATURDAY, MONDAY)
-    assert [(r.member, r.attendance) for r in saturday.rows] == [
-        ("Alan", "missing"), ("Ben", "reported"), ("Dora", "missing"), ("Mia", "missing")]
+    assert [(r.member, r.attendance, r.late) for r in saturday.rows] == [
+        ("Alan", "missing", False), ("Ben", "reported", False), ("Dora", "reported", True),
+        ("Mia", "missing", False)]
+    assert [(u.expected, u.reported, u.late) for u in saturday.units] == [(1, 0, 0), (3, 2, 1)]
     # Sunday is a holiday: only what was reported has a row; nobody is expected.
     assert [(r.member, r.attendance, r.abnormal) for r in sunday.rows] == [
         ("Mia", "reported", False)]
