@@ -39,7 +39,7 @@ class Column:
 def _columns() -> list[Column]:
     return [
         Column(_("Date"), 12, DATE_FORMAT),
-        Column(_("Unit"), 26),
+        Column(_("Unit"), 30),
         Column(_("Member"), 12),
         Column(pgettext("export", "Report"), 10),
         Column(pgettext("export", "Member's condition"), 10),
@@ -59,7 +59,7 @@ def _columns() -> list[Column]:
 def _summary_columns() -> list[Column]:
     return [
         Column(_("Date"), 12, DATE_FORMAT),
-        Column(_("Unit"), 26),
+        Column(_("Unit"), 30),
         Column(pgettext("export", "Expected"), 8),
         Column(pgettext("export", "Reported"), 8),
         Column(pgettext("export", "Not reported"), 8),

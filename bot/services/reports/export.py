@@ -161,23 +161,29 @@ class ExportDay:
     units: list[UnitDay]
 
 
-Units = tuple[dict[int, str], dict[int, list[int]], set[int]]
+@dataclass(frozen=True)
+class _Units:
+    labels: dict[int, str]  # the actor's units: "Group / Company A"
+    order: dict[int, tuple[int, ...]]  # the actor's units: ids from the root (tree order)
+    ancestors: dict[int, list[int]]  # every active unit
+    skip_weekends: set[int]
 
 
-async def _units(session: AsyncSession, actor: Actor) -> Units:
-    """The actor's units as path labels; every active unit's ancestors; the units that skip
-    weekends."""
+async def _units(session: AsyncSession, actor: Actor) -> _Units:
     from bot.services.digest import queries as q
 
     units = await q.load_units(session)
-    all_units = (await session.execute(select(Unit.id, Unit.name, Unit.path))).all()
-    names = {uid: name for uid, name, _path in all_units}
-    labels = {uid: " / ".join(names.get(int(p), "?") for p in path.strip("/").split("/") if p)
-              for uid, _name, path in all_units
-              if actor.root_path is None or in_subtree(path, actor.root_path)}
-    ancestors = {u.id: [int(p) for p in u.path.strip("/").split("/") if p] for u in units}
-    skips = {uid for uid, s in q.resolve_schedules(units, "UTC").items() if s.skip_weekends}
-    return labels, ancestors, skips
+    every = (await session.execute(select(Unit.id, Unit.name, Unit.path))).all()
+    names = {uid: name for uid, name, _path in every}
+    order = {uid: tuple(int(p) for p in path.strip("/").split("/") if p)
+             for uid, _name, path in every
+             if actor.root_path is None or in_subtree(path, actor.root_path)}
+    return _Units(
+        labels={uid: " / ".join(names.get(i, "?") for i in ids) for uid, ids in order.items()},
+        order=order,
+        ancestors={u.id: [int(p) for p in u.path.strip("/").split("/") if p] for u in units},
+        skip_weekends={uid for uid, s in q.resolve_schedules(units, "UTC").items()
+                       if s.skip_weekends})
 
 
 def _fever(value: Decimal | None) -> bool:
@@ -239,37 +245,37 @@ async def export_days(session: AsyncSession, actor: Actor, start: date,
     row too."""
     from bot.services.digest import queries as q
 
-    labels, ancestors, skips = await _units(session, actor)
-    holidays = await q.holidays(session, start, end)
+    units = await _units(session, actor)
+    labels, holidays = units.labels, await q.holidays(session, start, end)
     day = start
     while day <= end:
         read = await _read_day(session, actor, labels, day)
-        rows: list[ExportRow] = []
+        rows: list[tuple[tuple[int, ...], ExportRow]] = []
         figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         for member_id in set(read.roster) | set(read.reports):
             found = read.reports.get(member_id)
             unit_id = found.unit_id if found else read.roster[member_id]
-            off = _off(day, unit_id, skips, ancestors, holidays)
+            off = _off(day, unit_id, units, holidays)
             leave, on_roster = read.away.get(member_id), member_id in read.roster
             expected = on_roster and leave is None and not off
             counts = figures[unit_id]  # expected, reported, abnormal, late, on leave
             counts[0] += expected
             counts[4] += on_roster and leave is not None
-            name = read.names.get(member_id, "")
+            name, place = read.names.get(member_id, ""), units.order.get(unit_id, ())
             if found is None:
                 if not off:  # on a day off, not expected: nothing to say
-                    rows.append(_absent(day, labels[unit_id], member_id, name, leave))
+                    rows.append((place, _absent(day, labels[unit_id], member_id, name, leave)))
                 continue
             counts[1] += expected
             counts[2] += found.status == ReportStatus.ABNORMAL
             counts[3] += expected and found.late
-            rows.append(_reported(day, labels.get(unit_id, ""), name, found,
-                                  tuple(read.household.get(found.id, ()))))
-        rows.sort(key=lambda r: (r.unit, r.member, r.member_id))
-        units = [UnitDay(day, labels.get(u, ""), _off(day, u, skips, ancestors, holidays),
-                         *c) for u, c in figures.items()]
-        units.sort(key=lambda u: u.unit)
-        yield ExportDay(day, rows, units)
+            rows.append((place, _reported(day, labels.get(unit_id, ""), name, found,
+                                          tuple(read.household.get(found.id, ())))))
+        rows.sort(key=lambda r: (r[0], r[1].member, r[1].member_id))
+        by_unit = sorted(figures.items(), key=lambda f: units.order.get(f[0], ()))
+        yield ExportDay(day, [r for _place, r in rows], [
+            UnitDay(day, labels.get(u, ""), _off(day, u, units, holidays), *c)
+            for u, c in by_unit])
         day += timedelta(days=1)
 
 
@@ -278,10 +284,10 @@ def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
         yield ids[i:i + size]
 
 
-def _off(day: date, unit_id: int, skips: set[int], ancestors: dict[int, list[int]],
-         holidays: set[tuple[int, date]]) -> bool:
-    return (day.weekday() >= 5 and unit_id in skips) or any(
-        (a, day) in holidays for a in ancestors.get(unit_id, [unit_id]))
+def _off(day: date, unit_id: int, units: _Units, holidays: set[tuple[int, date]]) -> bool:
+    """A weekend the unit skips, or a holiday on it or an ancestor."""
+    return (day.weekday() >= 5 and unit_id in units.skip_weekends) or any(
+        (a, day) in holidays for a in units.ancestors.get(unit_id, [unit_id]))
 
 
 def _absent(day: date, unit: str, member_id: int, name: str,
