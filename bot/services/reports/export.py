@@ -315,10 +315,12 @@ def _reported(day: date, unit: str, name: str, r: Any,
 
 
 async def estimated_rows(session: AsyncSession, actor: Actor, start: date, end: date) -> int:
-    """About how many rows an export will have (today's roster for every day, or the reports
-    when there are more): enough to refuse a file too big for the chat before building it."""
+    """About how many rows an export will have (today's active members every day, or the
+    reports when there are more): enough to refuse a file too big for the chat before
+    building it."""
     days = (end - start).days + 1
-    members = select(func.count()).select_from(Member).join(Unit, Unit.id == Member.unit_id)
+    members = (select(func.count()).select_from(Member).join(Unit, Unit.id == Member.unit_id)
+               .where(Member.active))
     reports = (select(func.count()).select_from(Report).join(Unit, Unit.id == Report.unit_id)
                .where(Report.report_date >= start, Report.report_date <= end))
     if actor.root_path is not None:
