@@ -1,5 +1,5 @@
-"""Texts (HTML), buttons and the XLSX file of the leaders' commands: /contacts, /remind,
-/export, /report_for.
+"""Texts (HTML) and buttons of the leaders' commands: /contacts, /remind, /export (its file
+is render.export's), /report_for.
 
 Callback data, one codec per button (each has its handler; the scope is checked again):
 ``ct:s:<unit>`` show a unit's chain, ``ct:a:<unit>`` add, ``ct:p:<unit>:<member>`` add this
