@@ -5,7 +5,6 @@ the flows are services.digest.contact_form and report_for_form, mapped here to r
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from telegram import InputFile, Update
 from bot.context import Context
 from bot.outbox.send import send as send_items
 from bot.render import alerts as render_alerts
+from bot.render import export as render_export
 from bot.render import leaders as render
 from bot.render.payloads import Buttons
 from bot.render.reports import temperature_problem
@@ -132,7 +132,8 @@ async def remind_in(context: Context, scope: Actor,
 
 
 async def export_reports(update: Update, context: Context) -> None:
-    """The subtree's reports of a date range as an XLSX file: `/export [FROM [TO]]`."""
+    """The subtree's rows of a date range (every member, every day) as an XLSX file:
+    `/export [FROM [TO]]`."""
     assert update.effective_message
     actor, now = context.manager, context.now()
     if actor is None:
@@ -145,17 +146,16 @@ async def export_reports(update: Update, context: Context) -> None:
         except export.InvalidRange as invalid:
             await tg.reply(update, render.export_problem(invalid.code))
             return
-        if await export.count_reports(session, actor, start, end) > export.MAX_CHAT_REPORTS:
+        if await export.estimated_rows(session, actor, start, end) > export.MAX_CHAT_ROWS:
             await tg.reply(update, render.export_too_big())
             return
-        rows = await export.export_rows(session, actor, start, end)
-        await export.record_export(session, actor, start=start, end=end, rows=len(rows),
-                                   now=now)
-    # Building a big workbook takes a while: not on the event loop (the locale goes along).
-    data = await asyncio.to_thread(render.export_workbook, rows, zone)
+        # Day by day, the workbook written off the event loop (render.export).
+        data, rows = await render_export.export_workbook(
+            export.export_days(session, actor, start, end), zone)
+        await export.record_export(session, actor, start=start, end=end, rows=rows, now=now)
     await update.effective_message.reply_document(
         InputFile(data, filename=render.export_filename(start, end)),
-        caption=render.export_caption(start, end, len(rows)))
+        caption=render.export_caption(start, end, rows))
 
 
 # --- /report_for ---------------------------------------------------------------------------

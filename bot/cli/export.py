@@ -19,7 +19,7 @@ from bot.i18n import _
 
 def add_export_command(sub: Any, add: Any) -> None:
     export = add("export", cmd_export, "write the reports of a date range (default: the last "
-                 "7 days) to an XLSX or CSV file, one row per person per day", sub)
+                 "7 days) to an XLSX or CSV file, one row per member per day", sub)
     export.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
     export.add_argument("--to", dest="end", metavar="YYYY-MM-DD")
     export.add_argument("--unit", metavar="PATH", help="only this unit's subtree, e.g. "
@@ -31,9 +31,10 @@ def add_export_command(sub: Any, add: Any) -> None:
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.common import locale_of, unit_at
     from bot.db import Database
-    from bot.render.leaders import export_csv, export_filename, export_workbook
+    from bot.render.export import export_csv, export_workbook
+    from bot.render.leaders import export_filename
     from bot.services.org.permissions import operator
-    from bot.services.reports.export import InvalidRange, export_rows, parse_range, record_export
+    from bot.services.reports.export import InvalidRange, export_days, parse_range, record_export
 
     with locale_of(settings):
         today = datetime.now(ZoneInfo(settings.default_timezone)).date()
@@ -52,19 +53,18 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 if args.unit:
                     unit = await unit_at(session, args.unit)
                     scope = operator(unit)
-                rows = await export_rows(session, scope, start, end)
-                await record_export(session, scope, start=start, end=end, rows=len(rows),
+                zone = settings.default_timezone
+                write = export_csv if args.format == "csv" else export_workbook
+                data, rows = await write(export_days(session, scope, start, end), zone)
+                await record_export(session, scope, start=start, end=end, rows=rows,
                                     now=datetime.now(ZoneInfo("UTC")))
         finally:
             await db.dispose()
-        zone = settings.default_timezone
+        name = export_filename(start, end)
         if args.format == "csv":
-            data = export_csv(rows, zone)
-            name = export_filename(start, end).removesuffix(".xlsx") + ".csv"
-        else:
-            data, name = export_workbook(rows, zone), export_filename(start, end)
+            name = name.removesuffix(".xlsx") + ".csv"
         out = Path(args.out or name)
         out.write_bytes(data)
         print(_("{n} rows ({start} to {end}) written to {path}").format(
-            n=len(rows), start=start.isoformat(), end=end.isoformat(), path=out))
+            n=rows, start=start.isoformat(), end=end.isoformat(), path=out))
     return 0

@@ -1,5 +1,5 @@
-"""Texts (HTML), buttons and the XLSX file of the leaders' commands: /contacts, /remind,
-/export, /report_for.
+"""Texts (HTML) and buttons of the leaders' commands: /contacts, /remind, /export (its file
+is render.export's), /report_for.
 
 Callback data, one codec per button (each has its handler; the scope is checked again):
 ``ct:s:<unit>`` show a unit's chain, ``ct:a:<unit>`` add, ``ct:p:<unit>:<member>`` add this
@@ -9,18 +9,13 @@ member, ``ct:u:<unit>:<member>`` move up, ``ct:r:<unit>:<member>`` remove;
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from html import escape
-from typing import Any
 
 from bot.i18n import _, fmt_date, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
 from bot.render.prompts import reminder_payload
-from bot.render.reports import symptom_label
-from bot.render.sheets import append_row, csv_bytes
 from bot.services.digest.actions import (
     ReminderView,
     RemindResult,
@@ -33,7 +28,7 @@ from bot.services.digest.report_for_form import Press as ReportForPress
 from bot.services.digest.report_for_form import ReportForTarget
 from bot.services.members.leaves import MAX_MATCHES, Candidate, FindResult, FindStatus
 from bot.services.org.contacts import Chain, ContactLine, ContactResult, ContactStatus, UnitRef
-from bot.services.reports.export import MAX_DAYS, ExportRow, RangeError
+from bot.services.reports.export import MAX_DAYS, RangeError
 
 
 def _id(name: str) -> Int:
@@ -185,6 +180,7 @@ def export_too_big() -> str:
 
 
 def export_caption(start: date, end: date, rows: int) -> str:
+    """The file's caption: the range and how many member rows (one per member per day)."""
     span = _("{start} to {end}").format(start=fmt_date(start), end=fmt_date(end))
     return ngettext("Reports {span}: {n} row.", "Reports {span}: {n} rows.", rows).format(
         span=escape(span), n=rows)
@@ -192,59 +188,6 @@ def export_caption(start: date, end: date, rows: int) -> str:
 
 def export_filename(start: date, end: date) -> str:
     return f"reports_{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
-
-
-def _yes(value: bool) -> str:
-    return _("yes") if value else ""
-
-
-def _header() -> list[str]:
-    return [_("Date"), _("Unit"), _("Member"), _("Relation"), _("Person"), _("Status"),
-            _("Temperature (°C)"), _("Symptoms"), _("Contact with a case"), _("Travel"),
-            _("Isolation"), _("Note"), _("Late"), _("Reported at"), _("Entered by")]
-
-
-def _cells(r: ExportRow, timezone: str) -> list[Any]:
-    return [r.day, r.unit, r.member, r.relation or _("self"), r.person,
-            _("abnormal") if r.status == "abnormal" else _("well"),
-            float(r.temperature) if r.temperature is not None else None,
-            ", ".join(symptom_label(s) for s in r.symptoms), _yes(r.contact_case),
-            _yes(r.travel), _yes(r.isolation), r.note, _yes(r.late),
-            _local(r.reported_at, timezone), r.entered_by]
-
-
-def export_workbook(rows: list[ExportRow], timezone: str) -> bytes:
-    """The rows as an XLSX sheet, headers in the current locale."""
-    from openpyxl import Workbook  # only when exporting: not resident in every process
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Reports"))
-    append_row(sheet, _header())
-    for r in rows:
-        append_row(sheet, _cells(r, timezone))  # names and notes people typed stay text
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def export_csv(rows: list[ExportRow], timezone: str) -> bytes:
-    """The same as CSV, UTF-8 with a BOM (Excel then reads the Chinese right); a field that
-    would start a formula is neutralised (render.sheets)."""
-    def lines() -> Iterator[list[Any]]:
-        yield _header()
-        for r in rows:
-            cells = _cells(r, timezone)
-            cells[13] = cells[13].isoformat(sep=" ", timespec="minutes")
-            yield cells
-
-    return csv_bytes(lines())
-
-
-def _local(moment: datetime, timezone: str) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    # Excel has no time zones: the unit's wall-clock time, without an offset.
-    return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 # --- /report_for ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # openpyxl (~9 MB) is imported by an export, not at start-up
+    from openpyxl.cell.cell import Cell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -22,17 +23,35 @@ if TYPE_CHECKING:  # openpyxl (~9 MB) is imported by an export, not at start-up
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def text_safe_cell(sheet: WriteOnlyWorksheet, value: Any,
+                   number_format: str | None = None) -> Cell:
+    """A write-only cell; a text value that looks like a formula stays text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    if number_format is not None and value is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def write_only_value(sheet: WriteOnlyWorksheet, value: Any,
+                     number_format: str | None = None) -> Any:
+    """What to append for `value`: the value itself when openpyxl writes it as it is (a
+    cell per value costs a third of a big export's time), else a `text_safe_cell`."""
+    if (number_format is not None and value is not None) or (
+            isinstance(value, str) and value.startswith("=")):  # openpyxl's formula test
+        return text_safe_cell(sheet, value, number_format)
+    return value
+
+
 def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Sequence[Any]) -> None:
     """Append a row; a text value that looks like a formula stays text."""
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     if isinstance(sheet, WriteOnlyWorksheet):
-        cells = [WriteOnlyCell(sheet, value=v) for v in values]
-        for cell in cells:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-        sheet.append(cells)
+        sheet.append([text_safe_cell(sheet, v) for v in values])
         return
     sheet.append(list(values))
     for cell in sheet[sheet.max_row]:

@@ -22,6 +22,7 @@ from bot.db.models import (
     HouseholdEntry,
     HouseholdReport,
     Member,
+    Membership,
     Report,
     ReportStatus,
     Role,
@@ -144,6 +145,9 @@ async def seed_demo(session: AsyncSession, *, now: datetime, locale: str = "zh_C
                                 language_code=LANGUAGE_CODES[locale], created_at=now,
                                 last_seen_at=now))
         await session.flush()
+        # Their history starts when the demo's story does (history.assign would say today).
+        session.add(Membership(member_id=member.id, unit_id=unit.id,
+                               start_day=member.created_at.astimezone(ZoneInfo(timezone)).date()))
         members.append(member)
         if person.digest:
             position = chain_position.get(unit.id, 0)

@@ -4,7 +4,6 @@ button, /notices, /export)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date
 from typing import Any
@@ -16,6 +15,7 @@ from telegram import InputFile
 from bot.i18n import use_locale
 from bot.outbox.send import send as send_items
 from bot.render import alerts as render_alerts
+from bot.render import export as render_export
 from bot.render import leaders as render_leaders
 from bot.render.payloads import toast
 from bot.render.webapp import labels, refused
@@ -205,20 +205,19 @@ async def export_reports(request: web.Request) -> web.Response:
                 return _json({"error": str(invalid.code),
                               "message": toast(render_leaders.export_problem(invalid.code))},
                              400)
-        if await export.count_reports(session, actor, start, end) > export.MAX_CHAT_REPORTS:
+        if await export.estimated_rows(session, actor, start, end) > export.MAX_CHAT_ROWS:
             with use_locale(who.viewer.locale):
                 return _json({"error": "too_big",
                               "message": toast(render_leaders.export_too_big())}, 400)
-        rows = await export.export_rows(session, actor, start, end)
-        await export.record_export(session, actor, start=start, end=end, rows=len(rows),
-                                   now=now)
-    with use_locale(who.viewer.locale):
-        workbook = await asyncio.to_thread(render_leaders.export_workbook, rows, zone)
-        caption = render_leaders.export_caption(start, end, len(rows))
+        with use_locale(who.viewer.locale):
+            workbook, rows = await render_export.export_workbook(
+                export.export_days(session, actor, start, end), zone)
+            caption = render_leaders.export_caption(start, end, rows)
+        await export.record_export(session, actor, start=start, end=end, rows=rows, now=now)
     await _bot(request).bot.send_document(
         actor.telegram_user_id, InputFile(workbook, filename=render_leaders.export_filename(
             start, end)), caption=caption)
-    return _json({"rows": len(rows), "from": start.isoformat(), "to": end.isoformat()})
+    return _json({"rows": rows, "from": start.isoformat(), "to": end.isoformat()})
 
 
 def add_routes(app: web.Application) -> None:

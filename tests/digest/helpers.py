@@ -14,6 +14,7 @@ from bot.db.models import (
     Alert,
     HouseholdReport,
     Member,
+    Membership,
     Report,
     ReportStatus,
     Role,
@@ -21,7 +22,7 @@ from bot.db.models import (
     UnitContact,
 )
 from bot.services.org import units as org
-from tests.support.builders import MONDAY, SHANGHAI, at
+from tests.support.builders import MONDAY, SHANGHAI, SINCE, at
 
 __all__ = ["MONDAY", "SHANGHAI", "at"]
 
@@ -47,6 +48,9 @@ async def members(session: AsyncSession, u: Unit, names: Sequence[str], *,
         if uid is not None:
             session.add(Account(telegram_user_id=uid, chat_id=uid, locale=locale))
         result.append(m)
+    await session.flush()
+    session.add_all(Membership(member_id=m.id, unit_id=m.unit_id, start_day=SINCE)
+                    for m in result if m.active is not False)
     await session.flush()
     return result
 

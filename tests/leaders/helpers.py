@@ -50,7 +50,7 @@ __all__ = ["ALAN", "BEN", "BOB", "CARA", "DORA", "EVERYONE", "GINA", "MIA", "MIA
 async def report(db: Database, member_id: int, *, temperature: str | None = None,
                  symptoms: tuple[str, ...] = (), spouse: str | None = None,
                  contact_case: bool = False, now: datetime = NOW,
-                 day: date = MONDAY) -> SaveResult:
+                 day: date = MONDAY, spouse_symptoms: tuple[str, ...] = ()) -> SaveResult:
     """Save a report through the reports service (spouse: Li Na's temperature, for Mia)."""
     async with db.transaction() as s:
         member = await s.get(Member, member_id)
@@ -59,8 +59,8 @@ async def report(db: Database, member_id: int, *, temperature: str | None = None
             HouseholdEntry.member_id == member_id))).all()
         people = [PersonHealth(None, "", member.name,
                                Decimal(temperature) if temperature else None, symptoms)]
-        people += [PersonHealth(h.id, h.relation, h.name, Decimal(spouse) if spouse else None)
-                   for h in household]
+        people += [PersonHealth(h.id, h.relation, h.name, Decimal(spouse) if spouse else None,
+                                spouse_symptoms) for h in household]
         return await save_report(s, member=member, day=day, entry=ReportInput(
             tuple(people), contact_case=contact_case), now=now, default_timezone=TZ)
 

@@ -55,17 +55,20 @@ def test_export_a_units_subtree_as_csv_and_everything_as_xlsx(
     out = tmp_path / "a.csv"
     assert main(["export", "--from", "2026-11-30", "--to", "2026-11-30",
                  "--unit", "Group/Company A", "--format", "csv", "--out", str(out)]) == 0
-    assert "2 rows (2026-11-30 to 2026-11-30) written to" in capsys.readouterr().out
+    assert "4 rows (2026-11-30 to 2026-11-30) written to" in capsys.readouterr().out
     data = out.read_bytes()
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Date", "Unit", "Member"]
-    assert [(r[2], r[4], r[5], r[6], r[7]) for r in rows[1:]] == [
-        ("Mia", "Mia", "abnormal", "38.2", "cough"), ("Mia", "Li Na", "well", "", "")]
+    assert [(r[0], r[2], r[3], r[4], r[5], r[6], r[11]) for r in rows[1:]] == [
+        ("2026-11-30", "Alan", "not reported", "", "", "", ""),
+        ("2026-11-30", "Ben", "not reported", "", "", "", ""),
+        ("2026-11-30", "Dora", "not reported", "", "", "", ""),
+        ("2026-11-30", "Mia", "reported", "abnormal", "38.2", "cough", "all well")]
 
     assert main(["export", "--from", "2026-11-30", "--to", "2026-11-30"]) == 0
     book = load_workbook(tmp_path / "reports_20261130-20261130.xlsx", read_only=True)
-    assert len(list(book.worksheets[0].iter_rows(values_only=True))) == 1 + 3
+    assert len(list(book.worksheets[0].iter_rows(values_only=True))) == 1 + 7
 
     async def audited() -> list[str]:
         db = Database.from_url(cli_db)

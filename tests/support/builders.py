@@ -28,6 +28,7 @@ from bot.db.models import (
     Draft,
     HouseholdEntry,
     Member,
+    Membership,
     Report,
     Role,
     Unit,
@@ -39,6 +40,7 @@ SHANGHAI = "Asia/Shanghai"
 TZ = SHANGHAI
 MONDAY = date(2026, 11, 30)
 SATURDAY = date(2026, 12, 5)
+SINCE = date(2000, 1, 1)  # when members made by these builders joined
 
 
 def at(day: date, hhmm: str, tz: str = SHANGHAI) -> datetime:
@@ -108,6 +110,10 @@ async def seed_members(
                                 language_code=language_code))
         members.append(member)
     await session.flush()
+    # Members seeded here have always been there: past days count them (history.members_on).
+    session.add_all(Membership(member_id=m.id, unit_id=m.unit_id, start_day=SINCE)
+                    for m in members if m.active is not False)
+    await session.flush()
     return members
 
 
@@ -142,6 +148,8 @@ async def seed_org(db: Database, *, locale: str = "en") -> Org:
             s.add(Account(telegram_user_id=uid, chat_id=uid, locale=locale))
             members[uid] = member
         await s.flush()
+        s.add_all(Membership(member_id=m.id, unit_id=m.unit_id, start_day=SINCE)
+                  for m in members.values())
         for unit, uids in (("Group", [GINA]), ("Company A", [ALAN, DORA]),
                            ("Company B", [BOB])):
             for position, uid in enumerate(uids):

@@ -233,15 +233,23 @@ async def test_alert_handled_as_the_button_does(
 
 async def test_export_sends_the_same_xlsx_into_the_chat(
         api: Api, db: Database, sandbox: SandboxServer, sb: SandboxClient) -> None:
+    import io
+
+    from openpyxl import load_workbook
     o = await _org(db, sandbox)
     await _report(db, o.members[MIA])
     await _report(db, o.members[CARA])
     r = await api.post("/webapp/api/export", ALAN, {"from": "2026-11-24", "to": "2026-11-30"})
-    assert r.status_code == 200 and r.json()["rows"] == 1  # Mia; not Cara (Company B)
+    # Company A's four members (not Cara: Company B) on each of 7 days, reported or not.
+    assert r.status_code == 200 and r.json()["rows"] == 4 * 7
     [document] = await sb.wait_for_bot_messages(ALAN)
     assert document["document"]["file_name"] == "reports_20261124-20261130.xlsx"
+    book = load_workbook(io.BytesIO(await sb.file(document["document"]["file_id"])))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 1 + 28 and book.sheetnames == ["Reports", "Daily figures"]
+    assert [r[2:4] for r in rows if r[3] == "reported"] == [("Mia", "reported")]
     [audit] = await _audit(db, "export")
-    assert audit.details == {"from": "2026-11-24", "to": "2026-11-30", "rows": 1}
+    assert audit.details == {"from": "2026-11-24", "to": "2026-11-30", "rows": 28}
     bad = await api.post("/webapp/api/export", ALAN, {"from": "2026-12-01", "to": "2026-11-01"})
     assert bad.status_code == 400 and bad.json()["error"] == "reversed"
     bad = await api.post("/webapp/api/export", ALAN, {"from": "yesterday", "to": "x"})

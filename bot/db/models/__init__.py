@@ -33,6 +33,7 @@ from bot.db.models.notices import (
 from bot.db.models.org import (
     Account,
     AuditEntry,
+    DailyFigures,
     Holiday,
     HouseholdEntry,
     Invite,
@@ -41,6 +42,7 @@ from bot.db.models.org import (
     Leave,
     LeaveKind,
     Member,
+    Membership,
     Unit,
     UnitContact,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BotInstance",
+    "DailyFigures",
     "Draft",
     "FaqAddition",
     "FaqFeedback",
@@ -72,6 +75,7 @@ __all__ = [
     "Leave",
     "LeaveKind",
     "Member",
+    "Membership",
     "NAMING_CONVENTION",
     "Notice",
     "NoticeRecipient",

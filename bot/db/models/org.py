@@ -71,6 +71,40 @@ class Member(Base):
     )
 
 
+class Membership(Base):
+    """Which unit a member belonged to from `start_day` to `end_day` (inclusive, unit-local
+    dates; null: still). Written only by services.members.history.assign, with Member.unit_id
+    and Member.active, so that a join, move or departure changes today and later only."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index("ix_memberships_member_start", "member_id", "start_day"),
+                      Index("ix_memberships_unit_days", "unit_id", "start_day", "end_day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    start_day: Mapped[date]
+    end_day: Mapped[date | None]
+
+
+class DailyFigures(Base):
+    """A unit's whole-subtree figures for one past day, written once when that day's
+    reporting closed (services.digest.fixing) and never changed."""
+
+    __tablename__ = "daily_figures"
+    __table_args__ = (UniqueConstraint("unit_id", "day"), Index("ix_daily_figures_day", "day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    expected: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[int] = mapped_column(Integer)
+    abnormal: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    on_leave: Mapped[int] = mapped_column(Integer)
+    fixed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class HouseholdEntry(Base):
     __tablename__ = "household"
 

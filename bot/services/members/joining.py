@@ -21,6 +21,7 @@ from bot.db.models import Draft, JoinRequest, JoinStatus, Member, Role, Unit
 from bot.services import drafts
 from bot.services.drafts import DraftKind
 from bot.services.faq.recipients import locale_of, recipients_for
+from bot.services.members.history import DEFAULT_TIMEZONE, assign
 from bot.services.members.settings import MAX_NAME, InvalidText, clean_text
 from bot.services.org import audit
 from bot.services.org.permissions import Actor
@@ -217,7 +218,8 @@ class DecideResult:
 
 
 async def decide(session: AsyncSession, actor: Actor, request_id: int, *, approve: bool,
-                 default_locale: str, now: datetime) -> DecideResult:
+                 default_locale: str, now: datetime,
+                 default_timezone: str = DEFAULT_TIMEZONE) -> DecideResult:
     """Approve (add and link the person to the unit as a member) or decline, once."""
     request = await session.get(JoinRequest, request_id)
     unit = await session.get(Unit, request.unit_id) if request is not None else None
@@ -251,7 +253,7 @@ async def decide(session: AsyncSession, actor: Actor, request_id: int, *, approv
                         role=Role.MEMBER, telegram_user_id=request.telegram_user_id,
                         created_at=now, updated_at=now)
         session.add(member)
-        await session.flush()
+        await assign(session, [(member, unit.id)], now=now, default_timezone=default_timezone)
         await session.execute(update(JoinRequest).where(JoinRequest.id == request.id)
                               .values(member_id=member.id))
     await audit.record(session, actor=actor.audit_name, actor_member_id=actor.member_id,

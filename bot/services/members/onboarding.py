@@ -20,6 +20,7 @@ from bot.db.models import Draft, Invite, Member, Role, Unit
 from bot.services import drafts
 from bot.services.drafts import DraftKind
 from bot.services.members import joining
+from bot.services.members.history import DEFAULT_TIMEZONE, assign
 from bot.services.members.phones import InvalidPhone, normalize_phone
 from bot.services.members.settings import MAX_NAME, clean_text
 from bot.services.org import audit
@@ -241,7 +242,8 @@ async def pending_invite(session: AsyncSession, telegram_user_id: int) -> Draft 
 
 
 async def join_by_invite(
-    session: AsyncSession, *, telegram_user_id: int, name: str, now: datetime
+    session: AsyncSession, *, telegram_user_id: int, name: str, now: datetime,
+    default_timezone: str = DEFAULT_TIMEZONE,
 ) -> InviteResult:
     """The name step: create the member in the invite's unit, linked, using up one use.
 
@@ -281,7 +283,8 @@ async def join_by_invite(
     member = Member(unit_id=invite.unit_id, name=clean, role=invite.role,
                     telegram_user_id=telegram_user_id, created_at=now, updated_at=now)
     session.add(member)
-    await session.flush()
+    await assign(session, [(member, invite.unit_id)], now=now,
+                 default_timezone=default_timezone)
     await audit.record(session, actor=f"tg:{telegram_user_id}", actor_member_id=member.id,
                        action="invite_join", now=now, target=f"member:{member.id}",
                        details={"invite": invite.id, "unit": invite.unit_id})

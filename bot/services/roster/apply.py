@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import HouseholdEntry, Member, Role, Unit, UnitContact
+from bot.services.members.history import DEFAULT_TIMEZONE, assign
 from bot.services.org import audit
 from bot.services.org.units import ensure_unit
 from bot.services.roster.file import (
@@ -97,6 +98,7 @@ async def import_roster(
     actor: str,
     actor_member_id: int | None = None,
     source: str = "",
+    default_timezone: str = DEFAULT_TIMEZONE,
 ) -> ImportSummary:
     """Apply `parsed`; on a dry run, or when bad rows stop it, compute the same summary and
     roll back to where it started (a savepoint), so nothing is written."""
@@ -112,11 +114,12 @@ async def import_roster(
         savepoint = await session.begin_nested()
         try:
             await _apply(session, parsed.rows, summary, now=now,
-                         bad_rows_skipped=bool(parsed.errors))
+                         bad_rows_skipped=bool(parsed.errors), zone=default_timezone)
         finally:
             await savepoint.rollback()
         return summary
-    await _apply(session, parsed.rows, summary, now=now, bad_rows_skipped=bool(parsed.errors))
+    await _apply(session, parsed.rows, summary, now=now, bad_rows_skipped=bool(parsed.errors),
+                 zone=default_timezone)
     await audit.record(
         session, actor=actor, actor_member_id=actor_member_id, action="roster_import", now=now,
         target=source[:128],
@@ -143,7 +146,7 @@ async def yield_to_others(session: AsyncSession) -> None:
 
 
 async def _apply(session: AsyncSession, rows: list[RosterRow], summary: ImportSummary, *,
-                 now: datetime, bad_rows_skipped: bool) -> None:
+                 now: datetime, bad_rows_skipped: bool, zone: str) -> None:
     units_before = await _count_units(session)
     units = await _units_for(session, rows, now)
     summary.units_created = await _count_units(session) - units_before
@@ -165,6 +168,7 @@ async def _apply(session: AsyncSession, rows: list[RosterRow], summary: ImportSu
         chains[contact.unit_id].append(contact.member_id)
 
     in_file: list[tuple[RosterRow, Member]] = []
+    placed: list[tuple[Member, int | None]] = []  # joins, moves, departures: history.assign
     for index, row in enumerate(rows, start=1):
         if index % BATCH == 0:
             await yield_to_others(session)
@@ -177,16 +181,19 @@ async def _apply(session: AsyncSession, rows: list[RosterRow], summary: ImportSu
             member.household = [HouseholdEntry(relation=r, name=n, position=i, from_roster=True)
                                 for i, (r, n) in enumerate(row.household)]
             session.add(member)
+            placed.append((member, unit.id))
             summary.added += 1
             summary.changes.append(MemberChange(ChangeKind.ADDED, row.name, row.unit_path,
                                                 row.line))
         else:
             had_digest = member.id in chains[member.unit_id]
             changed = await _update(session, member, row, unit, households[member.id], now)
+            if not member.active or Field.UNIT in changed:
+                placed.append((member, unit.id))
             if member.active and row.digest != had_digest:
                 changed.append(Field.DIGEST)
             if not member.active:
-                member.active, member.updated_at = True, now
+                member.updated_at = now
                 summary.reactivated += 1
                 summary.changes.append(MemberChange(ChangeKind.REACTIVATED, row.name,
                                                     row.unit_path, row.line, tuple(changed)))
@@ -205,10 +212,12 @@ async def _apply(session: AsyncSession, rows: list[RosterRow], summary: ImportSu
         summary.kept_active = len(missing)
     else:
         for member in missing:
-            member.active, member.updated_at = False, now
+            member.updated_at = now
+            placed.append((member, None))
             summary.deactivated += 1
             summary.changes.append(MemberChange(ChangeKind.DEACTIVATED, member.name,
                                                 names.get(member.unit_id, ())))
+    await assign(session, placed, now=now, default_timezone=zone)
     kept = {m.id for m in missing} if bad_rows_skipped else set()
     await _rebuild_chains(session, in_file, units, chains, kept, summary)
     await session.flush()
@@ -220,8 +229,7 @@ async def _update(session: AsyncSession, member: Member, row: RosterRow, unit: U
     if member.name != row.name:
         member.name = row.name
         changed.append(Field.NAME)
-    if member.unit_id != unit.id:
-        member.unit_id = unit.id
+    if member.unit_id != unit.id:  # moved by the caller (history.assign)
         changed.append(Field.UNIT)
     if member.role != Role(row.role.value):
         member.role = Role(row.role.value)
