@@ -6,10 +6,11 @@ and the last moment yesterday's buttons still report for yesterday
 (services.reports.store.report_day_for), so late reports are in the figures and counted as
 late. The figures are counted with the members each unit had that day (services.digest.past).
 
-The scheduler's tick calls `fix_due` every minute: it writes the rows of every day closed in
-the last FIX_DAYS days that are not stored yet (a late start or a new unit catches up) with
-INSERT … ON CONFLICT DO NOTHING, so two ticks or two instances never write a row twice and
-never overwrite one. Its usual cost is one small query.
+The scheduler's tick calls `fix_due` every minute: it writes the rows of the days closed in
+the last FIX_DAYS days that are not stored yet (a late start or a new unit catches up,
+DAYS_PER_TICK days a tick, newest first) with INSERT … ON CONFLICT DO NOTHING, so two ticks
+or two instances never write a row twice and never overwrite one. Its usual cost is two
+queries: the units' schedules and a count of stored rows per day.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ logger = logging.getLogger(__name__)
 
 # How far back a missing day is still written: the dashboard's longest trend.
 FIX_DAYS = 30
-_CHUNK = 1000
+# Days counted in one tick at most (newest first): a first start, or a long outage, catches
+# up over a few minutes instead of holding one tick for all of them.
+DAYS_PER_TICK = 2
 
 
 def closes_at(schedule: Schedule, day: date) -> datetime:
@@ -52,39 +55,50 @@ def _ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/") if p]
 
 
-async def fix_due(session: AsyncSession, *, now: datetime, default_timezone: str) -> int:
-    """Store the figures of every (unit, day) closed at `now` and not stored yet; how many
-    rows were written."""
-    units = await q.load_units(session)
+async def fix_due(session: AsyncSession, *, now: datetime, default_timezone: str,
+                  max_days: int = DAYS_PER_TICK) -> int:
+    """Store the figures of every (unit, day) closed at `now` and not stored yet, the newest
+    `max_days` days of them a call; how many rows were written."""
+    units = list((await session.execute(select(
+        Unit.id, Unit.parent_id, Unit.path, Unit.timezone, Unit.prompt_time,
+        Unit.reminder_times, Unit.deadline_time, Unit.digest_time, Unit.skip_weekends)
+        .where(Unit.active))).all())
     if not units:
         return 0
-    schedules = q.resolve_schedules(units, default_timezone)
-    due: dict[date, set[int]] = defaultdict(set)
+    schedules = q.resolve_schedules(units, default_timezone)  # type: ignore[arg-type]
+    # Units by the last day closed for them (one or two groups: their zones and prompts).
+    closed: dict[date, list[int]] = defaultdict(list)
     for unit in units:
-        last = last_closed(schedules[unit.id], now)
-        for i in range(FIX_DAYS):
-            due[last - timedelta(days=i)].add(unit.id)
+        closed[last_closed(schedules[unit.id], now)].append(unit.id)
+    first = min(closed) - timedelta(days=FIX_DAYS - 1)
+    wanted = {first + timedelta(days=i): sum(len(ids) for d, ids in closed.items()
+                                             if d >= first + timedelta(days=i))
+              for i in range((max(closed) - first).days + 1)}
     stored = dict((await session.execute(
         select(DailyFigures.day, func.count()).join(Unit, Unit.id == DailyFigures.unit_id)
-        .where(Unit.active, DailyFigures.day.between(min(due), max(due)))
+        .where(Unit.active, DailyFigures.day >= first)
         .group_by(DailyFigures.day))).all())
-    days = sorted(d for d, wanted in due.items() if stored.get(d, 0) < len(wanted))
+    days = sorted((d for d, n in wanted.items() if stored.get(d, 0) < n), reverse=True)
+    days = sorted(days[:max_days])
     if not days:
         return 0
     have = {(u, d) for u, d in (await session.execute(
         select(DailyFigures.unit_id, DailyFigures.day)
         .where(DailyFigures.day.in_(days)))).all()}
-    figures = await subtree_figures(session, units, schedules, days[0], days[-1])
+    figures = await subtree_figures(session, units, schedules,  # type: ignore[arg-type]
+                                    days[0], days[-1])
     rows = [{"unit_id": u, "day": d, **_columns(figures.get((u, d), Figures())),
              "fixed_at": now}
-            for d in days for u in sorted(due[d]) if (u, d) not in have]
-    written = 0
+            for d in days for last, ids in closed.items() if d <= last for u in ids
+            if (u, d) not in have]
+    if not rows:
+        return 0
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    for i in range(0, len(rows), _CHUNK):
-        result = await session.execute(
-            module.insert(DailyFigures).values(rows[i:i + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["unit_id", "day"]))
-        written += max(result.rowcount, 0)  # type: ignore[attr-defined]
+    # One executemany (batched by SQLAlchemy); RETURNING counts only the rows inserted.
+    result = await session.execute(
+        module.insert(DailyFigures).on_conflict_do_nothing(index_elements=["unit_id", "day"])
+        .returning(DailyFigures.id), rows)
+    written = len(result.all())
     logger.info("daily figures fixed: %d rows for %d days", written, len(days))
     return written
 
