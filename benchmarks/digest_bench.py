@@ -41,12 +41,14 @@ from bot.db.models import (  # noqa: E402
     HouseholdReport,
     Leave,
     Member,
+    Membership,
     Report,
     Unit,
 )
 from bot.render.chart import trend_chart  # noqa: E402
 from bot.render.digest import digest_text  # noqa: E402
 from bot.services.digest.compute import compute_digests  # noqa: E402
+from bot.services.digest.fixing import fix_due  # noqa: E402
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # 13:00 in Shanghai, after the deadline
@@ -100,6 +102,9 @@ async def build(db: Database, n_members: int, n_units: int, n_days: int) -> int:
                              "active": m % 200 != 0, "created_at": at, "updated_at": at}
                             for m, u in home.items()):
             await conn.execute(Member.__table__.insert(), batch)
+        for batch in chunks({"member_id": m, "unit_id": u, "start_day": at.date(),
+                             "end_day": None} for m, u in home.items() if m % 200 != 0):
+            await conn.execute(Membership.__table__.insert(), batch)
         for batch in chunks({"telegram_user_id": 10_000_000 + m, "chat_id": 10_000_000 + m,
                              "blocked_at": at if m % 97 == 0 else None, "created_at": at,
                              "last_seen_at": at} for m in home if m % 10):
@@ -145,7 +150,7 @@ async def build(db: Database, n_members: int, n_units: int, n_days: int) -> int:
             await conn.execute(Alert.__table__.insert(), alerts)
         if conn.dialect.name == "postgresql":
             for table in ("units", "members", "reports", "household_reports", "leaves",
-                          "alerts"):
+                          "alerts", "memberships"):
                 await conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))")
@@ -182,6 +187,37 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
             async with db.transaction() as s:
                 return await compute_digests(s, now=NOW, default_timezone="Asia/Shanghai")
 
+        async def status_of(name: str, unit_id: int, when: str) -> None:
+            async def one() -> Any:
+                async with db.transaction() as s:
+                    return await compute_digests(s, now=NOW, default_timezone="Asia/Shanghai",
+                                                 unit_ids=[unit_id], history=False)
+            _, seconds, queries = await timed(db, one)
+            print(f"{label}: /status of {name} {when} in {seconds:.2f} s, {queries} queries")
+
+        # First with no day stored yet (past days counted from the membership history), then
+        # after the tick has fixed them (every later day: past days read from daily_figures).
+        _, seconds, queries = await timed(db, every_unit)
+        print(f"{label}: all digests, no day stored, in {seconds:.2f} s, {queries} queries")
+        for name, unit_id in (("root", 1), ("a cell", args.units)):
+            await status_of(name, unit_id, "no day stored")
+
+        async def fix() -> int:
+            async with db.transaction() as s:
+                return await fix_due(s, now=NOW, default_timezone="Asia/Shanghai")
+        # The tick stores DAYS_PER_TICK days a minute, newest first, until all 30 are in.
+        ticks, total, spent, longest = 0, 0, 0.0, 0.0
+        while True:
+            written, seconds, queries = await timed(db, fix)
+            if not written:
+                break
+            ticks, total, spent = ticks + 1, total + written, spent + seconds
+            longest = max(longest, seconds)
+        print(f"{label}: fixed {total:,} daily figures (30 days) in {ticks} ticks, {spent:.2f} s "
+              f"(longest tick {longest:.2f} s)")
+        print(f"{label}: a tick with nothing to fix in {seconds * 1000:.1f} ms, "
+              f"{queries} queries")
+
         digests, seconds, queries = await timed(db, every_unit)
         root = digests[1]
         print(f"{label}: all {len(digests):,} digests in {seconds:.2f} s, {queries} queries "
@@ -189,12 +225,7 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
               f"{len(root.cases)} abnormal, {len(root.alerts)} open alerts, "
               f"{len(root.missing):,} missing)")
         for name, unit_id in (("root", 1), ("a cell", args.units)):
-            async def one(unit_id: int = unit_id) -> Any:
-                async with db.transaction() as s:
-                    return await compute_digests(s, now=NOW, default_timezone="Asia/Shanghai",
-                                                 unit_ids=[unit_id], history=False)
-            _, seconds, queries = await timed(db, one)
-            print(f"{label}: /status of {name} in {seconds:.2f} s, {queries} queries")
+            await status_of(name, unit_id, "days stored")
         start = time.perf_counter()
         longest = max(len(digest_text(d)) for d in digests.values())
         print(f"{label}: rendered all texts in {time.perf_counter() - start:.2f} s "

@@ -69,7 +69,8 @@ async def decide_join(update: Update, context: Context) -> None:
     now = context.now()
     async with context.transaction() as session:
         result = await joining.decide(session, context.actor, request_id, approve=choice == "a",
-                                      default_locale=context.settings.default_locale, now=now)
+                                      default_locale=context.settings.default_locale, now=now,
+                                      default_timezone=context.settings.default_timezone)
         await send(session, result.outgoing, now=now)
     text = render.decide_result(result)
     await tg.answer(query, text)

@@ -86,5 +86,6 @@ async def invite_name(update: Update, context: Context) -> None:
     assert user and message and message.text is not None
     async with context.transaction() as session:
         result = await onboarding.join_by_invite(
-            session, telegram_user_id=user.id, name=message.text, now=context.now())
+            session, telegram_user_id=user.id, name=message.text, now=context.now(),
+            default_timezone=context.settings.default_timezone)
     await message.reply_text(invite_result(result))

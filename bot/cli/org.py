@@ -53,7 +53,8 @@ async def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
             async with db.transaction() as session:
                 summary = await import_roster(
                     session, parsed, now=datetime.now(UTC), dry_run=args.dry_run,
-                    skip_bad=args.skip_bad, actor="cli", source=path.name)
+                    skip_bad=args.skip_bad, actor="cli", source=path.name,
+                    default_timezone=settings.default_timezone)
         finally:
             await db.dispose()
         for line in summary_lines(summary, details=args.dry_run or args.list):

@@ -1,10 +1,10 @@
 """The digest as one HTML message within Telegram's 4096 characters, and /status's buttons.
 
-Sections, in order: figures and change since yesterday; abnormal cases (or the explicit zero
-report line); open alerts (not marked handled); sub-units ranked by rate; who has not
-reported. When the whole does not fit,
-each section keeps what fits its share and ends with "+N more — /status". Lengths are counted
-on the HTML source, which is never shorter than the text Telegram counts.
+Sections, in order: figures and change since yesterday; abnormal cases (or the zero report
+line, or how far from one: bot.render.verdict); open alerts (not marked handled); sub-units
+ranked by rate; who has not reported. When the whole does not fit, each section keeps what
+fits its share and ends with "+N more — /status". Lengths are counted on the HTML source,
+which is never shorter than the text Telegram counts.
 
 Render inside ``use_locale(recipient's locale)``.
 """
@@ -22,6 +22,7 @@ from bot.render.callbacks import Codec, Int
 from bot.render.next_steps import next_step_buttons
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.reports import symptom_label, temperature_text
+from bot.render.verdict import verdict
 from bot.render.webapp import dashboard_button
 from bot.services.digest.compute import (
     AbnormalCase,
@@ -118,8 +119,8 @@ def _case_line(case: AbnormalCase, timezone: str) -> str:
 
 
 def _abnormal(d: UnitDigest) -> _Section:
-    if not d.cases:
-        return _Section(_("✅ <b>Zero report:</b> no abnormal cases today."), [])
+    if not d.cases and not d.figures.abnormal:
+        return _Section("\n".join(verdict(d.figures, abnormal=0, day_off=d.day_off)), [])
     header = ngettext("⚠️ <b>{n} abnormal case</b>", "⚠️ <b>{n} abnormal cases</b>",
                       len(d.cases)).format(n=fmt_number(len(d.cases)))
     return _Section(header, [_Item(_case_line(c, d.timezone)) for c in d.cases])

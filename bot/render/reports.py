@@ -27,6 +27,7 @@ from bot.services.reports.form import (
     Step,
 )
 from bot.services.reports.store import (
+    HISTORY_DAYS,
     MAX_NOTE,
     SYMPTOMS,
     HistoryDay,
@@ -314,7 +315,11 @@ def note_problem(error: InvalidText) -> str:
 # --- /history and the rest -----------------------------------------------------------------
 
 def history_text(days: list[HistoryDay]) -> str:
-    head = _("Your reports for the last {n} days").format(n=len(days))
+    if days and len(days) < HISTORY_DAYS:  # joined since: their days start there
+        head = _("Your reports since you joined on {date}").format(
+            date=fmt_date(days[-1].day, "long"))
+    else:
+        head = _("Your reports for the last {n} days").format(n=len(days))
     lines = [f"<b>{escape(head)}</b>"]
     for d in days:
         mark = "—" if d.status is None else "⚠" if d.status is ReportStatus.ABNORMAL else "✓"

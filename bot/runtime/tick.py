@@ -3,7 +3,8 @@
 One code path for the scheduler's minute job (bot.runtime.jobs) and for `selfreport tick
 --at ISO-TIME`. The services say what is due — the daily prompts and reminders
 (services.reports.prompts), digests, alerts and their escalations, scheduled notices, duty
-reminders — and this sends it (bot.outbox.send) and counts what was queued. Nothing is
+reminders — and this sends it (bot.outbox.send) and counts what was queued; it also stores
+the daily figures of the days whose reporting has closed (services.digest.fixing). Nothing is
 remembered between ticks: a tick that runs late, twice, or after a restart catches up, and
 the outbox's dedup keys make a repeated insert a no-op.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.locales import DEFAULT_LOCALE
 from bot.outbox.send import send
 from bot.services import purge
-from bot.services.digest import alerts
+from bot.services.digest import alerts, fixing
 from bot.services.digest.queue import KIND_DIGEST, queue_due_digests
 from bot.services.duty import reminders as duty_tick
 from bot.services.notices import broadcast as notices
@@ -95,6 +96,8 @@ async def run_tick(
     result.entries = [TickEntry(kind, unit, day, slot, n)
                       for (kind, day, slot), per_unit in prompted.items()
                       for unit, n in sorted(per_unit.items())]
+    # Yesterday's figures are fixed before the digests that show them are drawn.
+    await fixing.fix_due(session, now=now, default_timezone=default_timezone)
     digests = await queue_due_digests(session, now=now, default_timezone=default_timezone,
                                       default_locale=default_locale)
     await send(session, digests.items, now=now)

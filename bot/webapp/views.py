@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from bot.i18n import _
+from bot.render.verdict import verdict
 from bot.render.webapp import trend_svg
 from bot.services.digest.compute import Figures
 from bot.services.notices.figures import NoticeDetail, NoticeLine
@@ -40,6 +41,8 @@ def unit_json(today: UnitToday) -> dict[str, Any]:
         "day_off": d.day_off,
         **_figures(d.figures),
         "late": today.late,
+        # The zero report, or how many have not reported (empty with abnormal reports).
+        "verdict": verdict(d.figures, abnormal=d.figures.abnormal, day_off=d.day_off),
         "up": view.up,
         "children": [
             {"id": s.unit_id, "name": s.name if s.unit_id is not None else _("Direct members"),

@@ -11,8 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from bot.db import Database
 from bot.db.models import Account, Alert, Member, Report, ReportStatus, Role, Unit, UnitContact
+from bot.i18n import use_locale
+from bot.render.digest import digest_text
 from bot.runtime.tick import run_tick
 from bot.services.demo_seed import HISTORY_DAYS, demo_people, seed_demo
+from bot.services.digest.compute import compute_digests
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a Monday
 TODAY = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date()
@@ -87,3 +90,26 @@ async def test_seeding_twice_adds_nothing_and_first_tick_sends_no_old_alerts(
 def test_an_unknown_demo_locale_is_refused() -> None:
     with pytest.raises(ValueError, match="zh_CN, en"):
         demo_people("fr")
+
+
+@pytest.mark.parametrize(("locale", "not_yet", "zero"), [
+    ("zh_CN", "⏳ 尚不能零报告：应报告 {n} 人，还有 {n} 人未报告。", "✅ 零报告"),
+    ("en", "⏳ No zero report yet: {n} expected, {n} have not reported.", "Zero report:"),
+])
+async def test_the_first_digest_says_nobody_has_reported_not_zero_report(
+        db: Database, locale: str, not_yet: str, zero: str) -> None:
+    # The demo starts after digest time with no report for today: the first digest a leader
+    # sees used to say 零报告 beside 0 reported.
+    evening = NOW + timedelta(hours=11)  # 20:00 in Shanghai
+    async with db.transaction() as session:
+        await seed_demo(session, now=evening, locale=locale)
+        root = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
+        assert root is not None
+        digest = (await compute_digests(session, now=evening, default_timezone="Asia/Shanghai",
+                                        unit_ids=[root]))[root]
+    assert digest.figures.reported == 0 and digest.figures.expected > 0
+    # Past days were counted with the members the demo had then: two weeks of figures.
+    assert all(f.expected == digest.figures.expected for _day, f in digest.history[:-1])
+    with use_locale(locale):
+        text = digest_text(digest)
+    assert not_yet.format(n=digest.figures.expected) in text and zero not in text

@@ -62,18 +62,44 @@ def missing(n: int, label: str = "Company A", reach: Reach = Reach.PENDING) -> l
 
 
 def test_a_quiet_day_has_the_zero_report_line_in_english_and_chinese() -> None:
-    d = digest()
+    d = digest(figures=Figures(10, 10, 0))
     with use_locale("en"):
         text = digest_text(d)
     assert "📊 <b>Daily digest: Group &lt;HQ&gt;</b>" in text
     assert "Monday, November 30, 2026" in text
-    assert "Reported: <b>8</b> / 10 (80%)" in text
-    assert "Since yesterday: +20 points, +2 reports" in text
-    assert "✅ <b>Zero report:</b> no abnormal cases today." in text
+    assert "Reported: <b>10</b> / 10 (100%)" in text
+    assert "Since yesterday: +40 points, +4 reports" in text
+    assert "✅ Zero report: all 10 members expected have reported, nothing abnormal." in text
+    assert "No zero report yet" not in text
     with use_locale("zh_CN"):
         zh = digest_text(d)
-    assert "零报告" in zh and "日报" in zh and "已报告：<b>8</b> / 10（80%）" in zh
-    assert "2026年11月30日" in zh
+    assert "✅ 零报告：应报告的 10 人均已报告，无异常情况。" in zh and "日报" in zh
+    assert "已报告：<b>10</b> / 10（100%）" in zh and "2026年11月30日" in zh
+
+
+@pytest.mark.parametrize(("reported", "en", "zh"), [
+    (0, ["⏳ No zero report yet: 3 expected, 3 have not reported."],
+     ["⏳ 尚不能零报告：应报告 3 人，还有 3 人未报告。"]),
+    (2, ["⏳ No zero report yet: 3 expected, 1 has not reported.",
+         "Nothing abnormal in the 2 reports received so far; the 1 not reported are unknown."],
+     ["⏳ 尚不能零报告：应报告 3 人，还有 1 人未报告。",
+      "已收到的 2 份报告中暂无异常；未报告的 1 人情况不明。"]),
+])
+def test_no_zero_report_while_anyone_expected_has_not_reported(
+        reported: int, en: list[str], zh: list[str]) -> None:
+    d = digest(figures=Figures(3, reported, 0), previous=Figures(3, 3, 0))
+    with use_locale("en"):
+        text = digest_text(d)
+    assert "Zero report:" not in text and "\n".join(en) in text
+    with use_locale("zh_CN"):
+        text = digest_text(d)
+    assert "✅" not in text and "\n".join(zh) in text
+
+
+def test_no_zero_report_beside_an_abnormal_report_even_without_its_case_line() -> None:
+    with use_locale("zh_CN"):
+        text = digest_text(digest(figures=Figures(3, 3, 1)))
+    assert "零报告" not in text
 
 
 def test_nobody_expected_is_said_not_divided() -> None:

@@ -10,7 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.db.models import Account, AuditEntry, JoinRequest, JoinStatus, Member, Role, UnitContact
+from bot.db.models import (
+    Account,
+    AuditEntry,
+    JoinRequest,
+    JoinStatus,
+    Member,
+    Membership,
+    Role,
+    UnitContact,
+)
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.onboarding.helpers import NOW, add_member, ask
 from tests.support.builders import running_clock, started
@@ -120,6 +129,10 @@ async def test_a_newcomer_asks_to_join_and_the_units_leader_approves(
             "Nina Zhou", "+8613800138201", Role.MEMBER)
         [row] = (await s.scalars(select(JoinRequest))).all()
         assert (row.status, row.member_id) == (JoinStatus.APPROVED, member.id)
+        # Their membership history starts today in B1 (past days do not count them).
+        [stay] = (await s.execute(select(Membership.unit_id, Membership.end_day).where(
+            Membership.member_id == member.id))).all()
+        assert tuple(stay) == (member.unit_id, None)
         actions = [a.action for a in (await s.scalars(
             select(AuditEntry).order_by(AuditEntry.id))).all()]
     assert actions[-3:] == ["join_request", "join_denied", "join_approve"]

@@ -3,14 +3,16 @@ dry runs, household ids and the reporting chain's order."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import AuditEntry, HouseholdEntry, Member, Role, Unit, UnitContact
+from bot.services.members.history import members_on
 from bot.services.roster.apply import ChangeKind, Field
-from tests.onboarding.helpers import csv_bytes, run_import
+from tests.onboarding.helpers import NOW, csv_bytes, run_import
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -280,3 +282,28 @@ async def test_a_reimport_keeps_who_members_added_in_the_chat(db: Database) -> N
         ("spouse", "Li Na"), ("father", "Wang Jun")]
     # The same file again changes nothing.
     assert (await run_import(db, roster("spouse:Li Na"))).change_count == 0
+
+
+async def test_imports_keep_the_membership_history_day_by_day(db: Database) -> None:
+    day = timedelta(days=1)
+    await run_import(db, FIRST, now=NOW)  # Monday
+    await run_import(db, csv_bytes([  # Tuesday: Wang moves to B, Sun Li is gone
+        ("G/B", "Wang Wei", "13800138001", "member", "", "no"),
+        ("G/A", "Zhao Min", "13800138002", "", "", "yes"),
+        ("G/B", "Chen Jie", "13800138004", "leader", "", "yes"),
+    ]), now=NOW + day)
+    await run_import(db, FIRST, now=NOW + 3 * day)  # Thursday: as on Monday again
+    async with db.transaction() as s:
+        units = {u.name: u.id for u in await s.scalars(select(Unit))}
+        names = {m.id: m.name for m in await s.scalars(select(Member))}
+
+        async def where(on: timedelta) -> set[tuple[str, str]]:
+            by_id = {v: k for k, v in units.items()}
+            return {(names[m], by_id[u])
+                    for m, u in await members_on(s, units.values(), NOW.date() + on)}
+
+        assert await where(0 * day) == {("Wang Wei", "A"), ("Zhao Min", "A"),
+                                         ("Sun Li", "A"), ("Chen Jie", "B")}
+        assert await where(2 * day) == {("Wang Wei", "B"), ("Zhao Min", "A"),
+                                         ("Chen Jie", "B")}
+        assert await where(3 * day) == await where(0 * day)

@@ -75,6 +75,9 @@ async def test_summary_answers_raw_init_data_with_the_root_units_figures(
     body = r.json()
     assert body["unit"] == {"id": o.units["Company A"], "name": "Company A"}
     assert (body["expected"], body["reported"], body["abnormal"]) == (4, 1, 0)
+    assert body["verdict"] == [  # no zero report while three have not reported
+        "⏳ No zero report yet: 4 expected, 3 have not reported.",
+        "Nothing abnormal in the 1 report received so far; the 3 not reported are unknown."]
     assert sorted(((c["id"] or 0), c["expected"], c["reported"], c["late"])
                   for c in body["children"]) == [(0, 1, 0, 0), (o.units["Branch 1"], 3, 1, 0)]
     [audit] = await _audit(db, "status_view")

@@ -1,8 +1,8 @@
 """Leaders' daily digests: each unit's whole-subtree figures for its own local date.
 
 Computed for many units at once from a small, constant number of aggregate queries (see
-`digest_queries`): member, leave and report counts GROUP BY the member's *current* unit (a
-member who moved mid-period counts in the unit they are in now), then rolled up the tree by
+`digest_queries`): today's member, leave and report counts GROUP BY the member's current unit,
+then rolled up the tree by
 materialised path in Python. A parent's figures are therefore exactly the sum of its
 children's plus its own direct members'.
 
@@ -12,7 +12,10 @@ Definitions (per unit and local date):
 - reported: expected members with a report for that day;
 - abnormal: abnormal reports of active members that day, whether expected or not (someone
   on leave who reports a fever still matters).
-Past days use today's roster (we keep no membership history).
+Today is counted live, with today's roster. A past day is read from the figures stored once
+its reporting closed (services.digest.fixing, the `daily_figures` table), or — not stored
+yet — counted with the members each unit had that day (services.digest.past): a member who
+joins, moves or leaves changes today and later only.
 
 Open alerts (services.digest.alerts: not marked handled, report still abnormal) are those of
 reports made in the subtree, whatever their date, as they stand now: one query for all units.
@@ -29,30 +32,15 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Unit
+from bot.services.digest import fixing
 from bot.services.digest import queries as q
+from bot.services.digest.figures import Figures
 from bot.services.digest.open_alerts import open_alerts
 from bot.services.digest.queries import Reach
 from bot.services.duty.shifts import shift_figures
 from bot.services.reports.schedule import Schedule
 
 HISTORY_DAYS = 14
-
-
-@dataclass
-class Figures:
-    expected: int = 0
-    reported: int = 0
-    abnormal: int = 0
-
-    def add(self, other: Figures) -> None:
-        self.expected += other.expected
-        self.reported += other.reported
-        self.abnormal += other.abnormal
-
-    @property
-    def rate(self) -> float | None:
-        """Reported / expected, None when nobody is expected (no division by zero)."""
-        return self.reported / self.expected if self.expected else None
 
 
 @dataclass(frozen=True)
@@ -176,12 +164,14 @@ async def compute_digests(
     first, last = min(days.values()) - timedelta(days=span - 1), max(days.values())
     # Only what the targets cover: one subtree (a prefix filter) or the whole organisation.
     scope = units_by_id[targets[0]].path if len(targets) == 1 else None
-    org = _Org(units, schedules, await q.holidays(session, first, last))
-    own = await _own_figures(session, org, first, last, scope)
-    subtree: dict[tuple[int, date], Figures] = defaultdict(Figures)
+    today_first = min(days.values())
+    org = _Org(units, schedules, await q.holidays(session, today_first, last))
+    own = await _own_figures(session, org, today_first, last, scope)
+    live: dict[tuple[int, date], Figures] = defaultdict(Figures)
     for (unit_id, d), figures in own.items():
         for ancestor in org.ancestors[unit_id]:
-            subtree[(ancestor, d)].add(figures)
+            live[(ancestor, d)].add(figures)
+    subtree = await _with_past(session, org, days, live, first, scope)
 
     digests: dict[int, UnitDigest] = {}
     for t in targets:
@@ -189,10 +179,10 @@ async def compute_digests(
         digests[t] = UnitDigest(
             unit_id=t, unit_name=unit.name, unit_path=unit.path, day=d,
             timezone=schedules[t].timezone, day_off=org.day_off(t, d),
-            figures=_copy(subtree.get((t, d))), previous=_copy(subtree.get((t, d - timedelta(1)))),
+            figures=_copy(live.get((t, d))), previous=_copy(subtree.get((t, d - timedelta(1)))),
             history=[(d - timedelta(i), _copy(subtree.get((t, d - timedelta(i)))))
                      for i in range(span - 1, -1, -1)],
-            subunits=_subunits(org, own, subtree, t, d),
+            subunits=_subunits(org, own, live, t, d),
         )
     targets_on: dict[date, set[int]] = defaultdict(set)
     for t, d in days.items():
@@ -227,7 +217,33 @@ async def compute_digests(
 
 
 def _copy(figures: Figures | None) -> Figures:
-    return Figures(figures.expected, figures.reported, figures.abnormal) if figures else Figures()
+    return figures.copy() if figures else Figures()
+
+
+async def _with_past(session: AsyncSession, org: _Org, days: dict[int, date],
+                     live: dict[tuple[int, date], Figures], first: date,
+                     scope: str | None) -> dict[tuple[int, date], Figures]:
+    """Each target's figures for every day from `first`: today's live, past days stored
+    (services.digest.fixing) or, not stored yet, counted by that day's members."""
+    result: dict[tuple[int, date], Figures] = {}
+    before = max(days.values()) - timedelta(days=1)
+    if first <= before:
+        result.update(await fixing.stored(session, days if len(days) <= 50 else None,
+                                          first, before))
+        missing = [(t, first + timedelta(i)) for t, d in days.items()
+                   for i in range((d - first).days) if (t, first + timedelta(i)) not in result]
+        if missing:
+            counted = await fixing.subtree_figures(
+                session, list(org.units.values()), org.schedules,
+                min(d for _t, d in missing), max(d for _t, d in missing), scope)
+            for key in missing:
+                result[key] = counted.get(key, Figures())
+    for t, d in days.items():
+        if (t, d) in live:
+            result[(t, d)] = live[(t, d)]
+        else:
+            result.pop((t, d), None)
+    return result
 
 
 async def _own_figures(session: AsyncSession, org: _Org, first: date, last: date,

@@ -8,6 +8,7 @@ the unit's today: yesterday's rows are left alone, so past days keep the people 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,7 @@ from bot.db.models import Member, Membership, Unit
 from bot.services.reports.schedule import ancestor_ids, resolve
 
 _CHUNK = 1000
+_BATCH = 100
 # For callers that are not handed the setting (roster imports from /import): the unit's own
 # zone, inherited down the tree, decides unless no unit sets one.
 DEFAULT_TIMEZONE: str = Settings.model_fields["default_timezone"].default
@@ -82,7 +84,10 @@ async def assign(session: AsyncSession, changes: Sequence[tuple[Member, int | No
         for row in await session.scalars(select(Membership).where(
                 Membership.member_id.in_(ids[i:i + _CHUNK]), Membership.end_day.is_(None))):
             open_rows.setdefault(row.member_id, []).append(row)
-    for member, unit_id in changes:
+    for index, (member, unit_id) in enumerate(changes, start=1):
+        if index % _BATCH == 0:  # a big import writes in steps and lets other updates run
+            await session.flush()
+            await asyncio.sleep(0)
         day = days[unit_id if unit_id is not None else member.unit_id]
         current = open_rows.get(member.id, [])
         if unit_id is not None and [r.unit_id for r in current] == [unit_id]:

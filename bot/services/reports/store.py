@@ -28,6 +28,7 @@ from bot.db.models import (
     ReportStatus,
     Unit,
 )
+from bot.services.members.history import joined_on
 from bot.services.members.settings import household_of
 from bot.services.reports.schedule import Schedule, schedule_for
 from bot.services.reports.temperature import is_fever
@@ -378,8 +379,13 @@ def _health(p: PersonHealth | None) -> tuple[Decimal | None, tuple[str, ...], st
 
 async def history(session: AsyncSession, member: Member, today: date,
                   days: int = HISTORY_DAYS) -> list[HistoryDay]:
-    """The last `days` days up to `today`, newest first; days without a report have None."""
+    """The last `days` days up to `today`, newest first, from the day the member joined at
+    the earliest (their membership history); days without a report have None."""
     first = today - timedelta(days=days - 1)
+    joined = await joined_on(session, member.id)
+    if joined is not None and joined > first:
+        first = min(joined, today)
+        days = (today - first).days + 1
     rows = (await session.execute(
         select(Report.report_date, Report.status, Report.late).where(
             Report.member_id == member.id, Report.report_date >= first,

@@ -5,8 +5,8 @@ compute_digests (the digests' engine) loads the whole organisation's units and s
 whatever it is asked; for one unit this reads only the unit's subtree and its ancestors (for
 the inherited schedules), with the same aggregate queries (services.digest.queries) and the
 same definitions (expected / reported / abnormal, days off, leaves). tests/webapp holds it
-equal to compute_digests. When fixed per-day unit figures exist, `unit_figures` is what to
-replace.
+equal to compute_digests. Today is always counted live; past days (the trend) are the stored
+daily figures that compute_digests reads (services.digest.fixing).
 """
 
 from __future__ import annotations

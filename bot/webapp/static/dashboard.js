@@ -90,6 +90,7 @@ function unitsView(u) {
   const total = line({id: null, name: L("today"), ...u}, "total");
   return [
     u.day_off ? el("p", {class: "muted"}, L("dayOff")) : null,
+    ...(u.verdict || []).map(text => el("p", {class: "verdict"}, text)),
     el("table", {id: "units"}, el("thead", {}, head),
        el("tbody", {}, total, ...rows.map(r => line(r, r.id === null ? "direct" : "unit")))),
   ];
