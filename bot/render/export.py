@@ -9,6 +9,7 @@ with an explicit format and a column wide enough, so Excel and WPS never show ##
 
 from __future__ import annotations
 
+import contextlib
 import io
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
@@ -201,6 +202,13 @@ class ExportBook:
         if len(day.units) > 1:
             self.summary.append(summary_cells(_total(day)))
 
+    def discard(self) -> None:
+        """Close an unfinished book's sheets: a write-only sheet left open writes its closing
+        tags into an already closed temporary file when it is collected (an error at random)."""
+        for sheet in self.book.worksheets:
+            with contextlib.suppress(Exception):
+                sheet.close()
+
     def finish(self) -> bytes:
         self.reports.close()
         self.summary.close()
@@ -223,9 +231,13 @@ async def export_workbook(days: AsyncIterator[ExportDay], timezone: str) -> tupl
     import asyncio
 
     book = await asyncio.to_thread(ExportBook, timezone)
-    async for day in days:
-        await asyncio.to_thread(book.add, day)
-    return await asyncio.to_thread(book.finish), book.rows
+    try:
+        async for day in days:
+            await asyncio.to_thread(book.add, day)
+        return await asyncio.to_thread(book.finish), book.rows
+    except BaseException:  # a failed or cancelled export leaves no half-written sheet behind
+        book.discard()
+        raise
 
 
 async def export_csv(days: AsyncIterator[ExportDay], timezone: str) -> tuple[bytes, int]:

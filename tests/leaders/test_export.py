@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,8 +15,15 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from bot.db import Database
+from bot.i18n import use_locale
 from bot.sandbox import SandboxClient, SandboxServer
-from bot.services.reports.export import MAX_DAYS, InvalidRange, RangeError, parse_range
+from bot.services.reports.export import (
+    MAX_DAYS,
+    ExportDay,
+    InvalidRange,
+    RangeError,
+    parse_range,
+)
 from tests.leaders.helpers import (
     ALAN,
     BEN,
@@ -371,3 +379,43 @@ def test_the_household_column_names_who_and_joins_as_each_language_does() -> Non
                                        "子女 王波: sore throat; 父亲 王强: well “=在外地”")
         assert household_text(replace(row, household=())) == ""
     assert display_width("家属状况") == 8 and display_width("Late") == 4
+
+
+
+def test_an_unfinished_book_is_discarded_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import sys
+
+    from bot.render.export import ExportBook
+
+    # A write-only sheet left open writes its closing tags into its closed temporary file
+    # when it is collected: an error at a random later moment (it failed other tests).
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: raised.append(u.exc_value))
+    with use_locale("zh_CN"):
+        book = ExportBook("Asia/Shanghai")
+    book.discard()
+    del book
+    gc.collect()
+    assert raised == []
+
+
+async def test_a_failed_export_discards_its_book(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.render.export import ExportBook, export_workbook
+
+    discarded: list[ExportBook] = []
+    discard = ExportBook.discard
+
+    def spy(book: ExportBook) -> None:
+        discarded.append(book)
+        discard(book)
+
+    monkeypatch.setattr(ExportBook, "discard", spy)
+
+    async def failing() -> AsyncIterator[ExportDay]:
+        raise RuntimeError("the database went away")
+        yield  # an async generator
+
+    with use_locale("zh_CN"), pytest.raises(RuntimeError):
+        await export_workbook(failing(), "Asia/Shanghai")
+    assert len(discarded) == 1
