@@ -67,6 +67,8 @@ def test_a_long_message_is_not_diluted_below_every_threshold(faq: Faq) -> None:
     ("en", "young people can be infected too"),
     ("en", "antibiotics do not work against viruses, don't take them yourself"),
     ("en", "Experts: exercise more"),
+    ("en", "not only old people get infected, young people can be too"),
+    ("zh_CN", "不只是老人，年轻人也会被感染"),
 ])
 def test_true_statements_and_denials_are_never_a_known_rumour(faq: Faq, locale: str,
                                                               text: str) -> None:
@@ -78,6 +80,9 @@ def test_true_statements_and_denials_are_never_a_known_rumour(faq: Faq, locale: 
     ("zh_CN", "转发：千万别收国外快递！包裹上有病毒！", "rumour-packages"),
     ("en", "FWD: 5G masts spread the virus. Share with everyone!", "rumour-5g"),
     ("zh_CN", "喝酒能防病毒吗？", "rumour-drinking"),  # asking about it is not denying it
+    # "only" on both sides: the same claim, though only the rumour's wording negates
+    ("en", "only old people catch it, young people are fine", "rumour-young-people"),
+    ("zh_CN", "只有老年人才会被传染，年轻人没关系", "rumour-young-people"),
 ])
 def test_paraphrases_and_forwards_are_known(faq: Faq, locale: str, text: str,
                                             rumour: str) -> None:

@@ -54,7 +54,8 @@ def test_english_confident(faq: Faq, text: str, expected: str) -> None:
     answer = faq.ask("en", text)
     assert answer.kind == "confident" and answer.entry is not None
     assert answer.entry.id == expected
-    assert answer.matches[0].id == expected and answer.matches[0].score >= 0.6
+    assert answer.matches[0].id == expected
+    assert answer.matches[0].score >= entry_thresholds("en").confident
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -177,6 +178,23 @@ def test_matcher_api_directly() -> None:
     assert not t.confident_in([]) and not t.near_in([])
     assert not t.confident_in([Match("a", 0.9), Match("b", 0.88)])  # too close to call
     assert Matcher([]).search("anything") == []
+
+
+@pytest.mark.parametrize(("known", "unknown"), [
+    ("how do i get a pass", "how do i get a parking pass"),
+    ("通行证怎么办", "停车场通行证怎么办"),
+])
+def test_words_the_knowledge_base_does_not_hold_lower_the_confidence(known: str,
+                                                                    unknown: str) -> None:
+    items = [("a", ["How do I get a pass?", "通行证怎么办理"]), ("b", ["Can I travel abroad?"])]
+    penalised = Matcher(items)
+    plain = Matcher(items, unknown_penalty=0.0)
+    assert penalised.search(known)[0] == plain.search(known)[0]  # nothing unknown: as before
+    with_unknown = penalised.search(unknown)[0]
+    assert with_unknown.id == "a"  # the ranking stays; the score drops
+    assert with_unknown.score < plain.search(unknown)[0].score * 0.9
+    assert penalised.unknown_share(penalised.query(known)) == 0.0
+    assert 0.0 < penalised.unknown_share(penalised.query(unknown)) < 1.0
 
 
 def test_tokens_cover_chinese_english_and_mixed() -> None:

@@ -42,13 +42,15 @@ class Thresholds:
         return bool(matches) and matches[0].score >= self.near
 
 
+# Chosen with matcher.UNKNOWN_PENALTY on (questions about things the knowledge base does not
+# hold score lower), keeping ≥ 96 % of the development sets' immediate answers right.
 ENTRIES = {
-    "zh_CN": Thresholds(confident=0.72, margin=0.08, near=0.35, floor=0.3),
-    "en": Thresholds(confident=0.6, margin=0.12, near=0.35, floor=0.3),
+    "zh_CN": Thresholds(confident=0.54, margin=0.13, near=0.3, floor=0.25),
+    "en": Thresholds(confident=0.46, margin=0.12, near=0.25, floor=0.22),
 }
 RUMOURS = {
-    "zh_CN": Thresholds(confident=0.45, margin=0.03, near=0.33, floor=0.33),
-    "en": Thresholds(confident=0.45, margin=0.03, near=0.33, floor=0.33),
+    "zh_CN": Thresholds(confident=0.4, margin=0.03, near=0.33, floor=0.33),
+    "en": Thresholds(confident=0.4, margin=0.03, near=0.33, floor=0.33),
 }
 DEFAULT_LOCALE = "zh_CN"
 

@@ -14,6 +14,11 @@ and the entry takes its best text's score. A text's score mixes two signals, eac
 Synonyms (locales/<locale>/synonyms.yaml) add a token for their group to every text and
 question holding one of their words. An optional context text per entry (its answer) adds
 CONTEXT_WEIGHT × its own lexical score, which separates entries whose questions look alike.
+A question whose words the knowledge base does not hold at all (in no question, paraphrase or
+answer: "parking pass", "year-end bonus") is about something else: every score is multiplied
+by 1 − UNKNOWN_PENALTY × the idf-weighted share of such words (entries only, short messages
+only: a long one is expected to hold greetings and background; the ranking of a question is
+unchanged, its confidence drops).
 Scores run from 0 to about 1; the thresholds that turn them into decisions are in `decide`.
 """
 
@@ -32,6 +37,9 @@ from bot.services.faq.typos import Corrector
 LEXICAL_WEIGHT = 0.7
 CONTEXT_WEIGHT = 0.3
 CHAR_WEIGHT = 0.3
+CHAR_GRAMS = (1, 2, 3)
+UNKNOWN_PENALTY = 0.7
+PARTIAL_HAN = True
 CORRECTED = 0.8  # weight of a corrected English word
 K1, B = 1.2, 0.75
 # Tokens that are mostly unknown to any index when they do not match (a bigram across two
@@ -118,7 +126,7 @@ class _CharTfidf:
     @staticmethod
     def _grams(text: str) -> Counter[str]:
         t = textmod.normalise(text)
-        return Counter(t[i:i + n] for n in (1, 2, 3) for i in range(len(t) - n + 1))
+        return Counter(t[i:i + n] for n in CHAR_GRAMS for i in range(len(t) - n + 1))
 
     def cosine(self, text: str) -> np.ndarray:
         out = np.zeros(self.size, dtype=np.float32)
@@ -138,8 +146,10 @@ class Matcher:
                  context: Mapping[str, str] | None = None, *,
                  synonyms: Mapping[str, str] | None = None,
                  lexical_weight: float | None = None,
-                 char_weight: float | None = None) -> None:
+                 char_weight: float | None = None,
+                 unknown_penalty: float | None = None) -> None:
         self.ids = [entry_id for entry_id, _ in items]
+        self._unknown_penalty = UNKNOWN_PENALTY if unknown_penalty is None else unknown_penalty
         self._lexical_weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
         self._synonyms = dict(synonyms or {})
         owners: list[int] = []
@@ -215,10 +225,40 @@ class Matcher:
         for pos in np.flatnonzero(is_best)[::-1]:
             owner = self._owners[pos]
             best_text[owner] = pos - self._firsts[owner]
+        query = self.query(text)
         if self._context is not None:
-            query = self.query(text)
             result += CONTEXT_WEIGHT * self._context.coverage(query)
+        if self._unknown_penalty > 0 and not textmod.is_long(text):
+            result *= 1 - self._unknown_penalty * self.unknown_share(query)
         return result, best_text
+
+    def _known(self, token: str) -> bool:
+        assert self._bm25 is not None
+        return token in self._bm25.idf or (self._context is not None
+                                           and token in self._context.idf)
+
+    def unknown_share(self, query: Mapping[str, float]) -> float:
+        """The idf-weighted share of the question's words that no text of the index, nor any
+        context text, holds: words the knowledge base knows nothing about. An unknown Chinese
+        word counts for the share of its characters that are unknown too: a wrong-character
+        typo (值斑 for 值班) keeps the other character, a new topic (停车场) mostly does not."""
+        assert self._bm25 is not None
+        unknown = total = 0.0
+        words = [t for t in query if t.startswith("w:")]
+        for token in query:
+            # jieba's search mode adds the parts of a long word (一块儿: 一块, 块儿): one word
+            if token.startswith(_SOFT) or any(token != w and token[2:] in w for w in words):
+                continue
+            if self._known(token):
+                total += self._bm25.idf.get(token, self._bm25.unknown_idf)
+                continue
+            share = 1.0
+            if token.startswith("w:") and PARTIAL_HAN:
+                chars = token[2:]
+                share = sum(not self._known("u:" + c) for c in chars) / len(chars)
+            unknown += share * self._bm25.unknown_idf
+            total += self._bm25.unknown_idf
+        return unknown / total if total else 0.0
 
     def covered(self, text: str, match: Match) -> float:
         """The idf-weighted share of the matched text (`match.text` of `match.id`) that

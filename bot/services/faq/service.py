@@ -37,16 +37,17 @@ from bot.services.faq.markup import visible_text
 from bot.services.faq.matcher import Match, Matcher
 from bot.services.faq.rumours import fragments, verdict
 from bot.services.faq.synonyms import SYNONYMS_FILE, han_words
-from bot.services.faq.text import add_words
+from bot.services.faq.text import add_words, is_long
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_CHARS = 1000  # of each answer, indexed with a low weight (see matcher.CONTEXT_WEIGHT)
 MAX_CANDIDATES = 3
 RANKS = 10  # how many matches `rank` returns at most
-LONG_HAN, LONG_WORDS = 30, 18  # a message from this long is also read clause by clause
 CLAUSE_WEIGHT = 0.9
 MAX_CLAUSES = 6
+RUMOUR_CHAR_WEIGHT = 0.0
+RUMOUR_UNKNOWN_PENALTY = 0.0
 _CLAUSE_END = re.compile(r"(?<=[。！？!?；;，,\n])|(?<=\.)\s+")
 _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -83,15 +84,15 @@ def rumour_matcher(rumours: Sequence[Rumour], synonyms: dict[str, str] | None = 
                    ) -> Matcher:
     # No character n-grams here: a forward shares short strings ("天热了") with many claims
     # it does not make; the rumour check must be sure of the claim.
-    return Matcher(all_texts(rumours), synonyms=synonyms, char_weight=0.0)
+    return Matcher(all_texts(rumours), synonyms=synonyms, char_weight=RUMOUR_CHAR_WEIGHT,
+                   unknown_penalty=RUMOUR_UNKNOWN_PENALTY)
 
 
 def clauses(text: str) -> list[str]:
     """The clauses of a long message worth reading alone, last first; nothing for a short
     one."""
     text = text[:1000]
-    han, latin = len(_HAN_CHAR.findall(text)), len(_LATIN_WORD.findall(text))
-    if han < LONG_HAN and latin < LONG_WORDS:
+    if not is_long(text):
         return []
     parts = [p.strip() for p in _CLAUSE_END.split(text) if p.strip()]
     keep = [p for p in parts if len(_HAN_CHAR.findall(p)) >= 4

@@ -6,8 +6,9 @@ module counts the negations that carry a statement (不会, 不能, 并不, 没�
 isn't …) and leaves out those that only urge (别, 不要, 千万不要, don't, do not: forwards are
 full of them: "千万别收快递"), and words that say a message is a rumour (谣言, 辟谣, myth,
 fake). `opposed` is True when the message contradicts the claim and its closest wording (one
-negates and the other does not, or one says "only" and the other "too"), or the message
-itself calls the claim false (a question about it, "是谣言吗", does not).
+negates and the other does not, or one says "only" and the other "too"; both saying "only"
+agree, whichever side negates), or the message itself calls the claim false (a question
+about it, "是谣言吗", does not).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def calls_false(text: str) -> bool:
 
 
 _EXCLUSIVE = re.compile(r"只有|只会|仅仅|\bonly\b|\bjust\b")
+_NOT_ONLY = re.compile(r"不仅|不只|并非只|\bnot (?:only|just)\b")
 _INCLUSIVE = re.compile(r"也|都|同样|\b(?:too|also|both|as well|even|anyone|everyone)\b")
 
 
@@ -69,10 +71,22 @@ def contradicts(message: str, text: str) -> bool:
     """The message states the opposite of `text`: one negates what the other does not, or
     the message widens what the text limits ("young people can be infected too" against
     "only old people get infected")."""
+    m, t = _plain(message), _plain(text)
+    limits = _limits(m)
+    if limits and _limits(t):
+        # Both say "only old people": the same claim, whichever side carries the negation
+        # ("only old people get infected, young ones are safe" / "young people can't be
+        # infected, only old people can").
+        return False
     if (negations(message) > 0) != (negations(text) > 0):
         return True
-    m, t = _plain(message), _plain(text)
-    return bool(_EXCLUSIVE.search(t) and _INCLUSIVE.search(m) and not _EXCLUSIVE.search(m))
+    return bool(_limits(t) and _INCLUSIVE.search(m) and not limits)
+
+
+def _limits(plain: str) -> bool:
+    """The text limits a claim to someone ("only", 只有), and does not deny the limit ("not
+    only", 不只)."""
+    return bool(_EXCLUSIVE.search(plain)) and not _NOT_ONLY.search(plain)
 
 
 def opposed(message: str, claim: str, closest: str) -> bool:

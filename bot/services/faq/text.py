@@ -65,7 +65,20 @@ ZH_STOP_WORDS = frozenset("""
 吗 了吗 呢 对 对吗 对不对 好吗 可以吗 行吗 没事 没事吧 应该 还能 还要
 """.split())
 
+# A message from this long (Han characters, or Latin words of two letters or more) is long:
+# it is also read clause by clause, and words unknown to the knowledge base are expected in it
+# (greetings, background) rather than a sign that it asks about something else.
+LONG_HAN, LONG_WORDS = 30, 18
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
 _lock = threading.Lock()
+
+
+def is_long(text: str) -> bool:
+    text = text[:1000]
+    return (len(_HAN_CHAR.findall(text)) >= LONG_HAN
+            or len(_LATIN_WORD.findall(text)) >= LONG_WORDS)
 
 
 class _Segmenter:
