@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.i18n import _, fmt_date, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
 from bot.render.prompts import reminder_payload
-from bot.render.reports import symptom_label
+from bot.render.reports import symptom_label, temperature_text
 from bot.render.sheets import append_row, csv_bytes
 from bot.services.digest.actions import (
     ReminderView,
@@ -53,6 +54,8 @@ REPORT_FOR = {
     ReportForPress.MEMBER: Codec("rb:m", _id("member")),
     ReportForPress.WELL: Codec("rb:ok", _id("member"), Int("day", 8)),
     ReportForPress.SICK: Codec("rb:sick", _id("member"), Int("day", 8)),
+    ReportForPress.TEMPERATURE: Codec("rb:t", _id("member"), Int("day", 8), Int("tenths", 3)),
+    ReportForPress.UNMEASURED: Codec("rb:nt", _id("member"), Int("day", 8)),
 }
 # Any button of each family (for tests and docs; handlers use the codecs' own patterns).
 CONTACTS_PATTERN = "|".join(f"(?:{c.pattern})" for c in CONTACTS.values())
@@ -280,9 +283,23 @@ def report_for_choice(target: ReportForTarget) -> tuple[str, Buttons]:
     return text, [[(_("✅ All well"), well), (_("🤒 Unwell"), sick)]]
 
 
-def ask_temperature(name: str) -> str:
-    return _("What is {name}'s temperature? For example 38.2. /cancel stops.").format(
-        name=escape(name))
+def ask_temperature(target: ReportForTarget, note: str = "") -> tuple[str, Buttons]:
+    text = _("What is {name}'s temperature? For example 38.2. /cancel stops.").format(
+        name=escape(target.name))
+    if note:
+        text = _("{name}, as you wrote: “{note}”.").format(name=escape(target.name),
+                                                       note=escape(note)) + "\n" + text
+    unmeasured = REPORT_FOR[ReportForPress.UNMEASURED].encode(target.member_id, target.stamp)
+    return text, [[(_("🌡 Not measured"), unmeasured)]]
+
+
+def temperature_offer(target: ReportForTarget | None, hint: Decimal | None) -> Buttons:
+    """The reading a bad temperature's reply asks about ("376" → 37.6), to confirm."""
+    if target is None or hint is None:
+        return []
+    data = REPORT_FOR[ReportForPress.TEMPERATURE].encode(target.member_id, target.stamp,
+                                                         int(hint * 10))
+    return [[(temperature_text(hint), data)]]
 
 
 def report_for_result(result: ReportForResult) -> str:
