@@ -255,7 +255,9 @@ def _local(moment: datetime, timezone: str) -> datetime:
 
 def report_for_usage() -> str:
     return _("Record today's report for a member of your units who cannot use Telegram: "
-             "<code>/report_for NAME</code> (a name, part of one, or a phone number).")
+             "<code>/report_for NAME</code> (a name, part of one, or a phone number). Words "
+             "after the name record them as unwell, with your words as the note: "
+             "<code>/report_for NAME has a cough</code>.")
 
 
 def report_for_find_problem(result: FindResult) -> str:
