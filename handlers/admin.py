@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import Context
+from bot.i18n import current_locale
 from bot.render import admin as render
 from bot.render.payloads import Buttons
 from bot.render.schedule_form import schedule_buttons
@@ -217,7 +218,7 @@ async def show_members(update: Update, context: Context) -> None:
             text = render.unit_problem(status.value, choices)
         else:
             page = await admin_units.member_page(session, unit, 0, now=now,
-                                                 default_timezone=zone)
+                                                 default_timezone=zone, locale=current_locale())
             text, buttons = render.members_text(page)
     await tg.reply(update, text, buttons)
 
@@ -235,7 +236,7 @@ async def members_page(update: Update, context: Context) -> None:
     async with context.transaction() as session:
         page = await admin_units.covered_page(
             session, manager, decoded[0], decoded[1], now=context.now(),
-            default_timezone=context.settings.default_timezone)
+            default_timezone=context.settings.default_timezone, locale=current_locale())
     if page is None:
         await tg.answer(query, render.member_refused(), alert=True)
         return

@@ -22,6 +22,7 @@ from bot.context import Context
 from bot.i18n import current_locale
 from bot.outbox.send import send
 from bot.render import faq as render
+from bot.render import joining as render_joining
 from bot.render.callbacks import Codec
 from bot.render.payloads import Buttons
 from bot.services.faq import feedback as faq_feedback
@@ -29,6 +30,8 @@ from bot.services.faq import questions
 from bot.services.faq.kb import Entry, KnowledgeBase
 from bot.services.faq.questions import MAX_QUESTION, AnswerStatus, AskStatus
 from bot.services.faq.service import Faq
+from bot.services.members import joining
+from bot.services.members.joining import JoinReply
 from handlers import tg
 
 logger = logging.getLogger(__name__)
@@ -68,7 +71,17 @@ async def answer_question(update: Update, context: Context) -> None:
         await tg.reply(update, render.candidates_text(linked=draft is not None),
                        render.candidate_buttons(found.candidates, draft))
     else:
-        await tg.reply(update, render.handed_over(await _ask(update, context, text)))
+        result = await _ask(update, context, text)
+        joining = await _joining(context) if result.status is AskStatus.NOT_LINKED else None
+        await tg.reply(update, *(render_joining.unlinked_question(joining) if joining
+                                 else (render.handed_over(result), None)))
+
+
+async def _joining(context: Context) -> JoinReply | None:
+    """Where someone not on the roster stands with joining (None: nothing known yet)."""
+    async with context.transaction() as session:
+        return await joining.where_asked(session, context.actor.telegram_user_id,
+                                         now=context.now())
 
 
 async def _keep(update: Update, context: Context, text: str, *, rumour: bool) -> int | None:

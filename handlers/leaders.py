@@ -177,21 +177,27 @@ def _report_for_reply(step: ReportForStep) -> tuple[str, Buttons]:
         return render.report_for_result(step.result), []
     if step.show is show.ASK_TEMPERATURE:
         assert step.target is not None
-        return render.ask_temperature(step.target.name), []
+        return render.ask_temperature(step.target, step.note)
     if step.show is show.BAD_TEMPERATURE:
         assert step.temperature_error is not None
-        return temperature_problem(step.temperature_error), []
+        return (temperature_problem(step.temperature_error),
+                render.temperature_offer(step.target, step.temperature_error.hint))
     text = {show.USAGE: render.report_for_usage, show.STALE_DAY: render.stale_report_for,
             show.EXPIRED: render.form_expired}.get(step.show, render.not_allowed)()
     return text, []
 
 
 async def report_for(update: Update, context: Context) -> None:
-    """Find the member a leader reports for: `/report_for NAME`."""
+    """Find the member a leader reports for: `/report_for NAME [how they are]`."""
+    message = update.effective_message
+    assert message is not None
+    # The text as typed (not context.args): the words after the name are kept as written.
+    _command, _space, text = (message.text or "").strip().partition(" ")
+    text = text.strip()[:200]
     async with context.transaction() as session:
         step = await report_for_form.find(
-            session, context.manager, _args(context), now=context.now(),
-            default_timezone=context.settings.default_timezone)
+            session, context.manager, text, telegram_user_id=context.actor.telegram_user_id,
+            now=context.now(), default_timezone=context.settings.default_timezone)
     await tg.reply(update, *_report_for_reply(step))
 
 
@@ -206,7 +212,8 @@ def report_for_button(button: report_for_form.Press) -> Handler:
             step = await report_for_form.press(
                 session, context.manager, telegram_user_id=context.actor.telegram_user_id,
                 button=button, member_id=values[0], stamp=values[1] if len(values) > 1 else None,
-                now=now, default_timezone=context.settings.default_timezone,
+                tenths=values[2] if len(values) > 2 else None, now=now,
+                default_timezone=context.settings.default_timezone,
                 default_locale=context.settings.default_locale)
             if step.result is not None:
                 await send_items(session, step.result.items, now=now)

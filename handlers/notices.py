@@ -42,8 +42,9 @@ _TEXTS: dict[Outcome, Callable[[Reply], tuple[str, Buttons]]] = {
     Outcome.NO_AUDIENCE: lambda r: (render.no_audience(), []),
     Outcome.ASK_ACK: lambda r: render.ask_ack(),
     Outcome.ASK_WHEN: lambda r: render.ask_when(r.timezone),
+    # The reply says "or tap Now": it carries that button.
     Outcome.BAD_WHEN: lambda r: (render.when_problem(str(r.when_error)),
-                                 [render.cancel_row()]),
+                                 [render.now_row(), render.cancel_row()]),
 }
 
 

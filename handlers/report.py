@@ -284,7 +284,8 @@ async def report_answer(update: Update, context: Context) -> None:
     outcome, form = result.outcome, result.form
     if outcome is Outcome.BAD_TEMPERATURE:
         assert result.temperature_error is not None
-        await tg.reply(update, render.temperature_problem(result.temperature_error))
+        await tg.reply(update, render.temperature_problem(result.temperature_error),
+                       render.temperature_offer(form, result.temperature_error) if form else [])
     elif outcome is Outcome.BAD_NOTE:
         assert result.note_error is not None
         await tg.reply(update, render.note_problem(result.note_error))

@@ -41,6 +41,19 @@ def not_on_roster() -> tuple[str, Buttons]:
             [[(_("🙋 Ask to join"), JOIN_START.encode())]])
 
 
+def unlinked_question(reply: JoinReply) -> tuple[str, Buttons]:
+    """A question the rules do not answer, from someone whose number is not on the roster:
+    where their joining stands instead of "send /start" again."""
+    if reply.outcome is Outcome.PENDING:
+        return _("I have no answer to that in the rules yet. Your request to join {unit} is "
+                 "still waiting for an answer; once you are approved you can pass questions "
+                 "to your unit's contacts.").format(unit=_unit(reply.parent)), []
+    return (_("I have no answer to that in the rules yet. Your phone number is not on the "
+              "roster: tap <b>Ask to join</b>, and once you are approved you can pass "
+              "questions to your unit's contacts."),
+            [[(_("🙋 Ask to join"), JOIN_START.encode())]])
+
+
 def join_reply(reply: JoinReply) -> tuple[str, Buttons]:
     """What the person asking to join sees at each step."""
     outcome = reply.outcome

@@ -10,12 +10,14 @@ member, ``ct:u:<unit>:<member>`` move up, ``ct:r:<unit>:<member>`` remove;
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from html import escape
 
 from bot.i18n import _, fmt_date, fmt_time, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
 from bot.render.prompts import reminder_payload
+from bot.render.reports import temperature_text
 from bot.services.digest.actions import (
     ReminderView,
     RemindResult,
@@ -48,6 +50,8 @@ REPORT_FOR = {
     ReportForPress.MEMBER: Codec("rb:m", _id("member")),
     ReportForPress.WELL: Codec("rb:ok", _id("member"), Int("day", 8)),
     ReportForPress.SICK: Codec("rb:sick", _id("member"), Int("day", 8)),
+    ReportForPress.TEMPERATURE: Codec("rb:t", _id("member"), Int("day", 8), Int("tenths", 3)),
+    ReportForPress.UNMEASURED: Codec("rb:nt", _id("member"), Int("day", 8)),
 }
 # Any button of each family (for tests and docs; handlers use the codecs' own patterns).
 CONTACTS_PATTERN = "|".join(f"(?:{c.pattern})" for c in CONTACTS.values())
@@ -195,7 +199,9 @@ def export_filename(start: date, end: date) -> str:
 
 def report_for_usage() -> str:
     return _("Record today's report for a member of your units who cannot use Telegram: "
-             "<code>/report_for NAME</code> (a name, part of one, or a phone number).")
+             "<code>/report_for NAME</code> (a name, part of one, or a phone number). Words "
+             "after the name record them as unwell, with your words as the note: "
+             "<code>/report_for NAME has a cough</code>.")
 
 
 def report_for_find_problem(result: FindResult) -> str:
@@ -223,9 +229,23 @@ def report_for_choice(target: ReportForTarget) -> tuple[str, Buttons]:
     return text, [[(_("✅ All well"), well), (_("🤒 Unwell"), sick)]]
 
 
-def ask_temperature(name: str) -> str:
-    return _("What is {name}'s temperature? For example 38.2. /cancel stops.").format(
-        name=escape(name))
+def ask_temperature(target: ReportForTarget, note: str = "") -> tuple[str, Buttons]:
+    text = _("What is {name}'s temperature? For example 38.2. /cancel stops.").format(
+        name=escape(target.name))
+    if note:
+        text = _("{name}, as you wrote: “{note}”.").format(name=escape(target.name),
+                                                       note=escape(note)) + "\n" + text
+    unmeasured = REPORT_FOR[ReportForPress.UNMEASURED].encode(target.member_id, target.stamp)
+    return text, [[(_("🌡 Not measured"), unmeasured)]]
+
+
+def temperature_offer(target: ReportForTarget | None, hint: Decimal | None) -> Buttons:
+    """The reading a bad temperature's reply asks about ("376" → 37.6), to confirm."""
+    if target is None or hint is None:
+        return []
+    data = REPORT_FOR[ReportForPress.TEMPERATURE].encode(target.member_id, target.stamp,
+                                                         int(hint * 10))
+    return [[(temperature_text(hint), data)]]
 
 
 def report_for_result(result: ReportForResult) -> str:

@@ -190,7 +190,11 @@ def ask_when(timezone: str) -> tuple[str, Buttons]:
     return (_("<b>When?</b> Send it now, or write a time as you would say it: "
               "<code>18:30</code> (the next 18:30), <code>tomorrow 8pm</code>, "
               "<code>Dec 6 08:00</code>; time zone {zone}.").format(zone=escape(timezone)),
-            [[(_("🚀 Now"), FLOW_NOW.encode())], cancel_row()])
+            [now_row(), cancel_row()])
+
+
+def now_row() -> list[tuple[str, str]]:
+    return [(_("🚀 Now"), FLOW_NOW.encode())]
 
 
 def when_problem(code: str) -> str:
@@ -251,7 +255,7 @@ def scheduled(when: datetime, timezone: str) -> str:
 # --- the sender's progress message ----------------------------------------------------------
 
 
-def progress_text(notice_id: int, p: Progress) -> str:
+def progress_text(notice_id: int, p: Progress, *, ack: bool = True) -> str:
     head = (_("📤 Notice #{id}: sending…") if not p.done
             else _("✅ Notice #{id}: sending finished.")).format(id=notice_id)
     figures = _("sent {sent} / {total} · failed {failed} · blocked {blocked}").format(
@@ -263,7 +267,8 @@ def progress_text(notice_id: int, p: Progress) -> str:
                               "{n} recipients cannot be reached (not linked or blocked)",
                               p.unreachable).format(n=fmt_number(p.unreachable)))
     if p.done:
-        lines.append(_("See /notices for who has acknowledged."))
+        lines.append(_("See /notices for who has acknowledged.") if ack
+                     else _("No acknowledgement was asked; /notices shows its delivery."))
     return "\n".join(lines)
 
 

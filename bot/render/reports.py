@@ -30,6 +30,7 @@ from bot.services.reports.store import (
     HISTORY_DAYS,
     MAX_NOTE,
     SYMPTOMS,
+    UNWELL,
     HistoryDay,
     PersonHealth,
     ReportInput,
@@ -98,6 +99,7 @@ def symptom_label(key: str) -> str:
         "taste_smell": pgettext("symptom", "loss of taste or smell"),
         "diarrhoea": pgettext("symptom", "diarrhoea"),
         "other": pgettext("symptom", "other symptom"),
+        UNWELL: pgettext("symptom", "unwell, details not given"),
     }.get(key, key)
 
 
@@ -292,17 +294,24 @@ def temperature_problem(error: TemperatureError) -> str:
         low=fmt_number(MIN_C, "0.0"), high=fmt_number(MAX_C, "0.0"))
     if error.code in (TemperatureErrorCode.TOO_LOW, TemperatureErrorCode.TOO_HIGH):
         assert error.celsius is not None
-        hint = error.fahrenheit_hint or error.celsius_hint
+        hint = error.hint
         said = _("{temperature} is not a plausible body temperature.").format(
             temperature=temperature_text(error.celsius))
         parts = [said, expected]
         if hint is not None:
-            parts.append(_("Did you mean {temperature}? Then send that.").format(
+            parts.append(_("Did you mean {temperature}? Tap it below to confirm.").format(
                 temperature=temperature_text(hint)))
         return escape(" ".join(parts))
     if error.code is TemperatureErrorCode.EMPTY:
         return escape(expected)
     return escape(" ".join([_("That is not a temperature."), expected]))
+
+
+def temperature_offer(form: Form, error: TemperatureError) -> Buttons:
+    """The reading the reply asks about ("did you mean 37.6 °C?"), as a button to confirm."""
+    if error.hint is None:
+        return []
+    return [[(temperature_text(error.hint), form_callback(form, "t", str(error.hint)))]]
 
 
 def note_problem(error: InvalidText) -> str:

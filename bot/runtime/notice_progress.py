@@ -60,7 +60,7 @@ async def _update_progress(app: Application[Any, Any, Any, Any, BotData, Any],
     async with data.db.transaction() as session:
         progress = await figures.progress(session, notice.id)
     with use_locale(notice.author_locale):
-        text = render.progress_text(notice.id, progress)
+        text = render.progress_text(notice.id, progress, ack=notice.ack_required)
     message_id, done = notice.progress_message_id, progress.done
     if text == notice.progress_text and message_id is not None and not done:
         return

@@ -90,7 +90,9 @@ async def test_unwell_asks_the_temperature_and_alerts_the_chain(
                             "The unit's contacts are alerted.")
     report = await stored(db, mia)
     assert report is not None and report.status is ReportStatus.ABNORMAL
-    assert report.temperature == Decimal("36.9") and report.symptoms == ["other"]
+    # Unwell as the leader said it: no symptom nobody named.
+    assert report.temperature == Decimal("36.9") and report.symptoms == ["unwell"]
+    assert report.note == ""
     assert report.entered_by == o.members[ALAN]
     [alert] = await sb.wait_for_bot_messages(DORA)
     assert MIA_LINK.format("Abnormal health report:") in alert["html"]
@@ -122,3 +124,56 @@ async def test_outside_the_subtree_is_refused(
     assert await stored(db, ben) is None
     async with db.transaction() as s:
         assert (await s.get(Member, ben)) is not None
+
+
+async def test_words_after_the_name_are_kept_as_written_and_no_symptom_is_made_up(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    o = await seed_org(db)
+    started(sandbox, EVERYONE)
+    bot_app.bot_data.clock = running_clock(NOW)
+    ben = o.members[BEN]
+    [asked] = await ask(sb, ALAN, "/report_for Ben  feels <b>dizzy</b>, stayed home ")
+    assert asked["text"] == ("Ben, as you wrote: “feels <b>dizzy</b>, stayed home”.\n"
+                             "What is Ben's temperature? For example 38.2. /cancel stops.")
+    assert buttons(asked) == [("🌡 Not measured", f"rb:nt:{ben}:20261130")]
+    assert await stored(db, ben) is None
+    # "376" is offered as 37.6 to confirm, never stored as it is.
+    [offer] = await ask(sb, ALAN, "376")
+    assert "Did you mean 37.6 °C? Tap it below to confirm." in offer["text"]
+    assert buttons(offer) == [("37.6 °C", f"rb:t:{ben}:20261130:376")]
+    assert await stored(db, ben) is None
+    _answer, messages = await press(sb, ALAN, offer, f"rb:t:{ben}:20261130:376", count=2)
+    assert "Recorded: Ben is unwell (Nov 30, 2026)." in [m["text"][:39] for m in messages]
+    report = await stored(db, ben)
+    assert report is not None and report.status is ReportStatus.ABNORMAL
+    assert (report.temperature, report.symptoms, report.note) == (
+        Decimal("37.6"), ["unwell"], "feels <b>dizzy</b>, stayed home")
+    [alert] = await sb.wait_for_bot_messages(DORA)
+    assert "unwell, details not given" in alert["text"]
+    assert "feels <b>dizzy</b>, stayed home" in alert["text"]
+
+
+async def test_zh_unwell_without_a_temperature(
+    bot_app: Any, sandbox: SandboxServer, sb: SandboxClient, db: Database
+) -> None:
+    o = await seed_org(db, locale="zh_CN")
+    started(sandbox, EVERYONE, language_code="zh-hans")
+    bot_app.bot_data.clock = running_clock(NOW)
+    mia = o.members[MIA]
+    async with db.transaction() as s:
+        member = await s.get(Member, mia)
+        assert member is not None
+        member.name = "王五"
+    [asked] = await ask(sb, ALAN, "/report_for 王五 身体不适")
+    assert asked["text"].startswith("王五的情况：“身体不适”。\n")
+    [(label, data)] = buttons(asked)
+    assert label == "🌡 未测体温" and data == f"rb:nt:{mia}:20261130"
+    _answer, messages = await press(sb, ALAN, asked, data, count=2)
+    assert any(m["text"].startswith("已记录：王五") for m in messages), messages
+    report = await stored(db, mia)
+    assert report is not None and report.status is ReportStatus.ABNORMAL
+    assert (report.temperature, report.symptoms, report.note) == (None, ["unwell"], "身体不适")
+    [alert] = await sb.wait_for_bot_messages(DORA)
+    assert "身体不适（未说明详情）" in alert["text"] and "发热" not in alert["text"]
+    assert "其他症状" not in alert["text"]

@@ -54,9 +54,6 @@ async def test_a_leader_cannot_target_outside_their_subtree(
     assert not any("Company B" in label for label in labels(targets))
     [found] = await say(sb, ALAN, "Company B")
     assert found["text"].startswith("None of the units you may send to has that name.")
-    [by_name] = await say(sb, ALAN, "branch 1")
-    assert by_name["text"] == "Which unit?"
-    assert labels(by_name)[0] == "📁 Company A / Branch 1"
     _a, [forged] = await tap(sb, ALAN, targets, f"nf:u:{o.units['Company B']}")
     assert forged["text"] == "You cannot send a notice there: pick one of your own units."
     _a, [org] = await tap(sb, ALAN, targets, "nf:o")
@@ -68,7 +65,8 @@ async def test_a_leader_cannot_target_outside_their_subtree(
     # A button of a later step, pressed now, is refused; the form goes on where it was.
     _a, [early] = await tap(sb, ALAN, targets, "nf:s")
     assert early["text"].startswith("Please answer with the buttons of the last step")
-    _a, [ack_q] = await tap(sb, ALAN, by_name, data_of(by_name, "Branch 1"))
+    # The one unit of that name is picked, as its button would be.
+    [ack_q] = await say(sb, ALAN, "branch 1")
     assert ack_q["text"].startswith("Ask recipients to acknowledge it?")
     # Garbage data under our prefix falls through to the stale-button answer.
     answer = await sb.press(ALAN, ack_q["message_id"], callback_data="nf:k:2")

@@ -176,3 +176,29 @@ async def test_a_question_before_asking_to_join_is_not_taken_for_a_name(
     assert not reply["text"].startswith("Which unit")
     async with db.transaction() as s:
         assert (await s.scalars(select(JoinRequest))).all() == []
+
+
+@pytest.mark.parametrize(("uid", "language", "question", "words"), [
+    (NEWCOMER, "en", "Where is the quasar telescope parked?",
+     ("Your phone number is not on the roster: tap Ask to join", "🙋 Ask to join",
+      "Your request to join G / B is still waiting for an answer")),
+    (ZH_NEWCOMER, "zh-hans", "量子望远镜停在哪里？",
+     ("您的手机号不在花名册中：请点“申请加入”", "🙋 申请加入", "您加入 G / B 的申请仍在等待答复")),
+])
+async def test_an_unanswered_question_from_an_unknown_number_does_not_loop_back_to_start(
+    sb: SandboxClient, db: Database, org: dict[str, int], uid: int, language: str,
+    question: str, words: tuple[str, str, str]
+) -> None:
+    offered, button, waiting = words
+    await share(sb, uid, "Nina", "8613800138209", language)
+    reply = await ask(sb, uid, question)
+    assert offered in reply["text"] and "/start" not in reply["text"]
+    [name_q] = await tap(sb, uid, reply, button)  # the button it mentions, right there
+    top = await ask(sb, uid, "Nina Zhou")
+    [_] = await tap(sb, uid, top, "📁 G", count=0)
+    level = await edited(sb, uid, top["message_id"], "G")
+    [_] = await tap(sb, uid, level, "✅ B", count=0)
+    await sb.wait_for_bot_messages(OUTSIDER)  # Ola has the request
+    reply = await ask(sb, uid, question)
+    assert waiting in reply["text"] and "/start" not in reply["text"]
+    assert inline(reply) == []

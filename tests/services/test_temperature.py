@@ -204,3 +204,39 @@ def test_number_like_text_gives_a_temperature_or_the_documented_error(text: str)
         assert exc.code in set(TemperatureErrorCode)
         return
     assert MIN_C <= value <= MAX_C
+
+
+@settings(max_examples=100)
+@given(st.integers(min_value=340, max_value=430),
+       st.sampled_from(["{}", "{}度", "{}°C", "{}℃", " {} ", "{}°"]))
+def test_three_digits_without_the_point_are_offered_never_accepted(tenths: int,
+                                                                   form: str) -> None:
+    """"376" is refused, with 37.6 as the reading to offer (never taken silently)."""
+    with pytest.raises(TemperatureError) as caught:
+        parse_temperature(form.format(tenths))
+    assert caught.value.code is Code.TOO_HIGH
+    assert caught.value.hint == caught.value.decimal_hint == Decimal(tenths).scaleb(-1)
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=0, max_value=999), st.sampled_from(["", "°F", "F", ".0", ",5"]))
+def test_a_hint_is_always_a_reading_that_parses_back_to_itself(number: int, suffix: str) -> None:
+    """Whatever is offered to confirm is in range and would be accepted as typed."""
+    try:
+        parse_temperature(f"{number}{suffix}")
+    except TemperatureError as error:
+        if error.hint is not None:
+            assert MIN_C <= error.hint <= MAX_C
+            assert parse_temperature(str(error.hint)) == error.hint
+            assert str(error.hint) == f"{error.hint:.1f}"
+        if error.decimal_hint is not None:
+            assert suffix in ("", ) and 340 <= number <= 430
+
+
+@pytest.mark.parametrize(("text", "hint"), [("376", "37.6"), ("386", "38.6"), ("３７６", "37.6"),
+                                            ("365度", "36.5"), ("120", None), ("999", None),
+                                            ("376F", None), ("3760", None)])
+def test_decimal_hints(text: str, hint: str | None) -> None:
+    with pytest.raises(TemperatureError) as caught:
+        parse_temperature(text)
+    assert caught.value.decimal_hint == (None if hint is None else Decimal(hint))

@@ -37,7 +37,13 @@ from bot.services.outgoing import KIND_REMINDER, Outgoing
 from bot.services.reports.answered import answered_prompts
 from bot.services.reports.prompts import in_quiet_hours
 from bot.services.reports.schedule import all_schedules, schedule_for
-from bot.services.reports.store import PersonHealth, ReportInput, save_report, well_input
+from bot.services.reports.store import (
+    UNWELL,
+    PersonHealth,
+    ReportInput,
+    save_report,
+    well_input,
+)
 
 REMIND_EVERY = timedelta(hours=1)
 DRAFT_TTL = timedelta(minutes=15)
@@ -200,11 +206,12 @@ async def member_in_scope(session: AsyncSession, scope: Actor, member_id: int, *
 
 async def report_for(session: AsyncSession, scope: Actor, *, member_id: int, well: bool,
                      temperature: Decimal | None, now: datetime, default_timezone: str,
-                     default_locale: str) -> ReportForResult:
+                     default_locale: str, note: str = "") -> ReportForResult:
     """Save today's report (the member's unit's today) for a member of the scope.
 
-    "Unwell" is stored with the temperature and the symptom "other": the leader says the
-    member is unwell, so the report is abnormal whatever the temperature.
+    "Unwell" is stored as what the leader gave: the temperature if measured, their words as
+    the note, and UNWELL ("unwell, details not given") rather than a symptom nobody named;
+    the report is abnormal whatever the temperature.
     """
     refusal, member = await member_in_scope(session, scope, member_id, now=now)
     if refusal is not None or member is None:
@@ -215,7 +222,7 @@ async def report_for(session: AsyncSession, scope: Actor, *, member_id: int, wel
     day = schedule.local_date(now)
     entry = await well_input(session, member)
     if not well:
-        me = PersonHealth(None, "", member.name, temperature, ("other",))
+        me = PersonHealth(None, "", member.name, temperature, (UNWELL,), note)
         entry = ReportInput((me, *entry.people[1:]))
     saved = await save_report(session, member=member, day=day, entry=entry, now=now,
                               default_timezone=default_timezone,

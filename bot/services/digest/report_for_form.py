@@ -1,5 +1,6 @@
 """/report_for as a state machine: find the member, then all well or unwell (unwell asks for
 the temperature, kept in the Draft row of kind REPORT_FOR with the day it is for).
+`/report_for NAME WORDS` is unwell at once, WORDS kept as written as the report's note.
 
 The handler maps each `ReportForStep` to a reply (bot.render.leaders). The member of every
 button and answer is checked against the leader's scope again (services.digest.actions).
@@ -8,8 +9,10 @@ button and answer is checked against the leader's scope again (services.digest.a
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,8 +27,10 @@ from bot.services.digest.actions import (
     read_draft,
 )
 from bot.services.members.leaves import FindResult, FindStatus, find_members
+from bot.services.members.settings import InvalidText
 from bot.services.org.permissions import Actor
 from bot.services.org.units import unit_names
+from bot.services.reports.form import clean_note
 from bot.services.reports.schedule import schedule_for
 from bot.services.reports.temperature import TemperatureError, parse_temperature
 
@@ -47,6 +52,8 @@ class Press(enum.StrEnum):
     MEMBER = "m"
     WELL = "ok"
     SICK = "sick"
+    TEMPERATURE = "t"  # a reading the bot offered to confirm ("376" → 37.6)
+    UNMEASURED = "nt"  # unwell, temperature not measured
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class ReportForStep:
     found: FindResult | None = None
     result: ReportForResult | None = None
     temperature_error: TemperatureError | None = None
+    note: str = ""  # what the leader wrote about the member's health
 
 
 _NOT_ALLOWED = ReportForStep(Show.NOT_ALLOWED)
@@ -95,28 +103,80 @@ async def _choice(session: AsyncSession, actor: Actor, member_id: int, now: date
     return ReportForStep(Show.CHOICE, target=target)
 
 
-async def find(session: AsyncSession, actor: Actor | None, text: str, *, now: datetime,
-               default_timezone: str) -> ReportForStep:
-    """`/report_for NAME`: the member to report for, or who matches."""
+async def _find(session: AsyncSession, actor: Actor, text: str,
+                now: datetime) -> tuple[FindResult, str]:
+    """The members matching `text`, else its first words (the rest is the note, as written)."""
+    found = await find_members(session, actor, text, now=now)
+    words = len(text.split())
+    for n in range(words - 1, 0, -1):
+        if found.status is not FindStatus.NONE:
+            break
+        name = re.match(r"\s*(?:\S+\s+){" + str(n) + "}", text)
+        assert name is not None
+        try:
+            note = clean_note(text[name.end():])
+        except InvalidText:
+            continue
+        shorter = await find_members(session, actor, text[:name.end()], now=now)
+        if shorter.status is not FindStatus.NONE:
+            return shorter, note
+    return found, ""
+
+
+async def find(session: AsyncSession, actor: Actor | None, text: str, *,
+               telegram_user_id: int, now: datetime, default_timezone: str) -> ReportForStep:
+    """`/report_for NAME [WORDS]`: the member to report for, or who matches."""
     if actor is None:
         return _NOT_ALLOWED
-    if not text:
+    if not text.strip():
         return ReportForStep(Show.USAGE)
-    found = await find_members(session, actor, text, now=now)
+    await drop_draft(session, telegram_user_id, REPORT_FOR_DRAFT)  # a note given before
+    found, note = await _find(session, actor, text, now)
     if found.status is not FindStatus.FOUND:
         return ReportForStep(Show.FIND_PROBLEM, found=found)
+    if note:  # kept for the member picked
+        await put_draft(session, telegram_user_id, REPORT_FOR_DRAFT, {"note": note}, now)
     if len(found.candidates) > 1:
-        return ReportForStep(Show.PICK, found=found)
-    return await _choice(session, actor, found.candidates[0].member_id, now, default_timezone)
+        return ReportForStep(Show.PICK, found=found, note=note)
+    member_id = found.candidates[0].member_id
+    if note:
+        return await _unwell(session, actor, telegram_user_id, member_id, note, now,
+                             default_timezone)
+    return await _choice(session, actor, member_id, now, default_timezone)
+
+
+async def _unwell(session: AsyncSession, actor: Actor, telegram_user_id: int, member_id: int,
+                  note: str, now: datetime, default_timezone: str) -> ReportForStep:
+    """Unwell: ask the temperature (the form keeps the member, their day and the note)."""
+    target = await _target(session, actor, member_id, now, default_timezone)
+    if isinstance(target, ReportForStep):
+        return target
+    await put_draft(session, telegram_user_id, REPORT_FOR_DRAFT,
+                    {"member_id": member_id, "day": f"{target.day:%Y%m%d}", "note": note}, now)
+    return ReportForStep(Show.ASK_TEMPERATURE, target=target, note=note)
+
+
+async def _note_for(session: AsyncSession, telegram_user_id: int, member_id: int,
+                    now: datetime) -> str:
+    """The note of the open form, if it is about this member (or no member yet)."""
+    data = await read_draft(session, telegram_user_id, REPORT_FOR_DRAFT, now)
+    if data is None or data.get("member_id", member_id) != member_id:
+        return ""
+    return str(data.get("note", ""))
 
 
 async def press(session: AsyncSession, actor: Actor | None, *, telegram_user_id: int,
                 button: Press, member_id: int, stamp: int | None, now: datetime,
-                default_timezone: str, default_locale: str) -> ReportForStep:
+                default_timezone: str, default_locale: str,
+                tenths: int | None = None) -> ReportForStep:
     """A /report_for button (decoded, not yet trusted): `stamp` is the day of ok/sick."""
     if actor is None:
         return _NOT_ALLOWED
+    note = await _note_for(session, telegram_user_id, member_id, now)
     if button is Press.MEMBER:
+        if note:
+            return await _unwell(session, actor, telegram_user_id, member_id, note, now,
+                                 default_timezone)
         return await _choice(session, actor, member_id, now, default_timezone)
     target = await _target(session, actor, member_id, now, default_timezone)
     if isinstance(target, ReportForStep):
@@ -128,9 +188,20 @@ async def press(session: AsyncSession, actor: Actor | None, *, telegram_user_id:
             session, actor, member_id=member_id, well=True, temperature=None, now=now,
             default_timezone=default_timezone, default_locale=default_locale)
         return ReportForStep(Show.RESULT, result=result)
-    await put_draft(session, telegram_user_id, REPORT_FOR_DRAFT,
-                    {"member_id": member_id, "day": f"{target.day:%Y%m%d}"}, now)
-    return ReportForStep(Show.ASK_TEMPERATURE, target=target)
+    if button is Press.SICK:
+        return await _unwell(session, actor, telegram_user_id, member_id, "", now,
+                             default_timezone)
+    temperature = None
+    if button is Press.TEMPERATURE:
+        try:
+            temperature = parse_temperature(str(Decimal(tenths or 0) / 10))
+        except TemperatureError:
+            return ReportForStep(Show.STALE_DAY)
+    await drop_draft(session, telegram_user_id, REPORT_FOR_DRAFT)
+    result = await actions.report_for(
+        session, actor, member_id=member_id, well=False, temperature=temperature, now=now,
+        default_timezone=default_timezone, default_locale=default_locale, note=note)
+    return ReportForStep(Show.RESULT, result=result)
 
 
 async def answer(session: AsyncSession, actor: Actor | None, *, telegram_user_id: int,
@@ -141,17 +212,21 @@ async def answer(session: AsyncSession, actor: Actor | None, *, telegram_user_id
     if actor is None or data is None:
         await drop_draft(session, telegram_user_id)
         return _NOT_ALLOWED if actor is None else ReportForStep(Show.EXPIRED)
+    if "member_id" not in data:  # a name with a note, no member picked yet
+        return ReportForStep(Show.EXPIRED)
+    target = await _target(session, actor, int(data["member_id"]), now, default_timezone)
+    if isinstance(target, ReportForStep):
+        await drop_draft(session, telegram_user_id)
+        return target
     try:
         temperature = parse_temperature(text)
     except TemperatureError as error:  # the draft stays: they may try again
-        return ReportForStep(Show.BAD_TEMPERATURE, temperature_error=error)
+        return ReportForStep(Show.BAD_TEMPERATURE, target=target, temperature_error=error)
     await drop_draft(session, telegram_user_id)
-    target = await _target(session, actor, int(data["member_id"]), now, default_timezone)
-    if isinstance(target, ReportForStep):
-        return target
     if f"{target.day:%Y%m%d}" != data.get("day"):
         return ReportForStep(Show.STALE_DAY)
     result = await actions.report_for(
         session, actor, member_id=target.member_id, well=False, temperature=temperature,
-        now=now, default_timezone=default_timezone, default_locale=default_locale)
+        now=now, default_timezone=default_timezone, default_locale=default_locale,
+        note=str(data.get("note", "")))
     return ReportForStep(Show.RESULT, result=result)

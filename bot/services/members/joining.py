@@ -102,6 +102,18 @@ async def _is_linked(session: AsyncSession, telegram_user_id: int) -> bool:
         Member.telegram_user_id == telegram_user_id, Member.active)) is not None
 
 
+async def where_asked(session: AsyncSession, telegram_user_id: int, *,
+                      now: datetime) -> JoinReply | None:
+    """For someone not on the roster: PENDING (their request, waiting), NOT_ASKED (their
+    number was shared and is not on the roster: "Ask to join" is open), else None."""
+    waiting = await _pending(session, telegram_user_id)
+    if waiting is not None:
+        unit = await session.get(Unit, waiting.unit_id)
+        return JoinReply(Outcome.PENDING, tuple(await unit_names(session, unit)) if unit else ())
+    data = await drafts.current_data(session, telegram_user_id, JOIN_DRAFT, now)
+    return JoinReply(Outcome.NOT_ASKED) if data is not None and data.get("phone") else None
+
+
 async def start(session: AsyncSession, telegram_user_id: int, *, now: datetime) -> JoinReply:
     """"Ask to join" pressed: ask for the name."""
     if await _is_linked(session, telegram_user_id):

@@ -111,9 +111,13 @@ async def _denied(session: AsyncSession, actor: Actor, target: str, now: datetim
 
 async def scope_units(session: AsyncSession, actor: Actor) -> list[tuple[int, tuple[str, ...]]]:
     """The units a sender picks from: their own unit and the units right below it (the
-    organisation's top units for an admin)."""
+    organisation's top units for an admin; below the top one when there is only one, which
+    the whole organisation's button already means)."""
     if actor.root_unit_id is None:
-        stmt = select(Unit.id).where(Unit.active, Unit.parent_id.is_(None))
+        tops = (await session.scalars(select(Unit.id).where(
+            Unit.active, Unit.parent_id.is_(None)).limit(2))).all()
+        stmt = select(Unit.id).where(Unit.active, Unit.parent_id.is_(None) if len(tops) != 1
+                                     else Unit.parent_id == tops[0])
     else:
         stmt = select(Unit.id).where(Unit.active, (Unit.id == actor.root_unit_id)
                                      | (Unit.parent_id == actor.root_unit_id))

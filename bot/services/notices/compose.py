@@ -165,6 +165,9 @@ async def answer(session: AsyncSession, actor: Actor | None, telegram_user_id: i
         return Reply(Outcome.NOT_ALLOWED)
     if draft.step is Step.TARGET:
         found = await find_units(session, actor, text[:200])
+        if len(found) == 1:  # the one unit of that name: as if its button was tapped
+            return await _target(session, actor, telegram_user_id, draft, Action.UNIT,
+                                 str(found[0].unit_id), now)
         return Reply(Outcome.UNIT_CHOICES, [(u.unit_id, u.names) for u in found])
     if draft.step is not Step.WHEN:
         return Reply(Outcome.USE_BUTTONS)
@@ -206,16 +209,7 @@ async def press(session: AsyncSession, actor: Actor | None, action: Action, arg:
     if _STEP_OF.get(action) is not draft.step:
         return Reply(Outcome.USE_BUTTONS)
     if action in _TARGET_OF:
-        draft.target = _TARGET_OF[action]
-        draft.unit_id = int(arg) if action is Action.UNIT else None
-        target = await broadcast.resolve_target(session, actor, draft, now=now)
-        if target is None:
-            return Reply(Outcome.TARGET_REFUSED)
-        if (await broadcast.audience_size(session, target, actor.member_id)).total == 0:
-            return Reply(Outcome.NO_AUDIENCE)
-        draft.step = Step.ACK
-        await save_draft(session, user_id, draft, now)
-        return Reply(Outcome.ASK_ACK)
+        return await _target(session, actor, user_id, draft, action, arg, now)
     zone = await sender_zone(session, actor, default_timezone)
     if action is Action.ACK:
         draft.ack, draft.step = arg == "1", Step.WHEN
@@ -225,6 +219,21 @@ async def press(session: AsyncSession, actor: Actor | None, action: Action, arg:
         draft.scheduled_at = None
         return await _preview(session, actor, user_id, draft, author.fallback_name, zone, now)
     return await _confirm(session, actor, draft, author, zone, now)
+
+
+async def _target(session: AsyncSession, actor: Actor, user_id: int, draft: NoticeDraft,
+                  action: Action, arg: str, now: datetime) -> Reply:
+    """The target picked (checked against the sender's rights), then the ack step."""
+    draft.target = _TARGET_OF[action]
+    draft.unit_id = int(arg) if action is Action.UNIT else None
+    target = await broadcast.resolve_target(session, actor, draft, now=now)
+    if target is None:
+        return Reply(Outcome.TARGET_REFUSED)
+    if (await broadcast.audience_size(session, target, actor.member_id)).total == 0:
+        return Reply(Outcome.NO_AUDIENCE)
+    draft.step = Step.ACK
+    await save_draft(session, user_id, draft, now)
+    return Reply(Outcome.ASK_ACK)
 
 
 async def _author_name(session: AsyncSession, actor: Actor, fallback: str) -> str:

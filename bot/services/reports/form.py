@@ -268,6 +268,14 @@ def _toggle(values: list[Any], value: Any) -> None:
         values.append(value)
 
 
+def _offered(arg: str) -> bool:
+    """A reading the bot offered to confirm ("376" → 37.6): one it would have accepted typed."""
+    try:
+        return str(parse_temperature(arg)) == arg
+    except TemperatureError:
+        return False
+
+
 def _press_step(form: Form, action: str, arg: str) -> Outcome:
     """Apply a button of the current step to the form; STALE for one that does not belong."""
     step = form.step
@@ -282,7 +290,8 @@ def _press_step(form: Form, action: str, arg: str) -> Outcome:
                 person.temperature, person.symptoms = None, []
         form.cur = 0
         _advance(form, Step.TEMP)
-    elif step is Step.TEMP and action == "t" and arg in (*QUICK_TEMPERATURES, NORMAL):
+    elif step is Step.TEMP and action == "t" and (arg in (*QUICK_TEMPERATURES, NORMAL)
+                                                  or _offered(arg)):
         form.person.temperature = None if arg == NORMAL else arg
         _advance(form, Step.SYMPTOMS)
     elif step is Step.SYMPTOMS and action == "s" and arg in SYMPTOMS:

@@ -35,6 +35,9 @@ from bot.services.reports.temperature import is_fever
 
 SYMPTOMS = ("fever", "cough", "sore_throat", "fatigue", "breath", "taste_smell", "diarrhoea",
             "other")
+# Recorded by /report_for when a leader says "unwell" without naming a symptom; the form
+# never offers it (a member names their own symptoms).
+UNWELL = "unwell"
 MAX_NOTE = 200
 HISTORY_DAYS = 14
 

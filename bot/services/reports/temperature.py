@@ -40,8 +40,9 @@ class TemperatureError(ValueError):
 
     `value` is the number as typed and `unit` the scale it was read in; `celsius` is that
     reading in °C. Out of range, `fahrenheit_hint` is the °C value had an unlabelled number
-    been meant as °F (99.5 → 37.5), and `celsius_hint` the number itself when it was labelled
-    °F but is a plausible °C reading (37.5 °F), so the reply can ask "did you mean …?".
+    been meant as °F (99.5 → 37.5), `celsius_hint` the number itself when it was labelled
+    °F but is a plausible °C reading (37.5 °F), and `decimal_hint` three digits without their
+    point (376 → 37.6), so the reply can ask "did you mean …?" and offer it to confirm.
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class TemperatureError(ValueError):
         celsius: Decimal | None = None,
         fahrenheit_hint: Decimal | None = None,
         celsius_hint: Decimal | None = None,
+        decimal_hint: Decimal | None = None,
     ) -> None:
         super().__init__(code.value)
         self.code = code
@@ -61,10 +63,16 @@ class TemperatureError(ValueError):
         self.celsius = celsius
         self.fahrenheit_hint = fahrenheit_hint
         self.celsius_hint = celsius_hint
+        self.decimal_hint = decimal_hint
 
     @property
     def looks_fahrenheit(self) -> bool:
         return self.fahrenheit_hint is not None
+
+    @property
+    def hint(self) -> Decimal | None:
+        """The plausible °C reading the typed text may have meant, if any."""
+        return self.fahrenheit_hint or self.celsius_hint or self.decimal_hint
 
 
 def parse_temperature(text: str) -> Decimal:
@@ -87,6 +95,8 @@ def parse_temperature(text: str) -> Decimal:
     if MIN_C <= celsius <= MAX_C:
         return celsius
     as_fahrenheit = to_celsius(value)
+    # "376" is 37.6 typed without its point (a phone keypad's "." is easy to miss).
+    tenths = value / 10 if len(match["int"]) == 3 and not match["frac"] else None
     raise TemperatureError(
         TemperatureErrorCode.TOO_LOW if celsius < MIN_C else TemperatureErrorCode.TOO_HIGH,
         value=value,
@@ -94,6 +104,8 @@ def parse_temperature(text: str) -> Decimal:
         celsius=celsius,
         fahrenheit_hint=(as_fahrenheit if not explicit and _in_range(as_fahrenheit) else None),
         celsius_hint=_tenths(value) if fahrenheit and _in_range(_tenths(value)) else None,
+        decimal_hint=(_tenths(tenths) if tenths is not None and not fahrenheit
+                      and _in_range(tenths) else None),
     )
 
 
