@@ -31,7 +31,9 @@ MIGRATIONS = PROJECT_ROOT / "migrations"
 def alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's default stdout is sys.stdout as it was when alembic.config was first imported:
+    # under a test runner's capture, a stream since closed. Today's stdout, then.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
         config.attributes["connection"] = connection
