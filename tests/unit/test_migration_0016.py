@@ -10,7 +10,10 @@ from sqlalchemy import text
 from bot.db import Database, migrate
 
 
-async def test_memberships_start_on_each_active_members_creation_day(database_url: str) -> None:
+async def test_memberships_start_on_each_active_members_creation_day(
+        database_url: str, db: Database) -> None:
+    # `db` empties PostgreSQL's tables afterwards: the rows written here would be in the next
+    # test's database on the same worker.
     await migrate.downgrade(database_url, "0015_webapp_logins")
     database = Database.from_url(database_url)
     try:
