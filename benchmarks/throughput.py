@@ -6,7 +6,8 @@ members gets the bot's daily prompt (from the bot's own minute tick) or the echo
 message with one button; then, measured, every member presses it: one callback_query update
 each, which the selfreport bot answers by recording the report (answerCallbackQuery +
 editMessageText with the confirmation) and the echo bot by answerCallbackQuery +
-editMessageText with the button's data. The same Bot API calls per update for both.
+editMessageText with the button's data. The same Bot API calls per update for both, at
+the same pace: each waits for its turn at SEND_RATE (`--send-rate`), as our replies do.
 
 Printed per bot: updates/s (wall clock, presses kept 32 deep so that the bot is never idle)
 and the bot process's CPU time per update (/proc utime + stime over the measured phase);
