@@ -6,7 +6,8 @@ members gets the bot's daily prompt (from the bot's own minute tick) or the echo
 message with one button; then, measured, every member presses it: one callback_query update
 each, which the selfreport bot answers by recording the report (answerCallbackQuery +
 editMessageText with the confirmation) and the echo bot by answerCallbackQuery +
-editMessageText with the button's data. The same Bot API calls per update for both.
+editMessageText with the button's data. The same Bot API calls per update for both, at
+the same pace: each waits for its turn at SEND_RATE (`--send-rate`), as our replies do.
 
 Printed per bot: updates/s (wall clock, presses kept 32 deep so that the bot is never idle)
 and the bot process's CPU time per update (/proc utime + stime over the measured phase);
@@ -38,6 +39,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +55,38 @@ from bot.sandbox import SandboxClient, SandboxConfig, SandboxServer  # noqa: E40
 
 FIRST = 2_000_000
 DEPTH = 32
+# The echo bot's calls that wait for a turn: bot.runtime.replies.LIMITED's.
+PACED_CALLS = frozenset({"sendmessage", "editmessagetext", "answercallbackquery"})
 
 
 # -- the echo bot (run as its own process: `throughput.py echo-bot URL TOKEN FIRST N`) --------
 
-def echo_bot(url: str, token: str, first: int, n: int) -> None:
+def echo_bot(url: str, token: str, first: int, n: int, rate: float) -> None:
+    from aiolimiter import AsyncLimiter
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+    from telegram.ext import Application, BaseRateLimiter, CallbackQueryHandler, ContextTypes
+
+    class Paced(BaseRateLimiter[Any]):
+        """Each call that counts against Telegram's limits waits for its turn at `rate` a
+        second, as the selfreport bot's replies and outbox do (bot.runtime.replies sharing
+        the dispatcher's `AsyncLimiter(1, 1 / SEND_RATE)`): the same calls at the same pace,
+        so that neither bot's CPU per update includes waits the other does not make."""
+
+        def __init__(self) -> None:
+            self._limiter = AsyncLimiter(1, 1 / rate)
+
+        async def initialize(self) -> None:
+            return None
+
+        async def shutdown(self) -> None:
+            return None
+
+        async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
+                                  endpoint: str, data: dict[str, Any],
+                                  rate_limit_args: Any) -> Any:
+            if endpoint.lower() in PACED_CALLS:
+                await self._limiter.acquire()
+            return await callback(*args, **kwargs)
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -78,7 +105,8 @@ def echo_bot(url: str, token: str, first: int, n: int) -> None:
         await asyncio.gather(*(one(first + i) for i in range(n)))
 
     app = (Application.builder().token(token).base_url(f"{url}/bot")
-           .base_file_url(f"{url}/file/bot").post_init(post_init).build())
+           .base_file_url(f"{url}/file/bot").rate_limiter(Paced()).post_init(post_init)
+           .build())
     app.add_handler(CallbackQueryHandler(pressed))
     app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
 
@@ -162,9 +190,11 @@ async def seed(url: str, n: int) -> None:
             await s.execute(insert(HouseholdEntry), [
                 {"member_id": i - FIRST + 1, "relation": "spouse", "name": f"Partner {i}"}
                 for i in ids if (i - FIRST) % 4 == 0])
+            # Last seen yesterday, as on a real morning: the tap is the day's first update.
+            yesterday = datetime.now(UTC) - timedelta(days=1)
             await s.execute(insert(Account), [
-                {"telegram_user_id": i, "chat_id": i, "locale": "en", "language_code": "en"}
-                for i in ids])
+                {"telegram_user_id": i, "chat_id": i, "locale": "en", "language_code": "en",
+                 "last_seen_at": yesterday} for i in ids])
     finally:
         await db.dispose()
 
@@ -255,7 +285,7 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                "SEND_RATE": str(args.send_rate), "METRICS_LISTEN": "",
                "UPDATE_CONCURRENCY": str(args.concurrency), "LOG_LEVEL": "WARNING"}
     echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
-                sandbox.config.token, str(FIRST), str(args.members)]
+                sandbox.config.token, str(FIRST), str(args.members), str(args.send_rate)]
     rounds: list[tuple[float, ...]] = []
     burners = [await asyncio.create_subprocess_exec(sys.executable, "-c", BURN)
                for _ in range(args.load)]
@@ -314,7 +344,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1,
                         help="the bot's UPDATE_CONCURRENCY (the echo bot: PTB's default, 1)")
     parser.add_argument("--send-rate", type=float, default=30.0,
-                        help="the bot's SEND_RATE for the prompts (production's default)")
+                        help="both bots' SEND_RATE (production's default): their calls' pace")
     parser.add_argument("--pg", nargs="?", const=os.environ.get("TEST_DATABASE_URL", ""),
                         default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a database is created and dropped)")
@@ -346,6 +376,7 @@ async def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["echo-bot"]:
-        echo_bot(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        echo_bot(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+                 float(sys.argv[6]))
     else:
         asyncio.run(main())

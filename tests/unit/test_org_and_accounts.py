@@ -104,3 +104,52 @@ async def test_touch_and_take_records_the_account_and_the_update_once(db: Databa
         assert stored is not None
         assert (stored.language_code, stored.last_seen_at) == ("en", NOW + timedelta(minutes=2))
         assert await s.scalar(select(func.count()).select_from(SeenUpdate)) == 2
+
+
+async def test_the_morning_tap_touches_the_account_in_the_statement_that_takes_it(
+        db: Database) -> None:
+    """The first update of the day (last seen yesterday, the bot blocked since, a new chat
+    and language) writes the account; on PostgreSQL in the one statement that takes the
+    update id (accounts._TAKE_AND_READ), on SQLite in the block's transaction."""
+    async with db.transaction() as s:
+        s.add(Account(telegram_user_id=8, chat_id=80, language_code="en", created_at=NOW,
+                      last_seen_at=NOW - timedelta(hours=20),
+                      blocked_at=NOW - timedelta(hours=2)))
+    seen, statements = SeenUpdates(db), 0
+    async with db.direct() as connection:
+        await seen.prune(connection, NOW)  # its first call deletes: not the touch's statement
+        rows = connection.rows
+
+        async def counted(*args: object, **kwargs: object) -> list[object]:
+            nonlocal statements
+            statements += 1
+            return await rows(*args, **kwargs)  # type: ignore[arg-type]
+
+        connection.rows = counted  # type: ignore[method-assign]
+        taken, account = await accounts.touch_and_take(
+            connection, seen, update_id=300, digest="c" * 16, telegram_user_id=8,
+            chat_id=81, language_code="zh-hans", now=NOW)
+    assert taken and (account.chat_id, account.language_code, account.last_seen_at) == (
+        81, "zh-hans", NOW)
+    if db.engine.dialect.name == "postgresql":
+        assert statements == 1
+    async with db.transaction() as s:
+        stored = await s.get(Account, 8)
+        assert stored is not None
+        assert (stored.chat_id, stored.language_code, stored.last_seen_at,
+                stored.blocked_at) == (81, "zh-hans", NOW, None)
+    # Within the minute, nothing else new, an empty language code: writing to the bot means
+    # it is unblocked, the language stays, last_seen_at is not moved.
+    async with db.transaction() as s:
+        stored = await s.get(Account, 8)
+        assert stored is not None
+        stored.blocked_at = NOW
+    async with db.direct() as connection:
+        await accounts.touch_and_take(
+            connection, seen, update_id=301, digest="d" * 16, telegram_user_id=8,
+            chat_id=81, language_code="", now=NOW + timedelta(seconds=30))
+    async with db.transaction() as s:
+        stored = await s.get(Account, 8)
+        assert stored is not None
+        assert (stored.language_code, stored.last_seen_at, stored.blocked_at) == (
+            "zh-hans", NOW, None)

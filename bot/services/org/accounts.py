@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, insert, literal, select, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.direct import Direct, DirectConnection
@@ -67,18 +78,21 @@ async def touch_and_take(connection: DirectConnection, seen_updates: SeenUpdates
         return await seen_updates.take(connection, update_id, digest, now), account
     row = await connection.first(_TAKE_AND_READ, {
         "update_id": update_id, "digest": digest, "seen_at": now,
-        "user": telegram_user_id})
+        "user": telegram_user_id, "chat_id": chat_id, "language_code": language_code,
+        "stale": now - _SEEN_GRANULARITY, "touched_at": now})
     assert row is not None  # one row whatever is found
     await seen_updates.prune(connection, now)
     account = await _touched(connection, row if row.account is not None else None,
                              telegram_user_id=telegram_user_id, chat_id=chat_id,
-                             language_code=language_code, now=now)
+                             language_code=language_code, now=now, written=True)
     return row.taken is not None, account
 
 
 async def _touched(connection: DirectConnection, row: Any, *, telegram_user_id: int,
-                   chat_id: int | None, language_code: str | None, now: datetime) -> Seen:
-    """Create the account (`row`, its columns as read, None) or write what changed."""
+                   chat_id: int | None, language_code: str | None, now: datetime,
+                   written: bool = False) -> Seen:
+    """Create the account (`row`, its columns as read, None) or write what changed (unless
+    `written`: `_TAKE_AND_READ` did, in the statement that read `row`)."""
     if row is None:
         await connection.execute(_CREATE, {
             "telegram_user_id": telegram_user_id, "chat_id": chat_id,
@@ -91,7 +105,7 @@ async def _touched(connection: DirectConnection, row: Any, *, telegram_user_id: 
                 language_code or row.language_code,
                 now if now - row.last_seen_at >= _SEEN_GRANULARITY else row.last_seen_at,
                 _linked(row))
-    if (seen.chat_id, seen.language_code, seen.last_seen_at, None) != (
+    if not written and (seen.chat_id, seen.language_code, seen.last_seen_at, None) != (
             row.chat_id, row.language_code, row.last_seen_at, row.blocked_at):
         # Writing to us means they unblocked: blocked_at is cleared with the rest.
         await connection.execute(_UPDATE, {
@@ -145,12 +159,33 @@ _UPDATE = Direct(update(_accounts).where(_accounts.c.telegram_user_id == bindpar
                              for c in ("chat_id", "language_code", "last_seen_at")},
                           "blocked_at": None}))
 _taken = take_update_cte()
+# `_touched`'s write, in SQL, for the WITH below: the same values from the row as it was
+# (a WITH's parts all read the snapshot from before the statement), written only when one
+# changes. The morning's one tap comes hours after the member last wrote, so without it
+# nearly every tap paid a second round trip for last_seen_at.
+_new_chat = func.coalesce(bindparam("chat_id", type_=_accounts.c.chat_id.type),
+                          _accounts.c.chat_id)
+_new_language = func.coalesce(
+    func.nullif(bindparam("language_code", type_=_accounts.c.language_code.type), ""),
+    _accounts.c.language_code)
+_stale = _accounts.c.last_seen_at <= bindparam("stale", type_=_accounts.c.last_seen_at.type)
+_touch = (update(_accounts)
+          .where(_accounts.c.telegram_user_id == bindparam("user"),
+                 or_(_accounts.c.chat_id.is_distinct_from(_new_chat),
+                     _accounts.c.language_code.is_distinct_from(_new_language),
+                     _stale, _accounts.c.blocked_at.is_not(None)))
+          .values(chat_id=_new_chat, language_code=_new_language, blocked_at=None,
+                  last_seen_at=case((_stale, bindparam(
+                      "touched_at", type_=_accounts.c.last_seen_at.type)),
+                                    else_=_accounts.c.last_seen_at))
+          .returning(_accounts.c.telegram_user_id).cte("touched"))
 _TAKE_AND_READ = Direct(
     select(select(_taken.c.update_id).scalar_subquery().label("taken"),
            _accounts.c.telegram_user_id.label("account"), *_ACCOUNT_READ.selected_columns)
     .select_from(_with_member_and_draft(
         select(literal(1).label("one")).subquery("one")
-        .outerjoin(_accounts, _accounts.c.telegram_user_id == bindparam("user")))))
+        .outerjoin(_accounts, _accounts.c.telegram_user_id == bindparam("user"))))
+    .add_cte(_touch))
 
 
 async def set_account_locale(session: AsyncSession, *, telegram_user_id: int, locale: str,
