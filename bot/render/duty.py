@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
-from bot.i18n import _, fmt_date, fmt_time, ngettext
+from bot.i18n import _, aside, fmt_date, fmt_time, join_list, ngettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.roster import describe_problem, row_reason
@@ -109,8 +109,8 @@ def confirm_reply(status: ConfirmStatus) -> str:
 
 def _shift_line(v: ShiftView, *, with_unit: bool) -> str:
     mark = "✅" if v.confirmed else "⏳"
-    unit = f" ({escape(v.unit_name)})" if with_unit else ""
-    return f"{mark} {v.start}–{v.end} {escape(v.member_name)}{unit}"
+    name = escape(v.member_name)
+    return f"{mark} {v.start}–{v.end} " + (aside(name, escape(v.unit_name)) if with_unit else name)
 
 
 def duty_today(views: Sequence[ShiftView], *, title: str, with_unit: bool) -> str:
@@ -217,7 +217,7 @@ def no_match(query: str) -> str:
 
 def many_matches(names: Sequence[str]) -> str:
     return _("Several people match: {names}. Write the full name.").format(
-        names=escape(", ".join(names)))
+        names=escape(join_list(names)))
 
 
 # --- swaps -----------------------------------------------------------------------------------

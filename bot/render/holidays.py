@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.i18n import _, fmt_skeleton
+from bot.i18n import _, fmt_skeleton, unit_path
 from bot.render.callbacks import Codec, Int, Token
 from bot.render.payloads import Buttons
 from bot.render.when import day_text, days_text
@@ -18,7 +18,7 @@ HOLIDAY_REMOVE = Codec("hr", Int("unit", 12), Token("day", 8, r"[0-9]"))
 
 
 def _unit(reply: HolidayReply) -> str:
-    return escape(" / ".join(reply.unit))
+    return escape(unit_path(reply.unit))
 
 
 def holidays_reply(reply: HolidayReply) -> tuple[str, Buttons]:

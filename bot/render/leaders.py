@@ -15,7 +15,7 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from bot.i18n import _, fmt_date, fmt_time, ngettext
+from bot.i18n import _, fmt_date, fmt_time, join_list, ngettext, unit_path
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
 from bot.render.prompts import reminder_payload
@@ -60,7 +60,7 @@ REPORT_FOR_PATTERN = "|".join(f"(?:{c.pattern})" for c in REPORT_FOR.values())
 
 
 def _unit(ref: UnitRef) -> str:
-    return escape(" / ".join(ref.names))
+    return escape(unit_path(ref.names))
 
 
 def not_allowed() -> str:
@@ -208,7 +208,7 @@ def _cells(r: ExportRow, timezone: str) -> list[Any]:
     return [r.day, r.unit, r.member, r.relation or _("self"), r.person,
             _("abnormal") if r.status == "abnormal" else _("well"),
             float(r.temperature) if r.temperature is not None else None,
-            ", ".join(symptom_label(s) for s in r.symptoms), _yes(r.contact_case),
+            join_list(symptom_label(s) for s in r.symptoms), _yes(r.contact_case),
             _yes(r.travel), _yes(r.isolation), r.note, _yes(r.late),
             _local(r.reported_at, timezone), r.entered_by]
 
@@ -274,7 +274,7 @@ def report_for_pick(candidates: tuple[Candidate, ...]) -> tuple[str, Buttons]:
 def report_for_choice(target: ReportForTarget) -> tuple[str, Buttons]:
     text = _("Today's report ({date}) for <b>{name}</b> ({unit}):").format(
         date=escape(fmt_date(target.day)), name=escape(target.name),
-        unit=escape(" / ".join(target.unit)))
+        unit=escape(unit_path(target.unit)))
     well = REPORT_FOR[ReportForPress.WELL].encode(target.member_id, target.stamp)
     sick = REPORT_FOR[ReportForPress.SICK].encode(target.member_id, target.stamp)
     return text, [[(_("✅ All well"), well), (_("🤒 Unwell"), sick)]]

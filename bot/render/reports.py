@@ -13,7 +13,16 @@ from decimal import Decimal
 from html import escape, unescape
 
 from bot.db.models import ReportStatus
-from bot.i18n import _, fmt_date, fmt_number, fmt_time, pgettext
+from bot.i18n import (
+    _,
+    fmt_date,
+    fmt_number,
+    fmt_temperature,
+    fmt_time,
+    join_list,
+    join_sentences,
+    pgettext,
+)
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import Buttons
 from bot.render.prompts import DAY, ReportChoice, iso_day, prompt_payload, report_buttons
@@ -120,7 +129,7 @@ def person_name(p: PersonHealth | None, *, relation: str = "", name: str = "") -
 
 
 def temperature_text(value: Decimal) -> str:
-    return _("{temperature} °C").format(temperature=fmt_number(value, "0.0"))
+    return fmt_temperature(value)
 
 
 def person_line(p: PersonHealth) -> str:
@@ -128,7 +137,7 @@ def person_line(p: PersonHealth) -> str:
     if p.temperature is not None:
         parts.append(temperature_text(p.temperature))
     parts += [symptom_label(s) for s in p.symptoms]
-    health = _(", ").join(parts) if parts else _("well")
+    health = join_list(parts) if parts else _("well")
     line = "• " + _("{person}: {health}").format(person=person_name(p), health=escape(health))
     if p.note:
         line += " — " + escape(_("“{note}”").format(note=p.note))
@@ -206,7 +215,7 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     mine = form.person.household_id is None and not form.person.relation
     if form.step is Step.WHO:
         text = _("Report for {date}. <b>Who is unwell?</b> Tap everyone who is, then "
-                 "“Next”. The others are reported as well.").format(date=day)
+                 "“Next”. Everyone you do not tap is reported as well.").format(date=day)
         # Button labels are plain text: the name as typed, not HTML-escaped.
         rows = [[(_toggle(i in form.who, unescape(person_name(p.health()))),
                   form_callback(form, "w", str(i)))] for i, p in enumerate(form.people)]
@@ -298,10 +307,10 @@ def temperature_problem(error: TemperatureError) -> str:
         if hint is not None:
             parts.append(_("Did you mean {temperature}? Then send that.").format(
                 temperature=temperature_text(hint)))
-        return escape(" ".join(parts))
+        return escape(join_sentences(parts))
     if error.code is TemperatureErrorCode.EMPTY:
         return escape(expected)
-    return escape(" ".join([_("That is not a temperature."), expected]))
+    return escape(join_sentences([_("That is not a temperature."), expected]))
 
 
 def note_problem(error: InvalidText) -> str:

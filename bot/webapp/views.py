@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from bot.i18n import _
+from bot.i18n import _, unit_path
 from bot.render.webapp import trend_svg
 from bot.services.digest.compute import Figures
 from bot.services.notices.figures import NoticeDetail, NoticeLine
@@ -64,7 +64,7 @@ def trend_json(trend: Trend) -> dict[str, Any]:
 def notice_json(line: NoticeLine) -> dict[str, Any]:
     f = line.figures
     return {"id": line.notice_id, "at": line.at.isoformat(), "author": line.author,
-            "target": " / ".join(line.target), "snippet": line.snippet,
+            "target": unit_path(line.target), "snippet": line.snippet,
             "ack_required": line.ack_required, "status": str(line.status),
             "recipients": f.recipients, "delivered": f.sent, "acknowledged": f.acknowledged,
             "unreachable": f.unreachable}
@@ -73,6 +73,6 @@ def notice_json(line: NoticeLine) -> dict[str, Any]:
 def notice_detail_json(detail: NoticeDetail) -> dict[str, Any]:
     by_unit: dict[str, list[str]] = defaultdict(list)
     for names, people in detail.pending:
-        by_unit[" / ".join(names)].extend(p.name for p in people)
+        by_unit[unit_path(names)].extend(p.name for p in people)
     return {**notice_json(detail.line),
             "pending": [{"unit": unit, "members": members} for unit, members in by_unit.items()]}
