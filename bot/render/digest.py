@@ -28,6 +28,7 @@ from bot.i18n import (
     join_clauses,
     join_list,
     ngettext,
+    unit_path,
 )
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
@@ -104,6 +105,11 @@ def _summary(d: UnitDigest) -> list[str]:
     return lines
 
 
+def _label(label: str) -> str:
+    """A sub-unit's label from compute ("Company A / Branch 3") with the reader's joiner."""
+    return escape(unit_path(label.split(" / ")))
+
+
 def _case_line(case: AbnormalCase, timezone: str) -> str:
     if case.relation is None:
         who = escape(case.person)
@@ -123,7 +129,7 @@ def _case_line(case: AbnormalCase, timezone: str) -> str:
     if case.isolation:
         details.append(_("in isolation"))
     return _("• <b>{who}</b> — {unit}; {details}; reported at {time}").format(
-        who=who, unit=escape(case.unit_label), details=join_clauses(details) or "—",
+        who=who, unit=_label(case.unit_label), details=join_clauses(details) or "—",
         time=fmt_time(case.reported_at, "short", tz=timezone))
 
 
@@ -139,7 +145,7 @@ def _alert_line(alert: OpenAlertLine, timezone: str) -> str:
     level = (_("not escalated") if alert.level == 0
              else _("escalation level {level}").format(level=fmt_number(alert.level)))
     return _("• <b>{name}</b> — {unit}; open since {since}; {level}").format(
-        name=escape(alert.member_name), unit=escape(alert.unit_label),
+        name=escape(alert.member_name), unit=_label(alert.unit_label),
         since=escape(fmt_datetime(alert.since, "short", tz=timezone)), level=level)
 
 
@@ -180,7 +186,7 @@ def _missing(d: UnitDigest, *, full: bool) -> _Section | None:
     line, so that drilling down to a small unit shows all of them."""
     if not d.missing:
         return None
-    groups = [(colon(f"<i>{escape(label)}</i>", "{names}"), list(group)) for label, group in
+    groups = [(colon(f"<i>{_label(label)}</i>", "{names}"), list(group)) for label, group in
               groupby(d.missing_by(Reach.PENDING), key=lambda m: m.unit_label)]
     for reach, title in ((Reach.BLOCKED, _("🚫 Blocked the bot: {names}")),
                          (Reach.UNLINKED, _("🔗 Never linked to the bot: {names}"))):

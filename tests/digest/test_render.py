@@ -66,14 +66,14 @@ def test_a_quiet_day_has_the_zero_report_line_in_english_and_chinese() -> None:
     with use_locale("en"):
         text = digest_text(d)
     assert "📊 <b>Daily digest: Group &lt;HQ&gt;</b>" in text
-    assert "Monday, November 30, 2026" in text
+    assert "Mon, Nov 30" in text
     assert "Reported: <b>8</b> / 10 (80%)" in text
     assert "Since yesterday: +20 points, +2 reports" in text
     assert "✅ <b>Zero report:</b> no abnormal cases today." in text
     with use_locale("zh_CN"):
         zh = digest_text(d)
     assert "零报告" in zh and "日报" in zh and "已报告：<b>8</b> / 10（80%）" in zh
-    assert "2026年11月30日" in zh
+    assert "11月30日" in zh
 
 
 def test_nobody_expected_is_said_not_divided() -> None:
@@ -97,7 +97,7 @@ def test_cases_sub_units_and_missing_are_listed() -> None:
         text = digest_text(d).replace("\u202f", " ")  # CLDR puts a narrow space before AM
     assert "⚠️ <b>2 abnormal cases</b>" in text
     assert ("• <b>Member 1</b> — Company A / Cell 3; 38.5 °C; cough, sore throat; "
-            "contact with a case; reported at 8:05 AM") in text
+            "contact with a case; reported at 08:05") in text
     assert "<b>Person 2 (son of Member 2)</b>" in text
     assert "• Company B: 2/4 (50%), abnormal: 0" in text
     assert "• Group &lt;HQ&gt; (direct members): 1/1 (100%), abnormal: 0" in text
@@ -114,7 +114,7 @@ def test_open_alerts_are_listed_with_unit_since_and_level_in_both_languages() ->
     with use_locale("en"):
         text = digest_text(d).replace("\u202f", " ")
     assert "🔔 <b>2 open alerts</b> (not marked handled):" in text
-    assert ("• <b>Member 1</b> — Company A / Cell 3; open since 11/30/26, 7:40 AM; "
+    assert ("• <b>Member 1</b> — Company A / Cell 3; open since Nov 30, 07:40; "
             "not escalated") in text
     assert "• <b>Wu &lt;Di&gt;</b> — Company A / Cell 3; open since" in text
     assert text.endswith("escalation level 2")
@@ -123,7 +123,7 @@ def test_open_alerts_are_listed_with_unit_since_and_level_in_both_languages() ->
     with use_locale("zh_CN"):
         zh = digest_text(d)
     assert "🔔 <b>2 条预警未处理</b>" in zh and "未升级" in zh and "已上报 2 级" in zh
-    assert "2026/11/30 07:40" in zh
+    assert "11月30日 07:40" in zh
     assert "open" not in zh and "escalat" not in zh
     with use_locale("en"):
         assert "open alert" not in digest_text(digest(cases=[case(1)]))  # none: no section

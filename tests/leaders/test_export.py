@@ -53,7 +53,7 @@ async def test_a_leader_exports_their_subtree_one_row_per_person_per_day(
 
     [doc] = await ask(sb, ALAN, "/export 2026-11-29 2026-11-30")
     assert doc["document"]["file_name"] == "reports_20261129-20261130.xlsx"
-    assert doc["caption"].startswith("Reports Nov 29, 2026 to Nov 30, 2026: 5 rows")
+    assert doc["caption"].startswith("Reports Nov 29 to Nov 30: 5 rows")
     rows = await sheet(sb, doc)
     assert rows[0][:8] == ("Date", "Unit", "Member", "Relation", "Person", "Status",
                            "Temperature (°C)", "Symptoms")
