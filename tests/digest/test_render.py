@@ -72,7 +72,7 @@ def test_a_quiet_day_has_the_zero_report_line_in_english_and_chinese() -> None:
     assert "✅ <b>Zero report:</b> no abnormal cases today." in text
     with use_locale("zh_CN"):
         zh = digest_text(d)
-    assert "零报告" in zh and "日报" in zh and "已报告：<b>8</b> / 10（80%）" in zh
+    assert "零报告" in zh and "日报" in zh and "已上报：<b>8</b> / 10（80%）" in zh
     assert "11月30日" in zh
 
 
@@ -122,7 +122,7 @@ def test_open_alerts_are_listed_with_unit_since_and_level_in_both_languages() ->
     assert text.index("abnormal case") < text.index("open alerts")
     with use_locale("zh_CN"):
         zh = digest_text(d)
-    assert "🔔 <b>2 条预警未处理</b>" in zh and "未升级" in zh and "已上报 2 级" in zh
+    assert "🔔 <b>2 条预警未处理</b>" in zh and "未升级" in zh and "已升级至第 2 级" in zh
     assert "11月30日 07:40" in zh
     assert "open" not in zh and "escalat" not in zh
     with use_locale("en"):

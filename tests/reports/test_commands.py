@@ -78,7 +78,7 @@ async def test_report_in_chinese(sb: SandboxClient, db: Database) -> None:
     summary = await says(sb, 3303, "请核对您11月30日的报告")
     assert "• 您本人：37.4℃" in summary["text"]
     await tap(sb, 3303, "✅ 确认")
-    await says(sb, 3303, "✅ 已于 09:00 报告")
+    await says(sb, 3303, "✅ 已于 09:00 上报")
 
 
 @pytest.mark.parametrize("command", ["/report", "/history"])
