@@ -15,7 +15,7 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from bot.i18n import _, fmt_date, fmt_time, join_list, ngettext, unit_path
+from bot.i18n import _, fmt_date, fmt_time, join_list, join_sentences, ngettext, unit_path
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
 from bot.render.prompts import reminder_payload
@@ -171,11 +171,12 @@ def export_problem(code: RangeError) -> str:
     usage = _("Send <code>/export</code> for the last 7 days, or <code>/export 2026-11-01 "
               "2026-11-07</code> for a range.")
     if code is RangeError.BAD_DATE:
-        return _("That date does not exist.") + " " + usage
+        return join_sentences([_("That date does not exist."), usage])
     if code is RangeError.REVERSED:
-        return _("The last day is before the first day.") + " " + usage
+        return join_sentences([_("The last day is before the first day."), usage])
     if code is RangeError.TOO_LONG:
-        return _("An export covers at most {days} days.").format(days=MAX_DAYS) + " " + usage
+        return join_sentences([_("An export covers at most {days} days.").format(days=MAX_DAYS),
+                               usage])
     return usage
 
 

@@ -223,7 +223,7 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     if form.step is Step.TEMP:
         question = _("<b>Your temperature?</b>") if mine else _(
             "<b>Temperature of {person}?</b>").format(person=who)
-        text = question + " " + _("Tap one, or type it (for example 37.6 or 99.5°F).")
+        text = join_sentences([question, _("Tap one, or type it (for example 37.6 or 99.5°F).")])
         if form.person.was is not None:  # "same as yesterday" after a fever: today's, please
             text += "\n" + escape(_("Yesterday: {temperature}. Please give today's reading.")
                                   .format(temperature=temperature_text(Decimal(
@@ -235,7 +235,7 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     if form.step is Step.SYMPTOMS:
         question = _("<b>Your symptoms?</b>") if mine else _(
             "<b>Symptoms of {person}?</b>").format(person=who)
-        text = question + " " + _("Tap all that apply, then “Done”.")
+        text = join_sentences([question, _("Tap all that apply, then “Done”.")])
         chosen = form.person.symptoms
         toggles = [(_toggle(s in chosen, symptom_label(s)), form_callback(form, "s", s))
                    for s in SYMPTOMS]
@@ -250,8 +250,8 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     if form.step is Step.NOTE:
         question = _("Anything to add?") if mine else _(
             "Anything to add about {person}?").format(person=who)
-        text = question + " " + _("Send a short note (at most {limit} characters), or tap "
-                                  "“Skip”.").format(limit=MAX_NOTE)
+        text = join_sentences([question, _("Send a short note (at most {limit} characters), or "
+                                           "tap “Skip”.").format(limit=MAX_NOTE)])
         return text, [[(_("Skip ➡"), form_callback(form, "ns"))], _cancel(form)]
     if form.step is Step.FLAGS:
         text = _("Report for {date}. <b>What do you want to report?</b> Tap all that apply, "

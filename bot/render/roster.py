@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.i18n import _, fmt_number, join_list, ngettext, pgettext, unit_path
+from bot.i18n import _, fmt_number, join_list, join_sentences, ngettext, pgettext, unit_path
 from bot.services.members.phones import PhoneError
 from bot.services.roster.apply import ChangeKind, Field, ImportSummary, MemberChange
 from bot.services.roster.file import (
@@ -74,8 +74,8 @@ def describe_problem(problem: FileProblem) -> str:
         text = _("Required columns are missing: {missing}.").format(
             missing=_list(p.get("missing", ())))
         if p.get("unknown"):
-            text += " " + _("Columns not recognised: {unknown}.").format(
-                unknown=_list(p.get("unknown", ())))
+            text = join_sentences([text, _("Columns not recognised: {unknown}.").format(
+                unknown=_list(p.get("unknown", ())))])
         return text
     if code is FileProblemCode.UNKNOWN_COLUMNS:
         return _("Columns not recognised: {unknown}. The columns are unit, name, phone, role, "
