@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from bot.i18n import _, unit_path
+from bot.i18n import _, fmt_date, unit_path
 from bot.render.webapp import trend_svg
 from bot.services.digest.compute import Figures
 from bot.services.notices.figures import NoticeDetail, NoticeLine
@@ -36,7 +36,7 @@ def unit_json(today: UnitToday) -> dict[str, Any]:
     d, view = today.view.digest, today.view
     return {
         "unit": {"id": d.unit_id, "name": d.unit_name},
-        "day": d.day.isoformat(),
+        "day": d.day.isoformat(), "day_text": fmt_date(d.day),
         "day_off": d.day_off,
         **_figures(d.figures),
         "late": today.late,
@@ -47,7 +47,8 @@ def unit_json(today: UnitToday) -> dict[str, Any]:
             for s in d.subunits],
         "alerts": [
             {"id": a.alert_id, "member": a.member_name, "unit": a.unit_label,
-             "day": a.report_date.isoformat(), "level": a.level,
+             "day": a.report_date.isoformat(), "day_text": fmt_date(a.report_date),
+             "level": a.level,
              "since": a.since.isoformat()}
             for a in d.alerts],
     }
