@@ -215,7 +215,7 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     mine = form.person.household_id is None and not form.person.relation
     if form.step is Step.WHO:
         text = _("Report for {date}. <b>Who is unwell?</b> Tap everyone who is, then "
-                 "“Next”. Everyone you do not tap is reported as well.").format(date=day)
+                 "“Next”. Everyone you do not tap is reported as healthy.").format(date=day)
         # Button labels are plain text: the name as typed, not HTML-escaped.
         rows = [[(_toggle(i in form.who, unescape(person_name(p.health()))),
                   form_callback(form, "w", str(i)))] for i, p in enumerate(form.people)]
