@@ -231,8 +231,8 @@ async def test_duty_views_and_garbage_input(
     assert me["text"] == "Nobody called “Mia” in your units."
 
 
-CONFIRMED = {"zh_CN": "✅ 已于 19:0", "en": "✅ Confirmed at 7:0"}
-ACCEPTED = {"zh_CN": "✅ 您已于 19:", "en": "✅ You accepted at 7:"}
+CONFIRMED = {"zh_CN": "✅ 已于 19:0", "en": "✅ Confirmed at 19:0"}
+ACCEPTED = {"zh_CN": "✅ 您已于 19:", "en": "✅ You accepted at 19:"}
 LANGUAGE_CODE = {"zh_CN": "zh-hans", "en": "en"}
 
 

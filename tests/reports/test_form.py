@@ -107,7 +107,7 @@ async def test_the_whole_unwell_form_for_a_member_and_two_household_members(
     ]
     assert await report_count(db) == 0  # nothing stored before confirming
     await tap(sb, 3101, "✅ Confirm")
-    done = await says(sb, 3101, "✅ Reported at 8:")
+    done = await says(sb, 3101, "✅ Reported at 08:")
     assert callbacks(done) == []
 
     report = await stored(db, mid)
