@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.i18n import _, fmt_number, join_list, join_sentences, ngettext, pgettext, unit_path
+from bot.i18n import _, fmt_number, join_list, join_sentences, ngettext, pgettext
 from bot.services.members.phones import PhoneError
 from bot.services.roster.apply import ChangeKind, Field, ImportSummary, MemberChange
 from bot.services.roster.file import (
@@ -183,7 +183,7 @@ def field_label(field: Field) -> str:
 
 
 def describe_change(change: MemberChange) -> str:
-    where = unit_path(change.unit_path)
+    where = "/".join(change.unit_path)  # as the file's unit column writes it
     if change.kind is ChangeKind.ADDED:
         return _("Line {line}: add {name} ({unit})").format(
             line=change.line, name=change.name, unit=where)
