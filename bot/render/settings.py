@@ -13,7 +13,7 @@ from html import escape
 
 from bot.config import SUPPORTED_LOCALES
 from bot.db.models import LeaveKind
-from bot.i18n import _, colon, join_list, language_name, ngettext, unit_path
+from bot.i18n import _, aside, colon, language_name, ngettext, unit_path
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import Buttons
 from bot.render.when import days_text
@@ -133,8 +133,8 @@ def leave_usage(lines: list[LeaveLine]) -> str:
                "number.")]
     if lines:
         parts += ["", _("<b>Current and coming leaves</b> (tap to cancel one):")]
-        parts += ["• " + colon(who(line.member), join_list([span(line.start, line.end),
-                                                            kind_label(line.kind)]))
+        parts += ["• " + colon(who(line.member), aside(span(line.start, line.end),
+                                                        kind_label(line.kind)))
                   for line in lines]
     return "\n".join(parts)
 

@@ -14,15 +14,17 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot import i18n
+from bot.db.models import LeaveKind
 from bot.db.models.base import Role
 from bot.db.models.notices import NoticeStatus
 from bot.i18n import use_locale
-from bot.render import admin, alerts, digest, duty, notices, onboarding, volunteers
+from bot.render import admin, alerts, digest, duty, notices, onboarding, settings, volunteers
 from bot.services.digest.alert_view import AlertView, Person
 from bot.services.digest.compute import AbnormalCase, Figures, Missing, Reach, UnitDigest
 from bot.services.duty.shifts import ShiftView
 from bot.services.duty.volunteers import Offer
 from bot.services.members.family import Entry
+from bot.services.members.leaves import Candidate, LeaveLine
 from bot.services.notices.figures import NoticeDetail, NoticeLine, Progress
 from bot.services.notices.figures import Person as NoticePerson
 from bot.services.org.unit_admin import MemberDetail, MemberLine, MemberPage
@@ -180,6 +182,9 @@ def rendered_in_chinese() -> dict[str, str]:
                 2, "王伟", ("集团", "一分公司"), Role.MEMBER, "+8613800000000", True, False,
                 None, (("配偶", "李娜"), ("子女", "王小明")), date(2026, 12, 4), False)),
             "digest": digest.digest_text(_digest()),
+            "leaves": settings.leave_usage([LeaveLine(
+                1, Candidate(2, "王伟", ("集团", "一分公司")), date(2026, 12, 5),
+                date(2026, 12, 6), LeaveKind.LEAVE)]),
         }
     return {where: TAGS.sub("", text) for where, text in texts.items()}
 
