@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.dates import format_skeleton, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -118,8 +118,17 @@ def _babel_locale() -> Locale:
     return Locale.parse(_current.get())
 
 
+def _this_year() -> int:
+    return date.today().year
+
+
 def fmt_date(value: date, form: str = "medium") -> str:
-    return format_date(value, format=form, locale=_babel_locale())
+    """The one date style: `12月5日` / `Dec 5`; "full" adds the weekday (`12月5日周六` /
+    `Sat, Dec 5`). The year is shown only when it is not this year."""
+    skeleton = "MMMEd" if form == "full" else "MMMd"
+    if value.year != _this_year():
+        skeleton = "y" + skeleton
+    return format_skeleton(skeleton, value, locale=_babel_locale())
 
 
 def fmt_skeleton(value: date, skeleton: str) -> str:
@@ -127,14 +136,63 @@ def fmt_skeleton(value: date, skeleton: str) -> str:
     return format_skeleton(skeleton, value, locale=_babel_locale())
 
 
-def fmt_datetime(value: datetime, form: str = "short", tz: str | None = None) -> str:
-    zone = ZoneInfo(tz) if tz else None
-    return format_datetime(value, format=form, tzinfo=zone, locale=_babel_locale())
+def _local(value: datetime, tz: str | None) -> datetime:
+    return value.astimezone(ZoneInfo(tz)) if tz else value
 
 
 def fmt_time(value: datetime, form: str = "short", tz: str | None = None) -> str:
-    zone = ZoneInfo(tz) if tz else None
-    return format_time(value, format=form, tzinfo=zone, locale=_babel_locale())
+    """The one time style: 24 hours, `07:31` in both languages (`form` is kept for callers)."""
+    return _local(value, tz).strftime("%H:%M")
+
+
+def fmt_datetime(value: datetime, form: str = "short", tz: str | None = None, *,
+                 day: date | None = None) -> str:
+    """`12月5日 07:31` / `Dec 5, 07:31`: the date style and the time style, joined by the
+    locale's own date-time pattern; only the time when the moment falls on `day`."""
+    local = _local(value, tz)
+    if local.date() == day:
+        return fmt_time(local)
+    pattern = get_datetime_format("medium", locale=_babel_locale())
+    return str(pattern).format(fmt_time(local), fmt_date(local.date()))
+
+
+def fmt_temperature(value: Decimal | float) -> str:
+    """The one body-temperature format: `38.6℃` / `38.6 °C`."""
+    return pgettext("temperature", "{value} °C").format(value=fmt_number(value, "0.0"))
+
+
+def join_list(items: Iterable[str]) -> str:
+    """Items of a list as the locale writes them (`甲、乙` / `A, B`), from CLDR's list pattern;
+    no "and": a list shown to leaders reads as an enumeration."""
+    middle = _babel_locale().list_patterns["standard"]["middle"]
+    result = ""
+    for n, item in enumerate(items):
+        result = middle.format(result, item) if n else item
+    return result
+
+
+def join_clauses(items: Iterable[str]) -> str:
+    """Clauses that each say something (`38.6℃；咳嗽` / `38.6 °C; cough`)."""
+    # Translators: joins clauses of one line; zh uses the full-width semicolon.
+    return pgettext("punctuation", "; ").join(items)
+
+
+def colon(label: str, value: str) -> str:
+    """A label and its value (`关系：姓名` / `relation: name`)."""
+    # Translators: a label and its value; zh uses the full-width colon without spaces.
+    return pgettext("punctuation", "{label}: {value}").format(label=label, value=value)
+
+
+def aside(text: str, note: str) -> str:
+    """A remark after a text (`名字（单位）` / `name (unit)`)."""
+    # Translators: a remark in brackets after a text; zh uses full-width brackets, no space.
+    return pgettext("punctuation", "{text} ({note})").format(text=text, note=note)
+
+
+def unit_path(names: Iterable[str]) -> str:
+    """A unit's place in the tree (`集团/一分公司` / `Group / Company A`)."""
+    # Translators: between the names of a unit's path; zh writes it without spaces.
+    return pgettext("punctuation", " / ").join(names)
 
 
 def fmt_number(value: int | float | Decimal, pattern: str | None = None) -> str:
@@ -145,3 +203,13 @@ def language_name(locale: str) -> str:
     """A language's name in itself: 中文 / English, for the language menu."""
     name = Locale.parse(locale).get_language_name(Locale.parse(locale)) or locale
     return name[:1].upper() + name[1:]
+
+
+def join_sentences(items: Iterable[str]) -> str:
+    """Sentences one after another: a space in English, nothing after Chinese 。？！."""
+    # Translators: two sentences one after the other; zh puts no space after 。？！
+    pattern = pgettext("punctuation", "{sentence} {next}")
+    result = ""
+    for n, item in enumerate(items):
+        result = pattern.format(sentence=result, next=item) if n else item
+    return result

@@ -172,3 +172,10 @@ def _no_wall_clock_tick(monkeypatch: pytest.MonkeyPatch) -> None:
     their prompt window: tests run the tick themselves (`bot.runtime.jobs.tick_now`) at a time they
     choose. tests/machinery turns the job back on where it is the subject."""
     monkeypatch.setattr("bot.runtime.jobs.TICK_JOB_ENABLED", False)
+
+
+@pytest.fixture(autouse=True)
+def _this_year_is_2026(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A date shows its year only when it is not this year (bot.i18n.fmt_date): the tests'
+    days are in 2026, and their expected texts hold whatever year the suite runs in."""
+    monkeypatch.setattr("bot.i18n._this_year", lambda: 2026)

@@ -10,7 +10,17 @@ from __future__ import annotations
 from html import escape
 
 from bot.db.models import Invite, LeaveKind
-from bot.i18n import _, fmt_date, fmt_datetime, ngettext
+from bot.i18n import (
+    _,
+    aside,
+    colon,
+    fmt_date,
+    fmt_datetime,
+    join_list,
+    ngettext,
+    pgettext,
+    unit_path,
+)
 from bot.render.callbacks import Codec, Int, Token
 from bot.render.onboarding import role_label
 from bot.render.payloads import Buttons
@@ -46,7 +56,7 @@ def leaders_only() -> str:
 
 
 def _path(names: tuple[str, ...]) -> str:
-    return escape(" / ".join(names))
+    return escape(unit_path(names))
 
 
 def unit_problem(status: str, units: tuple[UnitRef, ...] = ()) -> str:
@@ -211,14 +221,15 @@ def schedule_text(view: ScheduleView) -> str:
         if line.setting is Setting.WEEKENDS:
             value = _("no reports") if line.value else _("working days")
         else:
-            value = escape(str(line.value)) or _("none")
+            value = escape(str(line.value)) or pgettext("not set", "none")
         if line.origin is None:
             origin = _("default")
         elif line.origin == view.unit:
             origin = _("set here")
         else:
             origin = _("from {unit}").format(unit=_path(line.origin))
-        lines.append(f"{escape(setting_label(line.setting))}: <b>{value}</b> ({origin})")
+        lines.append(aside(colon(escape(setting_label(line.setting)), f"<b>{value}</b>"),
+                           origin))
     lines += ["", _("Change with <code>/setschedule [UNIT] prompt=07:30 "
                     "reminders=10:00,11:30 deadline=12:00 digest=12:30 tz=Asia/Shanghai "
                     "weekends=skip|work</code>; <code>key=inherit</code> takes the value "
@@ -301,8 +312,8 @@ def member_text(d: MemberDetail) -> str:
             _("On leave from {start} to {end}")
         lines.append(text.format(start=fmt_date(start), end=fmt_date(end)))
     if d.household:
-        lines.append(_("Household: {people}").format(people=escape(_(", ").join(
-            f"{name} ({relation})" for relation, name in d.household))))
+        lines.append(_("Household: {people}").format(people=escape(join_list(
+            aside(name, relation) for relation, name in d.household))))
     if d.reported_today:
         lines.append(_("Has reported today."))
     elif d.last_report is not None:

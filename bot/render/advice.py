@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.i18n import _
+from bot.i18n import _, join_list
 from bot.render.faq import entry_answer
 from bot.render.payloads import MAX_TEXT
 from bot.services.faq.kb import Entry
@@ -18,7 +18,7 @@ def told_line(told: Sequence[str], *, alerted: bool) -> str:
     if told:
         return _("📣 Your report is being passed on to {names}: they can see your "
                  "temperature, symptoms and note, and may contact you.").format(
-            names=escape(_(", ").join(told)))
+            names=escape(join_list(told)))
     if alerted:
         return escape(_("⚠ Nobody is set up yet to receive alerts for your unit. Please tell "
                         "your leader yourself."))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from bot.i18n import _, fmt_date, fmt_datetime, pgettext
+from bot.i18n import _, fmt_date, fmt_datetime, join_clauses, join_list, pgettext, unit_path
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import (
     Buttons,
@@ -40,10 +40,6 @@ def parse_handled_callback(data: str | None) -> int | None:
     return int(values[0])
 
 
-def _semicolon() -> str:
-    return pgettext("list", "; ")
-
-
 def _who(relation: str | None, name: str) -> str:
     if relation is None:
         return escape(name)
@@ -56,11 +52,11 @@ def _person(person: Person) -> str:
         degrees = escape(temperature_text(person.temperature))
         parts.append(f"<b>{degrees}</b>" if is_fever(person.temperature) else degrees)
     if person.symptoms:
-        parts.append(escape(_(", ").join(symptom_label(s) for s in person.symptoms)))
+        parts.append(escape(join_list(symptom_label(s) for s in person.symptoms)))
     if not parts:  # what they answered, not something they left out
         parts.append(escape(_("well (no fever, no symptoms)")))
     line = "• " + _("{person}: {health}").format(person=_who(person.relation, person.name),
-                                                 health=_semicolon().join(parts))
+                                                 health=join_clauses(parts))
     if person.note:
         line += "\n    " + _("📝 Note: “{note}”").format(note=escape(person.note))
     return line
@@ -95,7 +91,7 @@ def _change(change: PersonChange) -> str:
         parts.append(_("📝 New note: “{note}”").format(note=change.note_after)
                      if change.note_after else _("note removed"))
     return "• " + _("{person}: {health}").format(person=_who(change.relation, change.name),
-                                                 health=escape(_semicolon().join(parts)))
+                                                 health=escape(join_clauses(parts)))
 
 
 def changes_lines(changes: Changes) -> list[str]:
@@ -121,10 +117,11 @@ def alert_text(view: AlertView, *, update: bool = False) -> str:
     lines = [head.format(name=_member(view))]
     if update and view.changes is not None:
         lines += ["", *changes_lines(view.changes)]
-    lines += [_("Unit: {unit}").format(unit=escape(" / ".join(view.unit_names))),
-              _("Report for {date}, at {time}").format(
+    lines += [_("Unit: {unit}").format(unit=escape(unit_path(view.unit_names))),
+              _("Report for {date}, sent {time}").format(
                   date=escape(fmt_date(view.report_date)),
-                  time=escape(fmt_datetime(view.reported_at, "short", tz=view.timezone)))]
+                  time=escape(fmt_datetime(view.reported_at, tz=view.timezone,
+                                           day=view.report_date)))]
     if view.member_phone:
         lines.append(_("☎ Phone: {phone}").format(phone=escape(view.member_phone)))
     if view.entered_by:
@@ -138,7 +135,7 @@ def alert_text(view: AlertView, *, update: bool = False) -> str:
     if view.isolation:
         flags.append(_("in isolation"))
     if flags:
-        lines.append(_("⚠️ {flags}").format(flags=escape(", ".join(flags))))
+        lines.append(_("⚠️ {flags}").format(flags=escape(join_list(flags))))
     if view.level > 0:
         lines.append(_("⬆️ Not handled in time by the unit's contacts: passed up to you."))
     if view.handled_at is not None:

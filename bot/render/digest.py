@@ -17,7 +17,19 @@ from functools import lru_cache
 from html import escape
 from itertools import groupby
 
-from bot.i18n import _, current_locale, fmt_date, fmt_datetime, fmt_number, fmt_time, ngettext
+from bot.i18n import (
+    _,
+    colon,
+    current_locale,
+    fmt_date,
+    fmt_datetime,
+    fmt_number,
+    fmt_time,
+    join_clauses,
+    join_list,
+    ngettext,
+    unit_path,
+)
 from bot.render.callbacks import Codec, Int
 from bot.render.next_steps import next_step_buttons
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
@@ -95,6 +107,11 @@ def _summary(d: UnitDigest) -> list[str]:
     return lines
 
 
+def _label(label: str) -> str:
+    """A sub-unit's label from compute ("Company A / Branch 3") with the reader's joiner."""
+    return escape(unit_path(label.split(" / ")))
+
+
 def _case_line(case: AbnormalCase, timezone: str) -> str:
     if case.relation is None:
         who = escape(case.person)
@@ -106,7 +123,7 @@ def _case_line(case: AbnormalCase, timezone: str) -> str:
     if case.temperature is not None:
         details.append(temperature_text(case.temperature))
     if case.symptoms:
-        details.append(escape(", ".join(symptom_label(s) for s in case.symptoms)))
+        details.append(escape(join_list(symptom_label(s) for s in case.symptoms)))
     if case.contact_case:
         details.append(_("contact with a case"))
     if case.travel:
@@ -114,7 +131,7 @@ def _case_line(case: AbnormalCase, timezone: str) -> str:
     if case.isolation:
         details.append(_("in isolation"))
     return _("• <b>{who}</b> — {unit}; {details}; reported at {time}").format(
-        who=who, unit=escape(case.unit_label), details="; ".join(details) or "—",
+        who=who, unit=_label(case.unit_label), details=join_clauses(details) or "—",
         time=fmt_time(case.reported_at, "short", tz=timezone))
 
 
@@ -130,7 +147,7 @@ def _alert_line(alert: OpenAlertLine, timezone: str) -> str:
     level = (_("not escalated") if alert.level == 0
              else _("escalation level {level}").format(level=fmt_number(alert.level)))
     return _("• <b>{name}</b> — {unit}; open since {since}; {level}").format(
-        name=escape(alert.member_name), unit=escape(alert.unit_label),
+        name=escape(alert.member_name), unit=_label(alert.unit_label),
         since=escape(fmt_datetime(alert.since, "short", tz=timezone)), level=level)
 
 
@@ -144,7 +161,7 @@ def _open_alerts(d: UnitDigest) -> _Section | None:
 
 
 def _names(members: Sequence[Missing]) -> str:
-    shown = ", ".join(escape(m.name) for m in members[:NAMES_PER_GROUP])
+    shown = join_list(escape(m.name) for m in members[:NAMES_PER_GROUP])
     if len(members) > NAMES_PER_GROUP:
         shown += " " + _("+{n} more").format(n=fmt_number(len(members) - NAMES_PER_GROUP))
     return shown
@@ -171,7 +188,7 @@ def _missing(d: UnitDigest, *, full: bool) -> _Section | None:
     line, so that drilling down to a small unit shows all of them."""
     if not d.missing:
         return None
-    groups = [(f"<i>{escape(label)}</i>: {{names}}", list(group)) for label, group in
+    groups = [(colon(f"<i>{_label(label)}</i>", "{names}"), list(group)) for label, group in
               groupby(d.missing_by(Reach.PENDING), key=lambda m: m.unit_label)]
     for reach, title in ((Reach.BLOCKED, _("🚫 Blocked the bot: {names}")),
                          (Reach.UNLINKED, _("🔗 Never linked to the bot: {names}"))):
@@ -184,7 +201,7 @@ def _missing(d: UnitDigest, *, full: bool) -> _Section | None:
             continue
         for i in range(0, len(members), NAMES_PER_GROUP):
             chunk = members[i:i + NAMES_PER_GROUP]
-            items.append(_Item(template.format(names=", ".join(escape(m.name) for m in chunk)),
+            items.append(_Item(template.format(names=join_list(escape(m.name) for m in chunk)),
                                len(chunk)))
     header = ngettext("⏳ <b>{n} not reported:</b>", "⏳ <b>{n} not reported:</b>",
                       len(d.missing)).format(n=fmt_number(len(d.missing)))

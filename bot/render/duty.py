@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
-from bot.i18n import _, fmt_date, fmt_time, ngettext
+from bot.i18n import _, aside, fmt_date, fmt_time, join_list, ngettext, pgettext
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
 from bot.render.roster import describe_problem, row_reason
@@ -71,7 +71,7 @@ def reminder_payload(view: DutyReminder) -> Payload:
         return message_payload(text + "\n" + _("You have confirmed this shift. Thank you!"))
     text += "\n" + _("Please confirm that you will be there.")
     return message_payload(text, reply_markup=inline_keyboard(
-        [[(_("✅ Confirm"), CONFIRM.encode(view.shift_id))]]))
+        [[(pgettext("shift", "✅ Confirm"), CONFIRM.encode(view.shift_id))]]))
 
 
 @payload_for.register
@@ -109,8 +109,8 @@ def confirm_reply(status: ConfirmStatus) -> str:
 
 def _shift_line(v: ShiftView, *, with_unit: bool) -> str:
     mark = "✅" if v.confirmed else "⏳"
-    unit = f" ({escape(v.unit_name)})" if with_unit else ""
-    return f"{mark} {v.start}–{v.end} {escape(v.member_name)}{unit}"
+    name = escape(v.member_name)
+    return f"{mark} {v.start}–{v.end} " + (aside(name, escape(v.unit_name)) if with_unit else name)
 
 
 def duty_today(views: Sequence[ShiftView], *, title: str, with_unit: bool) -> str:
@@ -140,7 +140,7 @@ def my_shifts(views: Sequence[ShiftView]) -> tuple[str, Buttons]:
         row = [(_("🔁 Swap {date} {start}").format(date=fmt_date(v.day, "short"),
                                                  start=v.start), SWAP.encode(v.id))]
         if not v.confirmed:
-            row.insert(0, (_("✅ Confirm"), CONFIRM.encode(v.id)))
+            row.insert(0, (pgettext("shift", "✅ Confirm"), CONFIRM.encode(v.id)))
         buttons.append(row)
     return "\n".join(lines), buttons
 
@@ -217,7 +217,7 @@ def no_match(query: str) -> str:
 
 def many_matches(names: Sequence[str]) -> str:
     return _("Several people match: {names}. Write the full name.").format(
-        names=escape(", ".join(names)))
+        names=escape(join_list(names)))
 
 
 # --- swaps -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import date
 from html import escape
 
 from bot.db.models import QuestionKind
-from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext
+from bot.i18n import _, fmt_date, fmt_datetime, fmt_number, ngettext, unit_path
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import (
     MAX_CALLBACK_DATA,
@@ -293,7 +293,7 @@ def nothing_to_check() -> str:
 def handover_payload(view: HandOver) -> Payload:
     """The question as a contact gets it (in the contact's language: bot.outbox.send)."""
     who = _("{name} ({unit})").format(name=escape(view.asker.name),
-                                      unit=escape(" / ".join(view.asker.unit_path)))
+                                      unit=escape(unit_path(view.asker.unit_path)))
     if view.kind is QuestionKind.RUMOUR:
         head = _("🔎 <b>Message #{id} to check</b>, forwarded by {who}. The rumour list "
                  "does not know it:").format(id=view.question_id, who=who)
@@ -338,7 +338,7 @@ def questions_list(items: Sequence[OpenQuestion], total: int, tz: str) -> str:
                     "<b>{n} open questions</b>, oldest first:", total).format(n=total)
     lines = [
         f"\n{'🔎' if item.kind is QuestionKind.RUMOUR else '❓'} <b>#{item.id}</b> · "
-        f"{escape(item.asker.name)} · {escape(' / '.join(item.asker.unit_path))} · "
+        f"{escape(item.asker.name)} · {escape(unit_path(item.asker.unit_path))} · "
         f"{fmt_datetime(item.created_at, tz=tz)}\n{_quote(item.text, 200)}"
         for item in items]
     how = "\n" + _("Answer with <code>/answer ID your answer</code>, or reply to the "

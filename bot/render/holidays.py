@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.i18n import _, fmt_skeleton
+from bot.i18n import _, fmt_skeleton, join_sentences, unit_path
 from bot.render.callbacks import Codec, Int, Token
 from bot.render.payloads import Buttons
 from bot.render.when import day_text, days_text
@@ -18,7 +18,7 @@ HOLIDAY_REMOVE = Codec("hr", Int("unit", 12), Token("day", 8, r"[0-9]"))
 
 
 def _unit(reply: HolidayReply) -> str:
-    return escape(" / ".join(reply.unit))
+    return escape(unit_path(reply.unit))
 
 
 def holidays_reply(reply: HolidayReply) -> tuple[str, Buttons]:
@@ -34,8 +34,8 @@ def holidays_reply(reply: HolidayReply) -> tuple[str, Buttons]:
     if reply.status in (Status.BAD, Status.TOO_LONG):
         problem = (_("I could not read a day there.") if reply.status is Status.BAD
                    else _("A holiday can last at most 31 days."))
-        return problem + " " + _("Write the day first, then its name, for example “Jan 1 New "
-                                 "Year”."), []
+        return join_sentences([problem, _("Write the day first, then its name, for example "
+                                          "“Jan 1 New Year”.")]), []
     lines: list[str] = []
     if reply.status is Status.ADDED and reply.start and reply.end:
         lines += [_("✅ Day off set for {unit}: {days} ({name}). Nobody there is asked to "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.i18n import _
+from bot.i18n import _, join_list, unit_path
 from bot.render.callbacks import Codec, Int, Word
 from bot.render.onboarding import name_problem, share_phone_label
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
@@ -29,7 +29,7 @@ JOIN_DECIDE = Codec("jd", Int("request", 12), Word("choice", ("a", "d")))
 
 
 def _unit(path: tuple[str, ...]) -> str:
-    return escape(" / ".join(path))
+    return escape(unit_path(path))
 
 
 def not_on_roster() -> tuple[str, Buttons]:
@@ -67,7 +67,7 @@ def join_reply(reply: JoinReply) -> tuple[str, Buttons]:
         if reply.approvers:
             return _("Your request to join {unit} has been sent to {names}. You will hear "
                      "their answer here.").format(unit=_unit(reply.parent), names=escape(
-                         _(", ").join(reply.approvers))), []
+                         join_list(reply.approvers))), []
         return _("Your request to join {unit} has been sent to the administrators. You will "
                  "hear their answer here.").format(unit=_unit(reply.parent)), []
     if outcome is Outcome.PENDING:

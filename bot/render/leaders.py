@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from bot.i18n import _, fmt_date, fmt_time, ngettext
+from bot.i18n import _, fmt_date, fmt_time, join_sentences, ngettext, unit_path
 from bot.render.callbacks import Codec, Int
 from bot.render.payloads import Buttons, Payload, payload_for
 from bot.render.prompts import reminder_payload
@@ -59,7 +59,7 @@ REPORT_FOR_PATTERN = "|".join(f"(?:{c.pattern})" for c in REPORT_FOR.values())
 
 
 def _unit(ref: UnitRef) -> str:
-    return escape(" / ".join(ref.names))
+    return escape(unit_path(ref.names))
 
 
 def not_allowed() -> str:
@@ -170,11 +170,12 @@ def export_problem(code: RangeError) -> str:
     usage = _("Send <code>/export</code> for the last 7 days, or <code>/export 2026-11-01 "
               "2026-11-07</code> for a range.")
     if code is RangeError.BAD_DATE:
-        return _("That date does not exist.") + " " + usage
+        return join_sentences([_("That date does not exist."), usage])
     if code is RangeError.REVERSED:
-        return _("The last day is before the first day.") + " " + usage
+        return join_sentences([_("The last day is before the first day."), usage])
     if code is RangeError.TOO_LONG:
-        return _("An export covers at most {days} days.").format(days=MAX_DAYS) + " " + usage
+        return join_sentences([_("An export covers at most {days} days.").format(days=MAX_DAYS),
+                               usage])
     return usage
 
 
@@ -223,7 +224,7 @@ def report_for_pick(candidates: tuple[Candidate, ...]) -> tuple[str, Buttons]:
 def report_for_choice(target: ReportForTarget) -> tuple[str, Buttons]:
     text = _("Today's report ({date}) for <b>{name}</b> ({unit}):").format(
         date=escape(fmt_date(target.day)), name=escape(target.name),
-        unit=escape(" / ".join(target.unit)))
+        unit=escape(unit_path(target.unit)))
     well = REPORT_FOR[ReportForPress.WELL].encode(target.member_id, target.stamp)
     sick = REPORT_FOR[ReportForPress.SICK].encode(target.member_id, target.stamp)
     return text, [[(_("✅ All well"), well), (_("🤒 Unwell"), sick)]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.db.models import LeaveKind
-from bot.i18n import _, pgettext
+from bot.i18n import _, pgettext, unit_path
 from bot.render.callbacks import Codec, Int, Word
 from bot.render.payloads import Buttons
 from bot.render.settings import KIND_CODES, LEAVE_PICK, span, who
@@ -39,7 +39,7 @@ def form_reply(reply: FormReply) -> tuple[str, Buttons]:
         if reply.unit:
             text = _("<b>{unit}</b>: whom is it for? Tap a member, 📁 to look inside a unit, "
                      "or write a name or phone number.").format(
-                unit=escape(" / ".join(reply.unit)))
+                unit=escape(unit_path(reply.unit)))
         else:
             text = _("Whom is it for? Tap a member, 📁 to look inside a unit, or write a name "
                      "or phone number.")

@@ -14,7 +14,17 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import _, fmt_datetime, fmt_number, ngettext
+from bot.i18n import (
+    _,
+    aside,
+    colon,
+    fmt_datetime,
+    fmt_number,
+    join_list,
+    ngettext,
+    pgettext,
+    unit_path,
+)
 from bot.render import when as render_when
 from bot.render.callbacks import Codec, Int, Word
 from bot.render.payloads import (
@@ -172,7 +182,7 @@ def unit_choices(units: list[tuple[int, tuple[str, ...]]]) -> tuple[str, Buttons
 
 
 def target_label(names: tuple[str, ...], leaders_only: bool) -> str:
-    where = escape(" / ".join(names)) if names else _("the whole organisation")
+    where = escape(unit_path(names)) if names else _("the whole organisation")
     if leaders_only:
         return _("leaders of {where}").format(where=where)
     return where
@@ -182,7 +192,7 @@ def ask_ack() -> tuple[str, Buttons]:
     return (_("<b>Ask recipients to acknowledge it?</b> They get an “Acknowledge” button, and "
               "you see who has not pressed it."),
             [[(_("Yes, ask for acknowledgement"), FLOW_ACK.encode("1")),
-              (_("No"), FLOW_ACK.encode("0"))],
+              (pgettext("acknowledgement", "No"), FLOW_ACK.encode("0"))],
              cancel_row()])
 
 
@@ -318,7 +328,7 @@ def _people(groups: list[tuple[tuple[str, ...], list[Person]]], label: Any,
     lines: list[str] = []
     omitted = 0
     for names, people in groups:
-        prefix = f"📁 {escape(' / '.join(names))} ({fmt_number(len(people))}): "
+        prefix = "📁 " + colon(aside(escape(unit_path(names)), fmt_number(len(people))), "")
         parts: list[str] = []
         length = len(prefix)
         for i, person in enumerate(people):
@@ -329,7 +339,7 @@ def _people(groups: list[tuple[tuple[str, ...], list[Person]]], label: Any,
             parts.append(piece)
             length += len(piece) + 2
         if parts:
-            lines.append(prefix + ", ".join(parts))
+            lines.append(prefix + join_list(parts))
             budget -= length + 1
     if omitted:
         lines.append(ngettext("… and {n} more", "… and {n} more", omitted).format(
@@ -351,7 +361,7 @@ def notice_detail(d: NoticeDetail, timezone: str) -> tuple[str, Buttons]:
     if d.unreachable:
         out += ["", _("<b>Cannot be reached</b> (tell them another way)")]
         out += _people(d.unreachable,
-                       lambda p: f"{escape(p.name)} ({_reason(p.reason)})", budget)
+                       lambda p: aside(escape(p.name), _reason(p.reason)), budget)
     buttons: Buttons = []
     if d.can_remind and d.pending:
         buttons.append([(_("🔔 Remind who has not acknowledged"),

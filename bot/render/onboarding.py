@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.db.models import Role
-from bot.i18n import _, language_name, pgettext
+from bot.i18n import _, colon, language_name, pgettext, unit_path
 from bot.render.callbacks import Codec, Int, Word
 from bot.render.payloads import Buttons
 from bot.services.members.family import Entry, FamilyResult, Outcome
@@ -69,7 +69,7 @@ def relation_label(key: str) -> str | None:
 
 
 def unit_text(path: tuple[str, ...]) -> str:
-    return escape(" / ".join(path))
+    return escape(unit_path(path))
 
 
 # --- /start and linking --------------------------------------------------------------------
@@ -180,7 +180,7 @@ def family_text(entries: list[Entry], note: str = "") -> str:
     lines = [note, ""] if note else []
     if entries:
         lines.append(_("<b>Your household</b> (I ask about them in the daily report):"))
-        lines += [f"{i}. {escape(e.relation)}: {escape(e.name)}"
+        lines += [f"{i}. " + colon(escape(e.relation), escape(e.name))
                   for i, e in enumerate(entries, start=1)]
     else:
         lines.append(_("You have no household members listed. Add the people you live with: "
@@ -189,7 +189,7 @@ def family_text(entries: list[Entry], note: str = "") -> str:
 
 
 def family_buttons(entries: list[Entry]) -> Buttons:
-    rows = [[(f"✏️ {e.relation}: {e.name}"[:60], FAMILY_RENAME.encode(e.id)),
+    rows = [[(("✏️ " + colon(e.relation, e.name))[:60], FAMILY_RENAME.encode(e.id)),
              ("🗑", FAMILY_DELETE.encode(e.id))] for e in entries]
     rows.append([(_("➕ Add someone"), FAMILY_ADD.encode())])
     return rows
@@ -210,7 +210,7 @@ def confirm_remove(entry: Entry) -> tuple[str, Buttons]:
     text = _("Remove <b>{relation}: {name}</b> from your household?").format(
         relation=escape(entry.relation), name=escape(entry.name))
     return text, [[(_("Yes, remove"), FAMILY_REMOVE.encode(entry.id)),
-                   (_("No"), FAMILY_LIST.encode())]]
+                   (pgettext("keep household entry", "No"), FAMILY_LIST.encode())]]
 
 
 def family_step(result: FamilyResult) -> str:
@@ -267,10 +267,10 @@ def household_problem(error: HouseholdError | None) -> str:
 
 
 def profile_text(p: Profile, locale: str) -> str:
-    household = "\n".join(f"  • {escape(r)}: {escape(n)}" for r, n in p.household) or \
-        "  " + _("none")
+    household = "\n".join("  • " + colon(escape(r), escape(n)) for r, n in p.household) or \
+        "  " + pgettext("household", "none")
     quiet = _("{start}–{end}").format(start=p.quiet.as_text()[0], end=p.quiet.as_text()[1]) \
-        if p.quiet else _("none")
+        if p.quiet else pgettext("not set", "none")
     return "\n".join([
         f"<b>{escape(p.name)}</b>",
         _("Unit: {unit}").format(unit=unit_text(p.unit_path)),

@@ -13,7 +13,16 @@ from decimal import Decimal
 from html import escape, unescape
 
 from bot.db.models import ReportStatus
-from bot.i18n import _, fmt_date, fmt_number, fmt_time, pgettext
+from bot.i18n import (
+    _,
+    fmt_date,
+    fmt_number,
+    fmt_temperature,
+    fmt_time,
+    join_list,
+    join_sentences,
+    pgettext,
+)
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import Buttons
 from bot.render.prompts import DAY, ReportChoice, iso_day, prompt_payload, report_buttons
@@ -123,7 +132,7 @@ def person_name(p: PersonHealth | None, *, relation: str = "", name: str = "") -
 
 
 def temperature_text(value: Decimal) -> str:
-    return _("{temperature} °C").format(temperature=fmt_number(value, "0.0"))
+    return fmt_temperature(value)
 
 
 def person_line(p: PersonHealth) -> str:
@@ -131,7 +140,7 @@ def person_line(p: PersonHealth) -> str:
     if p.temperature is not None:
         parts.append(temperature_text(p.temperature))
     parts += [symptom_label(s) for s in p.symptoms]
-    health = _(", ").join(parts) if parts else _("well")
+    health = join_list(parts) if parts else _("well")
     line = "• " + _("{person}: {health}").format(person=person_name(p), health=escape(health))
     if p.note:
         line += " — " + escape(_("“{note}”").format(note=p.note))
@@ -209,7 +218,7 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     mine = form.person.household_id is None and not form.person.relation
     if form.step is Step.WHO:
         text = _("Report for {date}. <b>Who is unwell?</b> Tap everyone who is, then "
-                 "“Next”. The others are reported as well.").format(date=day)
+                 "“Next”. Everyone you do not tap is reported as healthy.").format(date=day)
         # Button labels are plain text: the name as typed, not HTML-escaped.
         rows = [[(_toggle(i in form.who, unescape(person_name(p.health()))),
                   form_callback(form, "w", str(i)))] for i, p in enumerate(form.people)]
@@ -217,7 +226,7 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     if form.step is Step.TEMP:
         question = _("<b>Your temperature?</b>") if mine else _(
             "<b>Temperature of {person}?</b>").format(person=who)
-        text = question + " " + _("Tap one, or type it (for example 37.6 or 99.5°F).")
+        text = join_sentences([question, _("Tap one, or type it (for example 37.6 or 99.5°F).")])
         if form.person.was is not None:  # "same as yesterday" after a fever: today's, please
             text += "\n" + escape(_("Yesterday: {temperature}. Please give today's reading.")
                                   .format(temperature=temperature_text(Decimal(
@@ -229,7 +238,7 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     if form.step is Step.SYMPTOMS:
         question = _("<b>Your symptoms?</b>") if mine else _(
             "<b>Symptoms of {person}?</b>").format(person=who)
-        text = question + " " + _("Tap all that apply, then “Done”.")
+        text = join_sentences([question, _("Tap all that apply, then “Done”.")])
         chosen = form.person.symptoms
         toggles = [(_toggle(s in chosen, symptom_label(s)), form_callback(form, "s", s))
                    for s in SYMPTOMS]
@@ -244,8 +253,8 @@ def form_step(form: Form) -> tuple[str, Buttons]:
     if form.step is Step.NOTE:
         question = _("Anything to add?") if mine else _(
             "Anything to add about {person}?").format(person=who)
-        text = question + " " + _("Send a short note (at most {limit} characters), or tap "
-                                  "“Skip”.").format(limit=MAX_NOTE)
+        text = join_sentences([question, _("Send a short note (at most {limit} characters), or "
+                                           "tap “Skip”.").format(limit=MAX_NOTE)])
         return text, [[(_("Skip ➡"), form_callback(form, "ns"))], _cancel(form)]
     if form.step is Step.FLAGS:
         text = _("Report for {date}. <b>What do you want to report?</b> Tap all that apply, "
@@ -301,10 +310,10 @@ def temperature_problem(error: TemperatureError) -> str:
         if hint is not None:
             parts.append(_("Did you mean {temperature}? Tap it below to confirm.").format(
                 temperature=temperature_text(hint)))
-        return escape(" ".join(parts))
+        return escape(join_sentences(parts))
     if error.code is TemperatureErrorCode.EMPTY:
         return escape(expected)
-    return escape(" ".join([_("That is not a temperature."), expected]))
+    return escape(join_sentences([_("That is not a temperature."), expected]))
 
 
 def temperature_offer(form: Form, error: TemperatureError) -> Buttons:

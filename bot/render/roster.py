@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.i18n import _, fmt_number, ngettext, pgettext
+from bot.i18n import _, fmt_number, join_list, join_sentences, ngettext, pgettext
 from bot.services.members.phones import PhoneError
 from bot.services.roster.apply import ChangeKind, Field, ImportSummary, MemberChange
 from bot.services.roster.file import (
@@ -34,7 +34,7 @@ def column_label(column: Column) -> str:
 
 def _list(value: Param) -> str:
     items = value if isinstance(value, tuple) else (str(value),)
-    return _(", ").join(f"“{item}”" for item in items)
+    return join_list(f"“{item}”" for item in items)
 
 
 def _int(value: Param) -> int:
@@ -74,8 +74,8 @@ def describe_problem(problem: FileProblem) -> str:
         text = _("Required columns are missing: {missing}.").format(
             missing=_list(p.get("missing", ())))
         if p.get("unknown"):
-            text += " " + _("Columns not recognised: {unknown}.").format(
-                unknown=_list(p.get("unknown", ())))
+            text = join_sentences([text, _("Columns not recognised: {unknown}.").format(
+                unknown=_list(p.get("unknown", ())))])
         return text
     if code is FileProblemCode.UNKNOWN_COLUMNS:
         return _("Columns not recognised: {unknown}. The columns are unit, name, phone, role, "
@@ -183,14 +183,14 @@ def field_label(field: Field) -> str:
 
 
 def describe_change(change: MemberChange) -> str:
-    where = "/".join(change.unit_path)
+    where = "/".join(change.unit_path)  # as the file's unit column writes it
     if change.kind is ChangeKind.ADDED:
         return _("Line {line}: add {name} ({unit})").format(
             line=change.line, name=change.name, unit=where)
     if change.kind is ChangeKind.DEACTIVATED:
         return _("Deactivate {name} ({unit}): not in the file").format(
             name=change.name, unit=where)
-    fields = _(", ").join(field_label(f) for f in change.fields)
+    fields = join_list(field_label(f) for f in change.fields)
     if change.kind is ChangeKind.REACTIVATED:
         return _("Line {line}: reactivate {name} ({unit})").format(
             line=change.line, name=change.name, unit=where) + (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.i18n import _
+from bot.i18n import _, join_list
 from bot.render.admin import schedule_problem, schedule_text, setting_label
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import Buttons
@@ -42,7 +42,7 @@ def raw_value(token: str) -> str:
 def _time_label(token: str) -> str:
     if token == "none":
         return _("No reminders")
-    return ", ".join(f"{t[:2]}:{t[2:]}" for t in token.split("."))
+    return join_list(f"{t[:2]}:{t[2:]}" for t in token.split("."))
 
 
 def schedule_buttons(unit_id: int) -> Buttons:

@@ -13,7 +13,7 @@ from html import escape
 
 from bot.config import SUPPORTED_LOCALES
 from bot.db.models import LeaveKind
-from bot.i18n import _, language_name, ngettext
+from bot.i18n import _, aside, colon, language_name, ngettext, unit_path
 from bot.render.callbacks import Codec, Int, Token, Word
 from bot.render.payloads import Buttons
 from bot.render.when import days_text
@@ -121,7 +121,7 @@ def span(start: date, end: date) -> str:
 
 def who(candidate: Candidate) -> str:
     return _("{name} ({unit})").format(name=escape(candidate.name),
-                                       unit=escape(" / ".join(candidate.unit_path)))
+                                       unit=escape(unit_path(candidate.unit_path)))
 
 
 def leave_usage(lines: list[LeaveLine]) -> str:
@@ -133,8 +133,9 @@ def leave_usage(lines: list[LeaveLine]) -> str:
                "number.")]
     if lines:
         parts += ["", _("<b>Current and coming leaves</b> (tap to cancel one):")]
-        parts += [f"• {who(line.member)}: {span(line.start, line.end)}, "
-                  f"{kind_label(line.kind)}" for line in lines]
+        parts += ["• " + colon(who(line.member), aside(span(line.start, line.end),
+                                                        kind_label(line.kind)))
+                  for line in lines]
     return "\n".join(parts)
 
 

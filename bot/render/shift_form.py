@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.i18n import _, fmt_skeleton
+from bot.i18n import _, fmt_skeleton, join_sentences
 from bot.render.callbacks import Codec, Token, Word
 from bot.render.duty import edit_reply
 from bot.render.payloads import Buttons
@@ -47,7 +47,7 @@ def form_reply(reply: FormReply) -> tuple[str, Buttons]:
     step = reply.step
     text = _question(step)
     if reply.status is FormStatus.BAD:
-        text = _("I could not read that.") + " " + text
+        text = join_sentences([_("I could not read that."), text])
     if step is Step.DAY:
         return text, _pairs([(fmt_skeleton(d, "MMMEd"), SHIFT_PICK.encode(step, d.isoformat()))
                              for d in reply.days], 3)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.i18n import _
+from bot.i18n import _, aside, colon, join_clauses, join_list
 from bot.render.callbacks import Codec, Int, Word
 from bot.render.duty import post_label, weekday_label
 from bot.render.payloads import Buttons, Payload, message_payload, payload_for
@@ -29,8 +29,8 @@ THANK = Codec("vt", Int("offer", digits=12))
 
 
 def volunteer_form(form: VolunteerForm, *, has_offer: bool) -> tuple[str, Buttons]:
-    posts = ", ".join(post_label(p) for p in form.posts) or "—"
-    days = ", ".join(weekday_label(d) for d in form.days) or "—"
+    posts = join_list(post_label(p) for p in form.posts) or "—"
+    days = join_list(weekday_label(d) for d in form.days) or "—"
     text = _("🙋 <b>Volunteer for front-line work</b>\nPosts: {posts}\nDays: {days}\n"
              "Note: {note}\n\nTap posts and days to choose; write a short note as a message "
              "if you like; then Save.").format(posts=escape(posts), days=escape(days),
@@ -71,10 +71,10 @@ def volunteers_list(offers: Sequence[Offer]) -> tuple[str, Buttons]:
     lines = [_("🙋 <b>Volunteers in your units:</b>")]
     buttons = []
     for o in offers[:40]:
-        posts = ", ".join(post_label(p) for p in o.posts)
-        days = ", ".join(weekday_label(d) for d in o.days)
-        line = f"• <b>{escape(o.name)}</b> ({escape(o.unit_name)}): {escape(posts)}; " \
-               f"{escape(days)}"
+        posts = join_list(post_label(p) for p in o.posts)
+        days = join_list(weekday_label(d) for d in o.days)
+        line = "• " + colon(aside(f"<b>{escape(o.name)}</b>", escape(o.unit_name)),
+                            join_clauses([escape(posts), escape(days)]))
         if o.note:
             line += f" — <i>{escape(o.note)}</i>"
         lines.append(line)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from bot.i18n import _, fmt_date, fmt_number, pgettext
+from bot.i18n import _, colon, fmt_date, fmt_number, pgettext
 from bot.render.payloads import WEB_APP, Buttons
 from bot.services.digest.compute import Figures
 from bot.services.digest.status import StatusRefusal
@@ -111,13 +111,14 @@ def trend_svg(points: list[tuple[date, Figures]], *, width: int = 360,
             h = plot_h * 0.4 * figures.abnormal / most
             parts.append(f'<rect x="{x - step * 0.3:.1f}" y="{top + plot_h - h:.1f}" '
                          f'width="{step * 0.6:.1f}" height="{h:.1f}" class="abnormal">'
-                         f'<title>{escape(fmt_date(day))}: {figures.abnormal}</title></rect>')
+                         f'<title>{escape(colon(fmt_date(day), str(figures.abnormal)))}'
+                         '</title></rect>')
         if figures.rate is not None:
             y = top + plot_h * (1 - figures.rate)
             line.append(f"{x:.1f},{y:.1f}")
+            rate = fmt_number(round(figures.rate * 100, 1)) + "%"
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" class="rate">'
-                         f'<title>{escape(fmt_date(day))}: '
-                         f'{fmt_number(round(figures.rate * 100, 1))}%</title></circle>')
+                         f'<title>{escape(colon(fmt_date(day), rate))}</title></circle>')
         if i in (0, len(points) - 1):  # the first and last day, kept inside the frame
             anchor, at = ("start", left) if i == 0 else ("end", width - right)
             parts.append(f'<text x="{at}" y="{height - 6}" text-anchor="{anchor}" '

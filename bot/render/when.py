@@ -15,7 +15,7 @@ from bot.services.when import WhenError
 
 
 def day_text(day: date) -> str:
-    """`2026年12月6日星期日` / `Sunday, December 6, 2026`."""
+    """`12月6日周日` / `Sun, Dec 6` (the year only when it is not this one)."""
     return fmt_date(day, "full")
 
 

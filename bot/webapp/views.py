@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from bot.i18n import _
+from bot.i18n import _, fmt_date, unit_path
 from bot.render.verdict import verdict
 from bot.render.webapp import trend_svg
 from bot.services.digest.compute import Figures
@@ -37,7 +37,7 @@ def unit_json(today: UnitToday) -> dict[str, Any]:
     d, view = today.view.digest, today.view
     return {
         "unit": {"id": d.unit_id, "name": d.unit_name},
-        "day": d.day.isoformat(),
+        "day": d.day.isoformat(), "day_text": fmt_date(d.day),
         "day_off": d.day_off,
         **_figures(d.figures),
         "late": today.late,
@@ -50,7 +50,8 @@ def unit_json(today: UnitToday) -> dict[str, Any]:
             for s in d.subunits],
         "alerts": [
             {"id": a.alert_id, "member": a.member_name, "unit": a.unit_label,
-             "day": a.report_date.isoformat(), "level": a.level,
+             "day": a.report_date.isoformat(), "day_text": fmt_date(a.report_date),
+             "level": a.level,
              "since": a.since.isoformat()}
             for a in d.alerts],
     }
@@ -67,7 +68,7 @@ def trend_json(trend: Trend) -> dict[str, Any]:
 def notice_json(line: NoticeLine) -> dict[str, Any]:
     f = line.figures
     return {"id": line.notice_id, "at": line.at.isoformat(), "author": line.author,
-            "target": " / ".join(line.target), "snippet": line.snippet,
+            "target": unit_path(line.target), "snippet": line.snippet,
             "ack_required": line.ack_required, "status": str(line.status),
             "recipients": f.recipients, "delivered": f.sent, "acknowledged": f.acknowledged,
             "unreachable": f.unreachable}
@@ -76,6 +77,6 @@ def notice_json(line: NoticeLine) -> dict[str, Any]:
 def notice_detail_json(detail: NoticeDetail) -> dict[str, Any]:
     by_unit: dict[str, list[str]] = defaultdict(list)
     for names, people in detail.pending:
-        by_unit[" / ".join(names)].extend(p.name for p in people)
+        by_unit[unit_path(names)].extend(p.name for p in people)
     return {**notice_json(detail.line),
             "pending": [{"unit": unit, "members": members} for unit, members in by_unit.items()]}

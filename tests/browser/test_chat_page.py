@@ -82,7 +82,7 @@ async def test_member_reports_all_well_then_leader_sees_digest_and_chart(
     await shots.take(page, "prompt")
     await well.click()
     confirmed = page.locator(f'.msg.bot[data-message-id="{message_id}"]')
-    await expect(confirmed).to_contain_text(re.compile(r"已于 .* 报告"))
+    await expect(confirmed).to_contain_text(re.compile(r"已于 .* 上报"))
     await expect(confirmed).to_contain_text("已编辑")
     await shots.take(page, "reported")
 

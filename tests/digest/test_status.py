@@ -96,10 +96,10 @@ async def test_an_admin_sees_the_root_in_chinese_and_a_member_is_refused(
     bot_app.bot_data.clock = lambda: at(MONDAY, "15:00")
     await sb.create_user(502, "管理员", language_code="zh-hans")
     reply = await ask(sb, 502, "/status")
-    assert reply["text"].startswith("📋 当前报告情况：Group")
-    assert "已报告：2 / 5（40%）" in reply["text"]
-    assert "3 人未报告" in reply["text"] and "Company B: Plain" in reply["text"]
-    assert buttons(reply)[0] == ("🔔 提醒未报告的人", f"nx:r:{t['group'].id}:20261130")
+    assert reply["text"].startswith("📋 当前上报情况：Group")
+    assert "已上报：2 / 5（40%）" in reply["text"]
+    assert "3 人未上报" in reply["text"] and "Company B：Plain" in reply["text"]
+    assert buttons(reply)[0] == ("🔔 提醒未上报的人", f"nx:r:{t['group'].id}:20261130")
     assert [data for _label, data in buttons(reply)][1:] == [f"st:{t['b'].id}",
                                                             f"st:{t['a'].id}"]
 

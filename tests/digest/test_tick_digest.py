@@ -58,7 +58,7 @@ async def test_the_digest_is_queued_at_digest_time_once_even_when_the_tick_runs_
     ]
     zh_text, en_text, zh_chart, en_chart = (r.payload for r in rows)
     assert zh_text["method"] == "sendMessage" and zh_text["parse_mode"] == "HTML"
-    assert "日报：Group" in zh_text["text"] and "已报告：<b>1</b> / 4" in zh_text["text"]
+    assert "日报：Group" in zh_text["text"] and "已上报：<b>1</b> / 4" in zh_text["text"]
     assert "Daily digest: Group" in en_text["text"]
     assert "• Company: 1/2 (50%), abnormal: 0" in en_text["text"]
     assert zh_chart["method"] == "sendPhoto" and "近14天" in zh_chart["caption"]

@@ -297,6 +297,6 @@ async def test_reminders_and_alerts_are_in_each_recipients_language(db: Database
     rows = await duty_rows(db)
     assert [r.kind for r in rows] == ["duty", "duty", "duty_alert", "duty_alert"]
     assert "您明天值班：<b>大门卡口</b>" in rows[0].payload["text"]
-    assert rows[0].payload["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ 确认"
+    assert rows[0].payload["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ 确认到岗"
     assert "一小时后开始" in rows[1].payload["text"]
     assert "值班未确认" in rows[2].payload["text"]

@@ -123,7 +123,7 @@ async def test_each_user_is_answered_in_their_own_language(sb: SandboxClient) ->
     for _ in range(3):
         [zh] = await ask(sb, 1010, "/frobnicate")
         [en] = await ask(sb, 1011, "/frobnicate")
-        assert "我不认识这个命令" in zh["text"]
+        assert "没有这个命令" in zh["text"]
         assert "don't know that command" in en["text"]
 
 

@@ -79,7 +79,7 @@ async def test_the_daily_digest_lists_open_alerts_in_the_recipients_language(
     digests = {r.member_id: r.payload["text"] for r in await outbox(db, "digest")}
     gina, bob = digests[o.members[GINA]], digests[o.members[BOB]]
     assert "🔔 <b>1 条预警未处理</b>" in gina
-    assert "<b>Mia</b> — Company A / Branch 1；2026/11/30 09:00 起未处理；未升级" in gina
+    assert "<b>Mia</b> — Company A/Branch 1；11月30日 09:00 起未处理；未升级" in gina
     assert "预警" not in bob and "Mia" not in bob
 
 

@@ -46,13 +46,13 @@ async def test_all_well_on_behalf_counts_as_reported(
     [usage] = await ask(sb, ALAN, "/report_for")
     assert "/report_for NAME" in usage["text"]
     [choice] = await ask(sb, ALAN, "/report_for ben")
-    assert choice["text"] == ("Today's report (Nov 30, 2026) for Ben "
+    assert choice["text"] == ("Today's report (Nov 30) for Ben "
                               "(Group / Company A / Branch 1):")
     member = o.members[BEN]
     assert buttons(choice) == [("✅ All well", f"rb:ok:{member}:20261130"),
                                ("🤒 Unwell", f"rb:sick:{member}:20261130")]
     _answer, [done] = await press(sb, ALAN, choice, f"rb:ok:{member}:20261130")
-    assert done["text"] == "Recorded: Ben and their household are well (Nov 30, 2026)."
+    assert done["text"] == "Recorded: Ben and their household are well (Nov 30)."
     report = await stored(db, member)
     assert report is not None and report.status is ReportStatus.OK
     assert report.entered_by == o.members[ALAN]
@@ -60,7 +60,7 @@ async def test_all_well_on_behalf_counts_as_reported(
     assert audit.target == f"member:{member}"
     # Pressing again changes nothing.
     _answer, [again] = await press(sb, ALAN, choice, f"rb:ok:{member}:20261130")
-    assert again["text"] == "Ben's report for Nov 30, 2026 already says this."
+    assert again["text"] == "Ben's report for Nov 30 already says this."
     # Counts as reported: Ben gets no prompt.
     assert (await tick_now(bot_app)).counts.get("prompt") == 6  # everyone else
     assert member not in {r.member_id for r in await outbox(db, "prompt")}
@@ -86,7 +86,7 @@ async def test_unwell_asks_the_temperature_and_alerts_the_chain(
     # Alan is a contact: the alert comes to him too, before or after the reply.
     messages = await ask(sb, ALAN, "36,9", count=2)
     [done] = [m for m in messages if "Abnormal health report" not in m["text"]]
-    assert done["text"] == ("Recorded: Mia is unwell (Nov 30, 2026). "
+    assert done["text"] == ("Recorded: Mia is unwell (Nov 30). "
                             "The unit's contacts are alerted.")
     report = await stored(db, mia)
     assert report is not None and report.status is ReportStatus.ABNORMAL

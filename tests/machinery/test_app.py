@@ -56,7 +56,7 @@ async def test_a_day_prompts_then_reminds_only_who_has_not_answered(
     assert (await tick_now(bot_app)).counts == {"prompt": 2}
     for uid in (1101, 1102):
         [prompt] = await sb.wait_for_bot_messages(uid)
-        assert prompt["text"].startswith("Daily health report · Monday, November 30, 2026")
+        assert prompt["text"].startswith("Daily health report · Mon, Nov 30")
         assert buttons(prompt) == ["r:2026-11-30:ok", "r:2026-11-30:sick", "r:2026-11-30:other"]
     await all_settled(db)
     assert (await tick_now(bot_app)).total == 0  # a second tick changes nothing

@@ -69,12 +69,12 @@ def test_the_prompt_in_both_languages() -> None:
         zh = prompt_payload(name="小明", day=DAY, offer_same=True)
     with use_locale("en"):
         en = prompt_payload(name="Ann", day=DAY, offer_same=False)
-    assert zh["text"].startswith("<b>每日健康报告 · 2026年11月30日星期一</b>\n\n小明，您好！")
+    assert zh["text"].startswith("<b>每日健康报告 · 11月30日周一</b>\n\n小明，您好！")
     assert "与昨天相同" in zh["text"]
     labels = [b["text"] for row in zh["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["✅ 本人及家人均健康", "🔁 与昨天相同", "🤒 有人身体不适",
-                      "📝 其他情况需要报告"]
-    assert en["text"] == ("<b>Daily health report · Monday, November 30, 2026</b>\n\n"
+                      "📝 有其他情况要上报"]
+    assert en["text"] == ("<b>Daily health report · Mon, Nov 30</b>\n\n"
                           "Hello, Ann! How are you and your household today?\n"
                           "If everyone is well, one tap is enough.")
     assert en["parse_mode"] == "HTML" and en["method"] == "sendMessage"
@@ -85,6 +85,6 @@ def test_the_reminder_names_the_deadline_in_the_units_zone() -> None:
     with use_locale("zh_CN"):
         zh = reminder_payload(name="<i>小明</i>", day=DAY, deadline=deadline,
                               timezone="Asia/Shanghai", offer_same=False)
-    assert zh["text"] == ("⏰ &lt;i&gt;小明&lt;/i&gt;，我们尚未收到您2026年11月30日的健康报告，"
-                          "请在12:00前完成报告。")
+    assert zh["text"] == ("⏰ &lt;i&gt;小明&lt;/i&gt;，我们尚未收到您11月30日的健康报告，"
+                          "请在12:00前完成上报。")
     assert zh["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "r:2026-11-30:ok"

@@ -61,7 +61,7 @@ async def test_acknowledging_records_the_time_once_and_takes_the_button_away(
     *notice_lines, request = copy["text"].split("\n")
     assert request == "Please tap “Acknowledge” once you have read it."
     *shown, acknowledged = edited["text"].split("\n")
-    assert shown == notice_lines and acknowledged.startswith("✅ Acknowledged at 11/30/26, 9:0")
+    assert shown == notice_lines and acknowledged.startswith("✅ Acknowledged at Nov 30, 09:0")
     first = (await recipients(db, notice.id))[o.members[MIA]].acknowledged_at
     assert first is not None and abs(first - NOW) < timedelta(minutes=1)
 
@@ -148,7 +148,7 @@ async def test_notices_figures_drill_down_and_reminders_once_an_hour(
     assert acked == {o.members[MIA], o.members[DORA]}
 
 
-ACKED = {"zh_CN": "✅ 已于 2026/11/30 09:0", "en": "✅ Acknowledged at 11/30/26, 9:0"}
+ACKED = {"zh_CN": "✅ 已于 11月30日 09:0", "en": "✅ Acknowledged at Nov 30, 09:0"}
 REQUEST = {"zh_CN": "阅读后请点击“已阅”。",
            "en": "Please tap “Acknowledge” once you have read it."}
 

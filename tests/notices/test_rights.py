@@ -99,7 +99,7 @@ async def test_bad_content_and_bad_times_get_clear_answers(
         assert reply["text"].startswith(start), text
     preview, summary = await say(sb, ALAN, "08:30", count=2)
     assert summary["text"].splitlines()[-2:] == ["Acknowledgement: not asked",
-                                                 "When: Tuesday, December 1, 2026 08:30 "
+                                                 "When: Tue, Dec 1 08:30 "
                                                  "(Asia/Shanghai)"]
     assert not preview.get("reply_markup")
 
@@ -117,9 +117,9 @@ async def test_a_time_in_words_is_read_and_echoed_in_english_and_chinese(
                         .values(locale="zh_CN"))
     for uid, text, target, when, expected in (
             (ALAN, "Drill.", "Branch 1", "tomorrow 8pm",
-             "When: Tuesday, December 1, 2026 20:00 (Asia/Shanghai)"),
+             "When: Tue, Dec 1 20:00 (Asia/Shanghai)"),
             (BOB, "演练。", "Company B", "明晚8点",
-             "发送时间：2026年12月1日星期二 20:00（Asia/Shanghai）")):
+             "发送时间：12月1日周二 20:00（Asia/Shanghai）")):
         await say(sb, uid, "/notice")
         [targets] = await say(sb, uid, text)
         _a, [ack_q] = await tap(sb, uid, targets, data_of(targets, target))

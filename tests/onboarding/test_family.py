@@ -255,5 +255,5 @@ async def test_me_in_chinese(sb: SandboxClient, db: Database) -> None:
     await add_member(db, ["集团"], "王伟", telegram_user_id=4003, household=(("配偶", "李娜"),))
     await sb.create_user(4003, "伟", language_code="zh-hans")
     text = (await ask(sb, 4003, "/me"))["text"]
-    assert "集团" in text and "中文" in text and "配偶: 李娜" in text
+    assert "集团" in text and "中文" in text and "配偶：李娜" in text
     assert "Unit" not in text and "Role" not in text

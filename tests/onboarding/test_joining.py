@@ -155,12 +155,12 @@ async def test_in_chinese_a_declined_request_says_who_declined(
     level = await edited(sb, ZH_NEWCOMER, top["message_id"], "G：")
     [_] = await tap(sb, ZH_NEWCOMER, level, "✅ B", count=0)
     sent = await edited(sb, ZH_NEWCOMER, top["message_id"], "您加入")
-    assert sent["text"] == "您加入 G / B 的申请已发送给 Ola。对方答复后会在这里通知您。"
+    assert sent["text"] == "您加入 G/B 的申请已发送给 Ola。对方答复后会在这里通知您。"
     [request] = await sb.wait_for_bot_messages(OUTSIDER)
     [done] = await tap(sb, OUTSIDER, request, "✖ Decline")
     assert done["text"] == "Declined: 周小敏 will not join G / B."
     [answer] = await sb.wait_for_bot_messages(ZH_NEWCOMER, after=top["message_id"])
-    assert answer["text"].startswith("您加入 G / B 的申请已被 Ola 拒绝。")
+    assert answer["text"].startswith("您加入 G/B 的申请已被 Ola 拒绝。")
     async with db.transaction() as s:
         assert await s.scalar(select(Member).where(
             Member.telegram_user_id == ZH_NEWCOMER)) is None

@@ -139,7 +139,7 @@ async def test_linking_in_chinese(sb: SandboxClient, db: Database) -> None:
     [button] = keyboard_buttons(greeting)
     assert button["text"] == "📱 分享我的手机号"
     reply = await share_own(sb, 2010)
-    assert "王伟" in reply["text"] and "集团 / 一公司" in reply["text"]
+    assert "王伟" in reply["text"] and "集团/一公司" in reply["text"]
     assert "欢迎" in reply["text"]
 
 

@@ -53,7 +53,7 @@ def morning(bot_app: Any) -> None:
 async def open_form(sb: SandboxClient, uid: int, button: str = "🤒 Someone is unwell") -> None:
     await sb.create_user(uid, f"User {uid}", language_code="en")
     reply = await send(sb, uid, "/report")
-    assert reply["text"].startswith("Daily health report · Monday, November 30, 2026\n\n"
+    assert reply["text"].startswith("Daily health report · Mon, Nov 30\n\n"
                                     f"Hello, Member {uid}!")
     await tap(sb, uid, button)
 
@@ -98,7 +98,7 @@ async def test_the_whole_unwell_form_for_a_member_and_two_household_members(
     await says(sb, 3101, "Anything to add about child Wang Bo?")
     await tap(sb, 3101, "Skip ➡")
 
-    summary = await says(sb, 3101, "Please check your report for November 30, 2026")
+    summary = await says(sb, 3101, "Please check your report for Nov 30")
     assert summary["text"].splitlines()[1:] == [
         "⚠ Something to watch",
         "• You: 37.6 °C, fever, cough — “since last night <b>”",
@@ -107,7 +107,7 @@ async def test_the_whole_unwell_form_for_a_member_and_two_household_members(
     ]
     assert await report_count(db) == 0  # nothing stored before confirming
     await tap(sb, 3101, "✅ Confirm")
-    done = await says(sb, 3101, "✅ Reported at 8:")
+    done = await says(sb, 3101, "✅ Reported at 08:")
     assert callbacks(done) == []
 
     report = await stored(db, mid)
@@ -181,7 +181,7 @@ async def test_amending_keeps_the_previous_version_and_who_changed_it(
     await says(sb, 3104, "✅ Reported at")
 
     shown = await send(sb, 3104, "/report")
-    assert shown["text"].startswith("You have already reported for November 30, 2026")
+    assert shown["text"].startswith("You have already reported for Nov 30")
     assert callbacks(shown) == ["ra:2026-11-30:ok", "ra:2026-11-30:sick", "ra:2026-11-30:other"]
     await tap(sb, 3104, "🤒 Someone is unwell")
     await tap(sb, 3104, "⬜ You")
@@ -368,7 +368,7 @@ async def test_forged_and_stale_buttons_change_nothing(sb: SandboxClient, db: Da
         assert answer["show_alert"] and answer["text"] == "This button is no longer valid.", data
     # Another day's buttons: refused, and today's are offered.
     answer = await sb.press(3112, shown["message_id"], callback_data="r:2026-11-20:ok")
-    assert answer["show_alert"] and "November 20, 2026, which can no longer be reported" in \
+    assert answer["show_alert"] and "Nov 20, which can no longer be reported" in \
         answer["text"]
     offered = await says(sb, 3112, "Daily health report")
     assert callbacks(offered)[0] == "r:2026-11-30:ok"
@@ -389,7 +389,7 @@ async def test_yesterdays_button_after_midnight_reports_for_yesterday_until_the_
     report = await stored(db, mid)
     assert report is not None and report.late
     answer = await sb.press(3113, shown["message_id"], callback_data="r:2026-11-30:ok")
-    assert answer["text"].startswith("You have already reported for November 30, 2026 (at")
+    assert answer["text"].startswith("You have already reported for Nov 30 (at")
     # After today's prompt time, Monday's buttons are stale.
     bot_app.bot_data.clock = running_clock(at(MONDAY + timedelta(days=1), "07:30"))
     answer = await sb.press(3113, shown["message_id"], callback_data="r:2026-11-30:sick")

@@ -47,7 +47,7 @@ async def test_one_tap_reports_everyone_well_and_a_second_tap_changes_nothing(
 
     answer = await tap(sb, 3001, ALL_WELL)
     assert answer["show_alert"] is False
-    done = await says(sb, 3001, "✅ Reported at 8:15")
+    done = await says(sb, 3001, "✅ Reported at 08:15")
     assert callbacks(done) == []  # the buttons are gone
     assert "Everyone is well" in done["text"] and "spouse Li Na: well" in done["text"]
     report = await stored(db, mid)
@@ -59,7 +59,7 @@ async def test_one_tap_reports_everyone_well_and_a_second_tap_changes_nothing(
     # The same button again (e.g. on the reminder): already reported, nothing written.
     again = await sb.press(3001, done["message_id"], callback_data="r:2026-11-30:ok")
     assert again["show_alert"] is True
-    assert again["text"].startswith("You have already reported today (at 8:15")
+    assert again["text"].startswith("You have already reported today (at 08:15")
     assert await report_count(db) == 1
     assert (await stored(db, mid)).revision == 1  # type: ignore[union-attr]
 

@@ -17,9 +17,9 @@ from tests.support.builders import running_clock, started
 UID = 3301
 LANGUAGE_CODE = {"zh_CN": "zh-hans", "en": "en"}
 ASKING = {"zh_CN": "尚未收到", "en": "we have not received"}
-REPORTED = {"zh_CN": "✅ 已于 10:05 报告，谢谢！",
-            "en": "✅ Reported at 10:05\u202fAM. Thank you!"}
-TAPPED = {"zh_CN": "已于 10:05 报告", "en": "✅ Reported at 10:05"}
+REPORTED = {"zh_CN": "✅ 已于 10:05 上报，谢谢！",
+            "en": "✅ Reported at 10:05. Thank you!"}
+TAPPED = {"zh_CN": "已于 10:05 上报", "en": "✅ Reported at 10:05"}
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])

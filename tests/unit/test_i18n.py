@@ -82,7 +82,7 @@ def test_dates_and_numbers_are_formatted_for_the_locale() -> None:
     from datetime import date
 
     with use_locale("zh_CN"):
-        assert i18n.fmt_date(date(2026, 3, 5)) == "2026年3月5日"
+        assert i18n.fmt_date(date(2019, 3, 5)) == "2019年3月5日"  # not this year: with it
     with use_locale("en"):
-        assert i18n.fmt_date(date(2026, 3, 5)) == "Mar 5, 2026"
+        assert i18n.fmt_date(date(2019, 3, 5)) == "Mar 5, 2019"
         assert i18n.fmt_number(12345.5) == "12,345.5"

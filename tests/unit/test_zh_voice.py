@@ -15,7 +15,7 @@ CJK = r"[\u3400-\u9fff]"
 ASCII_NEXT_TO_CJK = re.compile(rf"{CJK}[,:;()]|[,:;()]{CJK}")
 # Placeholders, tags, entities and links are code, not prose.
 CODE = re.compile(r"%\([^)]*\)[sdif]|\{[^}]*\}|<[^>]+>|https?://\S+|&[a-z]+;")
-NOT_TERMS = ("汇总", "警报", "逾期", "关联", "知识库", "全组织")
+NOT_TERMS = ("汇总", "警报", "逾期", "关联", "知识库", "全组织", "报告率", "未报告", "已报告")
 
 
 def zh_texts() -> list[tuple[str, str]]:

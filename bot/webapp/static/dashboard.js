@@ -133,7 +133,7 @@ function alertsView(u) {
   return u.alerts.map(a => el("div", {class: "card", "data-alert-id": String(a.id)},
     el("div", {class: "row"}, el("strong", {}, a.member),
        el("button", {type: "button", class: "small handled", onclick: () => guarded(() => handled(a.id))}, L("handled"))),
-    el("div", {class: "muted"}, `${a.unit} · ${a.day}` + (a.level ? ` · ${L("level")} ${a.level}` : ""))));
+    el("div", {class: "muted"}, `${a.unit} · ${a.day_text}` + (a.level ? ` · ${L("level")} ${a.level}` : ""))));
 }
 
 async function handled(alertId) {
@@ -194,7 +194,7 @@ const VIEWS = {units: unitsView, missing: missingView, alerts: alertsView, trend
 async function render() {
   const u = state.unit;
   document.getElementById("unit-name").textContent = u.unit.name;
-  document.getElementById("day").textContent = u.day;
+  document.getElementById("day").textContent = u.day_text;
   for (const tab of document.querySelectorAll("#tabs button")) {
     tab.textContent = L(tab.dataset.label) + (tab.dataset.tab === "alerts" && u.alerts.length ? ` (${u.alerts.length})` : "");
     tab.setAttribute("aria-selected", String(tab.dataset.tab === state.tab));
