@@ -105,8 +105,8 @@ async def test_a_leader_reads_a_fever_alert_and_a_digest_that_is_no_all_clear(
     await _run_clock(page, "digest")
     digest = page.locator(".msg.bot", has_text="日报：一支部").last
     await expect(digest).to_be_visible()
-    await expect(digest).to_contain_text("已报告：1 / 4（25%）")
-    await expect(digest).to_contain_text("⏳ 3 人未报告")
+    await expect(digest).to_contain_text("已上报：1 / 4（25%）")
+    await expect(digest).to_contain_text("⏳ 3 人未上报")
     await expect(digest).not_to_contain_text("零报告：")
     await expect(digest.locator("button.inline", has_text="提醒").first).to_be_visible()
     chart = page.locator(".msg.bot img.photo").last

@@ -93,7 +93,7 @@ def test_an_unknown_demo_locale_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("locale", "not_yet", "zero"), [
-    ("zh_CN", "⏳ 尚不能零报告：应报告 {n} 人，还有 {n} 人未报告。", "✅ 零报告"),
+    ("zh_CN", "⏳ 尚不能零报告：应上报 {n} 人，还有 {n} 人未上报。", "✅ 零报告"),
     ("en", "⏳ No zero report yet: {n} expected, {n} have not reported.", "Zero report:"),
 ])
 async def test_the_first_digest_says_nobody_has_reported_not_zero_report(

@@ -31,13 +31,13 @@ WORDS = {
            "not_yet": "⏳ No zero report yet: 4 expected, 4 have not reported.",
            "zero": "✅ Zero report: all 4 members expected have reported, nothing abnormal.",
            "zero_word": "Zero report:", "welcome": "Welcome, Dan",
-           "history": "Your reports since you joined on November 30, 2026"},
-    "zh_CN": {"code": "zh-hans", "reported_then": "已报告：0 / 4（0%）",
-              "since": "较昨日：报告率 −66.7 个百分点，报告人数 −2",
-              "not_yet": "⏳ 尚不能零报告：应报告 4 人，还有 4 人未报告。",
-              "zero": "✅ 零报告：应报告的 4 人均已报告，无异常情况。",
+           "history": "Your reports since you joined on Nov 30"},
+    "zh_CN": {"code": "zh-hans", "reported_then": "已上报：0 / 4（0%）",
+              "since": "较昨日：上报率 −66.7 个百分点，上报人数 −2",
+              "not_yet": "⏳ 尚不能零报告：应上报 4 人，还有 4 人未上报。",
+              "zero": "✅ 零报告：应上报的 4 人均已上报，无异常情况。",
               "zero_word": "✅ 零报告", "welcome": "Dan",
-              "history": "您自2026年11月30日加入以来的报告"},
+              "history": "您自11月30日加入以来的报告"},
 }
 
 

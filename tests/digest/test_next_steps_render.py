@@ -64,7 +64,7 @@ def test_each_step_is_offered_when_there_is_something_to_do() -> None:
             [("🔍 Sub-units", f"nx:d:{BIG}")]]
     with use_locale("zh_CN"):
         assert next_step_buttons(everything(), drill=True) == [
-            [("🔔 提醒未报告的人", f"nx:r:{BIG}:20261130"), ("🚨 2 条预警待处理", f"nx:a:{BIG}")],
+            [("🔔 提醒未上报的人", f"nx:r:{BIG}:20261130"), ("🚨 2 条预警待处理", f"nx:a:{BIG}")],
             [("🔍 查看下级单位", f"nx:d:{BIG}")]]
 
 
@@ -114,12 +114,12 @@ def test_the_data_fits_telegrams_64_bytes_and_parses_back() -> None:
 def test_a_tapped_remind_button_says_how_many_and_when() -> None:
     sent = RemindResult(RemindStatus.SENT, 3)
     with use_locale("en"):
-        assert reminded_label(sent, AT, "Asia/Shanghai") == "✅ Reminded 3 at 12:30\u202fPM"
+        assert reminded_label(sent, AT, "Asia/Shanghai") == "✅ Reminded 3 at 12:30"
         assert reminded_label(RemindResult(RemindStatus.NOBODY), AT, "Asia/Shanghai") == (
-            "✅ Nobody to remind at 12:30\u202fPM")
+            "✅ Nobody to remind at 12:30")
         assert reminded_label(RemindResult(RemindStatus.TOO_SOON, next_at=AT), AT,
-                              "Asia/Shanghai") == "⏳ Next reminder from 12:30\u202fPM"
-        assert listed_label(2, AT, "Asia/Shanghai") == "🚨 2 open alerts, listed at 12:30\u202fPM"
+                              "Asia/Shanghai") == "⏳ Next reminder from 12:30"
+        assert listed_label(2, AT, "Asia/Shanghai") == "🚨 2 open alerts, listed at 12:30"
     with use_locale("zh_CN"):
         assert reminded_label(sent, AT, "Asia/Shanghai") == "✅ 已提醒 3 人（12:30）"
         assert listed_label(0, AT, "Asia/Shanghai") == "✅ 无待处理预警（12:30）"

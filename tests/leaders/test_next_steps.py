@@ -63,19 +63,19 @@ class Words:
 EN = Words("en", "en", "🔔 Remind those not reported", "🚨 1 open alert", "🔍 Sub-units",
            "✅ Reminded 2 at 12:3", "Reminder sent to 2 members who have not reported yet.",
            "A reminder already went out in the last hour.",
-           "⏳ Next reminder from 1:3{}\u202fPM", "🚨 1 open alert, listed at 12:3",
+           "⏳ Next reminder from 13:3{}", "🚨 1 open alert, listed at 12:3",
            "✅ Mia handled", "Marked as handled. Thank you.",
            "✅ Mia: marked handled\n\nNo open alerts in Company A.",
            "📋 Status so far: Company A",
            "You can only act on your own unit and the units under it.",
            "Only unit leaders and administrators can do this.",
            "This button is from an earlier day. Send /status for today's figures.")
-ZH = Words("zh_CN", "zh-hans", "🔔 提醒未报告的人", "🚨 1 条预警待处理", "🔍 查看下级单位",
-           "✅ 已提醒 2 人（12:3", "已向 2 名尚未报告的成员发送提醒。",
+ZH = Words("zh_CN", "zh-hans", "🔔 提醒未上报的人", "🚨 1 条预警待处理", "🔍 查看下级单位",
+           "✅ 已提醒 2 人（12:3", "已向 2 名尚未上报的成员发送提醒。",
            "过去一小时内已发送过提醒", "⏳ 13:3{} 后可再次提醒", "🚨 1 条预警待处理（12:3",
            "✅ Mia 已处理",
            "已标记为已处理，谢谢。", "✅ Mia：已标记为已处理\n\nCompany A 没有待处理的预警。",
-           "📋 当前报告情况：Company A", "您只能对本单位及下级单位进行操作。",
+           "📋 当前上报情况：Company A", "您只能对本单位及下级单位进行操作。",
            "只有单位负责人和管理员可以执行此操作。",
            "这是之前日期的按钮，请发送 /status 查看今天的情况。")
 
@@ -180,7 +180,7 @@ async def test_another_subtree_and_a_contact_who_is_no_leader_cannot_use_them(
         refused = await sb.press(DORA, dora["message_id"], button=label)
         assert refused["show_alert"] is True
         assert refused["text"] in (w.leaders_only, "Only unit leaders and admins can see the "
-                                   "reporting status.", "只有单位负责人和管理员可以查看报告情况。")
+                                   "reporting status.", "只有单位负责人和管理员可以查看上报情况。")
     assert await outbox(db, "reminder") == [] and await audit_rows(db, "remind") == []
     async with db.transaction() as s:
         assert (await s.get(Alert, alert_id)).handled_at is None  # type: ignore[union-attr]
