@@ -190,7 +190,7 @@ async def test_member_on_a_phone_links_and_reports_with_a_tap_in_chinese(
     message_id = await prompt.get_attribute("data-message-id")
     await prompt.locator("button.inline", has_text="本人及家人均健康").tap()
     confirmed = page.locator(f'.msg.bot[data-message-id="{message_id}"]')
-    await expect(confirmed).to_contain_text(re.compile(r"已于 .* 报告"))
+    await expect(confirmed).to_contain_text(re.compile(r"已于 .* 上报"))
     await expect(confirmed).to_contain_text("已编辑")
     await shots.take(page, "reported")
 

@@ -3,7 +3,7 @@ alert (who, temperature, the member's own note, a way to reach them), the member
 was informed, and the digest at digest time says how many have not reported instead of an
 all-clear, with its next-action buttons and the chart.
 
-The README's views (docs/chat-alert-zh.png, docs/sandbox-page.png) are written again with
+The README's views (docs/chat-alert-zh.png, docs/chat-digest-zh.png, docs/sandbox-page.png) are written again with
 SELFREPORT_DOCS_SHOTS=1; otherwise the screenshots go to tests/artifacts/browser/ only."""
 
 from __future__ import annotations
@@ -113,6 +113,8 @@ async def test_a_leader_reads_a_fever_alert_and_a_digest_that_is_no_all_clear(
     await expect(chart).to_be_visible()
     await page.wait_for_function(
         "img => img.complete && img.naturalWidth > 100", arg=await chart.element_handle())
+    await digest.evaluate("e => e.scrollIntoView({block: 'start'})")
+    await _docs_shot(page, shots, "chat-digest-zh")
     await chart.scroll_into_view_if_needed()
     await _docs_shot(page, shots, "sandbox-page")
     await context.close()
