@@ -3,8 +3,9 @@ alert (who, temperature, the member's own note, a way to reach them), the member
 was informed, and the digest at digest time says how many have not reported instead of an
 all-clear, with its next-action buttons and the chart.
 
-The README's views (docs/chat-alert-zh.png, docs/chat-digest-zh.png, docs/sandbox-page.png) are written again with
-SELFREPORT_DOCS_SHOTS=1; otherwise the screenshots go to tests/artifacts/browser/ only."""
+The README's views (docs/chat-alert-zh.png, docs/chat-digest-zh.png, docs/sandbox-page.png)
+are written again with SELFREPORT_DOCS_SHOTS=1; otherwise the screenshots go to
+tests/artifacts/browser/ only."""
 
 from __future__ import annotations
 
