@@ -123,13 +123,16 @@ def test_a_moment_written_as_month_day_and_time_is_found_again(now: datetime,
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
+@given(st.datetimes(min_value=datetime(2026, 12, 4), max_value=datetime(2099, 12, 31),
                     timezones=st.just(UTC)).map(lambda d: d.replace(second=0, microsecond=0)),
        st.sampled_from(["zh_CN", "en"]))
 def test_what_the_bot_echoes_reads_back_as_the_same_moment(moment: datetime,
                                                            locale: str) -> None:
     """The confirmation the bot shows (render.when: weekday, date, time, zone) is itself a
-    date the parser reads, in both languages: a leader may copy it back."""
+    date the parser reads, in both languages: a leader may copy it back. The moments are
+    those a send time can be, from today on: a date of this year is shown without its year
+    (the one date style), and the parser reads a date without a year as the next one; a past
+    day of this year copied back is refused by its weekday, never taken as next year's."""
     from bot.i18n import use_locale
     from bot.render.when import moment_text
 
@@ -140,3 +143,14 @@ def test_what_the_bot_echoes_reads_back_as_the_same_moment(moment: datetime,
     understood = understand(text, TODAY)
     assert (understood.day, understood.clock) == (local.date(), local.time().replace(
         tzinfo=None)), shown
+
+
+def test_a_past_day_of_this_year_copied_back_is_refused_not_moved_to_next_year() -> None:
+    from bot.i18n import use_locale
+    from bot.render.when import moment_text
+
+    with use_locale("zh_CN"):
+        shown = moment_text(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), "Asia/Shanghai")
+    assert shown.startswith("3月2日周一 09:00")
+    with pytest.raises(InvalidWhen):
+        understand(shown.rsplit("（", 1)[0].rsplit("(", 1)[0].strip(), TODAY)

@@ -183,7 +183,7 @@ async def test_a_question_before_asking_to_join_is_not_taken_for_a_name(
      ("Your phone number is not on the roster: tap Ask to join", "🙋 Ask to join",
       "Your request to join G / B is still waiting for an answer")),
     (ZH_NEWCOMER, "zh-hans", "量子望远镜停在哪里？",
-     ("您的手机号不在花名册中：请点“申请加入”", "🙋 申请加入", "您加入 G / B 的申请仍在等待答复")),
+     ("您的手机号不在花名册中：请点“申请加入”", "🙋 申请加入", "您加入 G/B 的申请仍在等待答复")),
 ])
 async def test_an_unanswered_question_from_an_unknown_number_does_not_loop_back_to_start(
     sb: SandboxClient, db: Database, org: dict[str, int], uid: int, language: str,

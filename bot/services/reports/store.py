@@ -394,9 +394,5 @@ async def history(session: AsyncSession, member: Member, today: date,
             Report.member_id == member.id, Report.report_date >= first,
             Report.report_date <= today))).all()
     found = {r.report_date: (r.status, r.late) for r in rows}
-    out = []
-    for i in range(days):
-        day = today - timedelta(days=i)
-        status, late = found.get(day, (None, False))
-        out.append(HistoryDay(day, status, late))
-    return out
+    return [HistoryDay(day, *found.get(day, (None, False)))
+            for day in (today - timedelta(days=i) for i in range(days))]
