@@ -162,9 +162,15 @@ def test_callback_parser_accepts_only_what_we_send(data: str) -> None:
         return
     assert data.startswith("fq:") and len(data.encode()) <= MAX_CALLBACK_BYTES + 8
     action, arg, flag = parsed
-    assert action in {"m", "c", "e", "a", "v", "rs"}
-    assert flag in {"", "0", "1"}
-    assert (action == "rs") == arg.isdigit() if action == "rs" else True
+    assert action in {"m", "c", "e", "a", "v", "rs", "n", "q"}
+    if action == "v":
+        assert flag in {"0", "1"}
+    elif action == "n":  # 👎 on an answer: the entry, then the kept question's id
+        assert flag.isdigit()
+    else:
+        assert flag == ""
+    if action in ("rs", "q"):  # the kept question's id
+        assert arg.isdigit()
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -174,6 +180,9 @@ def test_callback_parser_accepts_only_what_we_send(data: str) -> None:
     ("fq:a:gatherings-dinner", ("a", "gatherings-dinner", "")),
     ("fq:v:gatherings-dinner:1", ("v", "gatherings-dinner", "1")),
     ("fq:rs:12", ("rs", "12", "")),
+    ("fq:n:gatherings-dinner:7", ("n", "gatherings-dinner", "7")),
+    ("fq:q:7", ("q", "7", "")),
+    ("fq:q:x", None),
     ("fq:v:gatherings-dinner", None),
     ("fq:rs:", None),
     ("fq:m:x", None),
