@@ -10,6 +10,7 @@ their subtree through a button is; a role refusal is not.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -144,6 +145,17 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
         await server.stop()
 
 
+async def _quiet(sb: SandboxClient, uid: int, after: int) -> None:
+    """Wait until the bot has said all it had to say about a command: some answer in two
+    messages, and a late second one must not be read as the next command's reply."""
+    while True:
+        await asyncio.sleep(0.2)
+        newer = await sb.chat(uid, after=after)
+        if not newer:
+            return
+        after = newer[-1]["message_id"]
+
+
 @dataclass
 class Seeded:
     unit: int
@@ -205,7 +217,9 @@ async def test_the_permission_matrix(sb: SandboxClient, db: Database, name: str)
         text = text.replace("SHIFT", str(seeded.shift))
         before = await _last_audit(db)
         sent = await sb.send_text(uid, text)
-        reply = _text((await sb.wait_for_bot_messages(uid, after=sent["message_id"]))[0])
+        first = (await sb.wait_for_bot_messages(uid, after=sent["message_id"]))[0]
+        reply = _text(first)
+        await _quiet(sb, uid, first["message_id"])  # a second message is not the next reply
         audits = await _audits(db, before)
         refusal = REFUSAL.get(command.name, NOT_LINKED)
         if persona.rank < RANK[command.role] and refusal is not None:
