@@ -33,7 +33,7 @@ from bot.i18n import (
 from bot.render.callbacks import Codec, Int
 from bot.render.next_steps import next_step_buttons
 from bot.render.payloads import Buttons, Payload, inline_keyboard, message_payload, payload_for
-from bot.render.reports import symptom_label, temperature_text
+from bot.render.reports import short_flags, symptom_label, temperature_text
 from bot.render.verdict import verdict
 from bot.render.webapp import dashboard_button
 from bot.services.digest.compute import (
@@ -124,12 +124,8 @@ def _case_line(case: AbnormalCase, timezone: str) -> str:
         details.append(temperature_text(case.temperature))
     if case.symptoms:
         details.append(escape(join_list(symptom_label(s) for s in case.symptoms)))
-    if case.contact_case:
-        details.append(_("contact with a case"))
-    if case.travel:
-        details.append(_("travel"))
-    if case.isolation:
-        details.append(_("in isolation"))
+    details += short_flags(contact_case=case.contact_case, travel=case.travel,
+                           isolation=case.isolation)
     return _("• <b>{who}</b> — {unit}; {details}; reported at {time}").format(
         who=who, unit=_label(case.unit_label), details=join_clauses(details) or "—",
         time=fmt_time(case.reported_at, "short", tz=timezone))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import _, pgettext
+from bot.i18n import _, colon, join_clauses, join_list, pgettext
 from bot.render.reports import symptom_label, temperature_text
 from bot.render.sheets import csv_bytes, write_only_value
 from bot.services.reports.export import Attendance, ExportDay, ExportRow, HouseholdLine, UnitDay
@@ -99,7 +99,7 @@ def _health(h: HouseholdLine) -> str:
         value = temperature_text(h.temperature)
         parts.append(pgettext("symptom", "fever") + " " + value if h.fever else value)
     parts += _symptoms(h.symptoms, skip_fever=h.fever)
-    health = _(", ").join(parts) if parts else _("well")
+    health = join_list(parts) if parts else _("well")
     if h.note:  # what they wrote reaches the leader as written
         health += " " + _("“{note}”").format(note=h.note)
     return health
@@ -113,10 +113,8 @@ def household_text(row: ExportRow) -> str:
     told = [h for h in row.household if h.unwell or h.note]
     if not told:
         return pgettext("export", "all well")
-    return pgettext("list", "; ").join(
-        _("{person}: {health}").format(
-            person=_("{relation} {name}").format(relation=h.relation, name=h.name),
-            health=_health(h))
+    return join_clauses(
+        colon(_("{relation} {name}").format(relation=h.relation, name=h.name), _health(h))
         for h in told)
 
 
@@ -125,7 +123,7 @@ def row_cells(r: ExportRow, timezone: str) -> list[Any]:
     condition = ("" if not reported else _("abnormal") if r.abnormal else _("well"))
     return [r.day, r.unit, r.member, _attendance(r.attendance), condition,
             float(r.temperature) if r.temperature is not None else None,
-            _(", ").join(_symptoms(r.symptoms)), _yes(r.contact_case), _yes(r.travel),
+            join_list(_symptoms(r.symptoms)), _yes(r.contact_case), _yes(r.travel),
             _yes(r.isolation), r.note, household_text(r), _yes(r.late),
             _local(r.reported_at, timezone) if r.reported_at else None, r.entered_by]
 

@@ -12,10 +12,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 
-from bot.i18n import _, fmt_datetime, fmt_number, fmt_time, ngettext, pgettext
+from bot.i18n import (
+    _,
+    colon,
+    fmt_datetime,
+    fmt_number,
+    fmt_time,
+    join_clauses,
+    join_list,
+    ngettext,
+    unit_path,
+)
 from bot.render.callbacks import Codec, Int, Token
 from bot.render.payloads import Buttons
-from bot.render.reports import symptom_label, temperature_text
+from bot.render.reports import short_flags, symptom_label, temperature_text
 from bot.services.digest.actions import RemindResult, RemindStatus
 from bot.services.digest.alert_view import AlertView
 from bot.services.digest.compute import UnitDigest
@@ -98,20 +108,15 @@ def _health(view: AlertView) -> str:
         health += [symptom_label(s) for s in person.symptoms]
         who = person.name if person.relation is None else _("{relation} {name}").format(
             relation=person.relation, name=person.name)
-        parts.append(_("{person}: {health}").format(
-            person=who, health=pgettext("list", ", ").join(health)))
-    if view.contact_case:
-        parts.append(_("contact with a case"))
-    if view.travel:
-        parts.append(_("travel"))
-    if view.isolation:
-        parts.append(_("in isolation"))
-    return escape(pgettext("list", "; ").join(parts) or "—")
+        parts.append(colon(who, join_list(health)))
+    parts += short_flags(contact_case=view.contact_case, travel=view.travel,
+                         isolation=view.isolation)
+    return escape(join_clauses(parts) or "—")
 
 
 def _alert_line(view: AlertView) -> str:
     return _("• <b>{name}</b> — {unit}\n   {health}\n   reported {when}").format(
-        name=escape(view.member_name), unit=escape(" / ".join(view.unit_names)),
+        name=escape(view.member_name), unit=escape(unit_path(view.unit_names)),
         health=_health(view),
         when=escape(fmt_datetime(view.reported_at, "short", tz=view.timezone)))
 

@@ -112,6 +112,13 @@ def symptom_label(key: str) -> str:
     }.get(key, key)
 
 
+def short_flags(*, contact_case: bool, travel: bool, isolation: bool) -> list[str]:
+    """A report's flags as a case line names them (the digest, the open alerts' list)."""
+    return [label for on, label in ((contact_case, _("contact with a case")),
+                                    (travel, _("travel")), (isolation, _("in isolation")))
+            if on]
+
+
 def flag_label(key: str) -> str:
     return {
         "contact_case": _("Contact with a confirmed or suspected case"),

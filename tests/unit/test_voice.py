@@ -46,7 +46,6 @@ SAME_EVERYWHERE = {
     "an administrator": "who acted when no name is known (an alert, a join request)",
     "in isolation": "a report's flag (the alert and the digest)",
     "Direct members": "a unit's own members, not its sub-units (the dashboard and its JSON)",
-    "travel": "a report's flag (the digest's case line and the open alerts' list)",
 }
 
 
