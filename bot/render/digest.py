@@ -107,9 +107,9 @@ def _summary(d: UnitDigest) -> list[str]:
     return lines
 
 
-def _label(label: str) -> str:
-    """A sub-unit's label from compute ("Company A / Branch 3") with the reader's joiner."""
-    return escape(unit_path(label.split(" / ")))
+def _label(names: tuple[str, ...]) -> str:
+    """A sub-unit's place below the digest's unit, with the reader's joiner."""
+    return escape(unit_path(names))
 
 
 def _case_line(case: AbnormalCase, timezone: str) -> str:
@@ -127,7 +127,7 @@ def _case_line(case: AbnormalCase, timezone: str) -> str:
     details += short_flags(contact_case=case.contact_case, travel=case.travel,
                            isolation=case.isolation)
     return _("• <b>{who}</b> — {unit}; {details}; reported at {time}").format(
-        who=who, unit=_label(case.unit_label), details=join_clauses(details) or "—",
+        who=who, unit=_label(case.unit_names), details=join_clauses(details) or "—",
         time=fmt_time(case.reported_at, "short", tz=timezone))
 
 
@@ -143,7 +143,7 @@ def _alert_line(alert: OpenAlertLine, timezone: str) -> str:
     level = (_("not escalated") if alert.level == 0
              else _("escalation level {level}").format(level=fmt_number(alert.level)))
     return _("• <b>{name}</b> — {unit}; open since {since}; {level}").format(
-        name=escape(alert.member_name), unit=_label(alert.unit_label),
+        name=escape(alert.member_name), unit=_label(alert.unit_names),
         since=escape(fmt_datetime(alert.since, "short", tz=timezone)), level=level)
 
 
@@ -185,7 +185,7 @@ def _missing(d: UnitDigest, *, full: bool) -> _Section | None:
     if not d.missing:
         return None
     groups = [(colon(f"<i>{_label(label)}</i>", "{names}"), list(group)) for label, group in
-              groupby(d.missing_by(Reach.PENDING), key=lambda m: m.unit_label)]
+              groupby(d.missing_by(Reach.PENDING), key=lambda m: m.unit_names)]
     for reach, title in ((Reach.BLOCKED, _("🚫 Blocked the bot: {names}")),
                          (Reach.UNLINKED, _("🔗 Never linked to the bot: {names}"))):
         if members := d.missing_by(reach):

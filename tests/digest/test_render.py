@@ -44,7 +44,7 @@ def digest(**fields: object) -> UnitDigest:
 
 def case(i: int, relation: str | None = None) -> AbnormalCase:
     return AbnormalCase(
-        member_id=i, member_name=f"Member {i}", unit_id=2, unit_label="Company A / Cell 3",
+        member_id=i, member_name=f"Member {i}", unit_id=2, unit_names=("Company A", "Cell 3"),
         relation=relation, person=f"Person {i}" if relation else f"Member {i}",
         temperature=Decimal("38.5"), symptoms=("cough", "sore throat"), contact_case=True,
         travel=False, isolation=False, reported_at=datetime(2026, 11, 30, 0, 5, tzinfo=UTC))
@@ -53,12 +53,12 @@ def case(i: int, relation: str | None = None) -> AbnormalCase:
 def alert(i: int, level: int = 0, name: str | None = None,
           label: str = "Company A / Cell 3") -> OpenAlertLine:
     return OpenAlertLine(alert_id=i, member_id=i, member_name=name or f"Member {i}", unit_id=2,
-                         unit_label=label, report_date=DAY, level=level,
+                         unit_names=tuple(label.split(" / ")), report_date=DAY, level=level,
                          since=datetime(2026, 11, 29, 23, 40, tzinfo=UTC))
 
 
 def missing(n: int, label: str = "Company A", reach: Reach = Reach.PENDING) -> list[Missing]:
-    return [Missing(1000 + i, f"Name {i:04d}", 2, label, reach) for i in range(n)]
+    return [Missing(1000 + i, f"Name {i:04d}", 2, (label,), reach) for i in range(n)]
 
 
 def test_a_quiet_day_has_the_zero_report_line_in_english_and_chinese() -> None:
@@ -251,11 +251,11 @@ def test_any_digest_fits_telegrams_limit(unit_name: str, n_cases: int, n_units: 
                                          label: str) -> None:
     d = digest(
         unit_name=unit_name,
-        cases=[AbnormalCase(i, name, 2, " / ".join([label] * 5), name if i % 2 else None,
+        cases=[AbnormalCase(i, name, 2, (label,) * 5, name if i % 2 else None,
                             name, Decimal("39.1"), (name,), True, True, True,
                             datetime(2026, 11, 30, 1, 0, tzinfo=UTC)) for i in range(n_cases)],
         subunits=[SubUnit(i + 1, name, Figures(3, 1, 1)) for i in range(n_units)],
-        missing=[Missing(i, name, 2, f"{label} {i % 37}", Reach.PENDING)
+        missing=[Missing(i, name, 2, (f"{label} {i % 37}",), Reach.PENDING)
                  for i in range(n_missing)],
         alerts=[alert(i, level=i % 4, name=name, label=" / ".join([label] * 5))
                 for i in range(n_alerts)],
@@ -277,3 +277,12 @@ def test_status_lists_every_name_of_a_small_unit_twenty_a_line() -> None:
     assert [line.count("Name ") for line in lines] == [20, 20, 5]
     assert "Name 0044" in full and "more" not in full
     assert "🔗 Never linked to the bot: Name 0000, Name 0001, Name 0002" in full
+
+
+def test_a_unit_name_with_a_slash_stays_whole_in_zh() -> None:
+    # The path is carried as names, not as one " / "-joined string split again to re-join.
+    d = digest(figures=Figures(3, 2, 1), cases=[case(1)],
+               missing=[Missing(7, "赵六", 2, ("销售 / 运营", "一组"), Reach.PENDING)])
+    with use_locale("zh_CN"):
+        text = digest_text(d)
+    assert "销售 / 运营/一组" in text and "Company A/Cell 3" in text

@@ -150,11 +150,12 @@ def _shifts() -> list[ShiftView]:
 
 def _digest() -> UnitDigest:
     case = AbnormalCase(
-        member_id=2, member_name="王伟", unit_id=3, unit_label="一分公司 / 三支部", relation=None,
+        member_id=2, member_name="王伟", unit_id=3, unit_names=("一分公司", "三支部"),
+        relation=None,
         person="王伟", temperature=Decimal("38.5"), symptoms=("cough", "sore throat"),
         contact_case=True, travel=True, isolation=False,
         reported_at=datetime(2026, 12, 5, 0, 5, tzinfo=UTC))
-    missing = [Missing(10 + i, name, 3, "一分公司 / 三支部", Reach.PENDING)
+    missing = [Missing(10 + i, name, 3, ("一分公司", "三支部"), Reach.PENDING)
                for i, name in enumerate(["赵六", "钱七", "孙八"])]
     return UnitDigest(unit_id=1, unit_name="集团", unit_path="/1/", day=date(2026, 12, 5),
                       timezone="Asia/Shanghai", day_off=False, figures=Figures(10, 8, 1),

@@ -43,12 +43,25 @@ from bot.services.reports.schedule import Schedule
 HISTORY_DAYS = 14
 
 
+class _InUnit:
+    """A line about someone in a unit below (or at) the digest's: `unit_names` is the path
+    from just below the digest's unit ("Company A", "Branch 3"), or its own name; readers
+    join it with the locale's joiner (bot.i18n.unit_path)."""
+
+    unit_names: tuple[str, ...]
+
+    @property
+    def unit_label(self) -> str:
+        """The names as one string ("Company A / Branch 3"): the dashboard's JSON."""
+        return " / ".join(self.unit_names)
+
+
 @dataclass(frozen=True)
-class AbnormalCase:
+class AbnormalCase(_InUnit):
     member_id: int
     member_name: str
     unit_id: int
-    unit_label: str  # the member's unit, relative to the digest's unit
+    unit_names: tuple[str, ...]  # the member's unit, relative to the digest's unit
     relation: str | None  # None: the member themselves; else the household entry's relation
     person: str  # the member's name, or the household entry's
     temperature: Decimal | None
@@ -60,21 +73,21 @@ class AbnormalCase:
 
 
 @dataclass(frozen=True)
-class Missing:
+class Missing(_InUnit):
     member_id: int
     name: str
     unit_id: int
-    unit_label: str
+    unit_names: tuple[str, ...]
     reach: Reach
 
 
 @dataclass(frozen=True)
-class OpenAlertLine:
+class OpenAlertLine(_InUnit):
     alert_id: int
     member_id: int
     member_name: str
     unit_id: int  # the unit the report was made in
-    unit_label: str
+    unit_names: tuple[str, ...]
     report_date: date
     level: int  # escalations so far: 0 while only the unit's own chain has it
     since: datetime  # when the alert was raised
@@ -132,11 +145,11 @@ class _Org:
             return True
         return any((a, day) in self.holidays for a in self.ancestors[unit_id])
 
-    def label(self, unit_id: int, root_id: int) -> str:
-        """`unit_id`'s names below `root_id` ("Company A / Branch 3"), or root's own name."""
+    def label(self, unit_id: int, root_id: int) -> tuple[str, ...]:
+        """`unit_id`'s names below `root_id` ("Company A", "Branch 3"), or root's own name."""
         chain = self.ancestors[unit_id]
         below = chain[chain.index(root_id) + 1:] if root_id in chain else chain
-        return " / ".join(self.units[i].name for i in below) or self.units[root_id].name
+        return tuple(self.units[i].name for i in below) or (self.units[root_id].name,)
 
 
 async def compute_digests(
@@ -283,9 +296,9 @@ def _subunits(org: _Org, own: dict[tuple[int, date], Figures],
                                         -s.figures.abnormal, s.name))
 
 
-def _case(row: q.CaseRow, label: str) -> AbnormalCase:
+def _case(row: q.CaseRow, label: tuple[str, ...]) -> AbnormalCase:
     return AbnormalCase(
         member_id=row.member_id, member_name=row.member_name, unit_id=row.unit_id,
-        unit_label=label, relation=row.relation, person=row.person,
+        unit_names=label, relation=row.relation, person=row.person,
         temperature=row.temperature, symptoms=row.symptoms, contact_case=row.contact_case,
         travel=row.travel, isolation=row.isolation, reported_at=row.reported_at)

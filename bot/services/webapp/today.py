@@ -39,9 +39,9 @@ class _Tree:
         chain = _ids(self.units[unit_id].path)
         return chain[chain.index(self.root.id) + 1:]
 
-    def label(self, unit_id: int) -> str:
-        names = [self.units[i].name for i in self.below(unit_id) if i in self.units]
-        return " / ".join(names) or self.root.name
+    def label(self, unit_id: int) -> tuple[str, ...]:
+        names = tuple(self.units[i].name for i in self.below(unit_id) if i in self.units)
+        return names or (self.root.name,)
 
 
 async def unit_figures(session: AsyncSession, unit: Unit, *, now: datetime,
