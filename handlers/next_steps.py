@@ -19,7 +19,7 @@ from bot.render import leaders as render_leaders
 from bot.render import next_steps as render
 from bot.services.digest import alerts, next_steps
 from bot.services.digest.actions import RemindStatus
-from bot.services.digest.next_steps import StepRefusal
+from bot.services.digest.next_steps import AlertsToHandle, StepRefusal
 from handlers import leaders, tg
 
 
@@ -68,23 +68,11 @@ async def alerts_pressed(update: Update, context: Context) -> None:
 async def handled_pressed(update: Update, context: Context) -> None:
     """Mark one alert of the list handled (the alert's own service); the list shows it."""
     query, (unit_id, alert_id) = tg.pressed(update, render.NEXT_HANDLED)
-    now = context.now()
-    tz, locale = context.settings.default_timezone, context.settings.default_locale
-    async with context.transaction() as session:
-        listed = await next_steps.alerts_to_handle(session, context.manager, unit_id=unit_id,
-                                                   now=now, default_timezone=tz)
-        result = None
-        if not isinstance(listed, StepRefusal):
-            result = await alerts.mark_handled(session, alert_id=alert_id, actor=context.actor,
-                                               now=now, default_timezone=tz,
-                                               default_locale=locale)
-            await send_items(session, result.items, now=now)
-            listed = await next_steps.alerts_to_handle(
-                session, context.manager, unit_id=unit_id, now=now, default_timezone=tz)
-    if isinstance(listed, StepRefusal) or result is None:
-        refusal = listed if isinstance(listed, StepRefusal) else StepRefusal.NOT_ALLOWED
-        await tg.answer(query, render.step_refused(refusal), alert=True)
+    done = await _handle_and_list(context, unit_id, alert_id)
+    if isinstance(done, StepRefusal):
+        await tg.answer(query, render.step_refused(done), alert=True)
         return
+    result, listed = done
     context.wake_dispatcher()
     status = result.status
     await tg.answer(query, render_alerts.handle_answer(status.value),
@@ -93,3 +81,21 @@ async def handled_pressed(update: Update, context: Context) -> None:
     if status in (alerts.HandleStatus.HANDLED, alerts.HandleStatus.ALREADY):
         await tg.edit_or_keep(query, render.alerts_text(listed, handled=result.view),
                               render.alerts_buttons(listed))
+
+
+async def _handle_and_list(context: Context, unit_id: int, alert_id: int,
+                           ) -> tuple[alerts.HandleResult, AlertsToHandle] | StepRefusal:
+    """The unit checked once, the alert marked, the list read again after it."""
+    now = context.now()
+    tz = context.settings.default_timezone
+    async with context.transaction() as session:
+        unit = await next_steps.step_unit(session, context.manager, unit_id, now=now)
+        if isinstance(unit, StepRefusal):
+            return unit
+        result = await alerts.mark_handled(session, alert_id=alert_id, actor=context.actor,
+                                           now=now, default_timezone=tz,
+                                           default_locale=context.settings.default_locale)
+        await send_items(session, result.items, now=now)
+        listed = await next_steps.alerts_to_handle(session, context.manager, unit_id=unit_id,
+                                                   now=now, default_timezone=tz)
+    return listed if isinstance(listed, StepRefusal) else (result, listed)

@@ -44,7 +44,7 @@ async def remind_scope(session: AsyncSession, actor: Actor | None, *, unit_id: i
                        now: datetime, default_timezone: str) -> RemindScope | StepRefusal:
     """The scope of a remind button for `unit_id`, drawn on the unit's `day`: refused unless
     the asker manages the unit and `day` is still the unit's today."""
-    unit = await _unit(session, actor, unit_id, now=now)
+    unit = await step_unit(session, actor, unit_id, now=now)
     if not isinstance(unit, Unit):
         return unit
     assert actor is not None
@@ -65,7 +65,7 @@ class AlertsToHandle:
 async def alerts_to_handle(session: AsyncSession, actor: Actor | None, *, unit_id: int,
                            now: datetime, default_timezone: str) -> AlertsToHandle | StepRefusal:
     """The open alerts of the unit's subtree (services.digest.open_alerts), oldest first."""
-    unit = await _unit(session, actor, unit_id, now=now)
+    unit = await step_unit(session, actor, unit_id, now=now)
     if not isinstance(unit, Unit):
         return unit
     found = await open_alerts(session, unit.path)
@@ -79,8 +79,9 @@ async def alerts_to_handle(session: AsyncSession, actor: Actor | None, *, unit_i
     return AlertsToHandle(unit.id, unit.name, zone, tuple(views), len(found))
 
 
-async def _unit(session: AsyncSession, actor: Actor | None, unit_id: int, *,
-                now: datetime) -> Unit | StepRefusal:
+async def step_unit(session: AsyncSession, actor: Actor | None, unit_id: int, *,
+                    now: datetime) -> Unit | StepRefusal:
+    """The unit a next-step button names, if the asker manages it (a denial is audited)."""
     if actor is None or not actor.manages:
         return StepRefusal.NOT_ALLOWED
     unit = await unit_in_reach(session, actor, unit_id, denied=DENIED, now=now)
