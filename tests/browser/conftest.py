@@ -8,13 +8,15 @@ Screenshots of each step go to tests/artifacts/browser/ (ignored by git) for a p
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright, expect
 
 from bot.cli.demo import run_demo
 from bot.config import load_settings
@@ -22,6 +24,7 @@ from tests.support.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 
@@ -96,3 +99,31 @@ class Shots:
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name.removeprefix("test_"))
+
+
+async def docs_shot(page: Page, shots: Shots, name: str) -> None:
+    """A view for the README: into docs/ when SELFREPORT_DOCS_SHOTS=1, always among the
+    artifacts (so a normal run leaves the tracked files alone)."""
+    if os.environ.get("SELFREPORT_DOCS_SHOTS") == "1":
+        await page.screenshot(path=str(DOCS / f"{name}.png"))
+    await shots.take(page, name)
+
+
+async def pick(page: Page, user_id: int) -> None:
+    """Open a user's chat from the users' list (desktop width: both are on screen)."""
+    await page.locator(f'.user[data-user-id="{user_id}"]').click()
+    await expect(page.locator(f'.user.active[data-user-id="{user_id}"]')).to_be_visible()
+    await expect(page.locator("#text")).to_be_enabled()
+
+
+async def send(page: Page, text: str) -> None:
+    await page.locator("#text").fill(text)
+    await page.locator("#send").click()
+    await expect(page.locator("#text")).to_have_value("")
+
+
+async def run_clock(page: Page, preset: str) -> None:
+    """Move the demo clock to a preset of the root unit's schedule and run what is due."""
+    await page.locator(f'#clock-presets button[data-preset="{preset}"]').first.click()
+    await page.locator("#clock-run").click()
+    await expect(page.locator("#clock-result")).not_to_have_text(re.compile(r"^(…)?$"))

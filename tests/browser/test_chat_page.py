@@ -9,7 +9,7 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from bot.services.demo_seed import demo_people, demo_user_id
-from tests.browser.conftest import Demo, Shots
+from tests.browser.conftest import Demo, Shots, pick, run_clock, send
 
 TIMEOUT = 20_000  # ms: the bot answers through the sandbox, the dispatcher and SQLite
 
@@ -27,22 +27,7 @@ async def _open(browser: Any, demo: Demo, locale: str) -> Page:
     return page
 
 
-async def _pick(page: Page, user_id: int) -> None:
-    await page.locator(f'.user[data-user-id="{user_id}"]').click()
-    await expect(page.locator(f'.user.active[data-user-id="{user_id}"]')).to_be_visible()
-    await expect(page.locator("#text")).to_be_enabled()
 
-
-async def _send(page: Page, text: str) -> None:
-    await page.locator("#text").fill(text)
-    await page.locator("#send").click()
-    await expect(page.locator("#text")).to_have_value("")
-
-
-async def _run_clock(page: Page, preset: str) -> None:
-    await page.locator(f'#clock-presets button[data-preset="{preset}"]').first.click()
-    await page.locator("#clock-run").click()
-    await expect(page.locator("#clock-result")).not_to_have_text(re.compile(r"^(…)?$"))
 
 
 async def test_member_reports_all_well_then_leader_sees_digest_and_chart(
@@ -60,8 +45,8 @@ async def test_member_reports_all_well_then_leader_sees_digest_and_chart(
     await shots.take(page, "users")
 
     # The member starts the bot and links by sharing her phone from the reply keyboard.
-    await _pick(page, member)
-    await _send(page, "/start")
+    await pick(page, member)
+    await send(page, "/start")
     share = page.locator("#replykb button", has_text="分享我的手机号")
     await expect(share).to_be_visible()
     await shots.take(page, "start")
@@ -72,7 +57,7 @@ async def test_member_reports_all_well_then_leader_sees_digest_and_chart(
 
     # Jump to today's prompt time: the morning question arrives; "all well" is one tap and
     # the question is edited in place into the confirmation.
-    await _run_clock(page, "prompt")
+    await run_clock(page, "prompt")
     await expect(page.locator("#clock-result")).to_contain_text(re.compile(r"每日提醒 \d+"))
     well = page.locator(".msg.bot button.inline", has_text="本人及家人均健康")
     await expect(well).to_be_visible()
@@ -87,8 +72,8 @@ async def test_member_reports_all_well_then_leader_sees_digest_and_chart(
     await shots.take(page, "reported")
 
     # The leader, at digest time: the digest counts her report, and the chart comes after.
-    await _pick(page, leader)
-    await _run_clock(page, "digest")
+    await pick(page, leader)
+    await run_clock(page, "digest")
     digest = page.locator(".msg.bot", has_text="日报：一支部")
     await expect(digest).to_be_visible()
     await expect(digest).to_contain_text("1 / 4")
@@ -105,12 +90,12 @@ async def test_page_in_english_escapes_text_forwards_blocks_and_downloads(
     page = await _open(browser, demo_en, "en-US")
     await expect(page.locator("#clock")).to_contain_text("Demo clock")
     leader = demo_user_id(_index("en", "Oliver Liu"))
-    await _pick(page, leader)
+    await pick(page, leader)
     await expect(page.locator("#chat-title")).to_contain_text("Branch 1")
 
     # What a user types is shown as typed, never interpreted as HTML.
     hostile = '<b>not bold</b><img src=x onerror="window.__xss=1">'
-    await _send(page, hostile)
+    await send(page, hostile)
     mine = page.locator(".msg.user").last
     await expect(mine).to_contain_text(hostile)
     assert await mine.locator("img, b").count() == 0
@@ -126,7 +111,7 @@ async def test_page_in_english_escapes_text_forwards_blocks_and_downloads(
     await shots.take(page, "rumour")
 
     # The leader's export arrives as a file the browser downloads.
-    await _send(page, "/export")
+    await send(page, "/export")
     link = page.locator(".msg.bot a.doc").last
     await expect(link).to_contain_text(".xlsx")
     async with page.expect_download() as download_info:
@@ -161,6 +146,6 @@ async def test_sandbox_alone_page_adds_a_user_and_hides_the_demo_clock(
     await page.locator("#new button").click()
     row = page.locator('.user.active[data-user-id="4242"]')
     await expect(row).to_contain_text("<i>Ann</i>")  # shown as typed
-    await _send(page, "hello")
+    await send(page, "hello")
     await expect(page.locator(".msg.user")).to_contain_text("hello")
     await shots.take(page, "alone")

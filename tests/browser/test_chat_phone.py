@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -22,13 +20,12 @@ from PIL import Image
 from playwright.async_api import Locator, Page, Route, expect
 
 from bot.services.demo_seed import demo_people, demo_user_id
-from tests.browser.conftest import Demo, Shots
+from tests.browser.conftest import Demo, Shots, docs_shot
 
 TIMEOUT = 20_000  # ms
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 MIN_TAP = 36  # px: the smallest button a thumb hits reliably
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 LABELS = {  # what the page's own controls say, by the page's language
     "zh": {"users": "用户", "switch": "English", "send": "发送", "contact": "发送我的联系方式",
            "attach": "发送照片或文件", "back": "返回用户列表", "close": "关闭",
@@ -46,12 +43,6 @@ async def _box(locator: Locator) -> dict[str, float]:
         " return {x: r.x, y: r.y, width: r.width, height: r.height}; }")
     return box
 
-
-async def _docs_shot(page: Page, shots: Shots, name: str) -> None:
-    """A screenshot for the README: into docs/ when asked to, else among the artifacts."""
-    if os.environ.get("SELFREPORT_DOCS_SHOTS") == "1":
-        await page.screenshot(path=str(DOCS / f"{name}.png"))
-    await shots.take(page, name)
 
 
 def _user(locale: str, name: str) -> int:
@@ -147,7 +138,7 @@ async def test_member_on_a_phone_links_and_reports_with_a_tap_in_chinese(
     await expect(page.locator("#main")).to_be_hidden()
     await _labels(page, "zh")
     await _fits(page)
-    await _docs_shot(page, shots, "chat-phone-zh-users")
+    await docs_shot(page, shots, "chat-phone-zh-users")
 
     await row.tap()
     await expect(page.locator("#side")).to_be_hidden()
@@ -185,7 +176,7 @@ async def test_member_on_a_phone_links_and_reports_with_a_tap_in_chinese(
     await _at_bottom(page)
     await _composer_in_view(page)
     await _fits(page)
-    await _docs_shot(page, shots, "chat-phone-zh")
+    await docs_shot(page, shots, "chat-phone-zh")
 
     message_id = await prompt.get_attribute("data-message-id")
     await prompt.locator("button.inline", has_text="本人及家人均健康").tap()

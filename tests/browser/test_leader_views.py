@@ -9,20 +9,16 @@ tests/artifacts/browser/ only."""
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page, expect
 
 from bot.i18n import _, use_locale
 from bot.services.demo_seed import demo_people, demo_user_id
-from tests.browser.conftest import Demo, Shots
+from tests.browser.conftest import Demo, Shots, docs_shot, pick, run_clock, send
 
 TIMEOUT = 20_000  # ms: the bot answers through the sandbox (Telegram's per-chat limits) and SQLite
 expect.set_options(timeout=TIMEOUT)
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 NOTE = "昨晚开始发烧，已经吃了退烧药，在家隔离"
 
 
@@ -35,22 +31,7 @@ def _user(name: str) -> int:
     return demo_user_id(next(i for i, p in enumerate(demo_people("zh_CN")) if p.name == name))
 
 
-async def _docs_shot(page: Page, shots: Shots, name: str) -> None:
-    if os.environ.get("SELFREPORT_DOCS_SHOTS") == "1":
-        await page.screenshot(path=str(DOCS / f"{name}.png"))
-    await shots.take(page, name)
 
-
-async def _pick(page: Page, user_id: int) -> None:
-    await page.locator(f'.user[data-user-id="{user_id}"]').click()
-    await expect(page.locator(f'.user.active[data-user-id="{user_id}"]')).to_be_visible()
-    await expect(page.locator("#text")).to_be_enabled()
-
-
-async def _send(page: Page, text: str) -> None:
-    await page.locator("#text").fill(text)
-    await page.locator("#send").click()
-    await expect(page.locator("#text")).to_have_value("")
 
 
 async def _tap(page: Page, label: str) -> None:
@@ -59,11 +40,6 @@ async def _tap(page: Page, label: str) -> None:
     await expect(button).to_be_visible()
     await button.click()
 
-
-async def _run_clock(page: Page, preset: str) -> None:
-    await page.locator(f'#clock-presets button[data-preset="{preset}"]').first.click()
-    await page.locator("#clock-run").click()
-    await expect(page.locator("#clock-result")).not_to_have_text(re.compile(r"^(…)?$"))
 
 
 async def test_a_leader_reads_a_fever_alert_and_a_digest_that_is_no_all_clear(
@@ -74,36 +50,36 @@ async def test_a_leader_reads_a_fever_alert_and_a_digest_that_is_no_all_clear(
     await page.goto(demo.url + "/")
     member, leader = _user("林静"), _user("刘洋")  # she is in his branch, not linked yet
 
-    await _pick(page, member)
-    await _send(page, "/start")
+    await pick(page, member)
+    await send(page, "/start")
     await page.locator("#replykb button", has_text="分享我的手机号").click()
     await expect(page.locator(".msg.bot", has_text="欢迎")).to_be_visible()
 
     # The morning question: she has a fever and says so in her own words.
-    await _run_clock(page, "prompt")
+    await run_clock(page, "prompt")
     await _tap(page, _zh("🤒 Someone is unwell"))
     # (no household on the roster: the form asks straight for her temperature)
     await _tap(page, "38.5")
     await _tap(page, _zh("Done ➡"))
     await expect(page.locator(".msg.bot").last).to_contain_text("备注")
-    await _send(page, NOTE)
+    await send(page, NOTE)
     await _tap(page, _zh("✅ Confirm"))
     told = page.locator(".msg.bot", has_text="刘洋").last
     await expect(told).to_be_visible()  # she is told, by name, who was informed
     await shots.take(page, "member-told")
 
     # The leader: the alert says who, how high, what she wrote, and how to reach her.
-    await _pick(page, leader)
+    await pick(page, leader)
     alert = page.locator(".msg.bot", has_text="预警").last
     await expect(alert).to_contain_text("林静")
     await expect(alert).to_contain_text("38.5℃")
     await expect(alert).to_contain_text(NOTE)
     await expect(alert.locator("button, a", has_text="林静").first).to_be_visible()
-    await _docs_shot(page, shots, "chat-alert-zh")
+    await docs_shot(page, shots, "chat-alert-zh")
 
     # Digest time: one of the branch has reported (and is unwell): no zero report, the
     # missing are counted, the next actions are buttons, and the chart follows.
-    await _run_clock(page, "digest")
+    await run_clock(page, "digest")
     digest = page.locator(".msg.bot", has_text="日报：一支部").last
     await expect(digest).to_be_visible()
     await expect(digest).to_contain_text("已上报：1 / 4（25%）")
@@ -115,7 +91,7 @@ async def test_a_leader_reads_a_fever_alert_and_a_digest_that_is_no_all_clear(
     await page.wait_for_function(
         "img => img.complete && img.naturalWidth > 100", arg=await chart.element_handle())
     await digest.evaluate("e => e.scrollIntoView({block: 'start'})")
-    await _docs_shot(page, shots, "chat-digest-zh")
+    await docs_shot(page, shots, "chat-digest-zh")
     await chart.scroll_into_view_if_needed()
-    await _docs_shot(page, shots, "sandbox-page")
+    await docs_shot(page, shots, "sandbox-page")
     await context.close()
