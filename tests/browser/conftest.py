@@ -25,6 +25,10 @@ from tests.support.processes import free_port
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Playwright's expect waits 5 s by default; the bot answers through the sandbox with
+# Telegram's per-chat limits (a 429 waits a whole second) and SQLite: every browser test
+# waits as long for what it expects (set here, once, not as a side effect of one module).
+expect.set_options(timeout=20_000)
 
 
 

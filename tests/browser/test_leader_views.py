@@ -17,8 +17,7 @@ from bot.i18n import _, use_locale
 from bot.services.demo_seed import demo_people, demo_user_id
 from tests.browser.conftest import Demo, Shots, docs_shot, pick, run_clock, send
 
-TIMEOUT = 20_000  # ms: the bot answers through the sandbox (Telegram's per-chat limits) and SQLite
-expect.set_options(timeout=TIMEOUT)
+TIMEOUT = 20_000  # ms
 NOTE = "昨晚开始发烧，已经吃了退烧药，在家隔离"
 
 
