@@ -119,9 +119,11 @@ async def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
             verb=text, reports=result.reports, cutoff=fmt_date(result.cutoff),
             household=result.household_reports, revisions=result.revisions,
             alerts=result.alerts, outbox=result.outbox, days=settings.retention_days))
-        print(_("{verb}: {questions} questions to people older than {days} days and "
-                "{drafts} unfinished forms.").format(
-            verb=text, questions=result.questions, drafts=result.drafts,
+        print(_("{verb}: {questions} questions to people older than {days} days, "
+                "{memberships} stays in a unit that ended before {cutoff} and {drafts} "
+                "unfinished forms.").format(
+            verb=text, questions=result.questions, memberships=result.memberships,
+            cutoff=fmt_date(result.cutoff), drafts=result.drafts,
             days=settings.retention_days))
         return 0
 

@@ -1,6 +1,9 @@
 """Retention: reports older than RETENTION_DAYS go, with their household rows, revisions and
 alerts, and so do finished outbox rows (their payloads carry the same health details) and
-members' questions with their answers (free text about themselves). Forms nobody finished
+members' questions with their answers (free text about themselves), and the record of a
+member's past stay in a unit once it ended before the period (who belonged where on a day no
+report is kept for). The stored daily figures stay: counts per unit, never a person. Forms
+nobody finished
 (drafts: a half-filled report holds a temperature, symptoms and a note) go an hour after
 they expired, at every tick.
 
@@ -26,6 +29,7 @@ from bot.db.models import (
     Draft,
     FaqAddition,
     HouseholdReport,
+    Membership,
     NoticeRecipient,
     OutboxMessage,
     OutboxStatus,
@@ -51,13 +55,14 @@ class PurgeResult:
     alerts: int
     outbox: int
     questions: int
+    memberships: int
     drafts: int
     dry_run: bool
 
     @property
     def total(self) -> int:
         return self.reports + self.household_reports + self.revisions + self.alerts + \
-            self.outbox + self.questions + self.drafts
+            self.outbox + self.questions + self.memberships + self.drafts
 
 
 def cutoff_for(now: datetime, retention_days: int, timezone: str) -> date:
@@ -90,6 +95,8 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
                                .where(*old_outbox)),
         "questions": await _count(session, select(func.count()).select_from(Question)
                                   .where(old_questions)),
+        "memberships": await _count(session, select(func.count()).select_from(Membership)
+                                    .where(Membership.end_day < cutoff)),
         "drafts": await _count(session, select(func.count()).select_from(Draft)
                                .where(Draft.expires_at < now - DRAFT_GRACE)),
     }
@@ -106,6 +113,7 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
         await session.execute(update(FaqAddition).where(FaqAddition.from_question_id.in_(
             select(Question.id).where(old_questions))).values(from_question_id=None))
         await session.execute(delete(Question).where(old_questions))
+        await session.execute(delete(Membership).where(Membership.end_day < cutoff))
         await drop_expired_drafts(session, now=now)
         await audit.record(session, actor=actor, action=ACTION, now=now,
                            target=f"day:{now.astimezone(ZoneInfo(timezone)).date()}",

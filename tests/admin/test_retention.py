@@ -1,5 +1,6 @@
 """Retention beyond reports: unfinished forms go an hour after they expired (every tick),
-members' questions and their answers after RETENTION_DAYS, and on SQLite the purged text
+members' questions and their answers after RETENTION_DAYS, so do stays in a unit that ended
+before it, and on SQLite the purged text
 leaves the database file (secure_delete). SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.db.models import (
     Draft,
     FaqAddition,
     Member,
+    Membership,
     Question,
     QuestionKind,
     QuestionStatus,
@@ -88,6 +90,31 @@ async def test_questions_and_answers_go_after_the_retention_period(db: Database)
         assert (await s.scalars(select(Question.text))).all() == ["Recent: masks?"]
         # The knowledge-base entry made from it stays, no longer pointing at it.
         assert (await s.scalars(select(FaqAddition.from_question_id))).all() == [None]
+
+
+async def test_stays_in_a_unit_that_ended_before_the_period_go(db: Database) -> None:
+    member_id = await seed(db)
+    cutoff = NOW.date() - timedelta(days=90)
+    async with db.transaction() as s:
+        unit_id = (await s.get(Member, member_id)).unit_id  # type: ignore[union-attr]
+        s.add_all([
+            Membership(member_id=member_id, unit_id=unit_id, start_day=cutoff - timedelta(days=40),
+                       end_day=cutoff - timedelta(days=1)),  # over before the period: goes
+            Membership(member_id=member_id, unit_id=unit_id, start_day=cutoff - timedelta(days=9),
+                       end_day=cutoff),  # its last day is the first one kept: stays
+            Membership(member_id=member_id, unit_id=unit_id, start_day=cutoff, end_day=None),
+        ])
+    async with db.transaction() as s:
+        dry = await purge(s, now=NOW, retention_days=90, timezone="Asia/Shanghai",
+                          dry_run=True)
+    assert dry.memberships == 1
+    async with db.transaction() as s:
+        assert (await purge(s, now=NOW, retention_days=90,
+                            timezone="Asia/Shanghai")).memberships == 1
+    async with db.transaction() as s:
+        left = sorted((await s.execute(select(Membership.start_day, Membership.end_day))).all(),
+                      key=lambda r: r[0])
+    assert left == [(cutoff - timedelta(days=9), cutoff), (cutoff, None)]
 
 
 async def test_purged_text_leaves_the_sqlite_file(db: Database) -> None:
