@@ -110,7 +110,8 @@ async def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
             result = await run_tick(session, now=now, default_timezone=settings.default_timezone,
                                     default_locale=settings.default_locale,
                                     alert_escalate=timedelta(
-                                        minutes=settings.alert_escalate_minutes))
+                                        minutes=settings.alert_escalate_minutes),
+                                    admin_ids=settings.admin_telegram_ids)
     finally:
         await db.dispose()
     if result.skipped:

@@ -276,7 +276,8 @@ def _daily(view: DigestText, locale: str) -> str:
 
 @payload_for.register
 def _digest(view: DigestText) -> Payload:
-    buttons = next_step_buttons(view.digest, drill=True) + dashboard_button()
+    buttons = (next_step_buttons(view.digest, drill=True) + dashboard_button()
+               if view.actions else [])
     return message_payload(_daily(view, current_locale()),
                            reply_markup=inline_keyboard(buttons) if buttons else None)
 

@@ -105,6 +105,7 @@ async def tick_now(application: Application[Any, Any, Any, Any, BotData, Any]) -
             default_locale=data.settings.default_locale,
             alert_escalate=timedelta(minutes=data.settings.alert_escalate_minutes),
             retention_days=data.settings.retention_days,  # the daily purge
+            admin_ids=data.settings.admin_telegram_ids,  # who may use a digest's buttons
         )
     if result.total and data.dispatcher is not None:
         data.dispatcher.poke()

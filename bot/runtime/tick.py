@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -78,6 +79,7 @@ async def run_tick(
     default_locale: str = DEFAULT_LOCALE,
     alert_escalate: timedelta = timedelta(minutes=60),
     retention_days: int | None = None,
+    admin_ids: Collection[int] = (),
 ) -> TickResult:
     """Queue every prompt and reminder due at `now`, alerts that were missed and escalations
     that are due (after `alert_escalate` unhandled); returns what was queued."""
@@ -99,7 +101,7 @@ async def run_tick(
     # Yesterday's figures are fixed before the digests that show them are drawn.
     await fixing.fix_due(session, now=now, default_timezone=default_timezone)
     digests = await queue_due_digests(session, now=now, default_timezone=default_timezone,
-                                      default_locale=default_locale)
+                                      default_locale=default_locale, admin_ids=admin_ids)
     await send(session, digests.items, now=now)
     for queued in digests.queued:
         result.entries.append(TickEntry(KIND_DIGEST, queued.unit_id, queued.day, None,

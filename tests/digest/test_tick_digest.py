@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.db.models import Holiday, OutboxMessage
+from bot.db.models import Holiday, OutboxMessage, Role
 from bot.runtime.tick import run_tick
 from tests.digest.helpers import MONDAY, SHANGHAI, at, contact, members, report, unit
 
@@ -116,3 +116,31 @@ async def test_a_unit_with_its_own_chain_gets_its_own_digest_escalated_ones_do_n
     assert result.counts["digest"] == 3
     by_unit = {e.unit_id: e.count for e in result.entries if e.kind == "digest"}
     assert by_unit == {t["group"].id: 2, cell.id: 1}  # Company escalates to Group: none
+
+
+async def test_only_those_who_may_act_on_the_unit_get_the_digests_buttons(db: Database) -> None:
+    """A contact who leads nothing is sent the digest to read: the remind, alerts and dashboard
+    buttons would be refused on the tap, so they are not drawn. A leader of the unit (or above
+    it), a roster admin and an ADMIN_TELEGRAM_IDS admin get them."""
+    t = await seed(db)
+    async with db.transaction() as s:
+        await report(s, t["chief"], MONDAY, abnormal=True, temperature="38.4")
+        [leader] = await members(s, t["group"], ["Leader"], first_uid=431, role=Role.LEADER)
+        [admin] = await members(s, t["company"], ["Admin"], first_uid=432, role=Role.ADMIN)
+        [ops] = await members(s, t["company"], ["Ops"], first_uid=433)
+        # Leads the company, which is below the group: the group's buttons are not theirs.
+        [below] = await members(s, t["company"], ["Company lead"], first_uid=434,
+                                role=Role.LEADER)
+        for i, m in enumerate((leader, admin, ops, below), start=2):
+            await contact(s, t["group"], m, i)
+    async with db.transaction() as s:
+        await run_tick(s, now=at(MONDAY, "18:00"), default_timezone=SHANGHAI,
+                       admin_ids={433})  # Ops: an admin by setting, a member on the roster
+    texts = {r.chat_id: r.payload for r in await digest_rows(db) if r.kind == "digest"}
+    assert set(texts) == {401, 402, 431, 432, 433, 434}
+    assert {chat for chat, p in texts.items() if p.get("reply_markup")} == {431, 432, 433}
+    steps = [b.get("callback_data") or b.get("web_app", {}).get("url")
+             for row in texts[431]["reply_markup"]["inline_keyboard"] for b in row]
+    assert len(steps) >= 2  # the open alert, the dashboard (and remind: one has not reported)
+    # The same text either way: only the buttons differ.
+    assert texts[434]["text"] == texts[431]["text"]

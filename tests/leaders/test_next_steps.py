@@ -173,12 +173,13 @@ async def test_another_subtree_and_a_contact_who_is_no_leader_cannot_use_them(
     assert drill["show_alert"] is True and "Company A" not in (drill["text"] or "")
     assert len(await audit_rows(db, "next_step_denied")) == 3
     assert len(await audit_rows(db, "status_refused")) == 1
-    # Dora is on Company A's chain (she gets its digest) but leads nothing.
+    # Dora is on Company A's chain (she gets its digest to read) but leads nothing: she is
+    # not shown buttons she could not use, and the same steps forged are refused.
     dora = texts[DORA]
-    assert labels(dora) == labels(texts[ALAN])
-    for label in labels(dora):
-        refused = await sb.press(DORA, dora["message_id"], button=label)
-        assert refused["show_alert"] is True
+    assert labels(dora) == [] and labels(texts[ALAN])
+    for forged in (f"nx:r:{a}:20261130", f"nx:a:{a}", f"nx:d:{a}"):
+        refused = await sb.press(DORA, dora["message_id"], callback_data=forged)
+        assert refused["show_alert"] is True, forged
         assert refused["text"] in (w.leaders_only, "Only unit leaders and admins can see the "
                                    "reporting status.", "只有单位负责人和管理员可以查看上报情况。")
     assert await outbox(db, "reminder") == [] and await audit_rows(db, "remind") == []

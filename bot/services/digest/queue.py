@@ -18,6 +18,7 @@ with bot.outbox.send.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -56,9 +57,12 @@ class QueuedDigests:
 @dataclass(frozen=True, eq=False)
 class DigestText:
     """A unit's daily digest (bot.render.digest). One object for all of the unit's
-    recipients: render draws it once per language (it compares and hashes by identity)."""
+    recipients who may act on it, one for those who may not (a contact who leads nothing:
+    no buttons that would be refused): render draws each once per language (it compares
+    and hashes by identity)."""
 
     digest: UnitDigest
+    actions: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ class DueDigests:
 
 
 async def queue_due_digests(session: AsyncSession, *, now: datetime, default_timezone: str,
-                            default_locale: str) -> DueDigests:
+                            default_locale: str,
+                            admin_ids: Collection[int] = ()) -> DueDigests:
     """The digests due at `now` that are not in the outbox yet (texts first)."""
     units = await q.load_units(session)
     schedules = q.resolve_schedules(units, default_timezone)
@@ -112,7 +117,8 @@ async def queue_due_digests(session: AsyncSession, *, now: datetime, default_tim
                                     unit_ids=sorted(texts.keys() | charts.keys()))
     result = DueDigests()
     for unit_id, recipients in texts.items():
-        result.items.extend(_items(digests[unit_id], recipients, default_locale, chart=False))
+        result.items.extend(_items(digests[unit_id], recipients, default_locale, chart=False,
+                                   admin_ids=admin_ids))
         result.queued.append(QueuedDigests(unit_id, digests[unit_id].day, len(recipients)))
     # Texts first (their ids, hence their turn, come before the charts'); charts within the
     # time budget, the rest in the next ticks.
@@ -140,17 +146,22 @@ async def _queued_keys(session: AsyncSession, keys: list[str]) -> set[str]:
 
 
 def _items(digest: UnitDigest, recipients: list[Recipient], default_locale: str, *,
-           chart: bool) -> list[Outgoing]:
-    """The text (or the chart) for each recipient."""
-    view: DigestText | DigestChart = DigestText(digest)
+           chart: bool, admin_ids: Collection[int] = ()) -> list[Outgoing]:
+    """The text (or the chart) for each recipient; the text's buttons only for those who may
+    use them."""
+    views: dict[bool, DigestText | DigestChart]
     if chart:
-        view = DigestChart(digest.unit_id, digest.unit_name, digest.day,
+        only = DigestChart(digest.unit_id, digest.unit_name, digest.day,
                            tuple((d, f.rate, f.abnormal) for d, f in digest.history))
+        views = {True: only, False: only}
+    else:
+        views = {True: DigestText(digest), False: DigestText(digest, actions=False)}
     items = []
     for r in recipients:
         key = digest_key(digest.day, digest.unit_id, r.member_id)
         items.append(Outgoing(
             f"{key}:chart" if chart else key, KIND_DIGEST_CHART if chart else KIND_DIGEST,
-            r.chat_id, r.locale_or(default_locale), view, member_id=r.member_id,
+            r.chat_id, r.locale_or(default_locale),
+            views[r.manages(digest.unit_path, admin_ids)], member_id=r.member_id,
             report_date=digest.day))
     return items

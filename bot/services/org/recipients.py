@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Member, Role, Unit, UnitContact
 from bot.locales import resolve_locale
+from bot.services.org.permissions import in_subtree
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,20 @@ class Recipient:
     chat_id: int
     locale: str | None
     language_code: str | None
+    telegram_user_id: int | None = None
+    role: Role | None = None
+    unit_path: str | None = None  # their own unit's
 
     def locale_or(self, default: str) -> str:
         return resolve_locale(self.locale, self.language_code, default)
+
+    def manages(self, path: str, admin_ids: Collection[int] = ()) -> bool:
+        """May they act on the unit at `path` (remind, handle its alerts, open its dashboard):
+        Actor.covers, read from their roster row. A contact who leads nothing may not."""
+        if self.role is Role.ADMIN or self.telegram_user_id in admin_ids:
+            return True
+        return (self.role is Role.LEADER and self.unit_path is not None
+                and in_subtree(path, self.unit_path))
 
 
 @dataclass(frozen=True)
@@ -54,10 +66,12 @@ def _reachable() -> tuple[object, ...]:
 
 
 def _recipient(row: Any) -> Recipient:
-    """From (unit id, member id, name, user id, chat id, locale, language code)."""
-    _unit, member_id, name, user_id, chat_id, locale, language_code = row
+    """From (unit id, member id, name, user id, chat id, locale, language code, role, own
+    unit's path)."""
+    _unit, member_id, name, user_id, chat_id, locale, language_code, role, path = row
     # Private chats: the chat id is the user id when the account has not recorded one.
-    return Recipient(member_id, name, chat_id or user_id, locale, language_code)
+    return Recipient(member_id, name, chat_id or user_id, locale, language_code, user_id,
+                     role, path)
 
 
 async def chains_for(session: AsyncSession, unit_ids: Collection[int]) -> dict[int, Chain]:
@@ -68,8 +82,9 @@ async def chains_for(session: AsyncSession, unit_ids: Collection[int]) -> dict[i
     contacts: dict[int, list[Recipient]] = defaultdict(list)
     for row in (await session.execute(
         select(UnitContact.unit_id, Member.id, Member.name, Member.telegram_user_id,
-               Account.chat_id, Account.locale, Account.language_code)
+               Account.chat_id, Account.locale, Account.language_code, Member.role, Unit.path)
         .join(Member, Member.id == UnitContact.member_id)
+        .join(Unit, Unit.id == Member.unit_id)
         .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
         .where(*_reachable())  # type: ignore[arg-type]
         .order_by(UnitContact.unit_id, UnitContact.position, UnitContact.id)
@@ -100,7 +115,8 @@ async def _leaders(session: AsyncSession) -> dict[int, list[Recipient]]:
     by_unit: dict[int, list[Recipient]] = defaultdict(list)
     for row in (await session.execute(
         select(Member.unit_id, Member.id, Member.name, Member.telegram_user_id,
-               Account.chat_id, Account.locale, Account.language_code)
+               Account.chat_id, Account.locale, Account.language_code, Member.role, Unit.path)
+        .join(Unit, Unit.id == Member.unit_id)
         .outerjoin(Account, Account.telegram_user_id == Member.telegram_user_id)
         .where(Member.role == Role.LEADER, *_reachable())  # type: ignore[arg-type]
         .order_by(Member.unit_id, Member.id)
