@@ -24,14 +24,13 @@ reports made in the subtree, whatever their date, as they stand now: one query f
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Unit
 from bot.services.digest import fixing
 from bot.services.digest import queries as q
 from bot.services.digest.figures import Figures
@@ -129,7 +128,7 @@ def _ids(path: str) -> list[int]:
 class _Org:
     """The active unit tree with schedules, and the relative labels digests print."""
 
-    def __init__(self, units: list[Unit], schedules: dict[int, Schedule],
+    def __init__(self, units: Sequence[q.OrgUnit], schedules: dict[int, Schedule],
                  holidays: set[tuple[int, date]]) -> None:
         self.units = {u.id: u for u in units}
         self.schedules = schedules

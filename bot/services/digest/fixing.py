@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -59,13 +59,10 @@ async def fix_due(session: AsyncSession, *, now: datetime, default_timezone: str
                   max_days: int = DAYS_PER_TICK) -> int:
     """Store the figures of every (unit, day) closed at `now` and not stored yet, the newest
     `max_days` days of them a call; how many rows were written."""
-    units = list((await session.execute(select(
-        Unit.id, Unit.parent_id, Unit.path, Unit.timezone, Unit.prompt_time,
-        Unit.reminder_times, Unit.deadline_time, Unit.digest_time, Unit.skip_weekends)
-        .where(Unit.active))).all())
+    units = await q.load_units(session)
     if not units:
         return 0
-    schedules = q.resolve_schedules(units, default_timezone)  # type: ignore[arg-type]
+    schedules = q.resolve_schedules(units, default_timezone)
     # Units by the last day closed for them (one or two groups: their zones and prompts).
     closed: dict[date, list[int]] = defaultdict(list)
     for unit in units:
@@ -85,7 +82,7 @@ async def fix_due(session: AsyncSession, *, now: datetime, default_timezone: str
     have = {(u, d) for u, d in (await session.execute(
         select(DailyFigures.unit_id, DailyFigures.day)
         .where(DailyFigures.day.in_(days)))).all()}
-    figures = await subtree_figures(session, units, schedules,  # type: ignore[arg-type]
+    figures = await subtree_figures(session, units, schedules,
                                     days[0], days[-1])
     rows = [{"unit_id": u, "day": d, **_columns(figures.get((u, d), Figures())),
              "fixed_at": now}
@@ -108,7 +105,7 @@ def _columns(f: Figures) -> dict[str, int]:
             "late": f.late, "on_leave": f.on_leave}
 
 
-async def subtree_figures(session: AsyncSession, units: list[Unit],
+async def subtree_figures(session: AsyncSession, units: Sequence[q.OrgUnit],
                           schedules: dict[int, Schedule], first: date, last: date,
                           scope: str | None = None) -> dict[tuple[int, date], Figures]:
     """(unit, day) → the unit's whole-subtree figures for each day of [first, last], by who

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Alert, Member, Report, ReportStatus, Unit
-from bot.services.org.permissions import subtree_clause
+from bot.services.org.permissions import planned_subtree_clause
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ async def open_alerts(session: AsyncSession, unit_path: str | None) -> list[Open
         .order_by(Alert.created_at, Alert.id))
     if unit_path is not None:
         stmt = stmt.join(Unit, Unit.id == Report.unit_id).where(
-            subtree_clause(Unit.path, unit_path))
+            planned_subtree_clause(Unit.path, unit_path))
     rows = await session.execute(stmt)
     return [OpenAlert(a.id, a.report_id, member_id, name, unit_id, day, a.level, a.created_at,
                       a.escalated_at) for a, member_id, name, unit_id, day in rows.all()]

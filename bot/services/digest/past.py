@@ -23,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Leave, Membership, Report, ReportStatus, Unit
 from bot.services.digest.figures import Figures
-from bot.services.org.permissions import subtree_clause
+from bot.services.org.permissions import planned_subtree_clause
 
 
 def _in_scope(scope: str | None) -> Any:
     if scope is None:
         return True
-    return Membership.unit_id.in_(select(Unit.id).where(subtree_clause(Unit.path, scope)))
+    return Membership.unit_id.in_(
+        select(Unit.id).where(planned_subtree_clause(Unit.path, scope)))
 
 
 def _during(first: date, last: date) -> Any:

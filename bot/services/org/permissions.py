@@ -16,12 +16,13 @@ reaches handlers as `context.actor`; services take it as a plain value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Member, Role, Unit, UnitContact
@@ -36,6 +37,24 @@ def in_subtree(path: str, root_path: str) -> bool:
 def subtree_clause(column: Any, root_path: str) -> ColumnElement[bool]:
     """`in_subtree` as a WHERE clause on a path column (e.g. Unit.path)."""
     clause: ColumnElement[bool] = column.startswith(root_path, autoescape=True)
+    return clause
+
+
+_PATH = re.compile(r"/(?:\d+/)+")
+
+
+def planned_subtree_clause(column: Any, root_path: str) -> ColumnElement[bool]:
+    """`subtree_clause` with the prefix written into the statement rather than bound, for
+    the aggregate queries over a subtree: PostgreSQL then plans each subtree with its real
+    size. Bound, it settles after five runs on one generic plan sized for 25 units, which
+    for the root of 5,000 units was a nested loop: /status of the root took 1.8 s in one
+    query that runs in 60 ms planned for its size. A path is digits and slashes only (checked:
+    nothing else can reach the SQL text), so it needs no LIKE escaping."""
+    if _PATH.fullmatch(root_path) is None:
+        raise ValueError(f"not a unit path: {root_path!r}")
+    prefix: BindParameter[str] = bindparam("subtree_prefix", root_path + "%",
+                                           literal_execute=True)
+    clause: ColumnElement[bool] = column.like(prefix)
     return clause
 
 

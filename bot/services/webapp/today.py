@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Unit
@@ -31,7 +31,7 @@ def _ids(path: str) -> list[int]:
 
 @dataclass(frozen=True)
 class _Tree:
-    units: dict[int, Unit]
+    units: dict[int, q.OrgUnit]
     root: Unit
 
     def below(self, unit_id: int) -> list[int]:
@@ -48,8 +48,8 @@ async def unit_figures(session: AsyncSession, unit: Unit, *, now: datetime,
                        default_timezone: str) -> UnitDigest:
     """`unit`'s digest of today (figures, sub-units, open alerts; no lists of people)."""
     ancestors = [i for i in _ids(unit.path) if i != unit.id]
-    loaded = list((await session.scalars(select(Unit).where(
-        Unit.active, or_(subtree_clause(Unit.path, unit.path), Unit.id.in_(ancestors))))).all())
+    loaded = await q.load_units(session, or_(subtree_clause(Unit.path, unit.path),
+                                             Unit.id.in_(ancestors)))
     schedules = q.resolve_schedules(loaded, default_timezone)
     tree = _Tree({u.id: u for u in loaded if u.path.startswith(unit.path)}, unit)
     day = schedules[unit.id].local_date(now)
