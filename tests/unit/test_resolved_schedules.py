@@ -71,7 +71,7 @@ def test_the_same_schedule_as_resolving_each_units_chain(
         assert got[row.id] == resolve(chain, default), row
 
 
-@pytest.mark.parametrize("path", ["/1/", "/1/22/333/"])
+@pytest.mark.parametrize("path", ["/", "/1/", "/1/22/333/"])
 def test_the_written_subtree_filter_is_the_path_as_a_prefix(path: str) -> None:
     stmt = select(Unit.id).where(planned_subtree_clause(Unit.path, path))
     for dialect in (asyncpg_dialect(), aiosqlite_dialect()):  # the bot's two drivers
@@ -85,7 +85,7 @@ def test_anything_but_a_path_is_refused(text: str) -> None:
         planned_subtree_clause(Unit.path, text)
 
 
-@pytest.mark.parametrize("text", ["/", "//", "1/", "/1", "/1//2/", "/1/%/", "/1/'; --/"])
+@pytest.mark.parametrize("text", ["//", "1/", "/1", "/1//2/", "/1/%/", "/1/'; --/"])
 def test_near_paths_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         planned_subtree_clause(Unit.path, text)

@@ -23,6 +23,7 @@ reports made in the subtree, whatever their date, as they stand now: one query f
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from bot.services.duty.shifts import shift_figures
 from bot.services.reports.schedule import Schedule
 
 HISTORY_DAYS = 14
+# Units rolled up between two turns of the event loop (a few ms of work).
+_YIELD_EVERY = 250
 
 
 class _InUnit:
@@ -138,17 +141,25 @@ class _Org:
             if u.parent_id is not None and u.parent_id in self.units:
                 self.children[u.parent_id].append(u.id)
         self.ancestors = {u.id: [a for a in _ids(u.path) if a in self.units] for u in units}
+        self._labels: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._days_off: dict[tuple[int, date], bool] = {}
 
     def day_off(self, unit_id: int, day: date) -> bool:
-        if self.schedules[unit_id].skip_weekends and day.weekday() >= 5:
-            return True
-        return any((a, day) in self.holidays for a in self.ancestors[unit_id])
+        if (off := self._days_off.get((unit_id, day))) is None:
+            off = (self.schedules[unit_id].skip_weekends and day.weekday() >= 5) or any(
+                (a, day) in self.holidays for a in self.ancestors[unit_id])
+            self._days_off[(unit_id, day)] = off
+        return off
 
     def label(self, unit_id: int, root_id: int) -> tuple[str, ...]:
-        """`unit_id`'s names below `root_id` ("Company A", "Branch 3"), or root's own name."""
-        chain = self.ancestors[unit_id]
-        below = chain[chain.index(root_id) + 1:] if root_id in chain else chain
-        return tuple(self.units[i].name for i in below) or (self.units[root_id].name,)
+        """`unit_id`'s names below `root_id` ("Company A", "Branch 3"), or root's own name.
+        Kept: every member missing in a unit asks for the same few labels."""
+        if (label := self._labels.get((unit_id, root_id))) is None:
+            chain = self.ancestors[unit_id]
+            below = chain[chain.index(root_id) + 1:] if root_id in chain else chain
+            label = tuple(self.units[i].name for i in below) or (self.units[root_id].name,)
+            self._labels[(unit_id, root_id)] = label
+        return label
 
 
 async def compute_digests(
@@ -186,16 +197,19 @@ async def compute_digests(
     subtree = await _with_past(session, org, days, live, first, scope)
 
     digests: dict[int, UnitDigest] = {}
-    for t in targets:
+    back = {d: [d - timedelta(i) for i in range(span - 1, -1, -1)] for d in set(days.values())}
+    for n, t in enumerate(targets, start=1):
         unit, d = org.units[t], days[t]
         digests[t] = UnitDigest(
             unit_id=t, unit_name=unit.name, unit_path=unit.path, day=d,
             timezone=schedules[t].timezone, day_off=org.day_off(t, d),
-            figures=_copy(live.get((t, d))), previous=_copy(subtree.get((t, d - timedelta(1)))),
-            history=[(d - timedelta(i), _copy(subtree.get((t, d - timedelta(i)))))
-                     for i in range(span - 1, -1, -1)],
+            figures=_shared(live.get((t, d))),
+            previous=_shared(subtree.get((t, d - timedelta(1)))),
+            history=[(x, _shared(subtree.get((t, x)))) for x in back[d]],
             subunits=_subunits(org, own, live, t, d),
         )
+        if n % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # thousands of units: let other updates through
     targets_on: dict[date, set[int]] = defaultdict(set)
     for t, d in days.items():
         targets_on[d].add(t)
@@ -228,8 +242,11 @@ async def compute_digests(
     return digests
 
 
-def _copy(figures: Figures | None) -> Figures:
-    return figures.copy() if figures else Figures()
+def _shared(figures: Figures | None) -> Figures:
+    """Once rolled up, a (unit, day)'s figures are one object that every digest showing them
+    shares (the unit's own, its parent's sub-unit line, the history): read, never added to.
+    Copying them was a tenth of the time of every unit's digest at 5,000 units."""
+    return figures if figures is not None else Figures()
 
 
 async def _with_past(session: AsyncSession, org: _Org, days: dict[int, date],
@@ -286,11 +303,11 @@ def _subunits(org: _Org, own: dict[tuple[int, date], Figures],
               subtree: dict[tuple[int, date], Figures], unit_id: int, d: date) -> list[SubUnit]:
     """Children ranked by rate, lowest first (none expected: last); plus the unit's own
     direct members as a line of their own, so that the lines add up to the unit's figures."""
-    lines = [SubUnit(c, org.units[c].name, _copy(subtree.get((c, d))))
+    lines = [SubUnit(c, org.units[c].name, _shared(subtree.get((c, d))))
              for c in org.children.get(unit_id, [])]
     mine = own.get((unit_id, d))
     if mine is not None and (mine.expected or mine.abnormal) and lines:
-        lines.append(SubUnit(None, org.units[unit_id].name, _copy(mine)))
+        lines.append(SubUnit(None, org.units[unit_id].name, _shared(mine)))
     return sorted(lines, key=lambda s: (s.figures.rate is None, s.figures.rate or 0.0,
                                         -s.figures.abnormal, s.name))
 

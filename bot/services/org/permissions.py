@@ -40,7 +40,7 @@ def subtree_clause(column: Any, root_path: str) -> ColumnElement[bool]:
     return clause
 
 
-_PATH = re.compile(r"/(?:\d+/)+")
+_PATH = re.compile(r"/(?:\d+/)*")  # "/": every unit
 
 
 def planned_subtree_clause(column: Any, root_path: str) -> ColumnElement[bool]:
