@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, Protocol
 
 from sqlalchemy import and_, case, distinct, exists, func, select
@@ -77,6 +78,7 @@ UNIT_COLUMNS = (Unit.id, Unit.parent_id, Unit.name, Unit.path, Unit.timezone, Un
                 Unit.reminder_times, Unit.deadline_time, Unit.digest_time, Unit.skip_weekends)
 _SCHEDULE_FIELDS = ("timezone", "prompt_time", "reminder_times", "deadline_time",
                     "digest_time", "skip_weekends")
+_schedule_fields = attrgetter(*_SCHEDULE_FIELDS)
 
 
 async def load_units(session: AsyncSession, *where: Any) -> list[OrgUnit]:
@@ -106,12 +108,15 @@ def resolve_schedules(units: Sequence[OrgUnit], default_timezone: str) -> dict[i
     inherited: dict[int, tuple[Any, ...]] = {}
     made: dict[tuple[Any, ...], Schedule] = {}
     result = {}
+    nothing = (None,) * len(_SCHEDULE_FIELDS)
     for unit in sorted(units, key=lambda u: u.path.count("/")):
-        above = next((inherited[int(p)] for p in reversed(unit.path.strip("/").split("/")[:-1])
-                      if p and int(p) in inherited), (None,) * len(_SCHEDULE_FIELDS))
-        own = tuple(getattr(unit, f) for f in _SCHEDULE_FIELDS)
-        fields = tuple(mine if mine is not None else theirs for mine, theirs
-                       in zip(own, above, strict=True))
+        above = inherited.get(unit.parent_id) if unit.parent_id is not None else nothing
+        if above is None:  # the parent is not loaded (inactive): the nearest one that is
+            above = next((inherited[int(p)] for p in reversed(unit.path.strip("/").split("/")[:-1])
+                          if p and int(p) in inherited), nothing)
+        own = _schedule_fields(unit)
+        fields = above if own == nothing else tuple(
+            mine if mine is not None else theirs for mine, theirs in zip(own, above, strict=True))
         inherited[unit.id] = fields
         if (schedule := made.get(fields)) is None:
             schedule = made[fields] = resolve([_Fields("/", *fields)], default_timezone)

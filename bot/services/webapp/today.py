@@ -33,10 +33,11 @@ def _ids(path: str) -> list[int]:
 class _Tree:
     units: dict[int, q.OrgUnit]
     root: Unit
+    chains: dict[int, list[int]]  # each unit's path as ids, root of the organisation first
 
     def below(self, unit_id: int) -> list[int]:
         """The ids from the root's child down to `unit_id` (empty for the root itself)."""
-        chain = _ids(self.units[unit_id].path)
+        chain = self.chains[unit_id]
         return chain[chain.index(self.root.id) + 1:]
 
     def label(self, unit_id: int) -> tuple[str, ...]:
@@ -51,16 +52,17 @@ async def unit_figures(session: AsyncSession, unit: Unit, *, now: datetime,
     loaded = await q.load_units(session, or_(subtree_clause(Unit.path, unit.path),
                                              Unit.id.in_(ancestors)))
     schedules = q.resolve_schedules(loaded, default_timezone)
-    tree = _Tree({u.id: u for u in loaded if u.path.startswith(unit.path)}, unit)
+    inside = {u.id: u for u in loaded if u.path.startswith(unit.path)}
+    tree = _Tree(inside, unit, {i: _ids(u.path) for i, u in inside.items()})
     day = schedules[unit.id].local_date(now)
     holidays = await q.holidays(session, day, day)
-
     known = {u.id for u in loaded}
+    off_on = {a for a, d in holidays if d == day and a in known}  # a holiday today
 
     def day_off(unit_id: int, d: date) -> bool:
         if schedules[unit_id].skip_weekends and d.weekday() >= 5:
             return True
-        return any((a, d) in holidays for a in _ids(tree.units[unit_id].path) if a in known)
+        return bool(off_on) and any(a in off_on for a in tree.chains[unit_id])
 
     # A top unit's subtree is every member of its tree: no path filter to evaluate (the loop
     # below keeps to the units of this tree).
