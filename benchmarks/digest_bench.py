@@ -10,7 +10,9 @@ and the chart. Usage:
     .venv/bin/python benchmarks/digest_bench.py [--members 100000] [--units 5000] [--days 30]
         [--pg [URL]] [--no-sqlite]
 
-Figures are recorded in benchmarks/README.md.
+Goals (issue 19), once past days are stored: all digests <= 0.5 s in <= 10 queries, /status
+of the root <= 0.15 s; the script exits 1 when one is missed. Figures are recorded in
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -175,7 +177,13 @@ async def timed(db: Database, work: Callable[[], Awaitable[Any]]) -> tuple[Any, 
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
 
 
-async def run(label: str, url: str, args: argparse.Namespace) -> None:
+ALL_DIGESTS = 0.5
+ALL_QUERIES = 10
+STATUS_ROOT = 0.15
+
+
+async def run(label: str, url: str, args: argparse.Namespace) -> bool:
+    """Build, time, print; whether the goals were met."""
     db = Database.from_url(url)
     try:
         start = time.perf_counter()
@@ -187,13 +195,14 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
             async with db.transaction() as s:
                 return await compute_digests(s, now=NOW, default_timezone="Asia/Shanghai")
 
-        async def status_of(name: str, unit_id: int, when: str) -> None:
+        async def status_of(name: str, unit_id: int, when: str) -> float:
             async def one() -> Any:
                 async with db.transaction() as s:
                     return await compute_digests(s, now=NOW, default_timezone="Asia/Shanghai",
                                                  unit_ids=[unit_id], history=False)
             _, seconds, queries = await timed(db, one)
             print(f"{label}: /status of {name} {when} in {seconds:.2f} s, {queries} queries")
+            return seconds
 
         # First with no day stored yet (past days counted from the membership history), then
         # after the tick has fixed them (every later day: past days read from daily_figures).
@@ -224,12 +233,21 @@ async def run(label: str, url: str, args: argparse.Namespace) -> None:
               f"(root: {root.figures.reported:,}/{root.figures.expected:,} reported, "
               f"{len(root.cases)} abnormal, {len(root.alerts)} open alerts, "
               f"{len(root.missing):,} missing)")
+        ok = seconds <= ALL_DIGESTS and queries <= ALL_QUERIES
+        print(f"{label}: goal all digests <= {ALL_DIGESTS} s in <= {ALL_QUERIES} queries: "
+              f"{'met' if ok else 'MISSED'}")
         for name, unit_id in (("root", 1), ("a cell", args.units)):
-            await status_of(name, unit_id, "days stored")
+            status = await status_of(name, unit_id, "days stored")
+            if unit_id == 1:
+                met = status <= STATUS_ROOT
+                print(f"{label}: goal /status of the root <= {STATUS_ROOT} s: "
+                      f"{'met' if met else 'MISSED'}")
+                ok = ok and met
         start = time.perf_counter()
         longest = max(len(digest_text(d)) for d in digests.values())
         print(f"{label}: rendered all texts in {time.perf_counter() - start:.2f} s "
               f"(longest {longest:,} characters)")
+        return ok
     finally:
         await db.dispose()
 
@@ -245,7 +263,7 @@ def chart_seconds() -> float:
     return statistics.median(samples)
 
 
-async def main() -> None:
+async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--units", type=int, default=5_000)
@@ -257,19 +275,22 @@ async def main() -> None:
     args = parser.parse_args()
     if args.units < 2 or args.members < 1 or args.days < 2:
         parser.error("need at least 2 units, 1 member and 2 days")
+    ok = True
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
             await migrate.upgrade(url)
-            await run("sqlite", url, args)
+            ok = await run("sqlite", url, args) and ok
     if args.pg:
         async with scratch_postgres(args.pg) as url:
             await migrate.upgrade(url)
-            await run("postgresql", url, args)
+            ok = await run("postgresql", url, args) and ok
     elif args.pg is not None:
         print("postgresql: skipped (give --pg URL or set TEST_DATABASE_URL)")
     print(f"chart: {chart_seconds():.3f} s per PNG (median of 5)")
+    print("goals met" if ok else "GOAL MISSED")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))
