@@ -34,7 +34,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot
 from telegram.error import (
     BadRequest,
@@ -50,6 +49,7 @@ from bot.db import Database
 from bot.db.models import OutboxMessage
 from bot.outbox import queue as outbox
 from bot.outbox.leases import Chat, DispatchStats, Job, LeaseKeeper
+from bot.outbox.pacing import pace
 from bot.outbox.sending import PayloadError, PayloadSender
 
 logger = logging.getLogger(__name__)
@@ -102,9 +102,7 @@ class Dispatcher:
         self._poll = poll_interval
         self._retry_base = retry_base
         self._max_attempts = max_attempts
-        # Evenly spaced rather than bursts of `rate`: sending exactly at Telegram's rate after
-        # a burst leaves its bucket empty, and any jitter in arrival then draws a 429.
-        self._limiter = AsyncLimiter(1, 1 / rate)
+        self._limiter = pace(rate)
         self._chat_interval = 1 / rate_per_chat
         # About two seconds of work in hand: enough to keep the rate, little to release.
         self._max_inflight = max(2, math.ceil(rate * 2))
@@ -149,7 +147,7 @@ class Dispatcher:
 
     def set_rate(self, rate: float) -> None:
         """This instance's share of SEND_RATE changed (bot.runtime.instances): new sends use it."""
-        self._limiter = AsyncLimiter(1, 1 / rate)
+        self._limiter = pace(rate)
 
     async def take_turn(self) -> None:
         """Wait for a turn within this process's SEND_RATE. The process's other calls that
