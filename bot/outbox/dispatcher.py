@@ -240,7 +240,14 @@ class Dispatcher:
             # A chat with more queued than it may receive soon: the rest waits in the table.
             deferred: dict[float, list[OutboxMessage]] = {}
             queued = Counter(self._queued)
+            # A row this process is still working on whose lease looked run out (a clock
+            # that jumped, a call slower than its timeout): its job keeps it, under the new
+            # lease just taken, rather than a second job sending it again.
+            mine = {job.row.id: job for job in self._jobs.values() if not job.lost}
             for row in rows:
+                if (job := mine.get(row.id)) is not None:
+                    job.row.locked_until = row.locked_until
+                    continue
                 wait = queued[row.chat_id] * self._chat_interval
                 if wait > MAX_CHAT_WAIT:
                     deferred.setdefault(wait, []).append(row)

@@ -4,8 +4,9 @@ instances would run; deliveries counted per chat in the sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.db import Database
 from bot.db.models import OutboxStatus
@@ -114,3 +115,38 @@ async def two_dispatchers(stack: AsyncExitStack, server: SandboxServer, db: Data
         stack.push_async_callback(dispatcher.stop)
         dispatchers.append(dispatcher)
     return dispatchers
+
+
+async def test_a_clock_that_jumps_past_the_lease_mid_call_sends_nothing_twice(
+    open_limits: SandboxServer, db: Database
+) -> None:
+    # Answers take 0.6 s; while calls are in flight the dispatcher's clock jumps an hour on
+    # (a test clock moved to the digest time, a host clock corrected): every lease it holds
+    # looks run out, so its next claim takes those rows again. A row it is still sending
+    # stays with the job that has it (under the new lease); it is not started a second time.
+    chats = range(1100, 1110)
+    offset = timedelta(0)
+
+    def clock() -> datetime:
+        return now() + offset
+
+    async with SandboxClient(open_limits.url) as sb:
+        await users(sb, chats)
+        await sb.set_faults(delay_ms=600, seed=3, methods=["sendMessage"])
+        await enqueue(db, texts(chats))
+        async with AsyncExitStack() as stack:
+            bot = await stack.enter_async_context(bot_for(open_limits, read_timeout=2.0))
+            dispatcher = Dispatcher(
+                bot, db, rate=100, rate_per_chat=5, clock=clock,
+                lease=timedelta(seconds=5), poll_interval=0.05,
+                retry_base=timedelta(seconds=0.1), call_timeout=timedelta(seconds=2))
+            await dispatcher.start()
+            stack.push_async_callback(dispatcher.stop)
+            await asyncio.sleep(0.3)  # the first calls are out, none answered yet
+            offset = timedelta(hours=1)
+            dispatcher.poke()
+            rows = await settled(db, timeout=30)
+        stats = await sb.stats()
+    assert all(r.status == OutboxStatus.SENT for r in rows)
+    assert stats["messages_per_chat"] == {str(c): 1 for c in chats}, stats["messages_per_chat"]
+    assert dispatcher.stats.sent == len(chats) and dispatcher.stats.lost_leases == 0
