@@ -35,6 +35,26 @@ async def scratch_postgres(server_url: str) -> AsyncIterator[str]:
         await conn.close()
 
 
+@asynccontextmanager
+async def kept_postgres(server_url: str, name: str) -> AsyncIterator[tuple[str, bool]]:
+    """The database `name` on the PostgreSQL server at `server_url`, created when missing and
+    kept afterwards (to time again without building again); yields (its async URL, whether
+    it existed already)."""
+    import asyncpg
+
+    admin = make_url(server_url).set(drivername="postgresql")
+    conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        existed = bool(await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", name))
+        if not existed:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    yield admin.set(drivername="postgresql+asyncpg", database=name).render_as_string(
+        hide_password=False), existed
+
+
 async def wait(condition: Callable[[], Awaitable[bool]], what: str, timeout: float,
                log: Path, every: float = 0.1) -> None:
     """Until `condition()` holds; after `timeout` s, exit saying `what` and the log's tail."""

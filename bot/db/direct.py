@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect
+from sqlalchemy import Dialect, Numeric
 from sqlalchemy.sql import ClauseElement
 
 _Processor = Callable[[Any], Any] | None
@@ -42,29 +42,39 @@ class _Plan:
 class Direct:
     """A Core statement, compiled once per dialect for `DirectConnection`."""
 
-    __slots__ = ("statement", "_plans")
+    __slots__ = ("statement", "_plans", "_once")
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, *, once: bool = False) -> None:
+        """`once`: a statement run once with the values it holds (bot.db.rows), so that an
+        IN list can be written out as one parameter per value."""
         self.statement = statement
         self._plans: dict[str, _Plan] = {}
+        self._once = once
 
     def plan(self, dialect: Dialect) -> _Plan:
         found = self._plans.get(dialect.name)
         if found is None:
-            found = self._plans[dialect.name] = _compile(self.statement, dialect)
+            found = self._plans[dialect.name] = _compile(self.statement, dialect, self._once)
         return found
 
 
-def _compile(statement: Any, dialect: Dialect) -> _Plan:
-    compiled = statement.compile(dialect=dialect)
+def _compile(statement: Any, dialect: Dialect, once: bool = False) -> _Plan:
+    compiled = statement.compile(dialect=dialect,
+                                 compile_kwargs={"render_postcompile": True} if once else {})
     if compiled.insert_prefetch or compiled.update_prefetch:
         raise ValueError("a Direct statement gives every column's value: "
                          "the columns' Python-side defaults are not applied")
     params = []
+    values = compiled.construct_params() if once else {}
     for name in compiled.positiontup or ():
-        bind = compiled.binds[name]
+        # An IN list written out (`once`): "id_1_2" is the second value of bind "id_1".
+        bind = compiled.binds[name if name in compiled.binds else name.rsplit("_", 1)[0]]
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if bind.required or bind.callable is not None:
+        if once:
+            value = values[name]
+            params.append((None, processor(value) if processor and value is not None
+                           else value, None))
+        elif bind.required or bind.callable is not None:
             params.append((bind.key, None, processor))
         else:
             value = bind.effective_value
@@ -74,24 +84,39 @@ def _compile(statement: Any, dialect: Dialect) -> _Plan:
         columns = list(statement._returning)
     row = collections.namedtuple("Row", [c.key for c in columns],
                                  rename=True) if columns else None
-    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                    for c in columns)
+    results = tuple(_result_processor(c.type, dialect) for c in columns)
     return _Plan(compiled.string, tuple(params), row, results)
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
+    """What SQLAlchemy applies to a column's values. asyncpg's NUMERIC processor asks for
+    the column's type code, known only from a cursor; asyncpg already gives a Decimal."""
+    if dialect.driver == "asyncpg" and isinstance(type_, Numeric) and type_.asdecimal:
+        return None
+    processor: _Processor = type_.dialect_impl(dialect).result_processor(dialect, None)
+    return processor
 
 
 class DirectConnection:
     """A pooled connection's driver connection, for `Direct` statements."""
 
-    def __init__(self, dialect: Dialect, driver: Any) -> None:
+    def __init__(self, dialect: Dialect, driver: Any, events: Any = None) -> None:
+        """`events`: the SQLAlchemy Connection whose engine's cursor-execute listeners (the
+        tests' and benchmarks' statement counts) should see these statements too."""
         self.dialect = dialect
         self._driver = driver
         self._postgresql = dialect.name == "postgresql"
+        self._events = events if events is not None and (
+            events._has_events or events.engine._has_events) else None
 
     async def rows(self, statement: Direct, params: Mapping[str, Any] | None = None,
                    ) -> list[Any]:
         """The statement's rows (namedtuples), its columns processed as SQLAlchemy would."""
         plan = statement.plan(self.dialect)
         args = _arguments(plan, params or {})
+        if self._events is not None:
+            self._events.dispatch.before_cursor_execute(
+                self._events, None, plan.sql, args, None, False)
         if self._postgresql:
             raw: Sequence[Any] = await self._driver.fetch(plan.sql, *args)
         else:

@@ -157,7 +157,8 @@ class Database:
         the block is one `BEGIN IMMEDIATE` transaction, committed on success."""
         async with self.engine.connect() as connection:
             pooled = await connection.get_raw_connection()
-            direct = DirectConnection(self.engine.dialect, pooled.driver_connection)
+            direct = DirectConnection(self.engine.dialect, pooled.driver_connection,
+                                      connection.sync_connection)
             if not is_sqlite(self.engine):
                 yield direct
                 return

@@ -24,11 +24,13 @@ reports made in the subtree, whatever their date, as they stand now: one query f
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +45,8 @@ from bot.services.reports.schedule import Schedule
 HISTORY_DAYS = 14
 # Units rolled up between two turns of the event loop (a few ms of work).
 _YIELD_EVERY = 250
+# A single target's subtree up to this many units is read by its unit ids, not its path.
+_LISTED_SUBTREE = 200
 
 
 class _InUnit:
@@ -83,6 +87,56 @@ class Missing(_InUnit):
     reach: Reach
 
 
+class MissingList(Sequence[Missing]):
+    """A digest's missing members, in order (unit depth first, then name): a slice of the
+    day's list that every digest of that day shares, each line made when read (at 100,000
+    members the root alone has ~20,000, and each appeared again in every ancestor's digest).
+    """
+
+    __slots__ = ("_rows", "_start", "_stop", "_org", "_root", "_by")
+
+    def __init__(self, rows: Sequence[q.MissingRow], start: int, stop: int, org: _Org,
+                 root: int) -> None:
+        self._rows, self._start, self._stop = rows, start, stop
+        self._org, self._root = org, root
+        self._by: dict[str, list[Missing]] = {}
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @overload
+    def __getitem__(self, index: int) -> Missing: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Missing]: ...
+    def __getitem__(self, index: int | slice) -> Missing | list[Missing]:
+        if isinstance(index, slice):
+            return [self._line(self._start + i) for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._line(self._start + index % len(self))
+
+    def __iter__(self) -> Iterator[Missing]:
+        return (self._line(i) for i in range(self._start, self._stop))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MissingList | list | tuple):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by content, like a list
+
+    def by(self, reach: Reach) -> list[Missing]:
+        if (found := self._by.get(reach)) is None:
+            found = self._by[reach] = [self._line(i) for i in range(self._start, self._stop)
+                                       if self._rows[i].reach == reach]
+        return found
+
+    def _line(self, i: int) -> Missing:
+        row = self._rows[i]
+        return Missing(row.member_id, row.name, row.unit_id,
+                       self._org.label(row.unit_id, self._root), Reach(row.reach))
+
+
 @dataclass(frozen=True)
 class OpenAlertLine(_InUnit):
     alert_id: int
@@ -114,13 +168,15 @@ class UnitDigest:
     previous: Figures
     history: list[tuple[date, Figures]] = field(default_factory=list)
     cases: list[AbnormalCase] = field(default_factory=list)
-    missing: list[Missing] = field(default_factory=list)
+    missing: Sequence[Missing] = field(default_factory=list)
     subunits: list[SubUnit] = field(default_factory=list)
     # Today's duty shifts of the subtree: (filled, confirmed); see services.duty.shifts.
     shifts: tuple[int, int] = (0, 0)
     alerts: list[OpenAlertLine] = field(default_factory=list)
 
     def missing_by(self, reach: Reach) -> list[Missing]:
+        if isinstance(self.missing, MissingList):
+            return self.missing.by(reach)
         return [m for m in self.missing if m.reach is reach]
 
 
@@ -141,6 +197,15 @@ class _Org:
             if u.parent_id is not None and u.parent_id in self.units:
                 self.children[u.parent_id].append(u.id)
         self.ancestors = {u.id: [a for a in _ids(u.path) if a in self.units] for u in units}
+        # Depth-first, children by id: a subtree is `size` units from its own place.
+        depth_first = self._depth_first = sorted(self.units,
+                                                 key=lambda u: _ids(self.units[u].path))
+        self.order = {u: i for i, u in enumerate(depth_first)}
+        self.size = dict.fromkeys(self.units, 1)
+        for uid in reversed(depth_first):
+            if len(chain := self.ancestors[uid]) > 1:
+                self.size[chain[-2]] += self.size[uid]
+        self._bottom_up = [uid for uid in reversed(depth_first) if len(self.ancestors[uid]) > 1]
         self._labels: dict[tuple[int, int], tuple[str, ...]] = {}
         self._days_off: dict[tuple[int, date], bool] = {}
 
@@ -150,6 +215,30 @@ class _Org:
                 (a, day) in self.holidays for a in self.ancestors[unit_id])
             self._days_off[(unit_id, day)] = off
         return off
+
+    def subtree(self, unit_id: int) -> list[int]:
+        """`unit_id` and every active unit below it."""
+        start = self.order[unit_id]
+        return self._depth_first[start:start + self.size[unit_id]]
+
+    def covers_all(self, unit_id: int) -> bool:
+        """Whether every active unit is in `unit_id`'s subtree."""
+        return self.size[unit_id] == len(self.units)
+
+    def rolled_up(self, own: dict[tuple[int, date], Figures],
+                  days: Sequence[date]) -> dict[tuple[int, date], Figures]:
+        """Each unit's whole-subtree figures for each of `days`: its own plus its children's,
+        added once into the nearest active parent, deepest units first."""
+        result = {key: figures.copy() for key, figures in own.items()}
+        for u in self._bottom_up:
+            parent = self.ancestors[u][-2]
+            for d in days:
+                if (mine := result.get((u, d))) is not None:
+                    if (theirs := result.get((parent, d))) is None:
+                        result[(parent, d)] = mine.copy()
+                    else:
+                        theirs.add(mine)
+        return result
 
     def label(self, unit_id: int, root_id: int) -> tuple[str, ...]:
         """`unit_id`'s names below `root_id` ("Company A", "Branch 3"), or root's own name.
@@ -185,15 +274,17 @@ async def compute_digests(
     days = {t: day or schedules[t].local_date(now) for t in targets}
     span = span or (HISTORY_DAYS if history else 2)
     first, last = min(days.values()) - timedelta(days=span - 1), max(days.values())
-    # Only what the targets cover: one subtree (a prefix filter) or the whole organisation.
-    scope = units_by_id[targets[0]].path if len(targets) == 1 else None
     today_first = min(days.values())
     org = _Org(units, schedules, await q.holidays(session, today_first, last))
-    own = await _own_figures(session, org, today_first, last, scope)
-    live: dict[tuple[int, date], Figures] = defaultdict(Figures)
-    for (unit_id, d), figures in own.items():
-        for ancestor in org.ancestors[unit_id]:
-            live[(ancestor, d)].add(figures)
+    # Only what the targets cover: one subtree (a prefix filter) or the whole organisation
+    # (no filter, also when the one target is the root of every active unit).
+    scope = (units_by_id[targets[0]].path
+             if len(targets) == 1 and not org.covers_all(targets[0]) else None)
+    members_in = (org.subtree(targets[0])
+                  if scope is not None and org.size[targets[0]] <= _LISTED_SUBTREE else scope)
+    own = await _own_figures(session, org, today_first, last, members_in)
+    live = org.rolled_up(own, [today_first + timedelta(i)
+                               for i in range((last - today_first).days + 1)])
     subtree = await _with_past(session, org, days, live, first, scope)
 
     digests: dict[int, UnitDigest] = {}
@@ -214,13 +305,18 @@ async def compute_digests(
     for t, d in days.items():
         targets_on[d].add(t)
     for d, on_day in targets_on.items():
-        for row in await q.missing(session, d, scope):
-            if row.unit_id not in org.units or org.day_off(row.unit_id, d):
-                continue
-            for t in on_day.intersection(org.ancestors[row.unit_id]):
-                digests[t].missing.append(Missing(
-                    row.member_id, row.name, row.unit_id, org.label(row.unit_id, t), row.reach))
-        for case in await q.abnormal(session, d, scope):
+        # Every target's missing members are a slice of the day's one list: it is in the
+        # units' depth-first order, so each subtree's members are next to one another.
+        rows = sorted(((org.order[r.unit_id], r.name, r.member_id), r)
+                      for r in await q.missing(session, d, members_in)
+                      if r.unit_id in org.units and not org.day_off(r.unit_id, d))
+        keys = [key[0] for key, _row in rows]
+        shared = [row for _key, row in rows]
+        for t in on_day:
+            start = bisect_left(keys, org.order[t])
+            stop = bisect_left(keys, org.order[t] + org.size[t], lo=start)
+            digests[t].missing = MissingList(shared, start, stop, org, t)
+        for case in await q.abnormal(session, d, members_in):
             if case.unit_id not in org.units:
                 continue
             for t in on_day.intersection(org.ancestors[case.unit_id]):
@@ -233,10 +329,7 @@ async def compute_digests(
             digests[t].alerts.append(OpenAlertLine(
                 alert.alert_id, alert.member_id, alert.member_name, alert.unit_id,
                 org.label(alert.unit_id, t), alert.report_date, alert.level, alert.created_at))
-    order = {u: i for i, u in enumerate(sorted(org.units, key=lambda u: _ids(
-        org.units[u].path)))}
     for digest in digests.values():
-        digest.missing.sort(key=lambda m: (order.get(m.unit_id, 0), m.name, m.member_id))
         digest.cases.sort(key=lambda c: (c.reported_at, c.member_id, c.relation or ""))
     await shift_figures(session, digests)
     return digests
@@ -276,12 +369,11 @@ async def _with_past(session: AsyncSession, org: _Org, days: dict[int, date],
 
 
 async def _own_figures(session: AsyncSession, org: _Org, first: date, last: date,
-                       scope: str | None) -> dict[tuple[int, date], Figures]:
+                       scope: q.Scope) -> dict[tuple[int, date], Figures]:
     """Each unit's own direct members' figures for each day of [first, last]."""
     active = await q.active_members(session, scope)
-    on_leave = await q.leave_days(session, first, last, scope)  # (unit, day) -> away
+    on_leave, on_leave_reported = await q.leave_days(session, first, last, scope)
     reports = await q.report_counts(session, first, last, scope)  # -> (all, abnormal)
-    on_leave_reported = await q.reports_on_leave(session, first, last, scope)
     result: dict[tuple[int, date], Figures] = {}
     days = [first + timedelta(i) for i in range((last - first).days + 1)]
     for unit_id in org.units:

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DailyFigures, Unit
+from bot.db.rows import core
 from bot.services.digest import past
 from bot.services.digest import queries as q
 from bot.services.digest.figures import Figures
@@ -71,17 +72,17 @@ async def fix_due(session: AsyncSession, *, now: datetime, default_timezone: str
     wanted = {first + timedelta(days=i): sum(len(ids) for d, ids in closed.items()
                                              if d >= first + timedelta(days=i))
               for i in range((max(closed) - first).days + 1)}
-    stored = dict((await session.execute(
+    stored = dict(await core(session,
         select(DailyFigures.day, func.count()).join(Unit, Unit.id == DailyFigures.unit_id)
         .where(Unit.active, DailyFigures.day >= first)
-        .group_by(DailyFigures.day))).all())
+        .group_by(DailyFigures.day)))
     days = sorted((d for d, n in wanted.items() if stored.get(d, 0) < n), reverse=True)
     days = sorted(days[:max_days])
     if not days:
         return 0
-    have = {(u, d) for u, d in (await session.execute(
+    have = {(u, d) for u, d in (await core(session,
         select(DailyFigures.unit_id, DailyFigures.day)
-        .where(DailyFigures.day.in_(days)))).all()}
+        .where(DailyFigures.day.in_(days))))}
     figures = await subtree_figures(session, units, schedules,
                                     days[0], days[-1])
     rows = [{"unit_id": u, "day": d, **_columns(figures.get((u, d), Figures())),
@@ -136,4 +137,4 @@ async def stored(session: AsyncSession, unit_ids: Collection[int] | None, first:
     if unit_ids is not None:
         stmt = stmt.where(DailyFigures.unit_id.in_(list(unit_ids)))
     return {(u, d): Figures(e, r, a, late, away)
-            for u, d, e, r, a, late, away in (await session.execute(stmt)).all()}
+            for u, d, e, r, a, late, away in (await core(session, stmt))}

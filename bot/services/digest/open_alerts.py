@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Alert, Member, Report, ReportStatus, Unit
+from bot.db.rows import core
 from bot.services.org.permissions import planned_subtree_clause
 
 
@@ -31,7 +32,8 @@ async def open_alerts(session: AsyncSession, unit_path: str | None) -> list[Open
     that nobody has handled and whose report is still abnormal, oldest first. One query, so
     the digests of every unit share it."""
     stmt = (
-        select(Alert, Report.member_id, Member.name, Report.unit_id, Report.report_date)
+        select(Alert.id, Alert.report_id, Report.member_id, Member.name, Report.unit_id,
+               Report.report_date, Alert.level, Alert.created_at, Alert.escalated_at)
         .join(Report, Report.id == Alert.report_id)
         .join(Member, Member.id == Report.member_id)
         .where(Alert.handled_at.is_(None), Report.status == ReportStatus.ABNORMAL)
@@ -39,6 +41,5 @@ async def open_alerts(session: AsyncSession, unit_path: str | None) -> list[Open
     if unit_path is not None:
         stmt = stmt.join(Unit, Unit.id == Report.unit_id).where(
             planned_subtree_clause(Unit.path, unit_path))
-    rows = await session.execute(stmt)
-    return [OpenAlert(a.id, a.report_id, member_id, name, unit_id, day, a.level, a.created_at,
-                      a.escalated_at) for a, member_id, name, unit_id, day in rows.all()]
+    rows = await core(session, stmt)
+    return [OpenAlert(*row) for row in rows]

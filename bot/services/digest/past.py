@@ -22,6 +22,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Leave, Membership, Report, ReportStatus, Unit
+from bot.db.rows import core
 from bot.services.digest.figures import Figures
 from bot.services.org.permissions import planned_subtree_clause
 
@@ -48,20 +49,20 @@ async def own_figures(session: AsyncSession, first: date, last: date, scope: str
     """(unit, day) → the unit's own direct members' figures, for each day of [first, last]
     and each unit of `known` (others are ignored: inactive units)."""
     members: dict[tuple[int, date], int] = defaultdict(int)
-    for unit_id, start, end, n in (await session.execute(
+    for unit_id, start, end, n in (await core(session,
             select(Membership.unit_id, Membership.start_day, Membership.end_day, func.count())
             .where(_during(first, last), _in_scope(scope))
-            .group_by(Membership.unit_id, Membership.start_day, Membership.end_day))).all():
+            .group_by(Membership.unit_id, Membership.start_day, Membership.end_day))):
         for d in _days(max(start, first), min(end or last, last)):
             members[(unit_id, d)] += int(n)
 
     away: dict[tuple[int, date], set[int]] = defaultdict(set)
-    for member_id, unit_id, start, end, left, back in (await session.execute(
+    for member_id, unit_id, start, end, left, back in (await core(session,
             select(Membership.member_id, Membership.unit_id, Membership.start_day,
                    Membership.end_day, Leave.start_date, Leave.end_date)
             .join(Leave, Leave.member_id == Membership.member_id)
             .where(_during(first, last), Leave.start_date <= last, Leave.end_date >= first,
-                   _in_scope(scope)))).all():
+                   _in_scope(scope)))):
         for d in _days(max(start, left, first), min(end or last, back, last)):
             away[(unit_id, d)].add(member_id)
 
@@ -72,21 +73,21 @@ async def own_figures(session: AsyncSession, first: date, last: date, scope: str
                               Leave.start_date <= Report.report_date,
                               Leave.end_date >= Report.report_date)
     counted: dict[tuple[int, date], list[int]] = {}  # expected's reports, their late, abnormal
-    for unit_id, day, n, abnormal, late in (await session.execute(
+    for unit_id, day, n, abnormal, late in (await core(session,
             select(Membership.unit_id, Report.report_date, func.count(),
                    func.sum(case((Report.status == ReportStatus.ABNORMAL, 1), else_=0)),
                    func.sum(case((Report.late, 1), else_=0)))
             .join(Membership, belonged)
             .where(Report.report_date.between(first, last), _in_scope(scope))
-            .group_by(Membership.unit_id, Report.report_date))).all():
+            .group_by(Membership.unit_id, Report.report_date))):
         counted[(unit_id, day)] = [int(n), int(late or 0), int(abnormal or 0)]
     # Reports of members on leave that day: not expected, so not counted as reported.
-    for unit_id, day, n, late in (await session.execute(
+    for unit_id, day, n, late in (await core(session,
             select(Membership.unit_id, Report.report_date, func.count(),
                    func.sum(case((Report.late, 1), else_=0)))
             .join(Membership, belonged)
             .where(Report.report_date.between(first, last), on_leave, _in_scope(scope))
-            .group_by(Membership.unit_id, Report.report_date))).all():
+            .group_by(Membership.unit_id, Report.report_date))):
         row = counted[(unit_id, day)]
         row[0] -= int(n)
         row[1] -= int(late or 0)

@@ -68,9 +68,8 @@ async def unit_figures(session: AsyncSession, unit: Unit, *, now: datetime,
     # below keeps to the units of this tree).
     scope = None if unit.parent_id is None else unit.path
     active = await q.active_members(session, scope)
-    on_leave = await q.leave_days(session, day, day, scope)
+    on_leave, on_leave_reported = await q.leave_days(session, day, day, scope)
     reports = await q.report_counts(session, day, day, scope)
-    on_leave_reported = await q.reports_on_leave(session, day, day, scope)
     total = Figures()
     children: dict[int, Figures] = defaultdict(Figures)
     own: Figures | None = None
