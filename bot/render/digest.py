@@ -11,11 +11,11 @@ Render inside ``use_locale(recipient's locale)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from itertools import groupby
+from itertools import chain, groupby
 
 from bot.i18n import (
     _,
@@ -72,6 +72,7 @@ class _Item:
 class _Section:
     header: str
     items: Sequence[_Item]
+    rest: int = 0  # the weight of lines not even drawn: past the text's limit whatever fits
 
 
 def rate_text(figures: Figures) -> str:
@@ -181,44 +182,60 @@ def _subunits(d: UnitDigest) -> _Section | None:
 
 def _missing(d: UnitDigest, *, full: bool) -> _Section | None:
     """Names grouped by unit, 20 a group then "+N more"; `full` (/status): every name, 20 a
-    line, so that drilling down to a small unit shows all of them."""
+    line, so that drilling down to a small unit shows all of them. Lines are drawn only
+    until they pass the text's limit (the root of 100,000 members has ~20,000 names: drawing
+    them all took as long as computing the digest); the rest is counted, not drawn."""
     if not d.missing:
         return None
-    groups = [(colon(f"<i>{_label(label)}</i>", "{names}"), list(group)) for label, group in
-              groupby(d.missing_by(Reach.PENDING), key=lambda m: m.unit_names)]
-    for reach, title in ((Reach.BLOCKED, _("🚫 Blocked the bot: {names}")),
-                         (Reach.UNLINKED, _("🔗 Never linked to the bot: {names}"))):
-        if members := d.missing_by(reach):
-            groups.append((title, members))
-    items = []
+    pending = (m for m in d.missing if m.reach is Reach.PENDING)
+    groups: Iterator[tuple[str, list[Missing]]] = chain(
+        ((colon(f"<i>{_label(label)}</i>", "{names}"), list(group))
+         for label, group in groupby(pending, key=lambda m: m.unit_names)),
+        ((title, members) for reach, title in (
+            (Reach.BLOCKED, _("🚫 Blocked the bot: {names}")),
+            (Reach.UNLINKED, _("🔗 Never linked to the bot: {names}")))
+         if (members := d.missing_by(reach))))
+    items: list[_Item] = []
+    used = 0
     for template, members in groups:
+        if used > TEXT_LIMIT:
+            break
         if not full:
             items.append(_Item(template.format(names=_names(members)), len(members)))
+        else:
+            for i in range(0, len(members), NAMES_PER_GROUP):
+                chunk = members[i:i + NAMES_PER_GROUP]
+                items.append(_Item(template.format(
+                    names=join_list(escape(m.name) for m in chunk)), len(chunk)))
+                used += len(items[-1].text) + 1
+                if used > TEXT_LIMIT:
+                    break
             continue
-        for i in range(0, len(members), NAMES_PER_GROUP):
-            chunk = members[i:i + NAMES_PER_GROUP]
-            items.append(_Item(template.format(names=join_list(escape(m.name) for m in chunk)),
-                               len(chunk)))
+        used += len(items[-1].text) + 1
+    drawn = sum(item.weight for item in items)
     header = ngettext("⏳ <b>{n} not reported:</b>", "⏳ <b>{n} not reported:</b>",
                       len(d.missing)).format(n=fmt_number(len(d.missing)))
-    return _Section(header, items)
+    return _Section(header, items, rest=len(d.missing) - drawn)
 
 
 def _fit(section: _Section, budget: int) -> str:
     """The header and as many items as fit `budget`, then "+N more" for the rest."""
     lines = [section.header]
     used = len(section.header)
-    total = sum(i.weight for i in section.items)
+    total = sum(i.weight for i in section.items) + section.rest
     shown = 0
-    for index, item in enumerate(section.items):
+    for item in section.items:
         rest = total - shown - item.weight
-        more = _more(rest) if index + 1 < len(section.items) else ""
+        more = _more(rest) if rest else ""
         if used + 1 + len(item.text) + (1 + len(more) if more else 0) > budget:
             lines.append(_more(total - shown))
             break
         lines.append(item.text)
         used += 1 + len(item.text)
         shown += item.weight
+    else:
+        if total > shown:
+            lines.append(_more(total - shown))
     return "\n".join(lines)
 
 

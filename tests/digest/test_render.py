@@ -286,3 +286,17 @@ def test_a_unit_name_with_a_slash_stays_whole_in_zh() -> None:
     with use_locale("zh_CN"):
         text = digest_text(d)
     assert "销售 / 运营/一组" in text and "Company A/Cell 3" in text
+
+
+def test_status_of_twenty_thousand_missing_draws_what_fits_and_counts_the_rest() -> None:
+    """/status lists every name as far as the text allows; only those lines are drawn, and
+    the "+N more" line counts everyone else (blocked and unlinked people included)."""
+    people = [m for g in range(1000) for m in missing(19, label=f"Cell {g:04d}")]
+    people += missing(500, label="Cell 9999", reach=Reach.BLOCKED)
+    d = digest(figures=Figures(40_000, 20_000, 0), missing=people)
+    with use_locale("en"):
+        text = digest_text(d, full_lists=True)
+    shown = text.count("Name ")
+    assert 0 < shown < len(people) and len(text) <= TEXT_LIMIT
+    assert f"… +{len(people) - shown:,} more: see /status" in text
+    assert f"⏳ <b>{len(people):,} not reported:</b>" in text
