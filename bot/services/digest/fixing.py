@@ -15,6 +15,7 @@ queries: the units' schedules and a count of stored rows per day.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -128,6 +129,10 @@ async def subtree_figures(session: AsyncSession, units: Sequence[q.OrgUnit],
     return result
 
 
+# Rows turned into figures between two turns of the event loop (a few ms of work).
+_YIELD_EVERY = 10_000
+
+
 async def stored(session: AsyncSession, unit_ids: Collection[int] | None, first: date,
                  last: date) -> dict[tuple[int, date], Figures]:
     """The stored figures of `unit_ids` (None: every unit) for the days [first, last]."""
@@ -136,5 +141,9 @@ async def stored(session: AsyncSession, unit_ids: Collection[int] | None, first:
                   DailyFigures.on_leave).where(DailyFigures.day.between(first, last))
     if unit_ids is not None:
         stmt = stmt.where(DailyFigures.unit_id.in_(list(unit_ids)))
-    return {(u, d): Figures(e, r, a, late, away)
-            for u, d, e, r, a, late, away in (await core(session, stmt))}
+    result = {}
+    for n, (u, d, e, r, a, late, away) in enumerate(await core(session, stmt), start=1):
+        result[(u, d)] = Figures(e, r, a, late, away)
+        if n % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # every unit's 14 days are 70,000 rows: let chats through
+    return result
