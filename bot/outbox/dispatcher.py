@@ -240,9 +240,7 @@ class Dispatcher:
             # A chat with more queued than it may receive soon: the rest waits in the table.
             deferred: dict[float, list[OutboxMessage]] = {}
             queued = Counter(self._queued)
-            # A row this process is still working on whose lease looked run out (a clock
-            # that jumped, a call slower than its timeout): its job keeps it, under the new
-            # lease just taken, rather than a second job sending it again.
+            # Ours still, its lease only looked run out (a clock jumped): its job keeps it.
             mine = {job.row.id: job for job in self._jobs.values() if not job.lost}
             for row in rows:
                 if (job := mine.get(row.id)) is not None:

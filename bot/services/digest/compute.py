@@ -39,8 +39,8 @@ from bot.services.digest import queries as q
 from bot.services.digest.figures import Figures
 from bot.services.digest.open_alerts import open_alerts
 from bot.services.digest.queries import Reach
+from bot.services.digest.tree import OrgTree
 from bot.services.duty.shifts import shift_figures
-from bot.services.reports.schedule import Schedule
 
 HISTORY_DAYS = 14
 # Units rolled up between two turns of the event loop (a few ms of work).
@@ -95,7 +95,7 @@ class MissingList(Sequence[Missing]):
 
     __slots__ = ("_rows", "_start", "_stop", "_org", "_root", "_by")
 
-    def __init__(self, rows: Sequence[q.MissingRow], start: int, stop: int, org: _Org,
+    def __init__(self, rows: Sequence[q.MissingRow], start: int, stop: int, org: OrgTree,
                  root: int) -> None:
         self._rows, self._start, self._stop = rows, start, stop
         self._org, self._root = org, root
@@ -180,77 +180,6 @@ class UnitDigest:
         return [m for m in self.missing if m.reach is reach]
 
 
-def _ids(path: str) -> list[int]:
-    return [int(p) for p in path.strip("/").split("/") if p]
-
-
-class _Org:
-    """The active unit tree with schedules, and the relative labels digests print."""
-
-    def __init__(self, units: Sequence[q.OrgUnit], schedules: dict[int, Schedule],
-                 holidays: set[tuple[int, date]]) -> None:
-        self.units = {u.id: u for u in units}
-        self.schedules = schedules
-        self.holidays = holidays
-        self.children: dict[int, list[int]] = defaultdict(list)
-        for u in units:
-            if u.parent_id is not None and u.parent_id in self.units:
-                self.children[u.parent_id].append(u.id)
-        self.ancestors = {u.id: [a for a in _ids(u.path) if a in self.units] for u in units}
-        # Depth-first, children by id: a subtree is `size` units from its own place.
-        depth_first = self._depth_first = sorted(self.units,
-                                                 key=lambda u: _ids(self.units[u].path))
-        self.order = {u: i for i, u in enumerate(depth_first)}
-        self.size = dict.fromkeys(self.units, 1)
-        for uid in reversed(depth_first):
-            if len(chain := self.ancestors[uid]) > 1:
-                self.size[chain[-2]] += self.size[uid]
-        self._bottom_up = [uid for uid in reversed(depth_first) if len(self.ancestors[uid]) > 1]
-        self._labels: dict[tuple[int, int], tuple[str, ...]] = {}
-        self._days_off: dict[tuple[int, date], bool] = {}
-
-    def day_off(self, unit_id: int, day: date) -> bool:
-        if (off := self._days_off.get((unit_id, day))) is None:
-            off = (self.schedules[unit_id].skip_weekends and day.weekday() >= 5) or any(
-                (a, day) in self.holidays for a in self.ancestors[unit_id])
-            self._days_off[(unit_id, day)] = off
-        return off
-
-    def subtree(self, unit_id: int) -> list[int]:
-        """`unit_id` and every active unit below it."""
-        start = self.order[unit_id]
-        return self._depth_first[start:start + self.size[unit_id]]
-
-    def covers_all(self, unit_id: int) -> bool:
-        """Whether every active unit is in `unit_id`'s subtree."""
-        return self.size[unit_id] == len(self.units)
-
-    def rolled_up(self, own: dict[tuple[int, date], Figures],
-                  days: Sequence[date]) -> dict[tuple[int, date], Figures]:
-        """Each unit's whole-subtree figures for each of `days`: its own plus its children's,
-        added once into the nearest active parent, deepest units first."""
-        result = {key: figures.copy() for key, figures in own.items()}
-        for u in self._bottom_up:
-            parent = self.ancestors[u][-2]
-            for d in days:
-                if (mine := result.get((u, d))) is not None:
-                    if (theirs := result.get((parent, d))) is None:
-                        result[(parent, d)] = mine.copy()
-                    else:
-                        theirs.add(mine)
-        return result
-
-    def label(self, unit_id: int, root_id: int) -> tuple[str, ...]:
-        """`unit_id`'s names below `root_id` ("Company A", "Branch 3"), or root's own name.
-        Kept: every member missing in a unit asks for the same few labels."""
-        if (label := self._labels.get((unit_id, root_id))) is None:
-            chain = self.ancestors[unit_id]
-            below = chain[chain.index(root_id) + 1:] if root_id in chain else chain
-            label = tuple(self.units[i].name for i in below) or (self.units[root_id].name,)
-            self._labels[(unit_id, root_id)] = label
-        return label
-
-
 async def compute_digests(
     session: AsyncSession,
     *,
@@ -276,7 +205,7 @@ async def compute_digests(
     span = span or (HISTORY_DAYS if history else 2)
     first, last = min(days.values()) - timedelta(days=span - 1), max(days.values())
     today_first = min(days.values())
-    org = _Org(units, schedules, await q.holidays(session, today_first, last))
+    org = OrgTree(units, schedules, await q.holidays(session, today_first, last))
     await asyncio.sleep(0)
     # Only what the targets cover: one subtree (a prefix filter) or the whole organisation
     # (no filter, also when the one target is the root of every active unit).
@@ -348,7 +277,7 @@ def _shared(figures: Figures | None) -> Figures:
     return figures if figures is not None else Figures()
 
 
-async def _with_past(session: AsyncSession, org: _Org, days: dict[int, date],
+async def _with_past(session: AsyncSession, org: OrgTree, days: dict[int, date],
                      live: dict[tuple[int, date], Figures], first: date,
                      scope: str | None) -> dict[tuple[int, date], Figures]:
     """Each target's figures for every day from `first`: today's live, past days stored
@@ -378,7 +307,7 @@ async def _with_past(session: AsyncSession, org: _Org, days: dict[int, date],
     return result
 
 
-async def _own_figures(session: AsyncSession, org: _Org, first: date, last: date,
+async def _own_figures(session: AsyncSession, org: OrgTree, first: date, last: date,
                        scope: q.Scope) -> dict[tuple[int, date], Figures]:
     """Each unit's own direct members' figures for each day of [first, last]."""
     active = await q.active_members(session, scope)
@@ -401,7 +330,7 @@ async def _own_figures(session: AsyncSession, org: _Org, first: date, last: date
     return result
 
 
-def _subunits(org: _Org, own: dict[tuple[int, date], Figures],
+def _subunits(org: OrgTree, own: dict[tuple[int, date], Figures],
               subtree: dict[tuple[int, date], Figures], unit_id: int, d: date) -> list[SubUnit]:
     """Children ranked by rate, lowest first (none expected: last); plus the unit's own
     direct members as a line of their own, so that the lines add up to the unit's figures."""
