@@ -13,17 +13,23 @@ lower-case Snowball stems without stop words. Tokens carry a one-letter prefix (
 b: bigram, u: character, e: English stem, s: synonym group) so the same characters from two
 tokenisers stay separate terms.
 
-jieba's cuts come from rjieba (jieba-rs: the same dictionary and algorithm in a third of the
-memory); it and OpenCC are loaded once, lazily.
+jieba's cuts come from rjieba (jieba-rs: jieba's algorithm) on jieba's 100,000 most frequent
+words (a quarter of rjieba's memory with the whole dictionary); it and OpenCC are loaded
+once, lazily.
 """
 
 from __future__ import annotations
 
+import gzip
+import importlib.machinery
+import importlib.util
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 # Longest part of a message we tokenise: questions are short; the rest of a 10,000-character
@@ -81,15 +87,55 @@ def is_long(text: str) -> bool:
             or len(_LATIN_WORD.findall(text)) >= LONG_WORDS)
 
 
+# jieba's dictionary as the bot loads it: its 100,000 most frequent words and every single
+# character, with the whole dictionary's total (scripts/jieba_words.py writes it).
+JIEBA_WORDS = Path(__file__).resolve().parents[2] / "assets" / "jieba_words.txt.gz"
+
+
+def _rjieba_extension() -> Any:
+    """rjieba's compiled module, without the package: `import rjieba` builds a Jieba with the
+    whole dictionary at import (~33 MB resident, of which `clear()` gives back half). The
+    module is registered under its own name, so a later `import rjieba` (the benchmarks')
+    uses it."""
+    name = "rjieba.rjieba"
+    if name in sys.modules:
+        return sys.modules[name]
+    package = importlib.util.find_spec("rjieba")
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("rjieba is not installed")
+    directory = Path(next(iter(package.submodule_search_locations)))
+    binary = next(p for p in directory.iterdir()
+                  if p.name.startswith("rjieba.") and p.suffix in (".so", ".pyd"))
+    loader = importlib.machinery.ExtensionFileLoader(name, str(binary))
+    spec = importlib.util.spec_from_file_location(name, binary, loader=loader)
+    if spec is None:
+        raise ImportError(f"cannot load {binary}")
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    sys.modules[name] = module
+    return module
+
+
 class _Segmenter:
-    """jieba's cuts from rjieba (jieba-rs: the same dictionary, algorithm and HMM, in about
-    33 MB where jieba's Python dictionary took 80; benchmarks/README.md "Memory"), with the
-    jieba calls this module makes."""
+    """jieba's cuts from rjieba (jieba-rs: jieba 0.42's algorithm and HMM) on JIEBA_WORDS:
+    ~8 MB resident where jieba's whole dictionary took 33 in rjieba and 80 in jieba itself
+    (benchmarks/README.md, "Memory"). Cuts made of kept words are the whole dictionary's; a
+    rarer word is cut as unknown text, alike in the knowledge base and in questions."""
 
     def __init__(self) -> None:
-        import rjieba
-
-        self._cutter = rjieba
+        cutter = _rjieba_extension().Jieba.empty()
+        with gzip.open(JIEBA_WORDS, "rt", encoding="utf-8") as lines:
+            total = int(next(lines).split()[-1])
+            kept = 0
+            for line in lines:
+                word, freq, tag = line.split()
+                cutter.add_word(word, int(freq), tag)
+                kept += int(freq)
+        # The dropped words' frequency, on a word no text contains: every kept word keeps
+        # its probability, so cuts of kept words are the whole dictionary's.
+        if total > kept:
+            cutter.add_word("\ue000\ue000", total - kept, "x")
+        self._cutter = cutter
 
     def lcut(self, text: str) -> list[str]:
         return list(self._cutter.cut(text, True))
