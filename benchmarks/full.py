@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +29,19 @@ PY = sys.executable
 TAIL = 40
 
 
-def plan(pg: str, scratch: Path) -> list[tuple[str, list[str], float, Path | None]]:
+def production_python(scratch: Path) -> str:
+    """A production install's interpreter (the project without its dev extra, as the Docker
+    image has it), for the memory benchmarks: the dev install's tools (rich, click, pygments,
+    imported by httpx when present) would count ~6 MB that production never loads."""
+    venv = scratch / "production"
+    subprocess.run([PY, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "-e", str(ROOT)],
+                   check=True)
+    return str(venv / "bin" / "python")
+
+
+def plan(pg: str, scratch: Path,
+         production: str) -> list[tuple[str, list[str], float, Path | None]]:
     """(name, command, timeout in s, its JSON file or None), in the order they run."""
     bench = ROOT / "benchmarks"
 
@@ -42,9 +55,10 @@ def plan(pg: str, scratch: Path) -> list[tuple[str, list[str], float, Path | Non
         ("faq_eval", py("faq_eval.py"), 1800, None),
         ("digest_bench", py("digest_bench.py", "--pg", pg), 3600, None),
         ("notice_fanout", py("notice_fanout.py"), 3600, None),
-        ("memory", py("memory.py", "--json", str(out("memory"))), 3600, out("memory")),
-        ("memory_pg", py("memory.py", "--pg", pg, "--json", str(out("memory_pg"))), 3600,
-         out("memory_pg")),
+        ("memory", py("memory.py", "--python", production, "--json", str(out("memory"))),
+         3600, out("memory")),
+        ("memory_pg", py("memory.py", "--python", production, "--pg", pg, "--json",
+                         str(out("memory_pg"))), 3600, out("memory_pg")),
         ("throughput", py("throughput.py", "--members", "500", "--rounds", "3", "--pg", pg,
                           "--json", str(out("throughput"))), 1800, out("throughput")),
         ("throughput_loaded", py("throughput.py", "--members", "500", "--rounds", "3",
@@ -103,7 +117,10 @@ async def main() -> None:
     args = parser.parse_args()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     with tempfile.TemporaryDirectory(prefix="bench-full-") as tmp:
-        runs = [p for p in plan(args.pg, Path(tmp)) if not args.only or p[0] in args.only]
+        memory = not args.only or any(name.startswith("memory") for name in args.only)
+        production = production_python(Path(tmp)) if memory else PY
+        runs = [p for p in plan(args.pg, Path(tmp), production)
+                if not args.only or p[0] in args.only]
         results = [await one(*p) for p in runs]
     summary = {"started": started, "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                "cpu_count": os.cpu_count(), "python": sys.version.split()[0],

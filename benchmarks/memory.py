@@ -6,7 +6,8 @@ PostgreSQL database and starts the bot as production runs it (`python -m bot run
 sandbox in this process with Telegram's limits off, SEND_RATE 1000 so that the sending part
 is short). Measured on the bot's own process, nothing in another one:
 
-- **idle**: VmRSS after `--idle` seconds with nothing due;
+- **idle**: VmRSS after `--idle` seconds with nothing due (the past days' figures already
+  fixed, as in a bot that has been running: the minute tick does nothing);
 - **the day's first tick**: the root's prompt time is moved to the past, and the bot's own
   minute job (the production code path) reads, renders and queues every member's prompt;
   its dispatcher starts sending at once. The peak is the kernel's high-water mark of the
@@ -17,7 +18,7 @@ timeout. Exits 1 when a goal is missed (`--idle-goal` 160 MB, `--peak-goal` 220 
 phase times out. `--json FILE` writes the figures.
 
     .venv/bin/python benchmarks/memory.py [--members 100000] [--units 5000] [--days 30]
-        [--sends 10000] [--pg URL] [--json FILE]
+        [--sends 10000] [--pg URL] [--json FILE] [--python PRODUCTION_VENV/bin/python]
 
 Figures are recorded in benchmarks/README.md.
 """
@@ -46,9 +47,11 @@ import digest_bench  # noqa: E402
 from sqlalchemy import func, select, update  # noqa: E402
 
 from benchmarks.harness import scratch_postgres, zone_where_it_is  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
 from bot.db.models import OutboxMessage, Unit  # noqa: E402
 from bot.sandbox import SandboxConfig, SandboxServer  # noqa: E402
+from bot.services.digest import fixing  # noqa: E402
 
 PROGRESS_EVERY = 5.0
 
@@ -90,6 +93,12 @@ async def build(url: str, args: argparse.Namespace) -> int:
         async with db.transaction() as s:  # not due yet: the idle phase sends nothing
             await s.execute(update(Unit).where(Unit.id == 1).values(
                 timezone=zone, prompt_time="23:50", deadline_time="23:55", reminder_times=""))
+        # The past days' figures, as a bot that has been running has them: otherwise its
+        # first ticks would fix 30 days of 5,000 units (2 days a tick) during the idle phase.
+        async with db.transaction() as s:
+            await fixing.fix_due(s, now=datetime.now(UTC),
+                                 default_timezone=Settings.model_fields["default_timezone"].default,
+                                 max_days=fixing.FIX_DAYS)
     finally:
         await db.dispose()
     return reports
@@ -118,7 +127,7 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"database": label, "members": args.members}
     with log.open("wb") as out:
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp, env=env, stdout=out,
+            args.python, "-m", "bot", "run", cwd=tmp, env=env, stdout=out,
             stderr=asyncio.subprocess.STDOUT)
     try:
         print(f"{label}: bot started (pid {bot.pid}); waiting for it to poll", flush=True)
@@ -205,6 +214,9 @@ async def main() -> None:
     parser.add_argument("--pg", default=None, help="PostgreSQL server URL (a database is "
                         "created and dropped) instead of SQLite")
     parser.add_argument("--json", metavar="FILE", help="write the figures here as JSON")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter that runs the bot (default: this one, the dev "
+                             "install's); a production install's has no dev tools loaded")
     args = parser.parse_args()
     args.sends = min(args.sends, args.members * 8 // 10)  # linked, active, not on leave
     if not args.pg:
