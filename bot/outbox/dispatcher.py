@@ -4,8 +4,8 @@ It claims due rows under a lease, sends them at SEND_RATE overall and SEND_RATE_
 chat, and records each outcome in its own short transaction right after the call returns:
 
 - sent → SENT; ``RetryAfter`` → all sending pauses for that long, the row goes back untried;
-- ``TimedOut`` / ``NetworkError`` (5xx) / anything unexpected → retried with backoff, FAILED
-  after the last attempt;
+- ``TimedOut`` / ``NetworkError`` (5xx: its turn given back, bot.outbox.pacing) / anything
+  unexpected → retried with backoff, FAILED after the last attempt;
 - ``Forbidden`` or "chat not found" → BLOCKED (and the account marked), never retried;
 - any other ``BadRequest`` → FAILED with Telegram's reason.
 
@@ -150,11 +150,9 @@ class Dispatcher:
         self._limiter = pace(rate)
 
     async def take_turn(self) -> None:
-        """Wait for a turn within this process's SEND_RATE. The process's other calls that
-        count against Telegram's limits (replies, edits, callback answers: bot.runtime.replies)
-        take theirs here too, so that the outbox and they together stay within the limit —
-        at SEND_RATE, a progress edit every 3 s on top of the outbox's sends drew a 429 (and a
-        pause of all sending) every few seconds."""
+        """Wait for a turn within this process's SEND_RATE. Its other calls that count against
+        Telegram's limits (replies, edits, callback answers: bot.runtime.replies) take theirs
+        here too: a progress edit every 3 s on top of the sends drew a 429 every few seconds."""
         await self._limiter.acquire()
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -343,7 +341,8 @@ class Dispatcher:
                 self.stats.failed += 1
                 logger.warning("dispatcher: outbox %s refused by Telegram", row.id)
                 await self._record(job, outbox.mark_failed, row, error=exc.message)
-        except (TimedOut, NetworkError) as exc:
+        except (TimedOut, NetworkError) as exc:  # a 5xx, unlike a time-out, was not carried out
+            self._limiter.outcome(carried_out=isinstance(exc, TimedOut))
             await self._retry(job, f"{type(exc).__name__}: {exc.message}")
         except (PayloadError, ChatMigrated) as exc:
             self.stats.failed += 1
@@ -355,6 +354,7 @@ class Dispatcher:
             logger.exception("dispatcher: outbox %s failed unexpectedly", row.id)
             await self._retry(job, type(exc).__name__)
         else:
+            self._limiter.outcome(carried_out=True)
             self.stats.sent += 1
             logger.debug("dispatcher: outbox %s sent to chat %s", row.id, row.chat_id)
             await self._record(job, outbox.mark_sent, row,

@@ -40,3 +40,39 @@ async def test_no_stretch_gets_more_than_the_rate_plus_the_catch_up() -> None:
     for i in range(len(taken)):
         window = [t for t in taken[i:] if t - taken[i] < 0.5]
         assert len(window) <= rate * 0.5 + CATCH_UP + 1
+
+
+async def test_a_call_not_carried_out_gives_its_turn_back_while_failures_are_sporadic() -> None:
+    rate = 10.0
+    limiter = pace(rate)
+    await turns_within(limiter, 0.35)  # in its stride: the next turn is ~100 ms away
+    limiter.outcome(carried_out=False)  # a 5xx: Telegram did not count that call
+    start = time.monotonic()
+    await limiter.acquire()  # the turn given back: no waiting
+    assert time.monotonic() - start < 0.05
+    start = time.monotonic()
+    await limiter.acquire()  # then the pace again
+    assert time.monotonic() - start >= 0.08
+
+
+async def test_when_most_calls_fail_the_pace_never_speeds_up() -> None:
+    """Telegram in trouble (every call 5xx): no turn comes back, the rate stays the rate."""
+    rate = 50.0
+    limiter = pace(rate)
+    start, taken = time.monotonic(), 0
+    while time.monotonic() - start < 1.0:
+        await limiter.acquire()
+        limiter.outcome(carried_out=False)
+        taken += 1
+    # A few given back while the failures still looked sporadic (the first ~5 of WINDOW).
+    assert taken <= rate * 1.0 + CATCH_UP + 8
+
+
+async def test_carried_out_calls_and_time_outs_keep_their_turns() -> None:
+    rate = 10.0
+    limiter = pace(rate)
+    await turns_within(limiter, 0.35)
+    limiter.outcome(carried_out=True)
+    start = time.monotonic()
+    await limiter.acquire()
+    assert time.monotonic() - start >= 0.05
