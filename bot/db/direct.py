@@ -20,6 +20,7 @@ Only statements without expanding (IN-list) parameters; build one per list lengt
 
 from __future__ import annotations
 
+import asyncio
 import collections
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -100,12 +101,18 @@ def _result_processor(type_: Any, dialect: Dialect) -> _Processor:
 class DirectConnection:
     """A pooled connection's driver connection, for `Direct` statements."""
 
-    def __init__(self, dialect: Dialect, driver: Any, events: Any = None) -> None:
+    def __init__(self, dialect: Dialect, driver: Any, events: Any = None, *,
+                 off_loop: bool = False) -> None:
         """`events`: the SQLAlchemy Connection whose engine's cursor-execute listeners (the
-        tests' and benchmarks' statement counts) should see these statements too."""
+        tests' and benchmarks' statement counts) should see these statements too.
+        `off_loop`: on SQLite, run each statement on a worker thread (sqlite3 lets go of
+        the GIL while SQLite works), for reads long enough to hold up every other update
+        (the digests' counts over 100,000 members); a hand-off costs ~0.1 ms, more than the
+        one-tap report's statements take, which stay on the loop's thread."""
         self.dialect = dialect
         self._driver = driver
         self._postgresql = dialect.name == "postgresql"
+        self._off_loop = off_loop and not self._postgresql
         self._events = events if events is not None and (
             events._has_events or events.engine._has_events) else None
 
@@ -119,12 +126,10 @@ class DirectConnection:
                 self._events, None, plan.sql, args, None, False)
         if self._postgresql:
             raw: Sequence[Any] = await self._driver.fetch(plan.sql, *args)
+        elif self._off_loop:
+            raw = await asyncio.to_thread(_sqlite_rows, self._driver, plan.sql, args)
         else:
-            cursor = self._driver.execute(plan.sql, args)
-            try:
-                raw = cursor.fetchall() if cursor.description else ()
-            finally:
-                cursor.close()
+            raw = _sqlite_rows(self._driver, plan.sql, args)
         if plan.row is None:
             return []
         make, results = plan.row._make, plan.results
@@ -140,6 +145,14 @@ class DirectConnection:
 
     async def execute(self, statement: Direct, params: Mapping[str, Any] | None = None) -> None:
         await self.rows(statement, params)
+
+
+def _sqlite_rows(connection: Any, sql: str, args: Sequence[Any]) -> Sequence[Any]:
+    cursor = connection.execute(sql, args)
+    try:
+        return cursor.fetchall() if cursor.description else ()
+    finally:
+        cursor.close()
 
 
 def _arguments(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:

@@ -25,8 +25,9 @@ async def core(session: AsyncSession, statement: ClauseElement) -> list[Any]:
     transaction, as named tuples (a column's key is its attribute)."""
     connection = await session.connection()
     pooled = await connection.get_raw_connection()
+    # On SQLite off the event loop's thread: these reads are the long ones (bot.db.direct).
     direct = DirectConnection(connection.dialect, pooled.driver_connection,
-                              connection.sync_connection)
+                              connection.sync_connection, off_loop=True)
     prebuilt = Direct(statement, once=True)
     try:
         return await direct.rows(prebuilt)

@@ -17,10 +17,11 @@ What the thread was also doing, and how it is kept:
   polling), then tries `BEGIN IMMEDIATE` without waiting; when another *process* holds the
   write lock it waits for it on a worker thread, with the connection's busy timeout, as
   aiosqlite did. The process lock is released when the transaction commits or rolls back.
-- **Long statements.** A statement that takes long in SQLite (the digest of a 100,000-member
-  organisation) now holds up the event loop for its duration. At that size use PostgreSQL
-  (benchmarks/README.md); on the small databases SQLite is for, statements take
-  microseconds.
+- **Long statements.** A statement that takes long in SQLite (the digests' counts over a
+  100,000-member organisation) would hold up the event loop for its duration: the column
+  reads of bot.db.rows.core (digests, /status, the dashboard, the daily figures) run on a
+  worker thread instead (bot.db.direct's `off_loop`); the statements of updates take
+  microseconds and stay here.
 
 Plugged in as the engine's DBAPI module (`DBAPI`, bot.db.engine.create_engine).
 """

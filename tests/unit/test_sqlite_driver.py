@@ -109,3 +109,37 @@ async def test_a_streamed_result_is_read_as_asked_for(sdb: Database) -> None:
                 text("SELECT v FROM t WHERE v < 10 ORDER BY v").columns(),
                 execution_options={"yield_per": 3})
             assert [v async for v in streamed] == list(range(10))
+
+
+async def test_a_long_column_read_lets_the_event_loop_run(sdb: Database) -> None:
+    """bot.db.rows.core (the digests' reads) runs SQLite statements on a worker thread: a
+    read that keeps SQLite busy for a while does not hold up the other updates."""
+    from sqlalchemy import func, literal_column, select
+
+    from bot.db.rows import core
+
+    # A recursive count: SQLite works for a while (tens to hundreds of ms) on one statement.
+    steps = select(literal_column("1").label("n")).cte("steps", recursive=True)
+    steps = steps.union_all(select((steps.c.n + 1).label("n")).where(steps.c.n < 2_000_000))
+    statement = select(func.count(), func.max(steps.c.n))
+    ticks: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            ticks.append(asyncio.get_running_loop().time())
+            await asyncio.sleep(0.005)
+
+    beside = asyncio.create_task(ticker())
+    await asyncio.sleep(0.02)
+    async with sdb.transaction() as s:
+        start = asyncio.get_running_loop().time()
+        rows = await core(s, statement)
+        took = asyncio.get_running_loop().time() - start
+    done.set()
+    await beside
+    assert tuple(rows[0]) == (2_000_000, 2_000_000)
+    during = [t for t in ticks if start < t < start + took]
+    assert took > 0.05, "the statement was too quick to tell"
+    # On the loop's thread the ticker would not have run at all while SQLite worked.
+    assert len(during) >= 3, (took, len(during))
