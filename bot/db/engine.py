@@ -160,7 +160,15 @@ class Database:
             direct = DirectConnection(self.engine.dialect, pooled.driver_connection,
                                       connection.sync_connection)
             if not is_sqlite(self.engine):
-                yield direct
+                try:
+                    yield direct
+                except BaseException:
+                    # Past SQLAlchemy's error handling, a connection the server cut would go
+                    # back to the pool and fail every update that drew it until its idle ping.
+                    driver: Any = pooled.driver_connection  # asyncpg's Connection
+                    if driver is not None and driver.is_closed():
+                        await connection.invalidate()
+                    raise
                 return
             adapted: Any = pooled.dbapi_connection  # bot.db.sqlite_driver.InLoopConnection
             await greenlet_spawn(adapted.begin_immediate)  # it may wait: a greenlet

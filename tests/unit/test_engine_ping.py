@@ -55,3 +55,31 @@ async def test_a_connection_dropped_a_moment_ago_fails_once_then_the_pool_recove
         assert await backend_pid(db) not in (first, 0)
     finally:
         await db.dispose()
+
+
+async def test_the_direct_path_drops_a_connection_the_server_cut(postgres_database: str) -> None:
+    """The one-tap report's statements run on the driver (Database.direct), past SQLAlchemy's
+    error handling: a connection the server cut must still leave the pool at its first
+    failure, not fail every update that draws it until it has sat idle long enough."""
+    from sqlalchemy import literal_column, select
+
+    from bot.db.direct import Direct
+
+    pid = Direct(select(literal_column("pg_backend_pid()").label("pid")))
+
+    async def direct_pid(db: Database) -> int:
+        async with db.direct() as connection:
+            row = await connection.first(pid)
+            return int(row.pid)
+
+    db = Database(create_engine(postgres_database, ping_after_idle=60, pool_size=1))
+    try:
+        first = await direct_pid(db)
+        assert await direct_pid(db) == first
+        await cut(postgres_database, first)
+        await asyncio.sleep(0.2)
+        with pytest.raises(Exception):  # noqa: B017 - the driver's own error
+            await direct_pid(db)
+        assert await direct_pid(db) not in (first, 0)  # a new connection, at once
+    finally:
+        await db.dispose()
