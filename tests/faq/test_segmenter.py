@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.services.faq import text
@@ -83,5 +83,7 @@ def test_a_text_of_kept_words_is_cut_as_the_whole_dictionary_cuts_it(parts: list
 
     run = "".join(parts)
     whole = rjieba.cut(run, False)
-    if all(word in _KEPT for word in whole):
-        assert _FRESH.cut(run, False) == whole
+    # Texts the whole dictionary cuts with a dropped word are no example (and hypothesis
+    # fails the test if nearly every text is one).
+    assume(all(word in _KEPT for word in whole))
+    assert _FRESH.cut(run, False) == whole

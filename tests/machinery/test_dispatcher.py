@@ -195,6 +195,35 @@ async def test_a_server_that_keeps_failing_is_given_up_on(
         assert (await sb.stats())["calls"]["sendMessage"] == 3
 
 
+async def test_each_send_tells_the_pace_whether_telegram_carried_it_out(
+    strict: SandboxServer, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 5xx is a call Telegram did not carry out (its turn may come back: bot.outbox.pacing);
+    a sent message was carried out."""
+    from bot.outbox import dispatcher as module
+    from bot.outbox.pacing import Pace
+
+    outcomes: list[bool] = []
+
+    class Recording(Pace):
+        __slots__ = ()
+
+        def outcome(self, carried_out: bool) -> None:
+            outcomes.append(carried_out)
+            super().outcome(carried_out)
+
+    monkeypatch.setattr(module, "pace", Recording)
+    async with SandboxClient(strict.url) as sb:
+        await users(sb, range(360, 370))
+        await sb.set_faults(rate_5xx=0.3, seed=3, methods=["sendMessage"])
+        await enqueue(db, texts(range(360, 370)))
+        async with dispatching(strict, db):
+            await settled(db, timeout=40)
+        failed = (await sb.stats())["faults"]["5xx"]
+    assert failed > 0
+    assert outcomes.count(False) == failed and outcomes.count(True) == 10
+
+
 async def test_refusals_are_final_and_never_retried(
     sandbox: SandboxServer, sb: SandboxClient, db: Database
 ) -> None:

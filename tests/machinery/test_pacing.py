@@ -68,7 +68,7 @@ async def test_when_most_calls_fail_the_pace_never_speeds_up() -> None:
     assert taken <= rate * 1.0 + CATCH_UP + 8
 
 
-async def test_carried_out_calls_and_time_outs_keep_their_turns() -> None:
+async def test_a_carried_out_call_keeps_its_turn() -> None:
     rate = 10.0
     limiter = pace(rate)
     await turns_within(limiter, 0.35)
