@@ -3,9 +3,11 @@
 Builds the organisation (root → companies → branches → cells) with 30 days of reports and
 the alerts about the last 3 days' abnormal ones (two in three still open) in a
 fresh SQLite file (and in a fresh PostgreSQL database with --pg, or when TEST_DATABASE_URL is
-set), then times `compute_digests` for all units at once, counting the SQL statements it
-runs (SQLAlchemy's before_cursor_execute event); then /status for the root and for one cell,
-and the chart. Usage:
+set), then times `compute_digests` for all units at once as the tick does when every digest
+is due together (every text; the chart's 14 days for the charts one tick draws), and again
+with every unit's chart days, counting the SQL statements it runs (SQLAlchemy's
+before_cursor_execute event) and how long the event loop was held at most; then /status for
+the root and for one cell, and the chart. Usage:
 
     .venv/bin/python benchmarks/digest_bench.py [--members 100000] [--units 5000] [--days 30]
         [--pg [URL]] [--no-sqlite] [--keep NAME]
@@ -14,7 +16,8 @@ and the chart. Usage:
 later run with the same NAME times it again without building (days already stored).
 
 Goals (issue 19), once past days are stored: all digests <= 0.5 s in <= 10 queries, /status
-of the root <= 0.15 s; the script exits 1 when one is missed. Figures are recorded in
+of the root <= 0.15 s, the event loop never held more than 0.1 s by either; the script exits
+1 when one is missed. Figures are recorded in
 benchmarks/README.md.
 """
 
@@ -55,6 +58,7 @@ from bot.render.digest import digest_text  # noqa: E402
 from bot.runtime.runner import settle_heap  # noqa: E402
 from bot.services.digest.compute import compute_digests  # noqa: E402
 from bot.services.digest.fixing import fix_due  # noqa: E402
+from bot.services.digest.queue import CHART_SECONDS_EACH, CHART_SECONDS_PER_TICK  # noqa: E402
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # 13:00 in Shanghai, after the deadline
@@ -205,6 +209,9 @@ async def timed(db: Database, work: Callable[[], Awaitable[Any]]) -> tuple[Any, 
 ALL_DIGESTS = 0.5
 ALL_QUERIES = 10
 STATUS_ROOT = 0.15
+LOOP_BLOCK = 0.1
+# The charts one tick draws (bot.services.digest.queue: CHART_SECONDS_PER_TICK's worth).
+CHARTS_A_TICK = int(CHART_SECONDS_PER_TICK / CHART_SECONDS_EACH)
 
 
 async def run(label: str, url: str, args: argparse.Namespace, built: bool = False) -> bool:
@@ -225,6 +232,13 @@ async def run(label: str, url: str, args: argparse.Namespace, built: bool = Fals
         settle_heap()
 
         async def every_unit() -> Any:
+            """What the tick computes when every unit's digest is due at once: every text,
+            and the chart's days for the charts it draws (bot.services.digest.queue)."""
+            async with db.transaction() as s:
+                return await compute_digests(s, now=NOW, default_timezone="Asia/Shanghai",
+                                             charts=range(1, CHARTS_A_TICK + 1))
+
+        async def every_chart() -> Any:
             async with db.transaction() as s:
                 return await compute_digests(s, now=NOW, default_timezone="Asia/Shanghai")
 
@@ -264,21 +278,26 @@ async def run(label: str, url: str, args: argparse.Namespace, built: bool = Fals
         print(f"{label}: a tick with nothing to fix in {seconds * 1000:.1f} ms, "
               f"{queries} queries")
 
+        _, seconds, queries = await timed(db, every_chart)
+        print(f"{label}: all digests with every unit's 14 chart days in {seconds:.2f} s, "
+              f"{queries} queries, event loop blocked at most {BLOCKED[0] * 1000:.0f} ms")
         digests, seconds, queries = await timed(db, every_unit)
         root = digests[1]
-        print(f"{label}: event loop blocked at most {BLOCKED[0] * 1000:.0f} ms")
-        print(f"{label}: all {len(digests):,} digests in {seconds:.2f} s, {queries} queries "
+        print(f"{label}: all {len(digests):,} digests, the chart's days of {CHARTS_A_TICK} "
+              f"(a tick's charts), in {seconds:.2f} s, {queries} queries, event loop blocked "
+              f"at most {BLOCKED[0] * 1000:.0f} ms "
               f"(root: {root.figures.reported:,}/{root.figures.expected:,} reported, "
               f"{len(root.cases)} abnormal, {len(root.alerts)} open alerts, "
               f"{len(root.missing):,} missing)")
-        ok = seconds <= ALL_DIGESTS and queries <= ALL_QUERIES
-        print(f"{label}: goal all digests <= {ALL_DIGESTS} s in <= {ALL_QUERIES} queries: "
-              f"{'met' if ok else 'MISSED'}")
+        ok = seconds <= ALL_DIGESTS and queries <= ALL_QUERIES and BLOCKED[0] <= LOOP_BLOCK
+        print(f"{label}: goal all digests <= {ALL_DIGESTS} s in <= {ALL_QUERIES} queries, "
+              f"loop blocked <= {LOOP_BLOCK * 1000:.0f} ms: {'met' if ok else 'MISSED'}")
         for name, unit_id in (("root", 1), ("a cell", args.units)):
             status = await status_of(name, unit_id, "days stored")
             if unit_id == 1:
-                met = status <= STATUS_ROOT
-                print(f"{label}: goal /status of the root <= {STATUS_ROOT} s: "
+                met = status <= STATUS_ROOT and BLOCKED[0] <= LOOP_BLOCK
+                print(f"{label}: goal /status of the root <= {STATUS_ROOT} s, loop blocked "
+                      f"<= {LOOP_BLOCK * 1000:.0f} ms: "
                       f"{'met' if met else 'MISSED'}")
                 ok = ok and met
         start = time.perf_counter()

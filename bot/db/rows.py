@@ -11,6 +11,7 @@ own connection, so in its transaction, and return plain named tuples.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exc
@@ -20,9 +21,11 @@ from sqlalchemy.sql import ClauseElement
 from bot.db.direct import Direct, DirectConnection
 
 
-async def core(session: AsyncSession, statement: ClauseElement) -> list[Any]:
+async def core(session: AsyncSession, statement: ClauseElement, *,
+               named: bool = True) -> Sequence[Any]:
     """The rows of `statement` (a column select, no ORM entities) in `session`'s
-    transaction, as named tuples (a column's key is its attribute)."""
+    transaction, as named tuples (a column's key is its attribute); not `named`, as rows
+    read by position only (the long reads: tens of thousands of rows)."""
     connection = await session.connection()
     pooled = await connection.get_raw_connection()
     # On SQLite off the event loop's thread: these reads are the long ones (bot.db.direct).
@@ -30,7 +33,7 @@ async def core(session: AsyncSession, statement: ClauseElement) -> list[Any]:
                               connection.sync_connection, off_loop=True)
     prebuilt = Direct(statement, once=True)
     try:
-        return await direct.rows(prebuilt)
+        return await direct.rows(prebuilt, named=named)
     except Exception as error:  # the driver's own: raised as SQLAlchemy would (DBAPIError)
         if isinstance(error, exc.SQLAlchemyError):
             raise

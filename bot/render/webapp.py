@@ -7,6 +7,7 @@ bot.runtime.app); without it no button is drawn.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 
@@ -87,7 +88,7 @@ def labels() -> dict[str, str]:
     }
 
 
-def trend_svg(points: list[tuple[date, Figures]], *, width: int = 360,
+def trend_svg(points: Sequence[tuple[date, Figures]], *, width: int = 360,
               height: int = 160) -> str:
     """The reporting rate (line, %) and abnormal reports (bars) per day, as an SVG that
     takes the page's colours (currentColor and the CSS variables of the theme)."""

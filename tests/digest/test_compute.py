@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import event, update
 
 from bot.db import Database
-from bot.db.models import Account, Holiday, Leave, Member
+from bot.db.models import Account, Holiday, Leave, Member, Unit
 from bot.services.digest import compute
 from bot.services.digest.compute import Figures, Reach, compute_digests
+from bot.services.digest.fixing import fix_due
 from bot.services.members.history import assign
 from tests.digest.helpers import MONDAY, SHANGHAI, SUNDAY, at, members, report, unit
 
@@ -86,6 +87,41 @@ async def test_change_since_yesterday_and_history(db: Database) -> None:
     assert figures(d.history[-2][1]) == (10, 9, 0)
 
 
+async def test_only_the_charted_units_read_the_charts_days(db: Database) -> None:
+    """`charts`: those units' history is the whole chart's, every other unit's today and
+    yesterday, and each day's figures are the same as when every unit's chart is read:
+    counted from the members of the day, then stored (fix_due)."""
+    t = await seed_tree(db)
+    async with db.transaction() as s:
+        for back in range(2, 12):
+            await report(s, t["m1"][back % 3], MONDAY - timedelta(days=back),
+                         abnormal=back % 4 == 0)
+            await report(s, t["mb"][back % 4], MONDAY - timedelta(days=back))
+
+    def seen(history: Any) -> list[tuple[Any, tuple[int, int, int]]]:
+        return [(day, figures(f)) for day, f in history]
+
+    for stored in (False, True):
+        if stored:
+            async with db.transaction() as s:
+                while await fix_due(s, now=NOW, default_timezone=SHANGHAI):
+                    pass
+        every = await digests(db)
+        charted = await digests(db, charts=[t["a"].id, t["b1"].id])
+        assert every.keys() == charted.keys()
+        for unit_id, d in every.items():
+            other = charted[unit_id]
+            assert figures(other.figures) == figures(d.figures)
+            assert figures(other.previous) == figures(d.previous)
+            if unit_id in (t["a"].id, t["b1"].id):
+                assert len(other.history) == 14
+                assert seen(other.history) == seen(d.history)
+            else:
+                assert seen(other.history) == seen(d.history)[-2:]
+        # The days before yesterday hold reports: the comparison above is not of zeros.
+        assert any(reported for _day, (_e, reported, _a) in seen(every[t["b1"].id].history)[:-2])
+
+
 async def test_rates_with_nobody_expected(db: Database) -> None:
     async with db.transaction() as s:
         empty = await unit(s, "Empty")
@@ -111,6 +147,29 @@ async def test_a_holiday_takes_the_subtree_out_of_the_figures(db: Database) -> N
     assert figures(result[t["a"].id].figures) == (0, 0, 1)
     assert figures(result[t["group"].id].figures) == (5, 3, 2)
     assert {m.name for m in result[t["group"].id].missing} == {"Hal", "Ivy"}
+
+
+async def test_the_tree_kept_between_runs_follows_the_units_and_holidays(db: Database) -> None:
+    """The unit tree is kept from one run to the next (bot.services.digest.tree.org_tree):
+    a holiday, a unit renamed, moved or closed since shows in the next run."""
+    t = await seed_tree(db)
+    before = await digests(db)
+    assert not before[t["a"].id].day_off
+    async with db.transaction() as s:
+        s.add(Holiday(unit_id=t["a"].id, day=MONDAY, name="Founders' day"))
+    assert (await digests(db))[t["b1"].id].day_off
+    async with db.transaction() as s:
+        await s.execute(update(Unit).where(Unit.id == t["b"].id).values(name="Company Bee"))
+        # Branch 2 moves under Company Bee (path and parent), Branch 1 closes.
+        await s.execute(update(Unit).where(Unit.id == t["b2"].id).values(
+            parent_id=t["b"].id, path=f"{t['b'].path}{t['b2'].id}/"))
+        await s.execute(update(Unit).where(Unit.id == t["b1"].id).values(active=False))
+    after = await digests(db)
+    assert after[t["b"].id].unit_name == "Company Bee"
+    assert t["b1"].id not in after
+    assert [s.unit_id for s in after[t["a"].id].subunits] == []
+    assert {s.unit_id for s in after[t["b"].id].subunits} == {t["b2"].id, None}
+    assert figures(after[t["b"].id].figures) == (6, 3, 1)  # Company B's four and Branch 2's two
 
 
 async def test_a_member_who_moved_counts_in_the_new_unit_from_today_only(db: Database) -> None:

@@ -47,6 +47,7 @@ from bot.db.models.org import (
     UnitContact,
 )
 from bot.db.models.reports import (
+    ABNORMAL_REPORT,
     Alert,
     Draft,
     HouseholdReport,
@@ -56,6 +57,7 @@ from bot.db.models.reports import (
 )
 
 __all__ = [
+    "ABNORMAL_REPORT",
     "Account",
     "Alert",
     "AuditEntry",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -39,7 +39,7 @@ from bot.services.digest import queries as q
 from bot.services.digest.figures import Figures
 from bot.services.digest.open_alerts import open_alerts
 from bot.services.digest.queries import Reach
-from bot.services.digest.tree import OrgTree
+from bot.services.digest.tree import OrgTree, org_tree, schedules_of
 from bot.services.duty.shifts import shift_figures
 
 HISTORY_DAYS = 14
@@ -128,13 +128,48 @@ class MissingList(Sequence[Missing]):
     def by(self, reach: Reach) -> list[Missing]:
         if (found := self._by.get(reach)) is None:
             found = self._by[reach] = [self._line(i) for i in range(self._start, self._stop)
-                                       if self._rows[i].reach == reach]
+                                       if self._rows[i][q.REACH] == reach]
         return found
 
     def _line(self, i: int) -> Missing:
         row = self._rows[i]
-        return Missing(row.member_id, row.name, row.unit_id,
-                       self._org.label(row.unit_id, self._root), Reach(row.reach))
+        return Missing(row[q.MEMBER_ID], row[q.NAME], row[q.UNIT_ID],
+                       self._org.label(row[q.UNIT_ID], self._root), Reach(row[q.REACH]))
+
+
+class History(Sequence[tuple[date, Figures]]):
+    """A digest's daily figures for its chart, oldest first: read from the run's shared
+    (unit, day) → figures when asked (5,000 digests × 14 days were 70,000 tuples made for
+    the few charts a tick draws)."""
+
+    __slots__ = ("_unit", "_days", "_figures")
+
+    def __init__(self, unit_id: int, days: Sequence[date],
+                 figures: Mapping[tuple[int, date], Figures]) -> None:
+        self._unit, self._days, self._figures = unit_id, days, figures
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[date, Figures]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[date, Figures]]: ...
+    def __getitem__(self, index: int | slice
+                    ) -> tuple[date, Figures] | list[tuple[date, Figures]]:
+        if isinstance(index, slice):
+            return [self._point(d) for d in self._days[index]]
+        return self._point(self._days[index])
+
+    def _point(self, day: date) -> tuple[date, Figures]:
+        return day, _shared(self._figures.get((self._unit, day)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, History | list | tuple):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by content, like a list
 
 
 @dataclass(frozen=True)
@@ -166,7 +201,7 @@ class UnitDigest:
     day_off: bool
     figures: Figures
     previous: Figures
-    history: list[tuple[date, Figures]] = field(default_factory=list)
+    history: Sequence[tuple[date, Figures]] = field(default_factory=list)
     cases: list[AbnormalCase] = field(default_factory=list)
     missing: Sequence[Missing] = field(default_factory=list)
     subunits: list[SubUnit] = field(default_factory=list)
@@ -189,23 +224,31 @@ async def compute_digests(
     day: date | None = None,
     history: bool = True,
     span: int | None = None,
+    charts: Collection[int] | None = None,
 ) -> dict[int, UnitDigest]:
     """The digest of each unit in `unit_ids` (default: every active unit) for its local date
     at `now` (or `day` for all of them), from a constant number of queries. Without
     `history` (the chart's 14 days) only today and yesterday are read: much less work;
-    `span` asks for that many days of history instead (the dashboard's 30-day trend)."""
+    `span` asks for that many days of history instead (the dashboard's 30-day trend);
+    `charts`, for these units only (the charts a tick draws), the others' being today and
+    yesterday."""
     units = await q.load_units(session)
     units_by_id = {u.id: u for u in units}
-    schedules = q.resolve_schedules(units, default_timezone)
+    schedules = schedules_of(units, default_timezone)
     await asyncio.sleep(0)  # each step below is tens of ms at 5,000 units: others go between
     targets = [i for i in (unit_ids if unit_ids is not None else schedules) if i in schedules]
     if not targets:
         return {}
     days = {t: day or schedules[t].local_date(now) for t in targets}
     span = span or (HISTORY_DAYS if history else 2)
+    charted = (set(targets) if charts is None or not history
+               else set(charts).intersection(targets))
+    if not charted:
+        span = 2
     first, last = min(days.values()) - timedelta(days=span - 1), max(days.values())
     today_first = min(days.values())
-    org = OrgTree(units, schedules, await q.holidays(session, today_first, last))
+    org = org_tree(units, default_timezone, (today_first, last),
+                   await q.holidays(session, today_first, last))
     await asyncio.sleep(0)
     # Only what the targets cover: one subtree (a prefix filter) or the whole organisation
     # (no filter, also when the one target is the root of every active unit).
@@ -218,10 +261,11 @@ async def compute_digests(
     live = org.rolled_up(own, [today_first + timedelta(i)
                                for i in range((last - today_first).days + 1)])
     await asyncio.sleep(0)
-    subtree = await _with_past(session, org, days, live, first, scope)
+    subtree = await _with_past(session, org, days, live, first, scope, charted)
 
     digests: dict[int, UnitDigest] = {}
-    back = {d: [d - timedelta(i) for i in range(span - 1, -1, -1)] for d in set(days.values())}
+    back = {(d, n): [d - timedelta(i) for i in range(n - 1, -1, -1)]
+            for d in set(days.values()) for n in {span, 2}}
     for n, t in enumerate(targets, start=1):
         unit, d = org.units[t], days[t]
         digests[t] = UnitDigest(
@@ -229,7 +273,7 @@ async def compute_digests(
             timezone=schedules[t].timezone, day_off=org.day_off(t, d),
             figures=_shared(live.get((t, d))),
             previous=_shared(subtree.get((t, d - timedelta(1)))),
-            history=[(x, _shared(subtree.get((t, x)))) for x in back[d]],
+            history=History(t, back[(d, span if t in charted else 2)], subtree),
             subunits=_subunits(org, own, live, t, d),
         )
         if n % _YIELD_EVERY == 0:
@@ -243,10 +287,10 @@ async def compute_digests(
         fetched = await q.missing(session, d, members_in)
         place = {u: org.order[u] for u in org.units if not org.day_off(u, d)}
         await asyncio.sleep(0)  # 20,000 rows for the root: three steps, others between
-        shared = [r for r in fetched if r.unit_id in place]
-        shared.sort(key=lambda r: (place[r.unit_id], r.name, r.member_id))
+        shared = [r for r in fetched if r[q.UNIT_ID] in place]
+        shared.sort(key=lambda r: (place[r[q.UNIT_ID]], r[q.NAME], r[q.MEMBER_ID]))
         await asyncio.sleep(0)
-        keys = [place[r.unit_id] for r in shared]
+        keys = [place[r[q.UNIT_ID]] for r in shared]
         for t in on_day:
             start = bisect_left(keys, org.order[t])
             stop = bisect_left(keys, org.order[t] + org.size[t], lo=start)
@@ -279,18 +323,24 @@ def _shared(figures: Figures | None) -> Figures:
 
 async def _with_past(session: AsyncSession, org: OrgTree, days: dict[int, date],
                      live: dict[tuple[int, date], Figures], first: date,
-                     scope: str | None) -> dict[tuple[int, date], Figures]:
-    """Each target's figures for every day from `first`: today's live, past days stored
-    (services.digest.fixing) or, not stored yet, counted by that day's members."""
+                     scope: str | None, charted: set[int]) -> dict[tuple[int, date], Figures]:
+    """Each target's figures for its day and the day before, and those of `charted` for
+    every day from `first`: today's live, past days stored (services.digest.fixing) or, not
+    stored yet, counted by that day's members."""
     result: dict[tuple[int, date], Figures] = {}
     before = max(days.values()) - timedelta(days=1)
     if first <= before:
-        result.update(await fixing.stored(session, days if len(days) <= 50 else None,
-                                          first, before))
+        yesterday = min(days.values()) - timedelta(days=1)
+        result.update(await fixing.stored(
+            session, days if len(days) <= 50 else None, min(yesterday, before), before,
+            history=(charted if len(charted) < len(org.units) else None, first)
+            if first < yesterday else None))
         past_days = [first + timedelta(i) for i in range((before - first).days + 1)]
         missing: list[tuple[int, date]] = []
         for n, (t, d) in enumerate(days.items(), start=1):
-            missing.extend((t, x) for x in past_days if x < d and (t, x) not in result)
+            since = first if t in charted else d - timedelta(days=1)
+            missing.extend((t, x) for x in past_days
+                           if since <= x < d and (t, x) not in result)
             if n % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         if missing:

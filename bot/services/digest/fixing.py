@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,14 +76,14 @@ async def fix_due(session: AsyncSession, *, now: datetime, default_timezone: str
     stored = dict(await core(session,
         select(DailyFigures.day, func.count()).join(Unit, Unit.id == DailyFigures.unit_id)
         .where(Unit.active, DailyFigures.day >= first)
-        .group_by(DailyFigures.day)))
+        .group_by(DailyFigures.day), named=False))
     days = sorted((d for d, n in wanted.items() if stored.get(d, 0) < n), reverse=True)
     days = sorted(days[:max_days])
     if not days:
         return 0
     have = {(u, d) for u, d in (await core(session,
         select(DailyFigures.unit_id, DailyFigures.day)
-        .where(DailyFigures.day.in_(days))))}
+        .where(DailyFigures.day.in_(days)), named=False))}
     figures = await subtree_figures(session, units, schedules,
                                     days[0], days[-1])
     rows = [{"unit_id": u, "day": d, **_columns(figures.get((u, d), Figures())),
@@ -134,15 +134,24 @@ _YIELD_EVERY = 10_000
 
 
 async def stored(session: AsyncSession, unit_ids: Collection[int] | None, first: date,
-                 last: date) -> dict[tuple[int, date], Figures]:
-    """The stored figures of `unit_ids` (None: every unit) for the days [first, last]."""
+                 last: date, *, history: tuple[Collection[int] | None, date] | None = None,
+                 ) -> dict[tuple[int, date], Figures]:
+    """The stored figures of `unit_ids` (None: every unit) for the days [first, last], and
+    with `history` (units, since), those units' (None: every unit's) from `since` on."""
+    wanted: ColumnElement[bool] = DailyFigures.day.between(first, last)
+    if unit_ids is not None:
+        wanted = and_(wanted, DailyFigures.unit_id.in_(list(unit_ids)))
+    if history is not None:
+        units, since = history
+        longer = DailyFigures.day.between(since, last)
+        wanted = or_(wanted, longer if units is None
+                     else and_(longer, DailyFigures.unit_id.in_(list(units))))
     stmt = select(DailyFigures.unit_id, DailyFigures.day, DailyFigures.expected,
                   DailyFigures.reported, DailyFigures.abnormal, DailyFigures.late,
-                  DailyFigures.on_leave).where(DailyFigures.day.between(first, last))
-    if unit_ids is not None:
-        stmt = stmt.where(DailyFigures.unit_id.in_(list(unit_ids)))
+                  DailyFigures.on_leave).where(wanted)
     result = {}
-    for n, (u, d, e, r, a, late, away) in enumerate(await core(session, stmt), start=1):
+    rows = await core(session, stmt, named=False)
+    for n, (u, d, e, r, a, late, away) in enumerate(rows, start=1):
         result[(u, d)] = Figures(e, r, a, late, away)
         if n % _YIELD_EVERY == 0:
             await asyncio.sleep(0)  # every unit's 14 days are 70,000 rows: let chats through

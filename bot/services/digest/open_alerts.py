@@ -41,5 +41,5 @@ async def open_alerts(session: AsyncSession, unit_path: str | None) -> list[Open
     if unit_path is not None:
         stmt = stmt.join(Unit, Unit.id == Report.unit_id).where(
             planned_subtree_clause(Unit.path, unit_path))
-    rows = await core(session, stmt)
+    rows = await core(session, stmt, named=False)
     return [OpenAlert(*row) for row in rows]

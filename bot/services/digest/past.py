@@ -52,7 +52,7 @@ async def own_figures(session: AsyncSession, first: date, last: date, scope: str
     for unit_id, start, end, n in (await core(session,
             select(Membership.unit_id, Membership.start_day, Membership.end_day, func.count())
             .where(_during(first, last), _in_scope(scope))
-            .group_by(Membership.unit_id, Membership.start_day, Membership.end_day))):
+            .group_by(Membership.unit_id, Membership.start_day, Membership.end_day), named=False)):
         for d in _days(max(start, first), min(end or last, last)):
             members[(unit_id, d)] += int(n)
 
@@ -62,7 +62,7 @@ async def own_figures(session: AsyncSession, first: date, last: date, scope: str
                    Membership.end_day, Leave.start_date, Leave.end_date)
             .join(Leave, Leave.member_id == Membership.member_id)
             .where(_during(first, last), Leave.start_date <= last, Leave.end_date >= first,
-                   _in_scope(scope)))):
+                   _in_scope(scope)), named=False)):
         for d in _days(max(start, left, first), min(end or last, back, last)):
             away[(unit_id, d)].add(member_id)
 
@@ -79,7 +79,7 @@ async def own_figures(session: AsyncSession, first: date, last: date, scope: str
                    func.sum(case((Report.late, 1), else_=0)))
             .join(Membership, belonged)
             .where(Report.report_date.between(first, last), _in_scope(scope))
-            .group_by(Membership.unit_id, Report.report_date))):
+            .group_by(Membership.unit_id, Report.report_date), named=False)):
         counted[(unit_id, day)] = [int(n), int(late or 0), int(abnormal or 0)]
     # Reports of members on leave that day: not expected, so not counted as reported.
     for unit_id, day, n, late in (await core(session,
@@ -87,7 +87,7 @@ async def own_figures(session: AsyncSession, first: date, last: date, scope: str
                    func.sum(case((Report.late, 1), else_=0)))
             .join(Membership, belonged)
             .where(Report.report_date.between(first, last), on_leave, _in_scope(scope))
-            .group_by(Membership.unit_id, Report.report_date))):
+            .group_by(Membership.unit_id, Report.report_date), named=False)):
         row = counted[(unit_id, day)]
         row[0] -= int(n)
         row[1] -= int(late or 0)

@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    ABNORMAL_REPORT,
     Account,
     Holiday,
     HouseholdReport,
@@ -46,18 +47,13 @@ class Reach(StrEnum):
     UNLINKED = "unlinked"  # never linked a Telegram account
 
 
-class MissingRow(Protocol):
-    """A row of `missing`: a named tuple from the database (20,000 of them for the root of
-    100,000 members: no object of our own per row)."""
-
-    @property
-    def member_id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def unit_id(self) -> int: ...
-    @property
-    def reach(self) -> str: ...  # a Reach's value
+# A row of `missing`, read by position: (member id, name, unit id, a Reach's value). The
+# driver's own rows: 20,000 of them for the root of 100,000 members, no object made per row.
+MissingRow = tuple[int, str, int, str]
+MEMBER_ID: Final = 0
+NAME: Final = 1
+UNIT_ID: Final = 2
+REACH: Final = 3
 
 
 @dataclass(frozen=True)
@@ -138,14 +134,14 @@ def resolve_schedules(units: Sequence[OrgUnit], default_timezone: str) -> dict[i
 
 async def holidays(session: AsyncSession, first: date, last: date) -> set[tuple[int, date]]:
     rows = await core(session,
-        select(Holiday.unit_id, Holiday.day).where(Holiday.day.between(first, last)))
+        select(Holiday.unit_id, Holiday.day).where(Holiday.day.between(first, last)), named=False)
     return {(u, d) for u, d in rows}
 
 
 async def active_members(session: AsyncSession, scope: Scope) -> dict[int, int]:
     rows = await core(session,
         select(Member.unit_id, func.count()).where(Member.active, _in_scope(scope))
-        .group_by(Member.unit_id))
+        .group_by(Member.unit_id), named=False)
     return {u: int(n) for u, n in rows}
 
 
@@ -162,7 +158,7 @@ async def leave_days(session: AsyncSession, first: date, last: date, scope: Scop
                                 Report.report_date.between(first, last),
                                 Report.report_date.between(Leave.start_date, Leave.end_date)))
         .where(Member.active, Leave.start_date <= last, Leave.end_date >= first,
-               _in_scope(scope)))
+               _in_scope(scope)), named=False)
     away: dict[tuple[int, date], set[int]] = defaultdict(set)
     reported: dict[tuple[int, date], set[int]] = defaultdict(set)
     for member_id, unit_id, start, end, report_day in rows:
@@ -184,7 +180,7 @@ async def report_counts(session: AsyncSession, first: date, last: date,
         select(Member.unit_id, Report.report_date, func.count(), abnormal)
         .join(Member, Member.id == Report.member_id)
         .where(Member.active, Report.report_date.between(first, last), _in_scope(scope))
-        .group_by(Member.unit_id, Report.report_date))
+        .group_by(Member.unit_id, Report.report_date), named=False)
     return {(u, d): (int(n), int(a or 0)) for u, d, n, a in rows}
 
 
@@ -196,7 +192,8 @@ def _in_scope(scope: Scope) -> Any:
     return Member.unit_id.in_(select(Unit.id).where(planned_subtree_clause(Unit.path, scope)))
 
 
-async def missing(session: AsyncSession, day: date, scope: Scope) -> list[MissingRow]:
+async def missing(session: AsyncSession, day: date, scope: Scope
+                  ) -> Sequence[MissingRow]:
     """Active members not on leave without a report for `day` (day-off units included: the
     caller drops them), with whether they can be reached at all."""
     blocked = exists().where(Account.telegram_user_id == Member.telegram_user_id,
@@ -204,14 +201,14 @@ async def missing(session: AsyncSession, day: date, scope: Scope) -> list[Missin
     reach = case((Member.telegram_user_id.is_(None), Reach.UNLINKED.value),
                  (blocked, Reach.BLOCKED.value), else_=Reach.PENDING.value)
     return await core(session,
-        select(Member.id.label("member_id"), Member.name, Member.unit_id, reach.label("reach"))
+        select(Member.id, Member.name, Member.unit_id, reach)
         # NOT EXISTS, not a LEFT JOIN … IS NULL: PostgreSQL estimates the latter at one row
         # and loops over every missing member (100 ms for the root of 100,000, 46 ms hashed);
         # "blocked" as EXISTS, not a join to every account.
         .where(Member.active, _in_scope(scope),
                ~exists().where(Report.member_id == Member.id, Report.report_date == day),
                ~exists().where(Leave.member_id == Member.id, Leave.start_date <= day,
-                               Leave.end_date >= day)))
+                               Leave.end_date >= day)), named=False)
 
 
 async def abnormal(session: AsyncSession, day: date, scope: Scope) -> list[CaseRow]:
@@ -228,7 +225,7 @@ async def abnormal(session: AsyncSession, day: date, scope: Scope) -> list[CaseR
         .join(Member, Member.id == Report.member_id)
         .outerjoin(HouseholdReport, HouseholdReport.report_id == Report.id)
         .where(Member.active, Report.report_date == day,
-               Report.status == ReportStatus.ABNORMAL, _in_scope(scope))
+               ABNORMAL_REPORT, _in_scope(scope))
         .order_by(Report.updated_at, Report.id, HouseholdReport.id)))
     reports: dict[int, Any] = {}
     household: dict[int, list[Any]] = defaultdict(list)

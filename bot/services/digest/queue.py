@@ -113,17 +113,19 @@ async def queue_due_digests(session: AsyncSession, *, now: datetime, default_tim
             charts[unit_id] = todo
     if not texts and not charts:
         return DueDigests()
+    # Texts first (their ids, hence their turn, come before the charts'); charts within the
+    # time budget, the rest in the next ticks: only theirs read the chart's days.
+    budget = max(1, int(CHART_SECONDS_PER_TICK / CHART_SECONDS_EACH))
+    drawn = list(charts.items())[:budget]
     digests = await compute_digests(session, now=now, default_timezone=default_timezone,
-                                    unit_ids=sorted(texts.keys() | charts.keys()))
+                                    unit_ids=sorted(texts.keys() | charts.keys()),
+                                    charts=[unit_id for unit_id, _ in drawn])
     result = DueDigests()
     for unit_id, recipients in texts.items():
         result.items.extend(_items(digests[unit_id], recipients, default_locale, chart=False,
                                    admin_ids=admin_ids))
         result.queued.append(QueuedDigests(unit_id, digests[unit_id].day, len(recipients)))
-    # Texts first (their ids, hence their turn, come before the charts'); charts within the
-    # time budget, the rest in the next ticks.
-    budget = max(1, int(CHART_SECONDS_PER_TICK / CHART_SECONDS_EACH))
-    for unit_id, recipients in list(charts.items())[:budget]:
+    for unit_id, recipients in drawn:
         result.items.extend(_items(digests[unit_id], recipients, default_locale, chart=True))
     return result
 

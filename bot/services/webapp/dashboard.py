@@ -13,7 +13,7 @@ per-day unit figures exist, that is the function to point at them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -112,7 +112,7 @@ async def _figures_view(session: AsyncSession, actor: Actor, *, unit_id: int | N
 class Trend:
     unit_id: int
     unit_name: str
-    points: list[tuple[date, Figures]]
+    points: Sequence[tuple[date, Figures]]
 
 
 async def trend(session: AsyncSession, actor: Actor, *, unit_id: int | None, days: int,
