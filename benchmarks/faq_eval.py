@@ -117,7 +117,7 @@ def our_sets(faq: Faq, data: Path) -> None:
     print("| rumour set | " + " | ".join(keys) + " |")
     print("|---|" + "---|" * len(keys))
     for locale in LOCALES:
-        for name in ("dev", "heldout", "heldout2"):
+        for name in ("dev", "heldout", "heldout2", "heldout3"):
             queries = read_queries(SETS / f"rumours_{name}_{locale}.tsv")
             result = evaluate(
                 lambda q, k, loc=locale: list(faq.check_rumour(loc, q).matches[:k]),

@@ -69,6 +69,15 @@ def test_a_long_message_is_not_diluted_below_every_threshold(faq: Faq) -> None:
     ("en", "Experts: exercise more"),
     ("en", "not only old people get infected, young people can be too"),
     ("zh_CN", "不只是老人，年轻人也会被感染"),
+    # Advice in the rumour's setting that says nothing of the virus.
+    ("zh_CN", "夏天到了，天气热，大家多喝水防中暑"),
+    ("en", "summer is here, stay cool and drink water"),
+    # The opposite state, said without a negation (or with a negated stop).
+    ("zh_CN", "公司后天正常上班，请准时到岗"),
+    ("zh_CN", "通知：本周不放假，照常上报"),
+    ("en", "the office stays open as normal next week"),
+    # Urging care (不能大意) is no negation of the statement.
+    ("zh_CN", "年轻人同样可能被感染，千万不能大意"),
 ])
 def test_true_statements_and_denials_are_never_a_known_rumour(faq: Faq, locale: str,
                                                               text: str) -> None:
@@ -83,6 +92,12 @@ def test_true_statements_and_denials_are_never_a_known_rumour(faq: Faq, locale: 
     # "only" on both sides: the same claim, though only the rumour's wording negates
     ("en", "only old people catch it, young people are fine", "rumour-young-people"),
     ("zh_CN", "只有老年人才会被传染，年轻人没关系", "rumour-young-people"),
+    # "就没了" says the virus is gone: no negation.
+    ("zh_CN", "天气一热病毒就没了", "rumour-hot-weather"),
+    # A stop said in other words is the rumour still; being "fine" speaks of the illness.
+    ("zh_CN", "内部消息：明天公司停工放假，不用来上班了", "rumour-office-closing"),
+    ("en", "the office is closed tomorrow, nobody has to come in", "rumour-office-closing"),
+    ("en", "gargle with salt water every morning and you will be fine", "rumour-salt-water"),
 ])
 def test_paraphrases_and_forwards_are_known(faq: Faq, locale: str, text: str,
                                             rumour: str) -> None:

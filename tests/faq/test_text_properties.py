@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from bot.services.faq.evaluate import NONE, QueriesError, read_queries
 from bot.services.faq.rumours import MAX_PARTS, fragments
-from bot.services.faq.stance import calls_false, negations, opposed
+from bot.services.faq.stance import (
+    calls_false,
+    negations,
+    off_topic,
+    opposed,
+    speaks_of_illness,
+)
 from bot.services.faq.synonyms import load_synonyms
 from bot.services.faq.text import MAX_TEXT_CHARS, normalise, tokens, words
 from bot.services.faq.typos import Corrector, slips
@@ -77,8 +83,11 @@ def test_stance_never_raises(text: str) -> None:
     assert negations(text) >= 0
     assert isinstance(calls_false(text), bool)
     assert isinstance(opposed(text, text, text), bool)
-    # A message never contradicts itself unless it calls itself false.
+    # A message never contradicts itself unless it calls itself false, and always speaks
+    # of what it speaks of.
     assert opposed(text, text, text) == calls_false(text)
+    assert not off_topic(text, text, text)
+    assert isinstance(speaks_of_illness(text), bool)
 
 
 @FAST

@@ -20,7 +20,7 @@ from typing import Literal
 from bot.services.faq.decide import Thresholds
 from bot.services.faq.kb import Rumour
 from bot.services.faq.matcher import Match
-from bot.services.faq.stance import opposed
+from bot.services.faq.stance import off_topic, opposed
 
 MAX_CHARS = 2000
 MAX_PARTS = 30
@@ -55,6 +55,7 @@ def verdict(matches: Sequence[Match], thresholds: Thresholds, message: str,
         return "near"
     texts = [rumour.claim, *rumour.paraphrases]
     closest = texts[matches[0].text] if 0 <= matches[0].text < len(texts) else rumour.claim
-    if thresholds.confident_in(matches) and not opposed(message, rumour.claim, closest):
+    if (thresholds.confident_in(matches) and not opposed(message, rumour.claim, closest)
+            and not off_topic(message, rumour.claim, closest)):
         return "match"
     return "near"
