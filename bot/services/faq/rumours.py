@@ -7,8 +7,9 @@ enough to carry a claim by itself (MIN_HAN characters of Chinese, MIN_WORDS Engl
 
 The verdict: a known rumour needs a confident score under the rumour thresholds
 (bot.services.faq.decide.RUMOURS) and a message that does not deny the claim
-(bot.services.faq.stance); a message that matches but denies it is only "similar" (the reply
-shows the fact, which is what it states).
+(bot.services.faq.stance); a message that matches but denies it, or that shares the claim's
+setting without speaking of the illness, is only "similar" (the reply shows the fact, which is
+what it states).
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ isn't …) and leaves out those that only urge (别, 不要, 千万不要, don't
 full of them: "千万别收快递"), and words that say a message is a rumour (谣言, 辟谣, myth,
 fake). `opposed` is True when the message contradicts the claim and its closest wording (one
 negates and the other does not, or one says "only" and the other "too"; both saying "only"
-agree, whichever side negates), or the message itself calls the claim false (a question
-about it, "是谣言吗", does not).
+agree, whichever side negates; one says a thing stops, "放假", and the other that it goes on,
+"照常上班"), or the message itself calls the claim false (a question about it, "是谣言吗",
+does not). `off_topic` is True when the claim speaks of the illness and the message does
+not: it shares the claim's setting ("天热了注意防暑"), not its claim.
 """
 
 from __future__ import annotations
