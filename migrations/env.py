@@ -8,6 +8,8 @@ line gets none and opens its own engine from DATABASE_URL.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -17,12 +19,25 @@ from bot.db.models import Base
 target_metadata = Base.metadata
 
 
+def _for_this_database(dialect: str) -> Callable[..., bool]:
+    """Autogenerate's filter: a model's object made for another database only (an index
+    with `ddl_if(dialect=…)`, created by its migration on that database) is not missing."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool,
+                compare_to: Any) -> bool:
+        made_if = getattr(obj, "_ddl_if", None)
+        return reflected or made_if is None or made_if.dialect in (None, dialect)
+
+    return include
+
+
 def run_with(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_for_this_database(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
