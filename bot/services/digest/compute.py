@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.digest import fixing
 from bot.services.digest import queries as q
-from bot.services.digest.figures import Figures
+from bot.services.digest.figures import Figures, History
 from bot.services.digest.open_alerts import open_alerts
 from bot.services.digest.queries import Reach
 from bot.services.digest.tree import OrgTree, org_tree, schedules_of
@@ -135,41 +135,6 @@ class MissingList(Sequence[Missing]):
         row = self._rows[i]
         return Missing(row[q.MEMBER_ID], row[q.NAME], row[q.UNIT_ID],
                        self._org.label(row[q.UNIT_ID], self._root), Reach(row[q.REACH]))
-
-
-class History(Sequence[tuple[date, Figures]]):
-    """A digest's daily figures for its chart, oldest first: read from the run's shared
-    (unit, day) → figures when asked (5,000 digests × 14 days were 70,000 tuples made for
-    the few charts a tick draws)."""
-
-    __slots__ = ("_unit", "_days", "_figures")
-
-    def __init__(self, unit_id: int, days: Sequence[date],
-                 figures: Mapping[tuple[int, date], Figures]) -> None:
-        self._unit, self._days, self._figures = unit_id, days, figures
-
-    def __len__(self) -> int:
-        return len(self._days)
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[date, Figures]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[date, Figures]]: ...
-    def __getitem__(self, index: int | slice
-                    ) -> tuple[date, Figures] | list[tuple[date, Figures]]:
-        if isinstance(index, slice):
-            return [self._point(d) for d in self._days[index]]
-        return self._point(self._days[index])
-
-    def _point(self, day: date) -> tuple[date, Figures]:
-        return day, _shared(self._figures.get((self._unit, day)))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, History | list | tuple):
-            return len(self) == len(other) and list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # compared by content, like a list
 
 
 @dataclass(frozen=True)
