@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Holiday, OutboxMessage, Role
 from bot.runtime.tick import run_tick
+from bot.services.digest import queue
 from tests.digest.helpers import MONDAY, SHANGHAI, at, contact, members, report, unit
 
 
@@ -87,6 +88,15 @@ async def test_charts_beyond_the_time_budget_follow_in_the_next_ticks(
             [lead] = await members(s, u, [f"Lead {i}"], first_uid=430 + i)
             await contact(s, u, lead)
     monkeypatch.setattr("bot.services.digest.queue.CHART_SECONDS_PER_TICK", 0.0)
+    # What each tick computes: every text's unit at first, then only the chart it draws.
+    computed: list[tuple[list[int], list[int]]] = []
+    real = queue.compute_digests
+
+    async def compute(*args: Any, **kwargs: Any) -> Any:
+        computed.append((list(kwargs["unit_ids"]), list(kwargs["charts"])))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "compute_digests", compute)
     assert (await tick(db, at(MONDAY, "18:00"))).counts["digest"] == 5  # every text at once
     kinds = [r.kind for r in await digest_rows(db)]
     assert kinds.count("digest") == 5 and kinds.count("digest_chart") in (1, 2)
@@ -94,6 +104,8 @@ async def test_charts_beyond_the_time_budget_follow_in_the_next_ticks(
         assert (await tick(db, at(MONDAY, f"18:0{minute}"))).counts.get("digest", 0) == 0
     kinds = [r.kind for r in await digest_rows(db)]
     assert kinds.count("digest_chart") == 5 and len(kinds) == 10
+    assert len(computed[0][0]) == 4 and len(computed[0][1]) == 1  # 4 units' texts, 1 chart
+    assert all(units == charts and len(units) == 1 for units, charts in computed[1:])
 
 
 async def test_no_digest_on_a_day_off(db: Database) -> None:

@@ -114,11 +114,12 @@ async def queue_due_digests(session: AsyncSession, *, now: datetime, default_tim
     if not texts and not charts:
         return DueDigests()
     # Texts first (their ids, hence their turn, come before the charts'); charts within the
-    # time budget, the rest in the next ticks: only theirs read the chart's days.
+    # time budget, the rest in the next ticks: only the units of this tick's texts and charts
+    # are computed, and only the charts' read the chart's days.
     budget = max(1, int(CHART_SECONDS_PER_TICK / CHART_SECONDS_EACH))
     drawn = list(charts.items())[:budget]
     digests = await compute_digests(session, now=now, default_timezone=default_timezone,
-                                    unit_ids=sorted(texts.keys() | charts.keys()),
+                                    unit_ids=sorted(texts.keys() | {u for u, _ in drawn}),
                                     charts=[unit_id for unit_id, _ in drawn])
     result = DueDigests()
     for unit_id, recipients in texts.items():
