@@ -117,7 +117,7 @@ class DirectConnection:
             events._has_events or events.engine._has_events) else None
 
     async def rows(self, statement: Direct, params: Mapping[str, Any] | None = None,
-                   *, named: bool = True) -> Sequence[Any]:
+                   *, named: bool = True) -> list[Any]:
         """The statement's rows (namedtuples), its columns processed as SQLAlchemy would.
         Not `named`: rows read by position only (the driver's own where no column needs
         processing), for reads of tens of thousands of rows: a namedtuple is ~1 µs a row."""
@@ -127,7 +127,7 @@ class DirectConnection:
             self._events.dispatch.before_cursor_execute(
                 self._events, None, plan.sql, args, None, False)
         if self._postgresql:
-            raw: Sequence[Any] = await self._driver.fetch(plan.sql, *args)
+            raw: list[Any] = await self._driver.fetch(plan.sql, *args)
         elif self._off_loop:
             raw = await asyncio.to_thread(_sqlite_rows, self._driver, plan.sql, args)
         else:
@@ -135,16 +135,13 @@ class DirectConnection:
         if plan.row is None:
             return []
         results = plan.results
+        if any(results):
+            raw = [tuple([value if p is None or value is None else p(value)
+                          for p, value in zip(results, r, strict=True)]) for r in raw]
         if not named:
-            if not any(results):
-                return raw
-            return [tuple([value if p is None or value is None else p(value)
-                           for p, value in zip(results, r, strict=True)]) for r in raw]
+            return raw
         make = plan.row._make
-        if not any(results):
-            return [make(r) for r in raw]
-        return [make([value if p is None or value is None else p(value)
-                      for p, value in zip(results, r, strict=True)]) for r in raw]
+        return [make(r) for r in raw]
 
     async def first(self, statement: Direct,
                     params: Mapping[str, Any] | None = None) -> Any | None:
@@ -155,10 +152,10 @@ class DirectConnection:
         await self.rows(statement, params)
 
 
-def _sqlite_rows(connection: Any, sql: str, args: Sequence[Any]) -> Sequence[Any]:
+def _sqlite_rows(connection: Any, sql: str, args: Sequence[Any]) -> list[Any]:
     cursor = connection.execute(sql, args)
     try:
-        return cursor.fetchall() if cursor.description else ()
+        return cursor.fetchall() if cursor.description else []
     finally:
         cursor.close()
 

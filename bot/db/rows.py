@@ -11,7 +11,6 @@ own connection, so in its transaction, and return plain named tuples.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exc
@@ -22,7 +21,7 @@ from bot.db.direct import Direct, DirectConnection
 
 
 async def core(session: AsyncSession, statement: ClauseElement, *,
-               named: bool = True) -> Sequence[Any]:
+               named: bool = True) -> list[Any]:
     """The rows of `statement` (a column select, no ORM entities) in `session`'s
     transaction, as named tuples (a column's key is its attribute); not `named`, as rows
     read by position only (the long reads: tens of thousands of rows)."""

@@ -152,6 +152,6 @@ class Alert(Base):
 
 
 # The condition of ix_reports_abnormal_day, written as the index's: a query that says
-# `Report.status == ReportStatus.ABNORMAL` passes 'abnormal' as a parameter, which a
-# partial index cannot be proved to cover (SQLite; PostgreSQL's generic plans).
+# `Report.status == ReportStatus.ABNORMAL` passes 'abnormal' as a parameter, which SQLite
+# cannot prove the partial index to cover.
 ABNORMAL_REPORT = Report.status == literal_column(f"'{ReportStatus.ABNORMAL.value}'")

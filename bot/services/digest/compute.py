@@ -296,10 +296,11 @@ async def _with_past(session: AsyncSession, org: OrgTree, days: dict[int, date],
     before = max(days.values()) - timedelta(days=1)
     if first <= before:
         yesterday = min(days.values()) - timedelta(days=1)
-        result.update(await fixing.stored(
-            session, days if len(days) <= 50 else None, min(yesterday, before), before,
-            history=(charted if len(charted) < len(org.units) else None, first)
-            if first < yesterday else None))
+        # The charts' longer run of days: for every unit when all of them are charted.
+        longer = ((charted if len(charted) < len(org.units) else None, first)
+                  if first < yesterday else None)
+        result.update(await fixing.stored(session, days if len(days) <= 50 else None,
+                                          min(yesterday, before), before, history=longer))
         past_days = [first + timedelta(i) for i in range((before - first).days + 1)]
         missing: list[tuple[int, date]] = []
         for n, (t, d) in enumerate(days.items(), start=1):

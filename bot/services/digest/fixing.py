@@ -30,6 +30,7 @@ from bot.db.rows import core
 from bot.services.digest import past
 from bot.services.digest import queries as q
 from bot.services.digest.figures import Figures
+from bot.services.digest.tree import schedules_of
 from bot.services.reports.schedule import Schedule
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ async def fix_due(session: AsyncSession, *, now: datetime, default_timezone: str
     units = await q.load_units(session)
     if not units:
         return 0
-    schedules = q.resolve_schedules(units, default_timezone)
+    schedules = schedules_of(units, default_timezone)
     # Units by the last day closed for them (one or two groups: their zones and prompts).
     closed: dict[date, list[int]] = defaultdict(list)
     for unit in units:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import OutboxMessage
 from bot.services.digest import queries as q
 from bot.services.digest.compute import UnitDigest, compute_digests
+from bot.services.digest.tree import schedules_of
 from bot.services.org.recipients import Recipient, chains_for
 from bot.services.outgoing import Outgoing
 from bot.services.reports.schedule import Schedule
@@ -88,7 +89,7 @@ async def queue_due_digests(session: AsyncSession, *, now: datetime, default_tim
                             admin_ids: Collection[int] = ()) -> DueDigests:
     """The digests due at `now` that are not in the outbox yet (texts first)."""
     units = await q.load_units(session)
-    schedules = q.resolve_schedules(units, default_timezone)
+    schedules = schedules_of(units, default_timezone)
     due: dict[int, date] = {}
     for unit_id, schedule in schedules.items():
         local = schedule.local(now)

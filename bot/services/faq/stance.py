@@ -127,9 +127,10 @@ def _limits(plain: str) -> bool:
 
 # The illness itself: a claim about the virus is only made by a message that speaks of it
 # ("天热了注意防暑" shares "天热" with "天气一热，病毒就会自己消失" and says nothing of
-# the virus). "it"/"这个病" stand for it in forwards ("you won't catch it").
+# the virus). "it"/"这个病" stand for it in forwards ("you won't catch it"), and so does
+# being well ("you'll be fine", "吃了就没事").
 _ZH_ILLNESS = re.compile(r"病|毒|感染|传染|染上|疫|新冠|肺炎|阳性|确诊|核酸|防护|预防|防住|免疫|"
-                         r"抵抗力|症状|发烧|发热|咳嗽")
+                         r"抵抗力|症状|发烧|发热|咳嗽|没事|平安")
 _EN_ILLNESS = re.compile(
     r"\b(?:virus\w*|viral|infect\w*|covid\w*|corona\w*|disease|sick\w*|ill|illness|germs?|"
     r"contagious|pandemic|epidemic|immun\w*|prevent\w*|protect\w*|cur(?:e|es|ed|ing)|"
