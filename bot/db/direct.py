@@ -103,8 +103,9 @@ class DirectConnection:
 
     def __init__(self, dialect: Dialect, driver: Any, events: Any = None, *,
                  off_loop: bool = False) -> None:
-        """`events`: the SQLAlchemy Connection whose engine's cursor-execute listeners (the
-        tests' and benchmarks' statement counts) should see these statements too.
+        """`events`: the SQLAlchemy Engine (or a Connection of it) whose cursor-execute
+        listeners (the tests' and benchmarks' statement counts) should see these statements
+        too; they are called without a connection or cursor.
         `off_loop`: on SQLite, run each statement on a worker thread (sqlite3 lets go of
         the GIL while SQLite works), for reads long enough to hold up every other update
         (the digests' counts over 100,000 members); a hand-off costs ~0.1 ms, more than the
@@ -125,7 +126,7 @@ class DirectConnection:
         args = _arguments(plan, params or {})
         if self._events is not None:
             self._events.dispatch.before_cursor_execute(
-                self._events, None, plan.sql, args, None, False)
+                None, None, plan.sql, args, None, False)
         if self._postgresql:
             raw: list[Any] = await self._driver.fetch(plan.sql, *args)
         elif self._off_loop:
