@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -128,12 +128,19 @@ def fmt_date(value: date, form: str = "medium") -> str:
     skeleton = "MMMEd" if form == "full" else "MMMd"
     if value.year != _this_year():
         skeleton = "y" + skeleton
-    return format_skeleton(skeleton, value, locale=_babel_locale())
+    return _by_skeleton(skeleton, value, _current.get())
 
 
 def fmt_skeleton(value: date, skeleton: str) -> str:
     """A date by a CLDR skeleton ("MMMEd": "Sat, Dec 5" / "12月5日周六")."""
-    return format_skeleton(skeleton, value, locale=_babel_locale())
+    return _by_skeleton(skeleton, value, _current.get())
+
+
+@lru_cache(maxsize=4096)
+def _by_skeleton(skeleton: str, value: date, locale: str) -> str:
+    """Babel's skeleton match and pattern formatting cost ~50 µs a date, and a reply, a
+    digest or a confirmation formats the same few days again and again."""
+    return format_skeleton(skeleton, value, locale=Locale.parse(locale))
 
 
 def _local(value: datetime, tz: str | None) -> datetime:
