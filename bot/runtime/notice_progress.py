@@ -41,8 +41,11 @@ async def run_notices(app: Application[Any, Any, Any, Any, BotData, Any]) -> Non
     async with lock:
         data = app.bot_data
         assert data.db is not None and data.settings is not None
+        now = data.clock()
+        async with data.db.direct() as connection:
+            if not await notices.anything_to_do(connection, now):
+                return
         async with data.db.transaction() as session:
-            now = data.clock()
             due = await notices.queue_due(session, now=now,
                                           default_locale=data.settings.default_locale)
             queued = await send(session, due, now=now)

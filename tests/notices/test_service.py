@@ -157,3 +157,30 @@ async def test_a_notices_figures_stay_the_same_after_retention_purges_the_outbox
         assert (await purge(s, now=later, retention_days=90, timezone=TZ)).outbox == 3
         assert (await s.scalars(select(OutboxMessage))).all() == []
     assert await figures_now() == before
+
+
+async def test_the_notice_job_asks_first_whether_anything_is_to_do(db: Database) -> None:
+    """The job's cheap first read (run every few seconds) says yes exactly when the fan-out
+    or a sender's progress message has work: a due notice, then its progress until done."""
+    from sqlalchemy import update
+
+    from bot.services.notices import figures
+
+    async def anything(at: datetime) -> bool:
+        async with db.direct() as connection:
+            return await notices.anything_to_do(connection, at)
+
+    o, scope, notice = await branch_notice(db)
+    async with db.transaction() as s:  # scheduled for later: nothing yet
+        await s.execute(update(Notice).where(Notice.id == notice.id)
+                        .values(scheduled_at=NOW + timedelta(hours=1)))
+    assert not await anything(NOW)
+    assert await anything(NOW + timedelta(hours=1))
+    later = NOW + timedelta(hours=1)
+    async with db.transaction() as s:
+        await send(s, await notices.queue_due(s, now=later, default_locale="zh_CN"), now=later)
+    assert await anything(later)  # fanned out; the sender's progress message still to keep
+    async with db.transaction() as s:
+        assert [n.id for n in await figures.open_progress(s)] == [notice.id]
+        await figures.record_progress(s, notice.id, text="done", message_id=1, done=True)
+    assert not await anything(later + timedelta(days=1))

@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, literal, select, update
+from sqlalchemy import String, and_, bindparam, cast, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.direct import Direct, DirectConnection
 from bot.db.models import (
     Account,
     Member,
@@ -210,6 +211,21 @@ class NoticeCopy:
 def copy_of(notice: Notice, names: tuple[str, ...], *, reminder: bool = False) -> NoticeCopy:
     return NoticeCopy(notice.id, notice.author_name, names, notice.text, notice.media_kind,
                       notice.media_file_id, notice.ack_required, reminder)
+
+
+_ANYTHING_TO_DO = Direct(select(Notice.id).where(or_(
+    and_(Notice.status == NoticeStatus.SCHEDULED,
+         Notice.scheduled_at <= bindparam("now", type_=Notice.scheduled_at.type)),
+    and_(Notice.status == NoticeStatus.QUEUED, Notice.progress_done.is_(False),
+         Notice.progress_chat_id.is_not(None)))).limit(1))
+
+
+async def anything_to_do(connection: DirectConnection, now: datetime) -> bool:
+    """Whether a notice is due for its fan-out (`queue_due`) or has a sender's progress
+    message to keep current (figures.open_progress): one prebuilt read on
+    `Database.direct`'s connection, for the job that asks every few seconds, which
+    otherwise opened a transaction and ran both ORM queries even with no notice at all."""
+    return await connection.first(_ANYTHING_TO_DO, {"now": now}) is not None
 
 
 async def queue_due(session: AsyncSession, *, now: datetime,
