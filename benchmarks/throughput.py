@@ -201,7 +201,8 @@ async def seed(url: str, n: int) -> None:
 
 async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command: list[str],
                   env: dict[str, str], n: int, log: Path,
-                  profiled: bool = False) -> tuple[float, float, float, float]:
+                  profiled: bool = False,
+                  spy: Path | None = None) -> tuple[float, float, float, float]:
     """Start the bot, wait for its N messages, press all buttons; (updates/s, CPU s/update,
     sleeps/update, CPU s per idle second)."""
     members = range(FIRST, FIRST + n)
@@ -232,6 +233,12 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
         if profiled:
             process.send_signal(signal.SIGUSR1)
         cpu0, t0, sw0 = cpu_seconds(process.pid), time.perf_counter(), switches(process.pid)
+        sampler = None
+        if spy is not None:  # the measured phase only, sampled without pausing the bot
+            sampler = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking",
+                "-p", str(process.pid), "-r", "200", "-f", "raw", "-o", str(spy),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         depth = asyncio.Semaphore(DEPTH)
 
         async def press(uid: int, message_id: int, data: str) -> None:
@@ -248,6 +255,9 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
         await wait(confirmed, f"{name}: every confirmation", 120, log)
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds(process.pid) - cpu0
         sleeps = switches(process.pid) - sw0
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)  # py-spy writes its samples and ends
+            await sampler.wait()
         if profiled:
             process.send_signal(signal.SIGUSR2)
             await asyncio.sleep(2.0)
@@ -262,6 +272,42 @@ async def measure(name: str, sandbox: SandboxServer, sb: SandboxClient, command:
 
 
 BURN = "while True: pass"
+
+# Where a py-spy sample goes (`--spy`), by the frames on its stack, first match wins.
+_PARTS = (
+    ("the database", ("bot/db/", "sqlalchemy/", "greenlet")),
+    ("getUpdates (HTTP, JSON, parse)", ("get_updates",)),
+    ("other Bot API calls (HTTP, JSON, parse)", ("Bot._post", "_send_message")),
+    ("our handlers and services", ("handlers/", "bot/services/", "bot/render/", "bot/i18n")),
+    ("our loops (outbox, tick, jobs)", ("bot/outbox/", "bot/runtime/tick", "tick_job",
+                                         "notice_job", "sync_job", "bot/runtime/instances")),
+)
+
+
+def where_samples_go(folder: Path, label: str, n: int) -> None:
+    """Per bot, its py-spy samples of round `n` by part (idle waits left out): how the
+    CPU above the echo bot's divides."""
+    counts: dict[str, dict[str, int]] = {}
+    for bot in ("selfreport", "echo"):
+        found = counts[bot] = {}
+        path = folder / f"{bot}-{label}-{n}.txt"
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            stack, _, number = line.rpartition(" ")
+            frames = stack.split(";")
+            if "selectors.py:468" in frames[-1] or "futures/thread.py" in frames[-1]:
+                continue  # waiting in epoll, an idle worker thread
+            part = next((name for name, marks in _PARTS
+                         if any(m in stack for m in marks)), "PTB and the event loop")
+            found[part] = found.get(part, 0) + int(number)
+    names = [name for name, _ in _PARTS] + ["PTB and the event loop"]
+    print(f"  py-spy samples, round {n} (200/s): part | selfreport | echo bot")
+    for name in names:
+        print(f"    {name:42s} {counts['selfreport'].get(name, 0):6d} "
+              f"{counts['echo'].get(name, 0):6d}")
+    print(f"    {'all':42s} {sum(counts['selfreport'].values()):6d} "
+          f"{sum(counts['echo'].values()):6d}")
 
 
 async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -287,6 +333,14 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
                 sandbox.config.token, str(FIRST), str(args.members), str(args.send_rate)]
     rounds: list[tuple[float, ...]] = []
+
+    def spied(bot: str) -> Path | None:
+        if not args.spy:
+            return None
+        folder = Path(args.spy).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{bot}-{label}-{len(rounds) + 1}.txt"
+
     burners = [await asyncio.create_subprocess_exec(sys.executable, "-c", BURN)
                for _ in range(args.load)]
     try:
@@ -297,10 +351,12 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                 await seed(url, args.members)
                 bot_rate, bot_cpu, bot_sleeps, bot_idle = await measure(
                     "selfreport", sandbox, sb, bot_cmd, bot_env, args.members,
-                    tmp / "bot.log", profiled=bool(args.profile and args.cprofile))
+                    tmp / "bot.log", profiled=bool(args.profile and args.cprofile),
+                    spy=spied("selfreport"))
                 await sb.reset()
                 echo_rate, echo_cpu, echo_sleeps, echo_idle = await measure(
-                    "echo", sandbox, sb, echo_cmd, base_env, args.members, tmp / "echo.log")
+                    "echo", sandbox, sb, echo_cmd, base_env, args.members, tmp / "echo.log",
+                    spy=spied("echo"))
                 await sb.reset()
                 rounds.append((bot_rate, bot_cpu, echo_rate, echo_cpu, bot_sleeps,
                                echo_sleeps, bot_idle, echo_idle))
@@ -321,6 +377,9 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     bot_cpu = statistics.median(r[1] for r in rounds)
     echo_cpu = statistics.median(r[3] for r in rounds)
     wall = statistics.median(r[2] / r[0] for r in rounds)
+    if args.spy:
+        for n in range(1, args.rounds + 1):
+            where_samples_go(Path(args.spy).resolve(), label, n)
     print(f"  median: {bot_cpu * 1000:.2f} ms against {echo_cpu * 1000:.2f} ms CPU/update: "
           f"{bot_cpu / echo_cpu:.2f}x CPU per update, {wall:.2f}x wall time", flush=True)
     return {"database": label, "members": args.members, "concurrency": args.concurrency,
@@ -355,6 +414,10 @@ async def main() -> None:
                         help="exit 1 when a median CPU ratio is above this")
     parser.add_argument("--json", metavar="FILE", help="write the medians here as JSON")
     parser.add_argument("--profile", metavar="DIR", help="profile the bot with pyinstrument")
+    parser.add_argument("--spy", metavar="DIR",
+                        help="sample both bots' measured phase with py-spy (pip install "
+                             "py-spy) into DIR/<bot>-<database>-<round>.txt, and print "
+                             "where each one's samples go")
     parser.add_argument("--cprofile", action="store_true",
                         help="with --profile: cProfile (DIR/bot-<backend>.pstats) instead")
     args = parser.parse_args()
