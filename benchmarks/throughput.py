@@ -421,6 +421,8 @@ async def main() -> None:
     parser.add_argument("--cprofile", action="store_true",
                         help="with --profile: cProfile (DIR/bot-<backend>.pstats) instead")
     args = parser.parse_args()
+    if args.spy and not (Path(sys.executable).parent / "py-spy").exists():
+        parser.error("--spy needs py-spy in this virtualenv: .venv/bin/pip install py-spy")
     results = []
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:

@@ -113,15 +113,17 @@ def _ping_when_idle(engine: AsyncEngine, after: float) -> None:
                 from error  # the pool retries with a new connection
 
 
-def _checkout_and_begin(sync: Any) -> Any:
-    """A pooled SQLite connection in a `BEGIN IMMEDIATE` transaction (in a greenlet: the
-    checkout may connect, and the BEGIN may wait for this process's earlier writer)."""
+def _checkout(sync: Any, begin: bool) -> Any:
+    """A pooled connection, on SQLite (`begin`) in a `BEGIN IMMEDIATE` transaction; run in
+    a greenlet: the checkout may connect or ping, the BEGIN may wait for this process's
+    earlier writer."""
     pooled = sync.raw_connection()
-    try:
-        pooled.dbapi_connection.begin_immediate()
-    except BaseException:
-        pooled.close()
-        raise
+    if begin:
+        try:
+            pooled.dbapi_connection.begin_immediate()
+        except BaseException:
+            pooled.close()
+            raise
     return pooled
 
 
@@ -175,8 +177,7 @@ class Database:
         write lock) and, on SQLite, the BEGIN."""
         sync = self.engine.sync_engine
         sqlite = is_sqlite(self.engine)
-        pooled = await greenlet_spawn(_checkout_and_begin if sqlite else sync.raw_connection,
-                                      *((sync,) if sqlite else ()))
+        pooled = await greenlet_spawn(_checkout, sync, sqlite)
         direct = DirectConnection(self.engine.dialect, pooled.driver_connection, sync)
         if not sqlite:
             try:

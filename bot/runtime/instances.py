@@ -68,8 +68,8 @@ class Heartbeat:
 
     async def beat(self) -> int:
         now = datetime.now(UTC)
-        # Prebuilt statements on the driver (bot.db.direct): every HEARTBEAT seconds, an
-        # ORM transaction of three statements was the idle bot's largest own cost.
+        # Prebuilt statements on the driver (bot.db.direct), not an ORM transaction: this
+        # runs every HEARTBEAT seconds, busy or idle (benchmarks/README.md, idle CPU).
         async with self._db.direct() as connection:
             if not await connection.rows(_BEAT, {"id": self.id, "now": now}):
                 await connection.execute(_JOIN, {"id": self.id, "now": now})

@@ -213,11 +213,17 @@ def copy_of(notice: Notice, names: tuple[str, ...], *, reminder: bool = False) -
                       notice.media_file_id, notice.ack_required, reminder)
 
 
+def _due(now: Any) -> Any:
+    """A notice whose time has come and that is not fanned out yet (`queue_due`)."""
+    return and_(Notice.status == NoticeStatus.SCHEDULED, Notice.scheduled_at <= now)
+
+
+# A fanned-out notice whose sender's progress message is still kept current
+# (figures.open_progress).
+PROGRESS_OPEN = and_(Notice.status == NoticeStatus.QUEUED, Notice.progress_done.is_(False),
+                     Notice.progress_chat_id.is_not(None))
 _ANYTHING_TO_DO = Direct(select(Notice.id).where(or_(
-    and_(Notice.status == NoticeStatus.SCHEDULED,
-         Notice.scheduled_at <= bindparam("now", type_=Notice.scheduled_at.type)),
-    and_(Notice.status == NoticeStatus.QUEUED, Notice.progress_done.is_(False),
-         Notice.progress_chat_id.is_not(None)))).limit(1))
+    _due(bindparam("now", type_=Notice.scheduled_at.type)), PROGRESS_OPEN)).limit(1))
 
 
 async def anything_to_do(connection: DirectConnection, now: datetime) -> bool:
@@ -235,7 +241,7 @@ async def queue_due(session: AsyncSession, *, now: datetime,
     (bot.outbox.send, in this transaction). Idempotent, and safe beside another instance
     doing the same (the notice row is locked, SKIP LOCKED on PostgreSQL)."""
     due = list((await session.scalars(
-        select(Notice).where(Notice.status == NoticeStatus.SCHEDULED, Notice.scheduled_at <= now)
+        select(Notice).where(_due(now))
         .order_by(Notice.id).limit(20).with_for_update(skip_locked=True))).all())
     return [item for notice in due
             for item in await _fan_out(session, notice, now=now, default_locale=default_locale)]

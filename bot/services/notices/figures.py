@@ -30,6 +30,7 @@ from bot.db.models import (
 from bot.locales import resolve_locale
 from bot.services.notices.broadcast import (
     KIND_NOTICE_REMINDER,
+    PROGRESS_OPEN,
     REMIND_EVERY,
     copy_of,
     key_expr,
@@ -104,9 +105,7 @@ async def progress(session: AsyncSession, notice_id: int, scope_path: str | None
 async def open_progress(session: AsyncSession) -> list[Notice]:
     """Notices whose sender's progress message still needs updating."""
     return list((await session.scalars(
-        select(Notice).where(Notice.status == NoticeStatus.QUEUED,
-                             Notice.progress_done.is_(False),
-                             Notice.progress_chat_id.is_not(None))
+        select(Notice).where(PROGRESS_OPEN)
         .order_by(Notice.id).limit(20))).all())
 
 
