@@ -191,10 +191,12 @@ def _missing(d: UnitDigest, *, full: bool) -> _Section | None:
     groups: Iterator[tuple[str, list[Missing]]] = chain(
         ((colon(f"<i>{_label(label)}</i>", "{names}"), list(group))
          for label, group in groupby(pending, key=lambda m: m.unit_names)),
+        # Of a large subtree only its first units' are read (more than the text holds):
+        # their blocked and unlinked would be a part counted as all; the rest is counted.
         ((title, members) for reach, title in (
             (Reach.BLOCKED, _("🚫 Blocked the bot: {names}")),
             (Reach.UNLINKED, _("🔗 Never linked to the bot: {names}")))
-         if (members := d.missing_by(reach))))
+         if d.missing_complete and (members := d.missing_by(reach))))
     items: list[_Item] = []
     used = 0
     for template, members in groups:

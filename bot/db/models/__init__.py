@@ -54,6 +54,7 @@ from bot.db.models.reports import (
     Report,
     ReportRevision,
     ReportStatus,
+    UnitDayReports,
 )
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "SwapStatus",
     "Unit",
     "UnitContact",
+    "UnitDayReports",
     "VolunteerOffer",
     "WebAppLogin",
     "utcnow",

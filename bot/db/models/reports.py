@@ -155,3 +155,22 @@ class Alert(Base):
 # `Report.status == ReportStatus.ABNORMAL` passes 'abnormal' as a parameter, which SQLite
 # cannot prove the partial index to cover.
 ABNORMAL_REPORT = Report.status == literal_column(f"'{ReportStatus.ABNORMAL.value}'")
+
+
+class UnitDayReports(Base):
+    """How many reports the active members of a unit (their unit now) made for a day, and
+    how many of them were abnormal: what the digests and /status count for today, read in
+    one row a unit instead of every report of the day joined with every member.
+
+    Kept by the database itself, in the same transaction as the change, by the triggers of
+    migration 0018 (on reports: insert, delete, a new member, day or status; on members: a
+    new unit or active flag), so that no write path can forget it. `tests/digest/
+    test_unit_day_reports.py` checks it against the count it stands for after random
+    changes, on both databases."""
+
+    __tablename__ = "unit_day_reports"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
+    abnormal: Mapped[int] = mapped_column(Integer)

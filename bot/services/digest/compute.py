@@ -24,19 +24,18 @@ reports made in the subtree, whatever their date, as they stand now: one query f
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.digest import fixing
 from bot.services.digest import queries as q
 from bot.services.digest.figures import Figures, History
+from bot.services.digest.missing import InUnit, Missing, MissingList, missing_lists
 from bot.services.digest.open_alerts import open_alerts
 from bot.services.digest.queries import Reach
 from bot.services.digest.tree import OrgTree, org_tree, schedules_of
@@ -49,21 +48,8 @@ _YIELD_EVERY = 250
 _LISTED_SUBTREE = 200
 
 
-class _InUnit:
-    """A line about someone in a unit below (or at) the digest's: `unit_names` is the path
-    from just below the digest's unit ("Company A", "Branch 3"), or its own name; readers
-    join it with the locale's joiner (bot.i18n.unit_path)."""
-
-    unit_names: tuple[str, ...]
-
-    @property
-    def unit_label(self) -> str:
-        """The names as one string ("Company A / Branch 3"): the dashboard's JSON."""
-        return " / ".join(self.unit_names)
-
-
 @dataclass(frozen=True)
-class AbnormalCase(_InUnit):
+class AbnormalCase(InUnit):
     member_id: int
     member_name: str
     unit_id: int
@@ -79,66 +65,7 @@ class AbnormalCase(_InUnit):
 
 
 @dataclass(frozen=True)
-class Missing(_InUnit):
-    member_id: int
-    name: str
-    unit_id: int
-    unit_names: tuple[str, ...]
-    reach: Reach
-
-
-class MissingList(Sequence[Missing]):
-    """A digest's missing members, in order (unit depth first, then name): a slice of the
-    day's list that every digest of that day shares, each line made when read (at 100,000
-    members the root alone has ~20,000, and each appeared again in every ancestor's digest).
-    """
-
-    __slots__ = ("_rows", "_start", "_stop", "_org", "_root", "_by")
-
-    def __init__(self, rows: Sequence[q.MissingRow], start: int, stop: int, org: OrgTree,
-                 root: int) -> None:
-        self._rows, self._start, self._stop = rows, start, stop
-        self._org, self._root = org, root
-        self._by: dict[str, list[Missing]] = {}
-
-    def __len__(self) -> int:
-        return self._stop - self._start
-
-    @overload
-    def __getitem__(self, index: int) -> Missing: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Missing]: ...
-    def __getitem__(self, index: int | slice) -> Missing | list[Missing]:
-        if isinstance(index, slice):
-            return [self._line(self._start + i) for i in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        return self._line(self._start + index % len(self))
-
-    def __iter__(self) -> Iterator[Missing]:
-        return (self._line(i) for i in range(self._start, self._stop))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, MissingList | list | tuple):
-            return len(self) == len(other) and list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # compared by content, like a list
-
-    def by(self, reach: Reach) -> list[Missing]:
-        if (found := self._by.get(reach)) is None:
-            found = self._by[reach] = [self._line(i) for i in range(self._start, self._stop)
-                                       if self._rows[i][q.REACH] == reach]
-        return found
-
-    def _line(self, i: int) -> Missing:
-        row = self._rows[i]
-        return Missing(row[q.MEMBER_ID], row[q.NAME], row[q.UNIT_ID],
-                       self._org.label(row[q.UNIT_ID], self._root), Reach(row[q.REACH]))
-
-
-@dataclass(frozen=True)
-class OpenAlertLine(_InUnit):
+class OpenAlertLine(InUnit):
     alert_id: int
     member_id: int
     member_name: str
@@ -173,6 +100,12 @@ class UnitDigest:
     # Today's duty shifts of the subtree: (filled, confirmed); see services.duty.shifts.
     shifts: tuple[int, int] = (0, 0)
     alerts: list[OpenAlertLine] = field(default_factory=list)
+
+    @property
+    def missing_complete(self) -> bool:
+        """Whether `missing` holds every missing member, not only its first units' (a large
+        subtree's /status: see services.digest.missing)."""
+        return not isinstance(self.missing, MissingList) or self.missing.complete
 
     def missing_by(self, reach: Reach) -> list[Missing]:
         if isinstance(self.missing, MissingList):
@@ -247,19 +180,8 @@ async def compute_digests(
     for t, d in days.items():
         targets_on[d].add(t)
     for d, on_day in targets_on.items():
-        # Every target's missing members are a slice of the day's one list: it is in the
-        # units' depth-first order, so each subtree's members are next to one another.
-        fetched = await q.missing(session, d, members_in)
-        place = {u: org.order[u] for u in org.units if not org.day_off(u, d)}
-        await asyncio.sleep(0)  # 20,000 rows for the root: three steps, others between
-        shared = [r for r in fetched if r[q.UNIT_ID] in place]
-        shared.sort(key=lambda r: (place[r[q.UNIT_ID]], r[q.NAME], r[q.MEMBER_ID]))
-        await asyncio.sleep(0)
-        keys = [place[r[q.UNIT_ID]] for r in shared]
-        for t in on_day:
-            start = bisect_left(keys, org.order[t])
-            stop = bisect_left(keys, org.order[t] + org.size[t], lo=start)
-            digests[t].missing = MissingList(shared, start, stop, org, t)
+        for t, listed in (await missing_lists(session, org, d, on_day, own, members_in)).items():
+            digests[t].missing = listed
         for case in await q.abnormal(session, d, members_in):
             if case.unit_id not in org.units:
                 continue

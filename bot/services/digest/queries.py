@@ -27,8 +27,8 @@ from bot.db.models import (
     Leave,
     Member,
     Report,
-    ReportStatus,
     Unit,
+    UnitDayReports,
 )
 from bot.db.rows import core
 from bot.services.org.permissions import planned_subtree_clause
@@ -174,28 +174,30 @@ async def leave_days(session: AsyncSession, first: date, last: date, scope: Scop
 
 async def report_counts(session: AsyncSession, first: date, last: date,
                         scope: Scope) -> dict[tuple[int, date], tuple[int, int]]:
-    """(unit, day) → (reports, abnormal reports) of active members."""
-    abnormal = func.sum(case((Report.status == ReportStatus.ABNORMAL, 1), else_=0))
+    """(unit, day) → (reports, abnormal reports) of active members, by their unit now: the
+    counts the database keeps as reports arrive (UnitDayReports), a row a unit and day."""
+    counts = UnitDayReports
     rows = await core(session,
-        select(Member.unit_id, Report.report_date, func.count(), abnormal)
-        .join(Member, Member.id == Report.member_id)
-        .where(Member.active, Report.report_date.between(first, last), _in_scope(scope))
-        .group_by(Member.unit_id, Report.report_date), named=False)
-    return {(u, d): (int(n), int(a or 0)) for u, d, n, a in rows}
+        select(counts.unit_id, counts.day, counts.reports, counts.abnormal)
+        .where(counts.day.between(first, last), counts.reports > 0,
+               _in_scope(scope, counts.unit_id)), named=False)
+    return {(u, d): (int(n), int(a)) for u, d, n, a in rows}
 
 
-def _in_scope(scope: Scope) -> Any:
+def _in_scope(scope: Scope, unit_id: Any = Member.unit_id) -> Any:
+    """Whether `unit_id` (a member's unit by default) is in `scope`."""
     if scope is None:
         return True
     if not isinstance(scope, str):
-        return Member.unit_id.in_(scope)
-    return Member.unit_id.in_(select(Unit.id).where(planned_subtree_clause(Unit.path, scope)))
+        return unit_id.in_(scope)
+    return unit_id.in_(select(Unit.id).where(planned_subtree_clause(Unit.path, scope)))
 
 
-async def missing(session: AsyncSession, day: date, scope: Scope
-                  ) -> Sequence[MissingRow]:
+async def missing(session: AsyncSession, day: date, scope: Scope) -> Sequence[MissingRow]:
     """Active members not on leave without a report for `day` (day-off units included: the
     caller drops them), with whether they can be reached at all."""
+    # "blocked" as EXISTS (through the partial index of blocked accounts), not a join to
+    # every account.
     blocked = exists().where(Account.telegram_user_id == Member.telegram_user_id,
                              Account.blocked_at.is_not(None))
     reach = case((Member.telegram_user_id.is_(None), Reach.UNLINKED.value),
@@ -203,8 +205,7 @@ async def missing(session: AsyncSession, day: date, scope: Scope
     return await core(session,
         select(Member.id, Member.name, Member.unit_id, reach)
         # NOT EXISTS, not a LEFT JOIN … IS NULL: PostgreSQL estimates the latter at one row
-        # and loops over every missing member (100 ms for the root of 100,000, 46 ms hashed);
-        # "blocked" as EXISTS, not a join to every account.
+        # and loops over every missing member (100 ms for the root of 100,000, 46 ms hashed).
         .where(Member.active, _in_scope(scope),
                ~exists().where(Report.member_id == Member.id, Report.report_date == day),
                ~exists().where(Leave.member_id == Member.id, Leave.start_date <= day,
