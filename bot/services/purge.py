@@ -36,6 +36,7 @@ from bot.db.models import (
     Question,
     Report,
     ReportRevision,
+    UnitDayReports,
 )
 from bot.services.notices.broadcast import key_expr
 from bot.services.org import audit
@@ -110,6 +111,8 @@ async def purge(session: AsyncSession, *, now: datetime, retention_days: int, ti
         await keep_notice_outcomes(session, old_outbox)
         await session.execute(delete(OutboxMessage).where(*old_outbox))
         await session.execute(delete(Report).where(Report.report_date < cutoff))
+        # The counts of those days (their triggers took them to nought): no rows left behind.
+        await session.execute(delete(UnitDayReports).where(UnitDayReports.day < cutoff))
         await session.execute(update(FaqAddition).where(FaqAddition.from_question_id.in_(
             select(Question.id).where(old_questions))).values(from_question_id=None))
         await session.execute(delete(Question).where(old_questions))

@@ -24,6 +24,7 @@ from bot.db.models import (
     Report,
     ReportStatus,
     Unit,
+    UnitDayReports,
 )
 from bot.runtime.tick import run_tick
 from bot.services.purge import purge
@@ -115,6 +116,24 @@ async def test_stays_in_a_unit_that_ended_before_the_period_go(db: Database) -> 
         left = sorted((await s.execute(select(Membership.start_day, Membership.end_day))).all(),
                       key=lambda r: r[0])
     assert left == [(cutoff - timedelta(days=9), cutoff), (cutoff, None)]
+
+
+async def test_the_counts_of_purged_days_go_with_their_reports(db: Database) -> None:
+    member_id = await seed(db)
+    cutoff = NOW.date() - timedelta(days=90)
+    async with db.transaction() as s:
+        member = await s.get(Member, member_id)
+        assert member is not None
+        for day in (cutoff - timedelta(days=1), cutoff):
+            s.add(Report(member_id=member_id, unit_id=member.unit_id, report_date=day,
+                         status=ReportStatus.ABNORMAL, temperature=Decimal("38.6")))
+    async with db.transaction() as s:
+        assert (await purge(s, now=NOW, retention_days=90, timezone="Asia/Shanghai")).reports
+    async with db.transaction() as s:
+        counts = (await s.execute(select(UnitDayReports.day, UnitDayReports.reports,
+                                         UnitDayReports.abnormal))).all()
+    assert [(d, n, a) for d, n, a in counts if d < NOW.date() - timedelta(days=30)] == [
+        (cutoff, 1, 1)]
 
 
 async def test_purged_text_leaves_the_sqlite_file(db: Database) -> None:
