@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
@@ -118,8 +118,20 @@ def _babel_locale() -> Locale:
     return Locale.parse(_current.get())
 
 
+# The bot's clock (bot.context.BotData.clock, set by bot.runtime.app): "this year" is the
+# year of the bot's now, not of the machine's, so that a date reads the same in a test or a
+# demo running on another day as in production.
+_clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def set_clock(clock: Callable[[], datetime]) -> None:
+    """Where `fmt_date` reads the current year from."""
+    global _clock
+    _clock = clock
+
+
 def _this_year() -> int:
-    return date.today().year
+    return _clock().year
 
 
 def fmt_date(value: date, form: str = "medium") -> str:

@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.context import BotData, Context
 from bot.db import Database
-from bot.i18n import LOCALES_DIR, use_locale
+from bot.i18n import LOCALES_DIR, set_clock, use_locale
 from bot.render.webapp import set_dashboard_url
 from bot.runtime.replies import WaitOutFloods
 
@@ -58,6 +58,7 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
     application.bot_data.metrics = metrics
     application.bot_data.faq = load_faq(LOCALES_DIR, settings.default_locale)
     set_dashboard_url(settings.webapp_url)
+    set_clock(lambda: application.bot_data.clock())  # looked up each time: tests replace it
     handlers.register(application)
     return application
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,15 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot import i18n
-from bot.i18n import gettext, lazy_gettext, negotiate, resolve_locale, set_locale, use_locale
+from bot.i18n import (
+    fmt_date,
+    gettext,
+    lazy_gettext,
+    negotiate,
+    resolve_locale,
+    set_locale,
+    use_locale,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,3 +95,16 @@ def test_dates_and_numbers_are_formatted_for_the_locale() -> None:
     with use_locale("en"):
         assert i18n.fmt_date(date(2019, 3, 5)) == "Mar 5, 2019"
         assert i18n.fmt_number(12345.5) == "12,345.5"
+
+
+def test_this_year_is_the_year_of_the_bots_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fmt_date leaves out the year of the bot's now (BotData.clock, which a demo or a test may
+    set to another day), not of the machine's."""
+    monkeypatch.undo()  # the suite's fixed year (tests/conftest.py) off for this test
+    monkeypatch.setattr(i18n, "_clock", lambda: datetime(2025, 12, 31, 20, tzinfo=UTC))
+    with use_locale("en"):
+        assert fmt_date(date(2025, 12, 5)) == "Dec 5"
+        assert fmt_date(date(2026, 1, 5)) == "Jan 5, 2026"
+    i18n.set_clock(lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    with use_locale("en"):
+        assert fmt_date(date(2026, 1, 5)) == "Jan 5"
