@@ -175,3 +175,24 @@ async def test_quick_taps_under_telegrams_limits_are_all_answered_and_end_on_the
     stats = await sb.stats()
     assert stats["flood_limited"].get("501", 0) > 0  # the limits were reached...
     assert stats["errors"]["400"] == 0  # ...and nothing was refused or lost
+
+
+async def test_a_large_subtree_lists_its_first_units_and_counts_the_rest(
+    sb: SandboxClient, db: Database, bot_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over HEAD missing (made 1 here), /status reads the first units' missing members only:
+    the chat shows those names, the count of all, the rest counted, and the remind button."""
+    from bot.services.digest import missing
+
+    t = await seed(db)
+    monkeypatch.setattr(missing, "HEAD", 1)
+    bot_app.bot_data.clock = lambda: at(MONDAY, "15:00")
+    await sb.create_user(502, "Admin", language_code="en")
+    reply = await ask(sb, 502, "/status")
+    assert "Reported: 2 / 5 (40%)" in reply["text"]
+    # Admin (the group's own member) is the first unit's; Lead A and Plain are not read.
+    assert "3 not reported" in reply["text"] and "Group: Admin" in reply["text"]
+    assert "Lead A" not in reply["text"] and "Plain" not in reply["text"]
+    assert "+2 more" in reply["text"]
+    assert buttons(reply)[0] == ("🔔 Remind those not reported",
+                                 f"nx:r:{t['group'].id}:20261130")
