@@ -1,10 +1,10 @@
 """Leaders' daily digests: each unit's whole-subtree figures for its own local date.
 
 Computed for many units at once from a small, constant number of aggregate queries (see
-`digest_queries`): today's member, leave and report counts GROUP BY the member's current unit,
-then rolled up the tree by
-materialised path in Python. A parent's figures are therefore exactly the sum of its
-children's plus its own direct members'.
+services.digest.queries): today's member and leave counts GROUP BY the member's current unit
+and the report counts the database keeps by that unit (`unit_day_reports`), then rolled up
+the tree by materialised path in Python. A parent's figures are therefore exactly the sum of
+its children's plus its own direct members'.
 
 Definitions (per unit and local date):
 - expected: active members not on leave that day, 0 when the member's unit is on a day off
