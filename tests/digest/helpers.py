@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import Database
 from bot.db.models import (
     Account,
     Alert,
@@ -21,12 +22,21 @@ from bot.db.models import (
     Unit,
     UnitContact,
 )
+from bot.services.digest.compute import compute_digests
 from bot.services.org import units as org
 from tests.support.builders import MONDAY, SHANGHAI, SINCE, at
 
 __all__ = ["MONDAY", "SHANGHAI", "at"]
 
 SUNDAY = MONDAY - timedelta(days=1)
+
+
+async def digests(db: Database, now: datetime | None = None, **kwargs: Any) -> Any:
+    """compute_digests in a transaction of its own, at `now` (Monday 13:00 in Shanghai, after
+    the deadline, unless given)."""
+    async with db.transaction() as s:
+        return await compute_digests(s, now=now or at(MONDAY, "13:00"),
+                                     default_timezone=SHANGHAI, **kwargs)
 
 
 async def unit(session: AsyncSession, *path: str, **fields: Any) -> Unit:

@@ -15,14 +15,9 @@ from bot.services.digest import compute
 from bot.services.digest.compute import Figures, Reach, compute_digests
 from bot.services.digest.fixing import fix_due
 from bot.services.members.history import assign
-from tests.digest.helpers import MONDAY, SHANGHAI, SUNDAY, at, members, report, unit
+from tests.digest.helpers import MONDAY, SHANGHAI, SUNDAY, at, digests, members, report, unit
 
 NOW = at(MONDAY, "13:00")
-
-
-async def digests(db: Database, now: Any = NOW, **kwargs: Any) -> Any:
-    async with db.transaction() as s:
-        return await compute_digests(s, now=now, default_timezone=SHANGHAI, **kwargs)
 
 
 def figures(f: Figures) -> tuple[int, int, int]:

@@ -16,15 +16,10 @@ from bot.db.models import Account
 from bot.i18n import use_locale
 from bot.render.digest import digest_text
 from bot.services.digest import missing as missing_module
-from bot.services.digest.compute import Reach, compute_digests
-from tests.digest.helpers import MONDAY, SHANGHAI, at, members, report, unit
+from bot.services.digest.compute import Reach
+from tests.digest.helpers import MONDAY, at, digests, members, report, unit
 
 NOW = at(MONDAY, "13:00")
-
-
-async def digests(db: Database, **kwargs: Any) -> Any:
-    async with db.transaction() as s:
-        return await compute_digests(s, now=NOW, default_timezone=SHANGHAI, **kwargs)
 
 
 async def seed(db: Database) -> dict[str, Any]:

@@ -12,15 +12,18 @@ from bot.db import Database
 from bot.db.models import Alert, ReportStatus
 from bot.i18n import use_locale
 from bot.render.digest import digest_text
-from bot.services.digest.compute import compute_digests
-from tests.digest.helpers import MONDAY, SHANGHAI, SUNDAY, alert, at, members, report, unit
+from tests.digest.helpers import (
+    MONDAY,
+    SUNDAY,
+    alert,
+    at,
+    digests,
+    members,
+    report,
+    unit,
+)
 
 NOW = at(MONDAY, "13:00")
-
-
-async def digests(db: Database, **kwargs: Any) -> Any:
-    async with db.transaction() as s:
-        return await compute_digests(s, now=NOW, default_timezone=SHANGHAI, **kwargs)
 
 
 async def seed(db: Database) -> dict[str, Any]:

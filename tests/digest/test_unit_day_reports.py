@@ -5,6 +5,7 @@ SQLite and PostgreSQL; the migration counts the reports already there."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -92,11 +93,16 @@ async def _apply(conn: AsyncConnection, op: tuple[Any, ...]) -> None:
                            {"day": DAY - timedelta(args[0])})
 
 
-async def _organisation(conn: AsyncConnection) -> None:
+async def _empty(conn: AsyncConnection) -> None:
     for table in ("reports", "members", "unit_day_reports"):
         await conn.execute(text(f"DELETE FROM {table}"))
     await conn.execute(text("DELETE FROM units WHERE parent_id IS NOT NULL"))
     await conn.execute(text("DELETE FROM units"))
+
+
+async def _organisation(conn: AsyncConnection, *, gone: Collection[int] = ()) -> None:
+    """Units 1 ─ 2, 3; members 1–6 over them (member m in UNITS[m % 3]), those `gone`
+    inactive."""
     await conn.execute(text(
         "INSERT INTO units (id, parent_id, name, path, active, created_at) VALUES "
         "(1, NULL, 'G', '/1/', :yes, :at), (2, 1, 'A', '/1/2/', :yes, :at), "
@@ -104,8 +110,9 @@ async def _organisation(conn: AsyncConnection) -> None:
     for m in MEMBERS:
         await conn.execute(text(
             "INSERT INTO members (id, unit_id, name, role, active, created_at, updated_at) "
-            "VALUES (:m, :u, :name, 'member', :yes, :at, :at)"),
-            {"m": m, "u": UNITS[m % len(UNITS)], "name": f"M{m}", "yes": True, "at": AT})
+            "VALUES (:m, :u, :name, 'member', :active, :at, :at)"),
+            {"m": m, "u": UNITS[m % len(UNITS)], "name": f"M{m}", "active": m not in gone,
+             "at": AT})
 
 
 def _rows(rows: Any) -> list[tuple[int, date, int, int]]:
@@ -118,6 +125,7 @@ def _rows(rows: Any) -> list[tuple[int, date, int, int]]:
 async def test_the_counts_are_what_they_count_after_any_changes(
         db: Database, ops: list[tuple[Any, ...]]) -> None:
     async with db.engine.begin() as conn:
+        await _empty(conn)
         await _organisation(conn)
     for op in ops:  # each change its own transaction, as the bot makes them
         async with db.engine.begin() as conn:
@@ -133,6 +141,7 @@ async def test_a_move_and_a_departure_take_the_reports_with_them(db: Database) -
     """The case the digests depend on, spelled out: a member's reports follow them to their
     new unit, leave the count when they leave and come back when they return."""
     async with db.engine.begin() as conn:
+        await _empty(conn)
         await _organisation(conn)
         for op in (("report", 1, 0, True), ("report", 1, 1, False), ("report", 2, 0, False)):
             await _apply(conn, op)
@@ -161,16 +170,7 @@ async def test_the_migration_counts_the_reports_already_there(
     database = Database.from_url(database_url)
     try:
         async with database.engine.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO units (id, parent_id, name, path, active, created_at) VALUES "
-                "(1, NULL, 'G', '/1/', :yes, :at), (2, 1, 'A', '/1/2/', :yes, :at), "
-                "(3, 1, 'B', '/1/3/', :yes, :at)"), {"yes": True, "at": AT})
-            for m in MEMBERS:
-                await conn.execute(text(
-                    "INSERT INTO members (id, unit_id, name, role, active, created_at, "
-                    "updated_at) VALUES (:m, :u, :name, 'member', :active, :at, :at)"),
-                    {"m": m, "u": UNITS[m % len(UNITS)], "name": f"M{m}", "active": m != 6,
-                     "at": AT})
+            await _organisation(conn, gone={6})
             for op in (("report", 1, 0, True), ("report", 4, 0, False), ("report", 2, 1, False),
                        ("report", 6, 0, True), ("report", 3, 0, False)):
                 await _apply(conn, op)

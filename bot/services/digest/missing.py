@@ -151,17 +151,17 @@ def _in_order(org: OrgTree, day: date, rows: Iterable[q.MissingRow]) -> list[q.M
 def _first_units(org: OrgTree, own: dict[tuple[int, date], Figures], target: int, day: date
                  ) -> tuple[list[int] | None, int]:
     """The target's first units in order whose missing members (their own figures: expected,
-    not reported) reach HEAD, and how many are missing in the whole subtree; None instead of
-    the units when the whole subtree has no more than HEAD, or they are more than
-    _FIRST_UNITS (few missing in each: reading all of them is then as quick)."""
+    not reported; none on a day off) reach HEAD, and how many are missing in the whole
+    subtree; None instead of the units when the whole subtree has no more than HEAD, or they
+    are more than _FIRST_UNITS (few missing in each: reading all of them is then as quick)."""
+    units = org.subtree(target)
     first: list[int] | None = None
     total = 0
-    for u in org.subtree(target):
-        if org.day_off(u, day) or (figures := own.get((u, day))) is None:
-            continue
-        total += figures.expected - figures.reported
-        if first is None and total >= HEAD:
-            first = org.subtree(target)[:org.order[u] - org.order[target] + 1]
+    for i, u in enumerate(units):
+        if (figures := own.get((u, day))) is not None:
+            total += figures.expected - figures.reported
+            if first is None and total >= HEAD:
+                first = units[:i + 1]
     if total <= HEAD or first is None or len(first) > _FIRST_UNITS:
         return None, total
     return first, total
