@@ -178,6 +178,21 @@ def build_faq(locales: Path) -> tuple[Faq, float, float]:
     return faq, rss_mb() - before, opencc
 
 
+def public_search(s: faq_public.Set, synonyms: dict[str, str]
+                  ) -> Callable[[str, int], list[Any]]:
+    """The bot on a public set's entries, as the chat ranks them: the rumour check for
+    rumours, `Faq.rank` for questions (no answer texts; the shipped synonyms)."""
+    if s.kind == "rumours":
+        rumours = [Rumour(id=i, claim=t[0][:300], paraphrases=[x[:300] for x in t[1:30]],
+                          verdict="false", fact="-") for i, t in s.items]
+        faq = Faq.of({s.locale: KnowledgeBase(s.locale, [], [], rumours, synonyms)}, s.locale)
+        return lambda q, k: list(faq.check_rumour(s.locale, q).matches[:k])
+    entries = [Entry(id=i, category="public", question=t[0][:300],
+                     paraphrases=[x[:300] for x in t[1:30]], answer="-") for i, t in s.items]
+    faq = Faq.of({s.locale: KnowledgeBase(s.locale, [], entries, [], synonyms)}, s.locale)
+    return lambda q, k: faq.rank(s.locale, q, k)
+
+
 def public(data: Path, quick: bool) -> None:
     print("## Public sets: top-1 (top-3) of the bot beside plain BM25 and character TF-IDF\n")
     print("| set | entries | questions | bot | BM25 | char TF-IDF | bot's lead | goal |")
@@ -185,26 +200,8 @@ def public(data: Path, quick: bool) -> None:
     shipped = load_all(ROOT / "locales")
     for s in faq_public.public_sets(data):
         queries = s.queries[:150] if quick else s.queries
-        synonyms = shipped[s.locale].synonyms
-        if s.kind == "rumours":
-            rumours = [Rumour(id=i, claim=t[0][:300], paraphrases=[x[:300] for x in t[1:30]],
-                              verdict="false", fact="-") for i, t in s.items]
-            kb = KnowledgeBase(s.locale, [], [], rumours, synonyms)
-            faq = Faq.of({s.locale: kb}, s.locale)
-
-            def bot(q: str, k: int, faq: Faq = faq, loc: str = s.locale) -> list[Any]:
-                return list(faq.check_rumour(loc, q).matches[:k])
-        else:
-            entries = [Entry(id=i, category="public", question=t[0][:300],
-                             paraphrases=[x[:300] for x in t[1:30]], answer="-")
-                       for i, t in s.items]
-            kb = KnowledgeBase(s.locale, [], entries, [], synonyms)
-            faq = Faq.of({s.locale: kb}, s.locale)
-
-            def bot(q: str, k: int, faq: Faq = faq, loc: str = s.locale) -> list[Any]:
-                return faq.rank(loc, q, k)
         qs = [Query(q, ids) for q, ids in queries]
-        results = {"bot": evaluate(bot, qs)}
+        results = {"bot": evaluate(public_search(s, shipped[s.locale].synonyms), qs)}
         for name, make in (("bm25", faq_public.plain_bm25), ("tfidf", faq_public.char_tfidf)):
             search = make(s.items)
             results[name] = evaluate(lambda q, k, search=search: [
