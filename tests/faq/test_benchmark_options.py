@@ -1,6 +1,7 @@
-"""benchmarks/faq_encoders.py's mixing of the bot's scores with an encoder's cosines: the
-figures in benchmarks/README.md ("sentence encoders") rest on it. A toy encoder stands in for
-the real ones, which are not the bot's dependencies."""
+"""The options measured beside the matcher (benchmarks/README.md, "a learned re-ranker" and
+"sentence encoders"): benchmarks/faq_encoders.py's mixing of the bot's scores with an
+encoder's cosines, and benchmarks/faq_rerank.py's models, on toy data where the answer is
+known. A toy encoder stands in for the real ones, which are not the bot's dependencies."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from benchmarks.faq_encoders import Case, measure, rescaled
+from benchmarks.faq_rerank import pairwise, pointwise, top1
 from bot.services.faq.evaluate import Query
 from bot.services.faq.matcher import Match
 
@@ -45,3 +47,23 @@ def test_weight_zero_is_the_bot_weight_one_the_encoder() -> None:
     # ("c" stays first); at 0.6, 0.4 × 0.95 < 0.4 × 0.3 + 0.6.
     assert rows == [("toy", [0.0, 0.0, 1.0, 1.0])]
     assert len(times) == len(queries) and all(t >= 0 for t in times)
+
+
+def test_the_rerankers_learn_a_feature_that_the_score_misses() -> None:
+    """The score (column 0) puts a wrong entry first; column 5 marks the right one. Trained on
+    such questions, both models put the right entry first on new ones."""
+    rng = np.random.default_rng(7)
+
+    def question() -> tuple[np.ndarray, np.ndarray]:
+        features = rng.random((5, 9))
+        features[:, 0] = [0.9, 0.8, 0.7, 0.6, 0.5]
+        right = np.zeros(5)
+        right[2] = 1
+        features[:, 5] = 0.1
+        features[2, 5] = 0.9
+        return features, right
+
+    train, test = [question() for _ in range(40)], [question() for _ in range(10)]
+    assert top1(test) == 0.0  # the score alone
+    assert top1(test, pointwise(train)) == 1.0
+    assert top1(test, pairwise(train)) == 1.0
