@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 from faq_eval import DEFAULT_DATA, LOCALES, SETS, public_search, rss_mb  # noqa: E402
 
 from bot.services.faq import text  # noqa: E402
-from bot.services.faq.evaluate import Query, evaluate, read_queries  # noqa: E402
+from bot.services.faq.evaluate import Query, evaluate, percentile, read_queries  # noqa: E402
 from bot.services.faq.kb import all_texts, load_all  # noqa: E402
 from bot.services.faq.matcher import Match  # noqa: E402
 from bot.services.faq.service import Faq  # noqa: E402
@@ -147,10 +147,6 @@ def mixed_top1(case: Case, bot: dict[str, list[Any]], encoded: dict[str, np.ndar
     return evaluate(search, case.queries).top1
 
 
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def measure(encoder: Encoder, cases: list[Case], weights: list[float]
             ) -> tuple[list[tuple[str, list[float]]], list[float]]:
     rows, times = [], []
@@ -188,7 +184,6 @@ def main() -> int:
             print(f"{name}: not installed ({error.name}); see this script's docstring\n")
             continue
         rows, times = measure(encoder, cases, args.weights)
-        times.sort()
         print(f"## {name}: {sum(times) / len(times):.1f} ms CPU a question (p50 "
               f"{percentile(times, 0.5):.1f}, p99 {percentile(times, 0.99):.1f}; "
               f"{len(times)} questions, one core), "

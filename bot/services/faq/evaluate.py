@@ -99,7 +99,7 @@ def read_queries(path: Path, known_ids: set[str] | None = None) -> list[Query]:
     return queries
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
@@ -139,8 +139,8 @@ def evaluate(search: Callable[[str, int], list[Match]], queries: Sequence[Query]
     denominator = max(1, len(scoped))
     result.top1, result.top3 = hits1 / denominator, hits3 / denominator
     result.mrr = reciprocal / denominator
-    result.p50_ms = _percentile(times, 0.5)
-    result.p99_ms = _percentile(times, 0.99)
+    result.p50_ms = percentile(times, 0.5)
+    result.p99_ms = percentile(times, 0.99)
     result.mean_ms = sum(times) / len(times)
     return result
 
