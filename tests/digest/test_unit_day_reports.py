@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database, migrate
+from tests.support.migrations import before
 
 DAY = date(2026, 11, 30)
 AT = datetime(2026, 11, 1)
@@ -166,9 +167,7 @@ async def test_a_move_and_a_departure_take_the_reports_with_them(db: Database) -
 
 async def test_the_migration_counts_the_reports_already_there(
         database_url: str, db: Database) -> None:
-    await migrate.downgrade(database_url, "0017_abnormal_reports_index")
-    database = Database.from_url(database_url)
-    try:
+    async with before(database_url, "0017_abnormal_reports_index") as database:
         async with database.engine.begin() as conn:
             await _organisation(conn, gone={6})
             for op in (("report", 1, 0, True), ("report", 4, 0, False), ("report", 2, 1, False),
@@ -177,8 +176,6 @@ async def test_the_migration_counts_the_reports_already_there(
         await migrate.upgrade(database_url)
         async with database.engine.connect() as conn:
             counted = _rows(await conn.execute(text(_COUNTED)))
-    finally:
-        await database.dispose()
     # Members 1 and 4 in unit 2, 2 in unit 3, 3 in unit 1; 6 has left: not counted.
     assert counted == [(1, DAY, 1, 0), (2, DAY, 2, 1), (3, DAY - timedelta(1), 1, 0)]
     await migrate.check(database_url)

@@ -8,15 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import text
 
 from bot.db import Database, migrate
+from tests.support.migrations import before
 
 
 async def test_memberships_start_on_each_active_members_creation_day(
         database_url: str, db: Database) -> None:
-    # `db` empties PostgreSQL's tables afterwards: the rows written here would be in the next
-    # test's database on the same worker.
-    await migrate.downgrade(database_url, "0015_webapp_logins")
-    database = Database.from_url(database_url)
-    try:
+    async with before(database_url, "0015_webapp_logins") as database:
         async with database.engine.begin() as conn:
             await conn.execute(text(
                 "INSERT INTO units (id, parent_id, name, path, timezone, active, created_at) "
@@ -36,8 +33,6 @@ async def test_memberships_start_on_each_active_members_creation_day(
                 "SELECT member_id, unit_id, start_day, end_day FROM memberships "
                 "ORDER BY member_id"))).all()
             stored = (await conn.execute(text("SELECT count(*) FROM daily_figures"))).scalar()
-    finally:
-        await database.dispose()
     assert [(m, u, date.fromisoformat(str(s)), e) for m, u, s, e in rows] == [
         (1, 901, date(2026, 11, 30), None), (2, 902, date(2026, 11, 29), None)]
     assert stored == 0
