@@ -16,6 +16,7 @@ from bot.context import BotData, Context
 from bot.db import Database
 from bot.i18n import LOCALES_DIR, set_clock, use_locale
 from bot.render.webapp import set_dashboard_url
+from bot.runtime.http import AiohttpRequest
 from bot.runtime.replies import WaitOutFloods
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Replies wait out a flood answer instead of being lost (the outbox paces itself).
         .rate_limiter(WaitOutFloods())
+        # The Bot API's calls on aiohttp, not httpx: a third less CPU an update (bot.runtime.http).
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(pool_size=1))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
