@@ -7,7 +7,10 @@ message with one button; then, measured, every member presses it: one callback_q
 each, which the selfreport bot answers by recording the report (answerCallbackQuery +
 editMessageText with the confirmation) and the echo bot by answerCallbackQuery +
 editMessageText with the button's data. The same Bot API calls per update for both, at
-the same pace: each waits for its turn at SEND_RATE (`--send-rate`), as our replies do.
+the same pace: each waits for its turn at SEND_RATE (`--send-rate`), as our replies do. The
+echo bot is PTB's bare default, httpx included; with `--echo-request aiohttp` it makes its
+calls on the selfreport bot's transport (bot.runtime.http), which shows what the bot costs
+beyond the transport.
 
 Printed per bot: updates/s (wall clock, presses kept 32 deep so that the bot is never idle)
 and the bot process's CPU time per update (/proc utime + stime over the measured phase);
@@ -23,7 +26,7 @@ DIR/bot-<backend>.txt (`--cprofile`: cProfile's DIR/bot-<backend>.pstats, CPU ti
 
     .venv/bin/python benchmarks/throughput.py [--members 500] [--concurrency 1] [--pg URL]
         [--no-sqlite] [--rounds 3] [--load 2] [--goal 1.3] [--json FILE]
-        [--profile DIR [--cprofile]]
+        [--profile DIR [--cprofile]] [--echo-request httpx|aiohttp] [--spy DIR]
 
 Figures are recorded in benchmarks/README.md.
 """
@@ -61,7 +64,8 @@ PACED_CALLS = frozenset({"sendmessage", "editmessagetext", "answercallbackquery"
 
 # -- the echo bot (run as its own process: `throughput.py echo-bot URL TOKEN FIRST N`) --------
 
-def echo_bot(url: str, token: str, first: int, n: int, rate: float) -> None:
+def echo_bot(url: str, token: str, first: int, n: int, rate: float,
+             transport: str = "httpx") -> None:
     from aiolimiter import AsyncLimiter
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import Application, BaseRateLimiter, CallbackQueryHandler, ContextTypes
@@ -104,9 +108,14 @@ def echo_bot(url: str, token: str, first: int, n: int, rate: float) -> None:
 
         await asyncio.gather(*(one(first + i) for i in range(n)))
 
-    app = (Application.builder().token(token).base_url(f"{url}/bot")
-           .base_file_url(f"{url}/file/bot").rate_limiter(Paced()).post_init(post_init)
-           .build())
+    builder = (Application.builder().token(token).base_url(f"{url}/bot")
+               .base_file_url(f"{url}/file/bot").rate_limiter(Paced()).post_init(post_init))
+    if transport == "aiohttp":  # the bot's own transport (`--echo-request aiohttp`)
+        from bot.runtime.http import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(pool_size=1))
+    app = builder.build()
     app.add_handler(CallbackQueryHandler(pressed))
     app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
 
@@ -331,7 +340,8 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                "SEND_RATE": str(args.send_rate), "METRICS_LISTEN": "",
                "UPDATE_CONCURRENCY": str(args.concurrency), "LOG_LEVEL": "WARNING"}
     echo_cmd = [sys.executable, str(Path(__file__).resolve()), "echo-bot", sandbox.url,
-                sandbox.config.token, str(FIRST), str(args.members), str(args.send_rate)]
+                sandbox.config.token, str(FIRST), str(args.members), str(args.send_rate),
+                args.echo_request]
     rounds: list[tuple[float, ...]] = []
 
     def spied(bot: str) -> Path | None:
@@ -366,7 +376,8 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             await burner.wait()
         await sandbox.stop()
     print(f"{label}: {args.members} one-tap reports, UPDATE_CONCURRENCY {args.concurrency}, "
-          f"{args.rounds} round(s), {args.load} busy process(es) beside; "
+          f"{args.rounds} round(s), {args.load} busy process(es) beside, echo bot on "
+          f"{args.echo_request}; "
           f"load average {os.getloadavg()[0]:.1f}")
     for bot_rate, bot_cpu, echo_rate, echo_cpu, bot_sl, echo_sl, bot_idle, echo_idle in rounds:
         print(f"  selfreport: {bot_rate:7.1f} updates/s, {bot_cpu * 1000:6.2f} ms CPU/update"
@@ -384,6 +395,7 @@ async def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
           f"{bot_cpu / echo_cpu:.2f}x CPU per update, {wall:.2f}x wall time", flush=True)
     return {"database": label, "members": args.members, "concurrency": args.concurrency,
             "rounds": args.rounds, "busy_processes": args.load,
+            "echo_request": args.echo_request,
             "load_average": round(os.getloadavg()[0], 2),
             "cpu_ms_per_update": round(bot_cpu * 1000, 3),
             "echo_cpu_ms_per_update": round(echo_cpu * 1000, 3),
@@ -408,6 +420,10 @@ async def main() -> None:
                         default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a database is created and dropped)")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--echo-request", choices=("httpx", "aiohttp"), default="httpx",
+                        help="the echo bot's Bot API transport: PTB's default (httpx), or "
+                             "the selfreport bot's own (bot.runtime.http), to see what the "
+                             "bot costs beyond the transport")
     parser.add_argument("--load", type=int, default=0, metavar="N",
                         help="keep N busy processes running beside the bots")
     parser.add_argument("--goal", type=float, default=1.3,
@@ -442,6 +458,6 @@ async def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["echo-bot"]:
         echo_bot(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
-                 float(sys.argv[6]))
+                 float(sys.argv[6]), *sys.argv[7:8])
     else:
         asyncio.run(main())

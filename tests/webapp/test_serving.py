@@ -4,6 +4,7 @@ the sandbox's initData, which the bot accepts as Telegram's."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,10 @@ async def test_status_offers_the_dashboard_and_sets_the_menu_button(
     dashboard = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row
                  if "web_app" in b]
     assert dashboard == [{"text": "📊 Dashboard", "web_app": {"url": settings.webapp_url}}]
+    for _ in range(250):  # the menu button is set after the reply: up to 5 s for it
+        if ALAN in sandbox.state.menu_buttons:
+            break
+        await asyncio.sleep(0.02)
     assert sandbox.state.menu_buttons[ALAN] == {
         "type": "web_app", "text": "📊 Dashboard", "web_app": {"url": settings.webapp_url}}
     [refused] = await ask(sb, MIA, "/status")  # a member: no button, no menu
