@@ -15,12 +15,16 @@ NetworkError for any other failure of the connection (it was not). Time-outs map
 aiohttp's: connect (waiting for a pooled connection included) to `sock_connect` and
 `connect`, read to `sock_read`. aiohttp has no time-out for writing a request, so a request
 that uploads a file also has a total time-out (`media_total`), as a stalled upload must not
-hold its update for ever. Proxies come from the environment (HTTPS_PROXY), as with httpx.
+hold its update for ever. A proxy comes from the environment (HTTPS_PROXY, NO_PROXY), as
+with httpx, looked up once per host: aiohttp's own `trust_env` also looks for a .netrc on a
+worker thread for every request, which cost more CPU than the transport saved.
 """
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -42,7 +46,8 @@ class AiohttpRequest(BaseRequest):
     """Bot API requests on one aiohttp session (its pool of `pool_size` connections),
     opened by `initialize` and closed by `shutdown`."""
 
-    __slots__ = ("_session", "_pool_size", "_read", "_connect", "_pool", "_media_total")
+    __slots__ = ("_session", "_pool_size", "_read", "_connect", "_pool", "_media_total",
+                 "_proxies")
 
     def __init__(self, pool_size: int = POOL_SIZE, *, read_timeout: float = READ_TIMEOUT,
                  connect_timeout: float = CONNECT_TIMEOUT, pool_timeout: float = POOL_TIMEOUT,
@@ -51,6 +56,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_size = pool_size
         self._read, self._connect, self._pool = read_timeout, connect_timeout, pool_timeout
         self._media_total = media_total
+        self._proxies: dict[tuple[str, str], str | None] = {}  # (scheme, host): proxy
 
     @property
     def read_timeout(self) -> float | None:
@@ -61,7 +67,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
-                timeout=aiohttp.ClientTimeout(total=None), trust_env=True,
+                timeout=aiohttp.ClientTimeout(total=None),
                 headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:
@@ -96,9 +102,20 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=total, connect=waiting, sock_connect=connect,
                                         sock_read=read)
         try:
-            async with session.request(method, url, data=data, timeout=timeout) as response:
+            async with session.request(method, url, data=data, timeout=timeout,
+                                       proxy=self._proxy_for(url)) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's own time-outs are TimeoutErrors too
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The environment's proxy for `url`'s scheme and host (None: go direct)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxy = urllib.request.getproxies().get(parts.scheme)
+            bypass = proxy is not None and urllib.request.proxy_bypass(parts.netloc)
+            self._proxies[key] = None if bypass else proxy
+        return self._proxies[key]

@@ -132,3 +132,32 @@ async def test_it_works_again_after_shutdown_and_not_before_initialize(
         await request.initialize()
         assert (await request.post(url))["is_bot"] is True
         await request.shutdown()
+
+
+async def test_a_proxy_from_the_environment_is_used_unless_the_host_is_excluded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:  # a plain HTTP proxy's view
+        seen.append(str(request.url))
+        return web.json_response({"ok": True, "result": {"via": "proxy"}})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    request = AiohttpRequest(connect_timeout=0.5)
+    await request.initialize()
+    try:
+        assert await request.post("http://api.example/bot123:ABC/getMe") == {"via": "proxy"}
+        assert seen == ["http://api.example/bot123:ABC/getMe"]
+        with pytest.raises(NetworkError):  # excluded: straight to a host that does not exist
+            await request.post("http://direct.example/bot123:ABC/getMe")
+        assert len(seen) == 1
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
