@@ -49,7 +49,7 @@ def build_application(settings: Settings, db: Database) -> SelfreportApp:
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Replies wait out a flood answer instead of being lost (the outbox paces itself).
         .rate_limiter(WaitOutFloods())
-        # The Bot API's calls on aiohttp, not httpx: a third less CPU an update (bot.runtime.http).
+        # The Bot API's calls on aiohttp, not httpx: a quarter less CPU (bot.runtime.http).
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(pool_size=1))
         .post_init(_post_init)
