@@ -5,7 +5,6 @@ request class would raise."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -17,17 +16,15 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from bot.runtime.http import AiohttpRequest
 from bot.sandbox import SandboxClient, SandboxServer
 from tests.sandbox.util import png
-
-
-def aiohttp_bot(server: SandboxServer, **options: float) -> Bot:
-    return Bot(server.config.token, base_url=server.bot_base_url,
-               base_file_url=server.bot_base_file_url, request=AiohttpRequest(**options),
-               get_updates_request=AiohttpRequest(pool_size=1))
+from tests.support.processes import free_port
+from tests.support.servers import serve
 
 
 @pytest.fixture
 async def bot(server: SandboxServer) -> AsyncIterator[Bot]:
-    async with aiohttp_bot(server) as the_bot:
+    async with Bot(server.config.token, base_url=server.bot_base_url,
+                   base_file_url=server.bot_base_file_url, request=AiohttpRequest(),
+                   get_updates_request=AiohttpRequest(pool_size=1)) as the_bot:
         yield the_bot
 
 
@@ -86,16 +83,11 @@ async def silent_server() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", late)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        over.set()
-        await runner.cleanup()
+    async with serve(app) as url:
+        try:
+            yield url
+        finally:
+            over.set()  # before the server's clean-up, which waits for its handlers
 
 
 async def test_an_unanswered_request_times_out(silent_server: str) -> None:
@@ -109,9 +101,7 @@ async def test_an_unanswered_request_times_out(silent_server: str) -> None:
 
 
 async def test_a_refused_connection_is_a_network_error() -> None:
-    with socket.socket() as free:  # a port nobody listens on
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
+    port = free_port()  # nobody listens on it
     request = AiohttpRequest()
     await request.initialize()
     try:
@@ -144,20 +134,16 @@ async def test_a_proxy_from_the_environment_is_used_unless_the_host_is_excluded(
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", proxy)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("NO_PROXY", "direct.example")
     request = AiohttpRequest(connect_timeout=0.5)
-    await request.initialize()
-    try:
-        assert await request.post("http://api.example/bot123:ABC/getMe") == {"via": "proxy"}
-        assert seen == ["http://api.example/bot123:ABC/getMe"]
-        with pytest.raises(NetworkError):  # excluded: straight to a host that does not exist
-            await request.post("http://direct.example/bot123:ABC/getMe")
-        assert len(seen) == 1
-    finally:
-        await request.shutdown()
-        await runner.cleanup()
+    async with serve(app) as url:
+        monkeypatch.setenv("HTTP_PROXY", url)
+        monkeypatch.setenv("NO_PROXY", "direct.example")
+        await request.initialize()
+        try:
+            assert await request.post("http://api.example/bot123:ABC/getMe") == {"via": "proxy"}
+            assert seen == ["http://api.example/bot123:ABC/getMe"]
+            with pytest.raises(NetworkError):  # excluded: straight to a host that does not exist
+                await request.post("http://direct.example/bot123:ABC/getMe")
+            assert len(seen) == 1
+        finally:
+            await request.shutdown()

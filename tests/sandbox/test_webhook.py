@@ -15,6 +15,7 @@ from telegram.error import Conflict
 from bot.sandbox import SandboxClient, SandboxConfig
 from tests.sandbox.conftest import MakeServer
 from tests.sandbox.util import make_bot
+from tests.support.servers import serve
 
 
 @dataclass
@@ -50,14 +51,9 @@ async def receiver() -> AsyncIterator[Receiver]:
     receiver = Receiver()
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    receiver.url = f"http://{host}:{port}/hook"
-    yield receiver
-    await runner.cleanup()
+    async with serve(app) as url:
+        receiver.url = f"{url}/hook"
+        yield receiver
 
 
 async def test_delivery_with_secret_and_retry(make_server: MakeServer, receiver: Receiver) -> None:

@@ -59,13 +59,15 @@ def bot_logs(tmp_path: Path) -> str:
 
 
 async def wait_for(condition: Callable[[], Awaitable[bool]], what: str, timeout: float,
-                   tmp_path: Path, *, interval: float = 0.05) -> None:
-    """Until `condition()`; after `timeout` seconds, TimeoutError with the bots' logs."""
+                   tmp_path: Path | None = None, *, interval: float = 0.05) -> None:
+    """Until `condition()`; after `timeout` seconds, TimeoutError with the logs of the bot
+    processes in `tmp_path` (none for a bot in the test's own process)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not await condition():
         if loop.time() > deadline:
-            raise TimeoutError(f"{what} within {timeout}s; bot logs:\n{bot_logs(tmp_path)}")
+            logs = f"; bot logs:\n{bot_logs(tmp_path)}" if tmp_path is not None else ""
+            raise TimeoutError(f"{what} within {timeout}s{logs}")
         await asyncio.sleep(interval)
 
 

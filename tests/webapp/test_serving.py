@@ -4,7 +4,6 @@ the sandbox's initData, which the bot accepts as Telegram's."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from bot.services.digest.queue import DigestText
 from bot.services.webapp.initdata import InitData, validate
 from tests.support.builders import ALAN, EVERYONE, MIA, seed_org, started
 from tests.support.chat import ask
-from tests.support.processes import free_port
+from tests.support.processes import free_port, wait_for
 from tests.webapp.conftest import ADA, Api, init_data
 
 SECRET = "k3J9_x-Qm2Lp7Rt5Vw8Yz1Ab4Cd6Ef0Gh"
@@ -37,10 +36,10 @@ async def test_status_offers_the_dashboard_and_sets_the_menu_button(
     dashboard = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row
                  if "web_app" in b]
     assert dashboard == [{"text": "📊 Dashboard", "web_app": {"url": settings.webapp_url}}]
-    for _ in range(250):  # the menu button is set after the reply: up to 5 s for it
-        if ALAN in sandbox.state.menu_buttons:
-            break
-        await asyncio.sleep(0.02)
+    async def menu_set() -> bool:  # the menu button is set after the reply
+        return ALAN in sandbox.state.menu_buttons
+
+    await wait_for(menu_set, "Alan's menu button", 5)
     assert sandbox.state.menu_buttons[ALAN] == {
         "type": "web_app", "text": "📊 Dashboard", "web_app": {"url": settings.webapp_url}}
     [refused] = await ask(sb, MIA, "/status")  # a member: no button, no menu
